@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "fedsim",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "fedsim", targets: ["fedsim"]),
+        .library(name: "FedSimCore", targets: ["FedSimCore"]),
+        .library(name: "FedSimAlgorithms", targets: ["FedSimAlgorithms"]),
+        .library(name: "FedSimWire", targets: ["FedSimWire"]),
+        .library(name: "FedSimRuntime", targets: ["FedSimRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // System libraries, each wrapped once by the Swift module above it.
+        .systemLibrary(
+            name: "CZeroMQ", pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CProtobufC", pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]),
+        // protoc-c output for Protos/fedsim.proto (regenerate with scripts/generate-protos).
+        .target(name: "FedSimProto", dependencies: ["CProtobufC"]),
+
+        .target(name: "FedSimCore", dependencies: ["COpenBLAS"]),
+        .target(name: "FedSimAlgorithms", dependencies: ["FedSimCore"]),
+        .target(name: "FedSimWire", dependencies: ["FedSimCore", "CZeroMQ", "FedSimProto", "CProtobufC"]),
+        .target(
+            name: "FedSimRuntime",
+            dependencies: [
+                "FedSimCore", "FedSimAlgorithms", "FedSimWire",
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .executableTarget(
+            name: "fedsim",
+            dependencies: [
+                "FedSimRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "FedSimCoreTests", dependencies: ["FedSimCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,197 @@
+import Foundation
+
+/// What a random draw is for. Each purpose is an independent family of streams, so
+/// adding draws for one purpose never shifts the numbers another purpose sees.
+public enum RandomPurpose: UInt64, Sendable, CaseIterable {
+    case initialization = 1
+    case split
+    case partition
+    case synthetic
+    case sampling
+    case batches
+    case speeds
+    case availability
+    case noise
+    case attack
+    case gossip
+    case aggregation
+}
+
+/// A counter-based random stream: Philox4x32-10 (Salmon et al., SC 2011) keyed by
+/// (seed, purpose) with the counter's upper half holding (client, round).
+///
+/// Every stream is a pure function of `(seed, purpose, client, round)`, so whichever
+/// process trains a client in a round draws the same numbers. Streams with different
+/// keys are independent; each one yields up to 2^66 values before repeating.
+public struct RandomStream: RandomNumberGenerator, Sendable {
+    private let key: (UInt32, UInt32)
+    private let client: UInt32
+    private let round: UInt32
+    private var block: UInt64 = 0
+    private var buffer: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
+    private var used = 4
+
+    public init(seed: UInt64, purpose: RandomPurpose, client: Int = 0, round: Int = 0) {
+        let mixed = RandomStream.splitMix(seed ^ RandomStream.splitMix(purpose.rawValue))
+        key = (UInt32(truncatingIfNeeded: mixed), UInt32(truncatingIfNeeded: mixed >> 32))
+        self.client = UInt32(truncatingIfNeeded: client)
+        self.round = UInt32(truncatingIfNeeded: round)
+    }
+
+    /// SplitMix64's finalizer: a bijective 64-bit mixer.
+    @inlinable
+    public static func splitMix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    public mutating func next32() -> UInt32 {
+        if used == 4 {
+            buffer = Self.philox(
+                counter: (UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32), client, round),
+                key: key)
+            block &+= 1
+            used = 0
+        }
+        defer { used += 1 }
+        switch used {
+        case 0: return buffer.0
+        case 1: return buffer.1
+        case 2: return buffer.2
+        default: return buffer.3
+        }
+    }
+
+    public mutating func next() -> UInt64 {
+        let high = UInt64(next32())
+        return high << 32 | UInt64(next32())
+    }
+
+    private static func philox(
+        counter: (UInt32, UInt32, UInt32, UInt32), key: (UInt32, UInt32)
+    ) -> (UInt32, UInt32, UInt32, UInt32) {
+        var c = counter
+        var k = key
+        for _ in 0..<10 {
+            let product0 = UInt64(0xD251_1F53) &* UInt64(c.0)
+            let product1 = UInt64(0xCD9E_8D57) &* UInt64(c.2)
+            c = (
+                UInt32(truncatingIfNeeded: product1 >> 32) ^ c.1 ^ k.0,
+                UInt32(truncatingIfNeeded: product1),
+                UInt32(truncatingIfNeeded: product0 >> 32) ^ c.3 ^ k.1,
+                UInt32(truncatingIfNeeded: product0)
+            )
+            k = (k.0 &+ 0x9E37_79B9, k.1 &+ 0xBB67_AE85)
+        }
+        return c
+    }
+}
+
+extension RandomStream {
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func uniform() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
+    }
+
+    /// Uniform integer in 0..<bound (Lemire's unbiased multiply-and-reject).
+    public mutating func integer(below bound: Int) -> Int {
+        precondition(bound > 0, "integer(below:) needs a positive bound")
+        let range = UInt64(bound)
+        var product = next().multipliedFullWidth(by: range)
+        if product.low < range {
+            let threshold = (0 &- range) % range
+            while product.low < threshold {
+                product = next().multipliedFullWidth(by: range)
+            }
+        }
+        return Int(product.high)
+    }
+
+    /// Standard normal draw (Box-Muller, one value per pair of uniforms).
+    public mutating func normal() -> Double {
+        var u1 = uniform()
+        while u1 <= 0 { u1 = uniform() }
+        let u2 = uniform()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+
+    /// Normal draw with the given mean and standard deviation.
+    public mutating func normal(mean: Double, standardDeviation: Double) -> Double {
+        mean + standardDeviation * normal()
+    }
+
+    /// Exponential draw with the given rate.
+    public mutating func exponential(rate: Double) -> Double {
+        var u = uniform()
+        while u <= 0 { u = uniform() }
+        return -log(u) / rate
+    }
+
+    /// Gamma(shape, 1) draw (Marsaglia and Tsang 2000; shape < 1 boosted by U^(1/shape)).
+    public mutating func gamma(shape: Double) -> Double {
+        precondition(shape > 0, "gamma needs a positive shape")
+        if shape < 1 {
+            var u = uniform()
+            while u <= 0 { u = uniform() }
+            return gamma(shape: shape + 1) * pow(u, 1 / shape)
+        }
+        let d = shape - 1.0 / 3.0
+        let c = 1 / (9 * d).squareRoot()
+        while true {
+            var x = 0.0
+            var v = 0.0
+            repeat {
+                x = normal()
+                v = 1 + c * x
+            } while v <= 0
+            v = v * v * v
+            let u = uniform()
+            if u < 1 - 0.0331 * x * x * x * x { return d * v }
+            if u > 0, log(u) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v }
+        }
+    }
+
+    /// A draw from Dirichlet(alpha, ..., alpha) over `count` categories.
+    public mutating func dirichlet(alpha: Double, count: Int) -> [Double] {
+        var draws = (0..<count).map { _ in gamma(shape: alpha) }
+        let total = draws.reduce(0, +)
+        if total > 0 {
+            for index in draws.indices { draws[index] /= total }
+        } else {
+            draws = Array(repeating: 1 / Double(count), count: count)
+        }
+        return draws
+    }
+
+    /// Fisher-Yates shuffle with this stream's own bounded integers, so the result
+    /// never depends on the standard library's shuffle algorithm.
+    public mutating func shuffle<C: MutableCollection & RandomAccessCollection>(_ collection: inout C)
+    where C.Index == Int {
+        var last = collection.count - 1
+        while last > 0 {
+            let other = integer(below: last + 1)
+            collection.swapAt(collection.startIndex + last, collection.startIndex + other)
+            last -= 1
+        }
+    }
+
+    /// The integers 0..<count in a random order.
+    public mutating func permutation(_ count: Int) -> [Int] {
+        var order = Array(0..<count)
+        shuffle(&order)
+        return order
+    }
+
+    /// `count` distinct integers from 0..<population, in increasing order.
+    public mutating func sample(_ count: Int, from population: Int) -> [Int] {
+        precondition(count <= population, "cannot sample \(count) of \(population)")
+        var order = Array(0..<population)
+        for position in 0..<count {
+            let other = position + integer(below: population - position)
+            order.swapAt(position, other)
+        }
+        return order[0..<count].sorted()
+    }
+}

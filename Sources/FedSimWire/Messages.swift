@@ -1,0 +1,195 @@
+import FedSimCore
+
+/// The protocol version this build speaks. A peer with another version is refused.
+public let wireProtocolVersion: UInt32 = 1
+
+/// A dense float32 tensor as it travels: shape and row-major values.
+public struct WireTensor: Equatable, Sendable {
+    public var shape: [Int]
+    public var values: [Float]
+
+    public init(shape: [Int], values: [Float]) {
+        self.shape = shape
+        self.values = values
+    }
+
+    /// A flat vector.
+    public init(_ values: [Float]) {
+        self.init(shape: [values.count], values: values)
+    }
+}
+
+/// Worker -> coordinator, first message after connecting.
+public struct Hello: Equatable, Sendable {
+    public var workerName: String
+    /// Virtual clients the worker is willing to host; 0 means no limit.
+    public var capacity: Int
+    public var processID: Int
+
+    public init(workerName: String, capacity: Int = 0, processID: Int = 0) {
+        self.workerName = workerName
+        self.capacity = capacity
+        self.processID = processID
+    }
+}
+
+/// The architecture a worker builds its local model from.
+public struct WireModelSpec: Equatable, Sendable {
+    public var kind: String
+    public var inputDim: Int
+    public var classes: Int
+    public var hidden: [Int]
+
+    public init(kind: String, inputDim: Int, classes: Int, hidden: [Int] = []) {
+        self.kind = kind
+        self.inputDim = inputDim
+        self.classes = classes
+        self.hidden = hidden
+    }
+}
+
+/// The local data of one virtual client.
+public struct ClientShard: Equatable, Sendable {
+    public var clientID: Int
+    public var data: Dataset
+
+    public init(clientID: Int, data: Dataset) {
+        self.clientID = clientID
+        self.data = data
+    }
+}
+
+/// Coordinator -> worker: the clients it hosts and the model they train.
+public struct Assign: Equatable, Sendable {
+    public var workerIndex: Int
+    public var seed: UInt64
+    public var model: WireModelSpec
+    public var clients: [ClientShard]
+
+    public init(workerIndex: Int, seed: UInt64, model: WireModelSpec, clients: [ClientShard]) {
+        self.workerIndex = workerIndex
+        self.seed = seed
+        self.model = model
+        self.clients = clients
+    }
+}
+
+/// Coordinator -> worker: a global model, sent once per worker per version.
+public struct ModelBroadcast: Equatable, Sendable {
+    public var version: UInt64
+    public var parameters: [Float]
+
+    public init(version: UInt64, parameters: [Float]) {
+        self.version = version
+        self.parameters = parameters
+    }
+}
+
+/// How a client trains locally for one task.
+public struct LocalTrainingConfig: Equatable, Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    /// "sgd", "momentum" or "adam".
+    public var optimizer: String
+    public var momentum: Float
+    public var weightDecay: Float
+
+    public init(epochs: Int, batchSize: Int, learningRate: Float, optimizer: String = "sgd",
+                momentum: Float = 0, weightDecay: Float = 0) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+    }
+}
+
+/// Coordinator -> worker: train one client from one model version.
+public struct TrainingTask: Equatable, Sendable {
+    public var clientID: Int
+    public var modelVersion: UInt64
+    public var round: Int
+    public var training: LocalTrainingConfig
+
+    public init(clientID: Int, modelVersion: UInt64, round: Int, training: LocalTrainingConfig) {
+        self.clientID = clientID
+        self.modelVersion = modelVersion
+        self.round = round
+        self.training = training
+    }
+}
+
+/// Worker -> coordinator: the result of one task.
+public struct ClientUpdate: Equatable, Sendable {
+    public var clientID: Int
+    public var modelVersion: UInt64
+    public var round: Int
+    /// Local model minus the model the task started from.
+    public var delta: [Float]
+    public var sampleCount: Int
+    /// Mean loss over the local minibatches.
+    public var trainLoss: Double
+    public var steps: Int
+    public var wallComputeSeconds: Double
+
+    public init(clientID: Int, modelVersion: UInt64, round: Int, delta: [Float], sampleCount: Int,
+                trainLoss: Double, steps: Int, wallComputeSeconds: Double) {
+        self.clientID = clientID
+        self.modelVersion = modelVersion
+        self.round = round
+        self.delta = delta
+        self.sampleCount = sampleCount
+        self.trainLoss = trainLoss
+        self.steps = steps
+        self.wallComputeSeconds = wallComputeSeconds
+    }
+}
+
+/// Node -> node state exchange in decentralized runs.
+public struct Gossip: Equatable, Sendable {
+    public var fromNode: Int
+    public var toNode: Int
+    public var virtualTime: Double
+    public var state: WireTensor
+
+    public init(fromNode: Int, toNode: Int, virtualTime: Double, state: WireTensor) {
+        self.fromNode = fromNode
+        self.toNode = toNode
+        self.virtualTime = virtualTime
+        self.state = state
+    }
+}
+
+/// Everything that travels between fedsim processes.
+public enum Message: Equatable, Sendable {
+    case hello(Hello)
+    case assign(Assign)
+    case model(ModelBroadcast)
+    case task(TrainingTask)
+    case update(ClientUpdate)
+    case gossip(Gossip)
+    case heartbeat(sequence: UInt64)
+    /// A JSON metrics record.
+    case metrics(json: String)
+    case stop(reason: String)
+    /// The last message received was not accepted, and why.
+    case refused(reason: String)
+
+    /// A short name for logs and errors.
+    public var kind: String {
+        switch self {
+        case .hello: return "Hello"
+        case .assign: return "Assign"
+        case .model: return "Model"
+        case .task: return "Task"
+        case .update: return "Update"
+        case .gossip: return "Gossip"
+        case .heartbeat: return "Heartbeat"
+        case .metrics: return "Metrics"
+        case .stop: return "Stop"
+        case .refused: return "Refused"
+        }
+    }
+}
