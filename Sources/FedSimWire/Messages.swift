@@ -33,21 +33,6 @@ public struct Hello: Equatable, Sendable {
     }
 }
 
-/// The architecture a worker builds its local model from.
-public struct WireModelSpec: Equatable, Sendable {
-    public var kind: String
-    public var inputDim: Int
-    public var classes: Int
-    public var hidden: [Int]
-
-    public init(kind: String, inputDim: Int, classes: Int, hidden: [Int] = []) {
-        self.kind = kind
-        self.inputDim = inputDim
-        self.classes = classes
-        self.hidden = hidden
-    }
-}
-
 /// The local data of one virtual client.
 public struct ClientShard: Equatable, Sendable {
     public var clientID: Int
@@ -63,10 +48,10 @@ public struct ClientShard: Equatable, Sendable {
 public struct Assign: Equatable, Sendable {
     public var workerIndex: Int
     public var seed: UInt64
-    public var model: WireModelSpec
+    public var model: ModelSpec
     public var clients: [ClientShard]
 
-    public init(workerIndex: Int, seed: UInt64, model: WireModelSpec, clients: [ClientShard]) {
+    public init(workerIndex: Int, seed: UInt64, model: ModelSpec, clients: [ClientShard]) {
         self.workerIndex = workerIndex
         self.seed = seed
         self.model = model
@@ -85,35 +70,14 @@ public struct ModelBroadcast: Equatable, Sendable {
     }
 }
 
-/// How a client trains locally for one task.
-public struct LocalTrainingConfig: Equatable, Sendable {
-    public var epochs: Int
-    public var batchSize: Int
-    public var learningRate: Float
-    /// "sgd", "momentum" or "adam".
-    public var optimizer: String
-    public var momentum: Float
-    public var weightDecay: Float
-
-    public init(epochs: Int, batchSize: Int, learningRate: Float, optimizer: String = "sgd",
-                momentum: Float = 0, weightDecay: Float = 0) {
-        self.epochs = epochs
-        self.batchSize = batchSize
-        self.learningRate = learningRate
-        self.optimizer = optimizer
-        self.momentum = momentum
-        self.weightDecay = weightDecay
-    }
-}
-
 /// Coordinator -> worker: train one client from one model version.
 public struct TrainingTask: Equatable, Sendable {
     public var clientID: Int
     public var modelVersion: UInt64
     public var round: Int
-    public var training: LocalTrainingConfig
+    public var training: LocalTraining
 
-    public init(clientID: Int, modelVersion: UInt64, round: Int, training: LocalTrainingConfig) {
+    public init(clientID: Int, modelVersion: UInt64, round: Int, training: LocalTraining) {
         self.clientID = clientID
         self.modelVersion = modelVersion
         self.round = round

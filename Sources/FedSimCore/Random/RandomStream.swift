@@ -69,7 +69,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         return high << 32 | UInt64(next32())
     }
 
-    private static func philox(
+    static func philox(
         counter: (UInt32, UInt32, UInt32, UInt32), key: (UInt32, UInt32)
     ) -> (UInt32, UInt32, UInt32, UInt32) {
         var c = counter

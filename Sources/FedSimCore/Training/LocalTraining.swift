@@ -1,0 +1,30 @@
+/// Local optimizers a client can run.
+public enum OptimizerKind: String, Sendable, CaseIterable {
+    case sgd
+    /// Heavy-ball momentum: v <- mu v + g; theta <- theta - lr v.
+    case momentum
+    /// Adam (Kingma and Ba 2015) with beta1 0.9, beta2 0.999, epsilon 1e-8.
+    case adam
+}
+
+/// How a client trains locally for one task.
+public struct LocalTraining: Equatable, Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Float
+    public var optimizer: OptimizerKind
+    /// Momentum coefficient (momentum optimizer only).
+    public var momentum: Float
+    /// L2 penalty coefficient added to the gradient: g + weightDecay * theta.
+    public var weightDecay: Float
+
+    public init(epochs: Int, batchSize: Int, learningRate: Float, optimizer: OptimizerKind = .sgd,
+                momentum: Float = 0.9, weightDecay: Float = 0) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.optimizer = optimizer
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+    }
+}
