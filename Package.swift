@@ -46,6 +46,7 @@ let package = Package(
             ]),
 
         .testTarget(name: "FedSimCoreTests", dependencies: ["FedSimCore"]),
+        .testTarget(name: "FedSimRuntimeTests", dependencies: ["FedSimRuntime"]),
     ],
     swiftLanguageModes: [.v5]
 )

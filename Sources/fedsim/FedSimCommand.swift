@@ -1,9 +1,186 @@
 import ArgumentParser
+import FedSimCore
 import FedSimRuntime
+import Foundation
 
 @main
 struct FedSimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fedsim",
-        abstract: "Simulate federated and decentralized training across real processes.")
+        abstract: "Simulate federated and decentralized training across real processes.",
+        subcommands: [Run.self, Coordinator.self, Worker.self, Validate.self, Bench.self])
+}
+
+/// Runs `body`, printing a `RuntimeError` or `ScenarioError` as a plain message and
+/// exiting with status 1 instead of a stack of Swift error descriptions.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    BLAS.useSingleThread()
+    do {
+        return try body()
+    } catch let error as ScenarioError {
+        FileHandle.standardError.write(Data("\(error)\n".utf8))
+        throw ExitCode.failure
+    } catch let error as RuntimeError {
+        FileHandle.standardError.write(Data("fedsim: error: \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario: the coordinator in this process, N worker processes on this host.")
+
+    @Argument(help: "The scenario file (YAML).")
+    var scenario: String
+
+    @Option(help: "Worker processes to spawn.")
+    var workers = 2
+
+    @Option(help: "Run folder for metrics (default: runs/NAME).")
+    var out: String?
+
+    @Option(help: "Override the scenario's seed.")
+    var seed: UInt64?
+
+    func run() throws {
+        try reportingErrors {
+            var loaded = try ScenarioLoader.load(path: scenario)
+            if let seed { loaded.seed = seed }
+            guard workers >= 1 else { throw RuntimeError("--workers must be at least 1") }
+            let folder = out ?? "runs/\(loaded.name)"
+            let progress = ProgressLine(rounds: loaded.server.rounds)
+            let summary = try Simulation.runLocally(
+                loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable,
+                progress: progress.update)
+            progress.finish()
+            print(SummaryTable.render(summary, folder: folder))
+        }
+    }
+}
+
+struct Coordinator: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario's coordinator and wait for workers to connect (docker-compose, several hosts).")
+
+    @Argument(help: "The scenario file (YAML).")
+    var scenario: String
+
+    @Option(help: "ZeroMQ endpoint to listen on.")
+    var bind = "tcp://*:5555"
+
+    @Option(help: "Workers to wait for before the first round.")
+    var workers = 1
+
+    @Option(help: "Run folder for metrics (default: runs/NAME).")
+    var out: String?
+
+    @Option(help: "Override the scenario's seed.")
+    var seed: UInt64?
+
+    @Option(help: "Seconds to wait for all workers to join.")
+    var joinTimeout = 120.0
+
+    func run() throws {
+        try reportingErrors {
+            var loaded = try ScenarioLoader.load(path: scenario)
+            if let seed { loaded.seed = seed }
+            let folder = out ?? "runs/\(loaded.name)"
+            let progress = ProgressLine(rounds: loaded.server.rounds)
+            let summary = try Simulation.coordinate(
+                loaded, bind: bind, workers: workers, folder: folder, joinTimeout: joinTimeout,
+                progress: progress.update)
+            progress.finish()
+            print(SummaryTable.render(summary, folder: folder))
+        }
+    }
+}
+
+struct Worker: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Join a coordinator and train the clients it assigns.")
+
+    @Option(help: "The coordinator's ZeroMQ endpoint, e.g. tcp://coordinator:5555.")
+    var connect: String
+
+    @Option(help: "This worker's name in logs (default: hostname-pid).")
+    var name: String?
+
+    @Option(help: "Seconds without a message from the coordinator before giving up.")
+    var idleTimeout = 600.0
+
+    func run() throws {
+        try reportingErrors {
+            let process = ProcessInfo.processInfo
+            let workerName = name ?? "\(process.hostName)-\(process.processIdentifier)"
+            try Simulation.work(connect: connect, name: workerName, idleTimeout: idleTimeout)
+        }
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check scenario files and their data; print every problem with file:line:column.")
+
+    @Argument(help: "Scenario files.")
+    var scenarios: [String]
+
+    func run() throws {
+        var failed = false
+        for path in scenarios {
+            do {
+                try reportingErrors {
+                    let scenario = try ScenarioLoader.load(path: path)
+                    let data = try Simulation.prepareData(scenario)
+                    let samples = data.clients.reduce(0) { $0 + $1.count }
+                    print("\(path): ok — \(scenario.name): \(data.clients.count) clients, \(samples) training and "
+                          + "\(data.test.count) test samples, \(data.featureCount) features, \(data.classCount) classes; "
+                          + "\(scenario.model.kind.rawValue) model, \(scenario.server.algorithm.rawValue), "
+                          + "\(scenario.server.rounds) rounds of \(scenario.server.clientsPerRound) clients")
+                }
+            } catch {
+                failed = true
+            }
+        }
+        if failed { throw ExitCode.failure }
+    }
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure client updates per second on a scenario, end to end across worker processes.")
+
+    @Argument(help: "The scenario file (YAML).")
+    var scenario = "scenarios/quickstart.yaml"
+
+    @Option(help: "Worker processes to spawn.")
+    var workers = 2
+
+    @Option(help: "Measured repetitions (after one warm-up run).")
+    var repeats = 3
+
+    func run() throws {
+        try reportingErrors {
+            let loaded = try ScenarioLoader.load(path: scenario)
+            let folder = FileManager.default.temporaryDirectory
+                .appendingPathComponent("fedsim-bench-\(ProcessInfo.processInfo.processIdentifier)").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            print("bench: \(loaded.name), \(workers) workers, \(loaded.server.rounds) rounds x \(loaded.server.clientsPerRound) clients")
+            var rates: [Double] = []
+            for repetition in 0...repeats {
+                let summary = try Simulation.runLocally(
+                    loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable)
+                let label = repetition == 0 ? "warm-up" : "run \(repetition)"
+                print("  \(label): \(summary.clientUpdates) updates in \(format(summary.wallTrainingSeconds, 3)) s = "
+                      + "\(format(summary.clientUpdatesPerSecond, 0)) updates/s (wall with start-up \(format(summary.wallSeconds, 2)) s), "
+                      + "accuracy \(format(summary.finalTestAccuracy, 4))")
+                if repetition > 0 { rates.append(summary.clientUpdatesPerSecond) }
+            }
+            let sorted = rates.sorted()
+            print("client updates per second: median \(format(sorted[sorted.count / 2], 0)), "
+                  + "min \(format(sorted.first!, 0)), max \(format(sorted.last!, 0))")
+        }
+    }
+}
+
+func format(_ value: Double, _ decimals: Int) -> String {
+    String(format: "%.\(decimals)f", value)
 }

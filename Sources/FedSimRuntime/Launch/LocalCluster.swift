@@ -1,0 +1,84 @@
+import Foundation
+
+/// `fedsim run`'s embedded setup: the coordinator in this process, listening on a
+/// loopback port, and N worker processes of the fedsim executable spawned on this host.
+/// Worker logs go to `logs/worker-I.log` in the run folder.
+public final class LocalCluster {
+    private struct Child {
+        let name: String
+        let process: Process
+        let logPath: String
+    }
+
+    private var children: [Child] = []
+
+    public init() {}
+
+    /// Starts `count` workers running `executable worker --connect endpoint`.
+    public func spawnWorkers(count: Int, executable: String, endpoint: String, logDirectory: String) throws {
+        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        for index in 0..<count {
+            let name = "worker-\(index)"
+            let logPath = URL(fileURLWithPath: logDirectory).appendingPathComponent("\(name).log").path
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            guard let log = FileHandle(forWritingAtPath: logPath) else {
+                throw RuntimeError("cannot write the worker log \(logPath)")
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = ["worker", "--connect", endpoint, "--name", name]
+            var environment = ProcessInfo.processInfo.environment
+            environment["OPENBLAS_NUM_THREADS"] = "1"
+            process.environment = environment
+            process.standardOutput = log
+            process.standardError = log
+            do {
+                try process.run()
+            } catch {
+                throw RuntimeError("cannot start worker process \(executable): \(error.localizedDescription)")
+            }
+            children.append(Child(name: name, process: process, logPath: logPath))
+        }
+    }
+
+    /// Throws if a worker exited before being told to stop, naming it and quoting its log.
+    public func checkWorkers() throws {
+        for child in children where !child.process.isRunning {
+            let tail = (try? String(contentsOfFile: child.logPath, encoding: .utf8))?
+                .split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
+            throw RuntimeError("""
+                \(child.name) (pid \(child.process.processIdentifier)) exited with status \(child.process.terminationStatus); \
+                its log \(child.logPath) ends with:
+                \(tail)
+                """)
+        }
+    }
+
+    /// Lets the workers exit on their own (they were sent Stop) for up to `timeout`
+    /// seconds when `graceful`, then terminates any still running.
+    public func stopWorkers(graceful: Bool, timeout: Double = 10) {
+        let deadline = Date(timeIntervalSinceNow: graceful ? timeout : 0)
+        for child in children {
+            while child.process.isRunning, Date() < deadline {
+                usleep(10_000)
+            }
+            if child.process.isRunning {
+                child.process.terminate()
+                child.process.waitUntilExit()
+            }
+        }
+        children.removeAll()
+    }
+
+    deinit {
+        for child in children where child.process.isRunning {
+            child.process.terminate()
+        }
+    }
+
+    /// This process's own executable, for spawning workers of the same build.
+    public static var currentExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+    }
+}

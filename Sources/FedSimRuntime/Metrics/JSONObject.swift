@@ -1,0 +1,64 @@
+/// A JSON object whose keys keep the order they were added in, so the same values
+/// always serialize to the same bytes.
+public struct JSONObject: Sendable, CustomStringConvertible {
+    private var fields: [(key: String, text: String)] = []
+
+    public init() {}
+
+    public mutating func set(_ key: String, _ value: Int) {
+        fields.append((key, String(value)))
+    }
+
+    public mutating func set(_ key: String, _ value: UInt64) {
+        fields.append((key, String(value)))
+    }
+
+    /// Finite doubles in Swift's shortest round-trip form; NaN and infinities as null.
+    public mutating func set(_ key: String, _ value: Double?) {
+        guard let value, value.isFinite else {
+            fields.append((key, "null"))
+            return
+        }
+        fields.append((key, value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"))
+    }
+
+    public mutating func set(_ key: String, _ value: String) {
+        fields.append((key, Self.quote(value)))
+    }
+
+    public mutating func set(_ key: String, _ value: JSONObject) {
+        fields.append((key, value.description))
+    }
+
+    public mutating func set(_ key: String, _ values: [Int]) {
+        fields.append((key, "[" + values.map(String.init).joined(separator: ",") + "]"))
+    }
+
+    /// One line, no spaces.
+    public var description: String {
+        "{" + fields.map { "\(Self.quote($0.key)):\($0.text)" }.joined(separator: ",") + "}"
+    }
+
+    /// Indented, one field per line.
+    public var pretty: String {
+        "{\n" + fields.map { "  \(Self.quote($0.key)): \($0.text)" }.joined(separator: ",\n") + "\n}\n"
+    }
+
+    static func quote(_ text: String) -> String {
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case "\n": quoted += "\\n"
+            case "\r": quoted += "\\r"
+            case "\t": quoted += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                quoted += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return quoted + "\""
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// The folder a run writes: `scenario.yaml`, `metrics.jsonl` (one line per round, flushed
+/// as it is written), `clients.csv` and `summary.json`.
+public final class RunFolder {
+    public let path: String
+    private let metrics: FileHandle
+
+    /// Creates `path` (and parents) and writes the resolved scenario. Existing files of
+    /// an earlier run in the same folder are replaced.
+    public init(path: String, scenario: Scenario) throws {
+        self.path = path
+        let manager = FileManager.default
+        do {
+            try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try Data(scenario.resolvedYAML.utf8).write(to: Self.url("scenario.yaml", in: path))
+            let metricsURL = Self.url("metrics.jsonl", in: path)
+            manager.createFile(atPath: metricsURL.path, contents: nil)
+            metrics = try FileHandle(forWritingTo: metricsURL)
+        } catch {
+            throw RuntimeError("cannot write the run folder '\(path)': \(error.localizedDescription)")
+        }
+    }
+
+    deinit {
+        try? metrics.close()
+    }
+
+    private func url(_ name: String) -> URL {
+        Self.url(name, in: path)
+    }
+
+    private static func url(_ name: String, in folder: String) -> URL {
+        URL(fileURLWithPath: folder).appendingPathComponent(name)
+    }
+
+    /// Appends one line to `metrics.jsonl`.
+    public func append(_ record: JSONObject) throws {
+        do {
+            try metrics.write(contentsOf: Data((record.description + "\n").utf8))
+        } catch {
+            throw RuntimeError("cannot append to \(url("metrics.jsonl").path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes `clients.csv` and `summary.json`.
+    public func finish(clients: [ClientTotals], summary: RunSummary) throws {
+        let csv = ([ClientTotals.csvHeader] + clients.map(\.csvRow)).joined(separator: "\n") + "\n"
+        do {
+            try Data(csv.utf8).write(to: url("clients.csv"))
+            try Data(summary.json.pretty.utf8).write(to: url("summary.json"))
+            try metrics.synchronize()
+        } catch {
+            throw RuntimeError("cannot finish the run folder '\(path)': \(error.localizedDescription)")
+        }
+    }
+}

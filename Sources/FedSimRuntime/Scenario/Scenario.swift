@@ -1,0 +1,152 @@
+import FedSimAlgorithms
+import FedSimCore
+
+/// A run's full description, as read from a scenario file with every default filled.
+public struct Scenario: Equatable, Sendable {
+    public var name: String
+    public var seed: UInt64
+    public var data: DataSettings
+    public var partition: PartitionSettings
+    public var model: ModelSettings
+    public var training: LocalTraining
+    public var server: ServerSettings
+    public var evaluation: EvaluationSettings
+
+    public init(name: String, seed: UInt64, data: DataSettings, partition: PartitionSettings,
+                model: ModelSettings, training: LocalTraining, server: ServerSettings,
+                evaluation: EvaluationSettings) {
+        self.name = name
+        self.seed = seed
+        self.data = data
+        self.partition = partition
+        self.model = model
+        self.training = training
+        self.server = server
+        self.evaluation = evaluation
+    }
+}
+
+/// Where examples come from. Paths are absolute once a scenario is loaded (a file's
+/// relative paths are resolved against the scenario file's folder).
+public enum DataSource: Equatable, Sendable {
+    /// Numeric CSV; `labelColumn` counts from 0, negative from the end (-1 = last).
+    case csv(path: String, labelColumn: Int)
+    /// LIBSVM/SVMlight text; `features` 0 means "the largest index seen".
+    case libsvm(path: String, features: Int)
+    /// IDX files (the MNIST format): an images file and a labels file.
+    case idx(images: String, labels: String)
+    /// LEAF Synthetic(alpha, beta) (Li et al., FedProx): one distribution per client.
+    case synthetic(alpha: Double, beta: Double, features: Int, classes: Int, maxSamplesPerClient: Int)
+
+    /// The scenario-file name of this source.
+    public var kind: String {
+        switch self {
+        case .csv: return "csv"
+        case .libsvm: return "libsvm"
+        case .idx: return "idx"
+        case .synthetic: return "synthetic"
+        }
+    }
+
+    /// Files this source reads.
+    public var files: [String] {
+        switch self {
+        case let .csv(path, _), let .libsvm(path, _): return [path]
+        case let .idx(images, labels): return [images, labels]
+        case .synthetic: return []
+        }
+    }
+}
+
+/// Per-feature scaling, fitted on the training rows and applied to train and test.
+public enum Normalization: String, Sendable, CaseIterable {
+    case none
+    /// Each feature to [0, 1].
+    case minmax
+    /// Each feature to zero mean and unit variance.
+    case standard
+}
+
+public struct DataSettings: Equatable, Sendable {
+    public var source: DataSource
+    public var normalize: Normalization
+    /// Share of the examples held out for the coordinator's test set (file sources).
+    public var testFraction: Double
+
+    public init(source: DataSource, normalize: Normalization = .none, testFraction: Double = 0.2) {
+        self.source = source
+        self.normalize = normalize
+        self.testFraction = testFraction
+    }
+}
+
+/// How examples are split among clients.
+public enum PartitionScheme: String, Sendable, CaseIterable {
+    /// Shuffled, near-equal shares.
+    case iid
+    /// Label skew: per class, shares ~ Dirichlet(alpha) over clients.
+    case dirichlet
+    /// Sorted by label, cut into shards, `shardsPerClient` random shards each.
+    case shards
+    /// The data's own clients (synthetic data).
+    case natural
+}
+
+public struct PartitionSettings: Equatable, Sendable {
+    public var scheme: PartitionScheme
+    public var clients: Int
+    public var alpha: Double
+    public var minSamples: Int
+    public var shardsPerClient: Int
+
+    public init(scheme: PartitionScheme, clients: Int, alpha: Double = 0.5, minSamples: Int = 1,
+                shardsPerClient: Int = 2) {
+        self.scheme = scheme
+        self.clients = clients
+        self.alpha = alpha
+        self.minSamples = minSamples
+        self.shardsPerClient = shardsPerClient
+    }
+}
+
+public struct ModelSettings: Equatable, Sendable {
+    public var kind: ModelKind
+    public var hidden: [Int]
+
+    public init(kind: ModelKind, hidden: [Int] = []) {
+        self.kind = kind
+        self.hidden = hidden
+    }
+}
+
+/// Server strategies a scenario can name.
+public enum ServerAlgorithm: String, Sendable, CaseIterable {
+    case fedavg
+}
+
+public struct ServerSettings: Equatable, Sendable {
+    public var algorithm: ServerAlgorithm
+    public var rounds: Int
+    public var clientsPerRound: Int
+    /// eta_g in theta <- theta + eta_g * sum_i p_i Delta_i.
+    public var learningRate: Double
+    public var weighting: ClientWeighting
+
+    public init(algorithm: ServerAlgorithm = .fedavg, rounds: Int, clientsPerRound: Int,
+                learningRate: Double = 1, weighting: ClientWeighting = .samples) {
+        self.algorithm = algorithm
+        self.rounds = rounds
+        self.clientsPerRound = clientsPerRound
+        self.learningRate = learningRate
+        self.weighting = weighting
+    }
+}
+
+public struct EvaluationSettings: Equatable, Sendable {
+    /// Evaluate the global model on the test set every this many rounds (and after the last).
+    public var every: Int
+
+    public init(every: Int = 1) {
+        self.every = every
+    }
+}

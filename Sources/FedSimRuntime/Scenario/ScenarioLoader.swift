@@ -1,0 +1,153 @@
+import FedSimAlgorithms
+import FedSimCore
+import Foundation
+import Yams
+
+/// Reads scenario files: YAML with a fixed set of fields (see README), every problem
+/// reported with file, line, column and field, every relative path resolved against
+/// the scenario file's folder.
+public enum ScenarioLoader {
+    /// Loads and validates the scenario at `path`.
+    public static func load(path: String) throws -> Scenario {
+        let url = URL(fileURLWithPath: path)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw ScenarioError(issues: [ScenarioIssue(
+                file: path, line: 1, column: 1, field: "",
+                message: FileManager.default.fileExists(atPath: path)
+                    ? "cannot read the scenario file (is it UTF-8 text?)" : "no such scenario file")])
+        }
+        return try parse(text, file: path, baseDirectory: url.deletingLastPathComponent().path)
+    }
+
+    /// Parses scenario text; `file` names it in errors, `baseDirectory` anchors relative paths.
+    public static func parse(_ text: String, file: String, baseDirectory: String) throws -> Scenario {
+        let diagnostics = ScenarioDiagnostics(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ScenarioError(issues: [yamlIssue(error, file: file)])
+        }
+        let reader = YAMLFieldReader(root, path: "", diagnostics: diagnostics)
+        if root == nil {
+            diagnostics.report(at: nil, field: "", "the scenario file is empty")
+        }
+        let scenario = read(reader, file: file, baseDirectory: baseDirectory)
+        guard diagnostics.issues.isEmpty else { throw ScenarioError(issues: diagnostics.issues) }
+        return scenario
+    }
+
+    private static func read(_ root: YAMLFieldReader, file: String, baseDirectory: String) -> Scenario {
+        let defaultName = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let name = root.string("name", default: defaultName) ?? defaultName
+        let seed = UInt64(root.integer("seed", default: 0, in: 0...Int.max))
+
+        let dataReader = root.section("data", required: true)
+        let data = readData(dataReader, baseDirectory: baseDirectory)
+        let partitionReader = root.section("partition", required: true)
+        let partition = readPartition(partitionReader, data: data)
+        let modelReader = root.section("model", required: true)
+        let model = ModelSettings(
+            kind: modelReader.choice("kind"),
+            hidden: modelReader.integerList("hidden", default: [], elementsIn: 1...1_000_000))
+        if model.kind == .mlp, model.hidden.isEmpty {
+            modelReader.report(modelReader.node, "hidden", "an mlp needs at least one hidden layer, like hidden: [64]")
+        }
+        let trainingReader = root.section("training", required: true)
+        let training = LocalTraining(
+            epochs: trainingReader.integer("local_epochs", default: 1, in: 1...100_000),
+            batchSize: trainingReader.integer("batch_size", default: 32, in: 1...10_000_000),
+            learningRate: Float(trainingReader.number("learning_rate", in: 0...1e6, excludingLowerBound: true)),
+            optimizer: trainingReader.choice("optimizer", default: .sgd),
+            momentum: Float(trainingReader.number("momentum", default: 0.9, in: 0...1)),
+            weightDecay: Float(trainingReader.number("weight_decay", default: 0, in: 0...1e6)))
+        let serverReader = root.section("server", required: true)
+        let server = ServerSettings(
+            algorithm: serverReader.choice("algorithm", default: .fedavg),
+            rounds: serverReader.integer("rounds", in: 1...100_000_000),
+            clientsPerRound: serverReader.integer("clients_per_round", in: 1...100_000_000),
+            learningRate: serverReader.number("learning_rate", default: 1, in: 0...1e6, excludingLowerBound: true),
+            weighting: serverReader.choice("weighting", default: .samples))
+        if server.clientsPerRound > partition.clients, serverReader.has("clients_per_round") {
+            serverReader.report(serverReader.value("clients_per_round"), "clients_per_round", "\(server.clientsPerRound) clients per round but only \(partition.clients) clients (partition.clients)")
+        }
+        let evaluationReader = root.section("evaluation")
+        let evaluation = EvaluationSettings(every: evaluationReader.integer("every", default: 1, in: 1...100_000_000))
+
+        for reader in [dataReader, partitionReader, modelReader, trainingReader, serverReader, evaluationReader, root] {
+            reader.finish()
+        }
+        return Scenario(name: name, seed: seed, data: data, partition: partition, model: model,
+                        training: training, server: server, evaluation: evaluation)
+    }
+
+    private static func readData(_ reader: YAMLFieldReader, baseDirectory: String) -> DataSettings {
+        let kind = reader.string("source") ?? "csv"
+        func file(_ key: String) -> String {
+            guard let relative = reader.string(key) else { return "" }
+            let path = relative.hasPrefix("/") ? relative
+                : URL(fileURLWithPath: baseDirectory).appendingPathComponent(relative).standardizedFileURL.path
+            if !FileManager.default.fileExists(atPath: path) {
+                reader.report(reader.value(key), key, "missing data file '\(path)' (paths are relative to the scenario file's folder)")
+            }
+            return path
+        }
+        let source: DataSource
+        switch kind {
+        case "csv":
+            source = .csv(path: file("path"), labelColumn: reader.integer("label_column", default: -1, in: -100_000...100_000))
+        case "libsvm":
+            source = .libsvm(path: file("path"), features: reader.integer("features", default: 0, in: 0...100_000_000))
+        case "idx":
+            source = .idx(images: file("images"), labels: file("labels"))
+        case "synthetic":
+            source = .synthetic(
+                alpha: reader.number("alpha", default: 1, in: 0...1e6),
+                beta: reader.number("beta", default: 1, in: 0...1e6),
+                features: reader.integer("features", default: 60, in: 1...1_000_000),
+                classes: reader.integer("classes", default: 10, in: 2...1_000_000),
+                maxSamplesPerClient: reader.integer("max_samples_per_client", default: 1000, in: 51...10_000_000))
+        default:
+            let choices = ["csv", "libsvm", "idx", "synthetic"]
+            reader.report(reader.value("source"), "source", "unknown data source '\(kind)'; expected one of \(choices.joined(separator: ", "))"
+                               + YAMLFieldReader.suggestion(for: kind, among: choices))
+            source = .synthetic(alpha: 1, beta: 1, features: 60, classes: 10, maxSamplesPerClient: 1000)
+        }
+        return DataSettings(
+            source: source,
+            normalize: reader.choice("normalize", default: Normalization.none),
+            testFraction: reader.number("test_fraction", default: 0.2, in: 0...1, excludingLowerBound: true))
+    }
+
+    private static func readPartition(_ reader: YAMLFieldReader, data: DataSettings) -> PartitionSettings {
+        let isSynthetic = data.source.kind == "synthetic"
+        let scheme: PartitionScheme = reader.choice("scheme", default: isSynthetic ? .natural : .iid)
+        let partition = PartitionSettings(
+            scheme: scheme,
+            clients: reader.integer("clients", in: 1...10_000_000),
+            alpha: reader.number("alpha", default: 0.5, in: 0...1e6, excludingLowerBound: true),
+            minSamples: reader.integer("min_samples", default: 1, in: 0...10_000_000),
+            shardsPerClient: reader.integer("shards_per_client", default: 2, in: 1...10_000_000))
+        if isSynthetic != (scheme == .natural) {
+            reader.report(
+                reader.value("scheme"), "scheme",
+                isSynthetic ? "synthetic data comes split by client: use scheme: natural"
+                    : "scheme natural needs data with its own clients (source: synthetic)")
+        }
+        return partition
+    }
+
+    private static func yamlIssue(_ error: YamlError, file: String) -> ScenarioIssue {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            return ScenarioIssue(file: file, line: mark.line, column: mark.column, field: "",
+                                 message: "invalid YAML: \(context.map { "\($0.text) " } ?? "")\(problem)")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            return ScenarioIssue(file: file, line: context.mark.line, column: context.mark.column,
+                                 field: "", message: "duplicate field \(duplicates.map { "'\($0)'" }.joined(separator: ", "))")
+        default:
+            return ScenarioIssue(file: file, line: 1, column: 1, field: "", message: "invalid YAML: \(error)")
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Yams
+
+/// Collects the problems found while reading one scenario file.
+final class ScenarioDiagnostics {
+    let file: String
+    private(set) var issues: [ScenarioIssue] = []
+
+    init(file: String) {
+        self.file = file
+    }
+
+    func report(at node: Node?, field: String, _ message: String) {
+        let mark = node?.mark
+        issues.append(ScenarioIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1,
+                                    field: field, message: message))
+    }
+}
+
+/// Reads the fields of one YAML mapping, checking types and ranges and remembering
+/// which keys were read, so that `finish()` can name every key nobody asked for.
+final class YAMLFieldReader {
+    private let diagnostics: ScenarioDiagnostics
+    /// Dotted path of this mapping ("" for the document root).
+    let path: String
+    /// The mapping node itself, for "missing field" locations.
+    let node: Node?
+    private let entries: [(key: String, keyNode: Node, value: Node)]
+    private var read: Set<String> = []
+
+    init(_ node: Node?, path: String, diagnostics: ScenarioDiagnostics) {
+        self.diagnostics = diagnostics
+        self.path = path
+        self.node = node
+        if let mapping = node?.mapping {
+            entries = mapping.map { (key: $0.key.string ?? "", keyNode: $0.key, value: $0.value) }
+        } else {
+            entries = []
+            if let node, node.null == nil {
+                diagnostics.report(at: node, field: path, "must be a mapping of fields")
+            }
+        }
+    }
+
+    private func fieldPath(_ key: String) -> String {
+        path.isEmpty ? key : "\(path).\(key)"
+    }
+
+    /// Records a problem with field `key` of this mapping, located at `node`.
+    func report(_ node: Node?, _ key: String, _ message: String) {
+        diagnostics.report(at: node, field: fieldPath(key), message)
+    }
+
+    /// The value node of `key`, marking it read; nil (and an issue if `required`) when absent.
+    func value(_ key: String, required: Bool = false) -> Node? {
+        read.insert(key)
+        guard let entry = entries.first(where: { $0.key == key }) else {
+            if required { report(node, key, "missing field '\(key)'") }
+            return nil
+        }
+        return entry.value
+    }
+
+    func has(_ key: String) -> Bool {
+        entries.contains { $0.key == key }
+    }
+
+    /// A nested mapping.
+    func section(_ key: String, required: Bool = false) -> YAMLFieldReader {
+        YAMLFieldReader(value(key, required: required), path: fieldPath(key), diagnostics: diagnostics)
+    }
+
+    func string(_ key: String, default fallback: String? = nil) -> String? {
+        guard let node = value(key, required: fallback == nil) else { return fallback }
+        guard node.scalar != nil, let text = node.string else {
+            report(node, key, "must be a string")
+            return fallback
+        }
+        return text
+    }
+
+    func integer(_ key: String, default fallback: Int? = nil, in range: ClosedRange<Int>) -> Int {
+        guard let node = value(key, required: fallback == nil) else { return fallback ?? range.lowerBound }
+        guard let number = node.int else {
+            report(node, key, "must be an integer, got '\(node.string ?? "a \(node.typeName)")'")
+            return fallback ?? range.lowerBound
+        }
+        guard range.contains(number) else {
+            report(node, key, "must be in \(range.lowerBound)...\(range.upperBound == .max ? "" : "\(range.upperBound)"), got \(number)")
+            return fallback ?? range.lowerBound
+        }
+        return number
+    }
+
+    func number(_ key: String, default fallback: Double? = nil, in range: ClosedRange<Double>,
+                excludingLowerBound: Bool = false) -> Double {
+        guard let node = value(key, required: fallback == nil) else { return fallback ?? range.lowerBound }
+        guard let number = node.float, number.isFinite else {
+            report(node, key, "must be a number, got '\(node.string ?? "a \(node.typeName)")'")
+            return fallback ?? range.lowerBound
+        }
+        let aboveLower = excludingLowerBound ? number > range.lowerBound : number >= range.lowerBound
+        guard aboveLower, number <= range.upperBound else {
+            let lower = excludingLowerBound ? "greater than \(range.lowerBound)" : "at least \(range.lowerBound)"
+            let upper = range.upperBound == .infinity ? "" : " and at most \(range.upperBound)"
+            report(node, key, "must be \(lower)\(upper), got \(number)")
+            return fallback ?? range.lowerBound
+        }
+        return number
+    }
+
+    /// One of an enumeration's raw values.
+    func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice? = nil) -> Choice
+    where Choice.RawValue == String {
+        let allowed = Choice.allCases.map(\.rawValue)
+        guard let node = value(key, required: fallback == nil) else { return fallback ?? Choice.allCases.first! }
+        guard let text = node.string, node.scalar != nil, let choice = Choice(rawValue: text) else {
+            let given = node.string.map { "'\($0)'" } ?? "a \(node.typeName)"
+            report(node, key, "unknown value \(given); expected one of \(allowed.joined(separator: ", "))"
+                   + Self.suggestion(for: node.string ?? "", among: allowed))
+            return fallback ?? Choice.allCases.first!
+        }
+        return choice
+    }
+
+    func integerList(_ key: String, default fallback: [Int], elementsIn range: ClosedRange<Int>) -> [Int] {
+        guard let node = value(key) else { return fallback }
+        guard let sequence = node.sequence else {
+            report(node, key, "must be a list of integers, like [64, 32]")
+            return fallback
+        }
+        var values: [Int] = []
+        for element in sequence {
+            guard let number = element.int, range.contains(number) else {
+                report(element, key, "every entry must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(element.string ?? element.typeName)'")
+                return fallback
+            }
+            values.append(number)
+        }
+        return values
+    }
+
+    /// Reports every key of this mapping that was never read.
+    func finish() {
+        let known = Array(read).sorted()
+        for entry in entries where !read.contains(entry.key) {
+            report(entry.keyNode, entry.key,
+                   "unknown field '\(entry.key)'" + Self.suggestion(for: entry.key, among: known)
+                   + (known.isEmpty ? "" : " (fields here: \(known.joined(separator: ", ")))"))
+        }
+    }
+
+    /// "; did you mean 'x'?" for the closest candidate within a small edit distance.
+    static func suggestion(for word: String, among candidates: [String]) -> String {
+        let scored = candidates.map { (candidate: $0, distance: editDistance(word.lowercased(), $0)) }
+        guard let best = scored.min(by: { $0.distance < $1.distance }),
+              best.distance <= max(2, best.candidate.count / 3) else { return "" }
+        return "; did you mean '\(best.candidate)'?"
+    }
+
+    /// Levenshtein distance, O(|a| |b|).
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, charA) in a.enumerated() {
+            var current = [i + 1]
+            for (j, charB) in b.enumerated() {
+                current.append(Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (charA == charB ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
+
+extension Node {
+    /// "mapping", "list" or "scalar", for error messages.
+    var typeName: String {
+        switch self {
+        case .mapping: return "mapping"
+        case .sequence: return "list"
+        case .scalar: return "scalar"
+        case .alias: return "alias"
+        }
+    }
+}

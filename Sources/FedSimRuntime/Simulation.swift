@@ -1,0 +1,61 @@
+import FedSimCore
+import Foundation
+
+/// The runtime's entry points: what `fedsim run`, `fedsim coordinator` and `fedsim worker` do.
+public enum Simulation {
+    /// Runs `scenario` with the coordinator in this process and `workers` worker processes
+    /// of `executable` on this host, writing the run folder `folder`.
+    public static func runLocally(
+        _ scenario: Scenario, workers: Int, folder: String, executable: String,
+        progress: @escaping (RoundRecord) -> Void = { _ in }
+    ) throws -> RunSummary {
+        let data = try prepareData(scenario)
+        let transport = try ZeroMQCoordinatorTransport(
+            bind: "tcp://127.0.0.1:*", maxMessageBytes: updateSizeLimit(scenario, data))
+        let runFolder = try RunFolder(path: folder, scenario: scenario)
+        let cluster = LocalCluster()
+        var finished = false
+        defer { cluster.stopWorkers(graceful: finished) }
+        try cluster.spawnWorkers(count: workers, executable: executable, endpoint: transport.endpoint,
+                                 logDirectory: URL(fileURLWithPath: folder).appendingPathComponent("logs").path)
+        var options = CoordinatorOptions(workers: workers)
+        options.healthCheck = cluster.checkWorkers
+        options.progress = progress
+        let summary = try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
+                                      options: options).run()
+        finished = true
+        return summary
+    }
+
+    /// Runs `scenario`'s coordinator on `endpoint`, waiting for `workers` workers to join.
+    public static func coordinate(
+        _ scenario: Scenario, bind endpoint: String, workers: Int, folder: String, joinTimeout: Double,
+        progress: @escaping (RoundRecord) -> Void = { _ in }
+    ) throws -> RunSummary {
+        let data = try prepareData(scenario)
+        let transport = try ZeroMQCoordinatorTransport(bind: endpoint, maxMessageBytes: updateSizeLimit(scenario, data))
+        let runFolder = try RunFolder(path: folder, scenario: scenario)
+        var options = CoordinatorOptions(workers: workers)
+        options.handshakeTimeout = joinTimeout
+        options.progress = progress
+        options.log("listening on \(transport.endpoint) for \(workers) workers")
+        return try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
+                               options: options).run()
+    }
+
+    /// Joins the coordinator at `endpoint` and trains until it says Stop.
+    @discardableResult
+    public static func work(connect endpoint: String, name: String, idleTimeout: Double = 600) throws -> Int {
+        let transport = try ZeroMQWorkerTransport(connect: endpoint)
+        return try Worker(transport: transport, name: name, idleTimeout: idleTimeout).run()
+    }
+
+    /// The largest message the coordinator accepts: an update of this model with room
+    /// to spare. Anything larger is dropped by ZeroMQ before it is read.
+    static func updateSizeLimit(_ scenario: Scenario, _ data: FederatedDataset) -> Int {
+        let spec = ModelSpec(kind: scenario.model.kind, inputDim: data.featureCount, classes: data.classCount,
+                             hidden: scenario.model.hidden)
+        let parameters = (try? makeModel(spec).parameterCount) ?? 0
+        return 2 * parameters * MemoryLayout<Float>.size + (1 << 20)
+    }
+}

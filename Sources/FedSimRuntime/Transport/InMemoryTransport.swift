@@ -1,0 +1,117 @@
+import Foundation
+import FedSimWire
+
+/// A blocking FIFO shared between threads.
+final class MessageQueue<Element>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Element] = []
+    private var head = 0
+
+    func push(_ item: Element) {
+        condition.lock()
+        items.append(item)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The oldest item, waiting up to `timeoutMilliseconds` for one.
+    func pop(timeoutMilliseconds: Int) -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: Double(timeoutMilliseconds) / 1000)
+        while head == items.count {
+            if !condition.wait(until: deadline) { break }
+        }
+        guard head < items.count else { return nil }
+        let item = items[head]
+        head += 1
+        if head > 1024, head * 2 > items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return item
+    }
+}
+
+/// Coordinator and workers in one process, joined by queues. Every message is encoded
+/// and decoded exactly as on the ZeroMQ transport, so tests exercise the real codec
+/// and byte counts without sockets.
+public final class InMemoryNetwork: CoordinatorTransport, @unchecked Sendable {
+    private let inbox = MessageQueue<(PeerID, [UInt8])>()
+    private var outboxes: [PeerID: MessageQueue<[UInt8]>] = [:]
+    private let lock = NSLock()
+    private var counters = WireTraffic()
+
+    public init() {}
+
+    /// A new worker endpoint connected to this coordinator.
+    public func connectWorker() -> InMemoryWorkerEndpoint {
+        lock.lock()
+        defer { lock.unlock() }
+        let peer = PeerID(Array("worker-\(outboxes.count)".utf8))
+        let outbox = MessageQueue<[UInt8]>()
+        outboxes[peer] = outbox
+        return InMemoryWorkerEndpoint(peer: peer, network: self, outbox: outbox)
+    }
+
+    public var traffic: WireTraffic {
+        lock.lock()
+        defer { lock.unlock() }
+        return counters
+    }
+
+    public func send(_ message: Message, to peer: PeerID) throws {
+        try sendBytes(WireCodec.encode(message), to: peer)
+    }
+
+    /// Delivers raw bytes to a worker, as a coordinator speaking them would.
+    public func sendBytes(_ bytes: [UInt8], to peer: PeerID) throws {
+        lock.lock()
+        let outbox = outboxes[peer]
+        counters.bytesSent += bytes.count
+        counters.messagesSent += 1
+        lock.unlock()
+        guard let outbox else { throw RuntimeError("no worker connection \(peer)") }
+        outbox.push(bytes)
+    }
+
+    public func receive(timeoutMilliseconds: Int) throws -> Inbound? {
+        guard let (peer, bytes) = inbox.pop(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        lock.lock()
+        counters.bytesReceived += bytes.count
+        counters.messagesReceived += 1
+        lock.unlock()
+        do {
+            return .message(try WireCodec.decode(bytes), from: peer)
+        } catch let error as WireError {
+            return .rejected(error, from: peer)
+        }
+    }
+}
+
+/// A worker's end of an `InMemoryNetwork`.
+public final class InMemoryWorkerEndpoint: WorkerTransport, @unchecked Sendable {
+    public let peer: PeerID
+    private let network: InMemoryNetwork
+    private let outbox: MessageQueue<[UInt8]>
+
+    init(peer: PeerID, network: InMemoryNetwork, outbox: MessageQueue<[UInt8]>) {
+        self.peer = peer
+        self.network = network
+        self.outbox = outbox
+    }
+
+    public func send(_ message: Message) throws {
+        sendBytes(WireCodec.encode(message))
+    }
+
+    /// Delivers raw bytes to the coordinator, as a worker speaking them would.
+    public func sendBytes(_ bytes: [UInt8]) {
+        network.deliver(bytes, from: peer)
+    }
+
+    public func receive(timeoutMilliseconds: Int) throws -> Message? {
+        guard let bytes = outbox.pop(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        return try WireCodec.decode(bytes)
+    }
+}

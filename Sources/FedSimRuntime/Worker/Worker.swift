@@ -1,0 +1,128 @@
+import FedSimCore
+import FedSimWire
+import Foundation
+
+/// A worker process's loop: joins a coordinator, hosts the virtual clients it is
+/// assigned, trains each task from the model version it names and returns the update.
+/// A client's update depends only on (model, client data, seed, round), never on which
+/// worker trains it.
+public final class Worker {
+    private let transport: WorkerTransport
+    private let name: String
+    private let idleTimeout: Double
+    private let log: (String) -> Void
+
+    private var seed: UInt64 = 0
+    private var model: (any ClassificationModel)?
+    private var clients: [Int: Dataset] = [:]
+    private var current: ModelBroadcast?
+
+    /// - Parameter idleTimeout: seconds without any message from the coordinator before giving up.
+    public init(transport: WorkerTransport, name: String, idleTimeout: Double = 600,
+                log: @escaping (String) -> Void = { FileHandle.standardError.write(Data("fedsim worker: \($0)\n".utf8)) }) {
+        self.transport = transport
+        self.name = name
+        self.idleTimeout = idleTimeout
+        self.log = log
+    }
+
+    /// Runs until the coordinator says Stop. Throws when the coordinator refuses this
+    /// worker, speaks another protocol version, or goes silent for `idleTimeout`.
+    /// - Returns: the number of tasks trained.
+    @discardableResult
+    public func run() throws -> Int {
+        try transport.send(.hello(Hello(workerName: name, processID: Int(ProcessInfo.processInfo.processIdentifier))))
+        var tasks = 0
+        var lastHeard = Date()
+        while true {
+            let message: Message
+            do {
+                guard let received = try transport.receive(timeoutMilliseconds: 500) else {
+                    if Date().timeIntervalSince(lastHeard) > idleTimeout {
+                        throw RuntimeError("\(name): no message from the coordinator for \(Int(idleTimeout)) s")
+                    }
+                    continue
+                }
+                message = received
+            } catch let error as WireError {
+                if case .versionMismatch = error {
+                    throw RuntimeError("\(name): the coordinator cannot be used: \(error)")
+                }
+                log("\(name): refused a message from the coordinator: \(error)")
+                try transport.send(.refused(reason: "\(error)"))
+                continue
+            }
+            lastHeard = Date()
+            switch message {
+            case let .assign(assign):
+                try accept(assign)
+            case let .model(broadcast):
+                if let problem = check(broadcast) {
+                    try refuse("Model \(broadcast.version) rejected: \(problem)")
+                } else {
+                    current = broadcast
+                }
+            case let .task(task):
+                switch train(task) {
+                case let .success(update):
+                    try transport.send(.update(update))
+                    tasks += 1
+                case let .failure(problem):
+                    try refuse("Task for client \(task.clientID) rejected: \(problem.description)")
+                }
+            case .heartbeat:
+                continue
+            case let .stop(reason):
+                log("\(name): stopping after \(tasks) tasks (\(reason))")
+                return tasks
+            case let .refused(reason):
+                throw RuntimeError("\(name): the coordinator refused this worker: \(reason)")
+            default:
+                try refuse("unexpected \(message.kind)")
+            }
+        }
+    }
+
+    private func refuse(_ reason: String) throws {
+        log("\(name): \(reason)")
+        try transport.send(.refused(reason: reason))
+    }
+
+    private func accept(_ assign: Assign) throws {
+        do {
+            model = try makeModel(assign.model)
+        } catch {
+            try refuse("Assign rejected: \(error)")
+            return
+        }
+        seed = assign.seed
+        clients = Dictionary(uniqueKeysWithValues: assign.clients.map { ($0.clientID, $0.data) })
+        log("\(name): worker \(assign.workerIndex) hosts \(clients.count) clients")
+    }
+
+    private func check(_ broadcast: ModelBroadcast) -> String? {
+        guard let model else { return "no Assign received yet" }
+        guard broadcast.parameters.count == model.parameterCount else {
+            return "\(broadcast.parameters.count) parameters, the model has \(model.parameterCount)"
+        }
+        return nil
+    }
+
+    private func train(_ task: TrainingTask) -> Result<ClientUpdate, RuntimeError> {
+        guard let model else { return .failure(RuntimeError("no Assign received yet")) }
+        guard let data = clients[task.clientID] else {
+            return .failure(RuntimeError("client \(task.clientID) is not hosted here"))
+        }
+        guard let current, current.version == task.modelVersion else {
+            return .failure(RuntimeError("model version \(task.modelVersion) was never received"))
+        }
+        let started = Date()
+        var stream = RandomStream(seed: seed, purpose: .batches, client: task.clientID, round: task.round)
+        let trainer = LocalTrainer(model: model)
+        let result = trainer.train(from: current.parameters, data: data, settings: task.training, rng: &stream)
+        return .success(ClientUpdate(
+            clientID: task.clientID, modelVersion: task.modelVersion, round: task.round, delta: result.delta,
+            sampleCount: data.count, trainLoss: result.meanLoss, steps: result.steps,
+            wallComputeSeconds: Date().timeIntervalSince(started)))
+    }
+}

@@ -1,0 +1,55 @@
+import FedSimRuntime
+import Foundation
+
+/// A one-line live view of a run on a terminal: round, accuracy, updates per second.
+/// Prints nothing when standard error is not a terminal.
+final class ProgressLine {
+    private let rounds: Int
+    private let enabled = isatty(STDERR_FILENO) != 0
+    private var updates = 0
+    private var lastAccuracy: Double?
+    private var lastDraw = Date.distantPast
+
+    init(rounds: Int) {
+        self.rounds = rounds
+    }
+
+    func update(_ record: RoundRecord) {
+        updates += record.clients.count
+        if let accuracy = record.testAccuracy { lastAccuracy = accuracy }
+        guard enabled, record.round == rounds || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = Date()
+        let rate = record.wallSeconds > 0 ? Double(updates) / record.wallSeconds : 0
+        let accuracy = lastAccuracy.map { format($0, 4) } ?? "-"
+        let line = "round \(record.round)/\(rounds)  train loss \(format(record.trainLoss, 4))  "
+            + "test accuracy \(accuracy)  \(format(rate, 0)) updates/s"
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
+/// The table printed at the end of a run.
+enum SummaryTable {
+    static func render(_ summary: RunSummary, folder: String) -> String {
+        let rows: [(String, String)] = [
+            ("scenario", summary.scenario),
+            ("rounds", "\(summary.rounds)"),
+            ("client updates", "\(summary.clientUpdates)"),
+            ("model parameters", "\(summary.parameters)"),
+            ("final test accuracy", format(summary.finalTestAccuracy, 4)),
+            ("final test loss", format(summary.finalTestLoss, 4)),
+            ("best test accuracy", format(summary.bestTestAccuracy, 4)),
+            ("workers", "\(summary.workers)"),
+            ("wall seconds", format(summary.wallSeconds, 2)),
+            ("client updates / s", format(summary.clientUpdatesPerSecond, 0)),
+            ("wire bytes sent / received", "\(summary.wireBytesSent) / \(summary.wireBytesReceived)"),
+            ("run folder", folder),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+            .joined(separator: "\n")
+    }
+}

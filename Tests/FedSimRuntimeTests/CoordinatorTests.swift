@@ -1,0 +1,211 @@
+import FedSimAlgorithms
+import FedSimCore
+@testable import FedSimRuntime
+import FedSimWire
+import Foundation
+import XCTest
+
+/// Three Gaussian blobs in 4 dimensions, split among `clients` clients.
+func blobData(clients: Int, perClient: Int = 24, seed: UInt64 = 11) -> FederatedDataset {
+    let centers: [[Float]] = [[3, 0, 0, 1], [0, 3, 0, -1], [0, 0, 3, 0]]
+    func draw(_ count: Int, stream: inout RandomStream) -> Dataset {
+        var features: [Float] = []
+        var labels: [Int32] = []
+        for index in 0..<count {
+            let label = index % 3
+            features += centers[label].map { $0 + Float(stream.normal()) }
+            labels.append(Int32(label))
+        }
+        return Dataset(features: features, labels: labels, featureCount: 4, classCount: 3)
+    }
+    var stream = RandomStream(seed: seed, purpose: .synthetic)
+    let shards = (0..<clients).map { _ in draw(perClient, stream: &stream) }
+    return FederatedDataset(clients: shards, test: draw(90, stream: &stream))
+}
+
+func blobScenario(clients: Int, perRound: Int, rounds: Int, seed: UInt64 = 9) -> Scenario {
+    Scenario(
+        name: "blobs", seed: seed,
+        data: DataSettings(source: .synthetic(alpha: 0, beta: 0, features: 4, classes: 3, maxSamplesPerClient: 100)),
+        partition: PartitionSettings(scheme: .natural, clients: clients),
+        model: ModelSettings(kind: .softmax),
+        training: LocalTraining(epochs: 2, batchSize: 8, learningRate: 0.1),
+        server: ServerSettings(rounds: rounds, clientsPerRound: perRound),
+        evaluation: EvaluationSettings(every: 1))
+}
+
+/// Runs a coordinator over an in-memory network with `workers` worker threads.
+final class InMemoryRun {
+    let network = InMemoryNetwork()
+    private(set) var logs: [String] = []
+    private let lock = NSLock()
+
+    func log(_ line: String) {
+        lock.lock()
+        logs.append(line)
+        lock.unlock()
+    }
+
+    func startWorkers(_ count: Int) {
+        for index in 0..<count {
+            let endpoint = network.connectWorker()
+            Thread {
+                _ = try? Worker(transport: endpoint, name: "w\(index)", log: { _ in }).run()
+            }.start()
+        }
+    }
+
+    func coordinator(_ scenario: Scenario, _ data: FederatedDataset, workers: Int, folder: RunFolder? = nil,
+                     silenceTimeout: Double = 30) throws -> Coordinator {
+        var options = CoordinatorOptions(workers: workers)
+        options.silenceTimeout = silenceTimeout
+        options.log = { [weak self] in self?.log($0) }
+        return try Coordinator(scenario: scenario, data: data, transport: network, folder: folder, options: options)
+    }
+}
+
+final class CoordinatorTests: XCTestCase {
+    func testOneRoundIsTheSampleWeightedAverageOfLocalModels() throws {
+        var data = blobData(clients: 6)
+        data.clients[1] = data.clients[1].subset(Array(0..<10))
+        data.clients[4] = data.clients[4].subset(Array(0..<17))
+        let scenario = blobScenario(clients: 6, perRound: 4, rounds: 1)
+        let run = InMemoryRun()
+        run.startWorkers(2)
+        let coordinator = try run.coordinator(scenario, data, workers: 2)
+        _ = try coordinator.run()
+
+        // The same round, computed directly.
+        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 4, classes: 3))
+        var initialization = RandomStream(seed: scenario.seed, purpose: .initialization)
+        let start = model.initialParameters(using: &initialization)
+        let selected = FedAvg(clientsPerRound: 4).selectClients(round: 1, clientCount: 6, seed: scenario.seed)
+        let trainer = LocalTrainer(model: model)
+        var expected = start.map(Double.init)
+        let total = Double(selected.reduce(0) { $0 + data.clients[$1].count })
+        for client in selected {
+            var stream = RandomStream(seed: scenario.seed, purpose: .batches, client: client, round: 1)
+            let result = trainer.train(from: start, data: data.clients[client], settings: scenario.training, rng: &stream)
+            let weight = Double(data.clients[client].count) / total
+            for index in expected.indices { expected[index] += weight * Double(result.delta[index]) }
+        }
+        XCTAssertEqual(selected.count, 4)
+        for (actual, wanted) in zip(coordinator.globalParameters, expected) {
+            XCTAssertEqual(Double(actual), wanted, accuracy: 1e-5)
+        }
+    }
+
+    func testMetricsDoNotDependOnTheNumberOfWorkers() throws {
+        let data = blobData(clients: 10)
+        let scenario = blobScenario(clients: 10, perRound: 4, rounds: 5)
+        var outputs: [[String]] = []
+        for workers in [1, 3] {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-coord-\(UUID())").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let run = InMemoryRun()
+            run.startWorkers(workers)
+            let summary = try run.coordinator(scenario, data, workers: workers,
+                                              folder: RunFolder(path: folder, scenario: scenario)).run()
+            XCTAssertEqual(summary.clientUpdates, 20)
+            XCTAssertEqual(summary.workers, workers)
+            let lines = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+            outputs.append(lines.map { withoutWallFields(String($0)) })
+        }
+        XCTAssertEqual(outputs[0].count, 5)
+        XCTAssertEqual(outputs[0], outputs[1])
+    }
+
+    func testTrainingReachesHighAccuracyOnSeparableBlobs() throws {
+        let run = InMemoryRun()
+        run.startWorkers(2)
+        let summary = try run.coordinator(blobScenario(clients: 8, perRound: 4, rounds: 15), blobData(clients: 8),
+                                          workers: 2).run()
+        XCTAssertGreaterThan(summary.finalTestAccuracy, 0.95)
+        XCTAssertEqual(summary.rounds, 15)
+        XCTAssertGreaterThan(summary.wireBytesSent, 0)
+    }
+
+    func testGarbageFromAPeerIsRefusedAndChangesNothing() throws {
+        let data = blobData(clients: 6)
+        let scenario = blobScenario(clients: 6, perRound: 3, rounds: 3)
+        let clean = InMemoryRun()
+        clean.startWorkers(2)
+        let cleanCoordinator = try clean.coordinator(scenario, data, workers: 2)
+        _ = try cleanCoordinator.run()
+
+        let attacked = InMemoryRun()
+        attacked.startWorkers(2)
+        let coordinator = try attacked.coordinator(scenario, data, workers: 2)
+        let rogue = attacked.network.connectWorker()
+        rogue.sendBytes([0xFF, 0x13, 0x37, 0x00, 0x99])
+        rogue.sendBytes(WireCodec.encode(.update(ClientUpdate(
+            clientID: 0, modelVersion: 0, round: 1, delta: [1, 2, 3], sampleCount: 24, trainLoss: 0, steps: 1,
+            wallComputeSeconds: 0))))
+        _ = try coordinator.run()
+
+        XCTAssertEqual(coordinator.globalParameters, cleanCoordinator.globalParameters)
+        var replies: [Message] = []
+        while let reply = try rogue.receive(timeoutMilliseconds: 100) { replies.append(reply) }
+        XCTAssertEqual(replies.count, 2)
+        XCTAssert(replies.allSatisfy { if case .refused = $0 { return true } else { return false } })
+        XCTAssert(attacked.logs.contains { $0.contains("refused a message from peer") }, "\(attacked.logs)")
+    }
+
+    func testAnotherProtocolVersionIsRefusedWithBothVersionsNamed() throws {
+        let run = InMemoryRun()
+        let stranger = run.network.connectWorker()
+        stranger.sendBytes(WireCodec.encode(.hello(Hello(workerName: "old")), protocolVersion: 99))
+        run.startWorkers(1)
+        _ = try run.coordinator(blobScenario(clients: 2, perRound: 1, rounds: 1), blobData(clients: 2), workers: 1).run()
+
+        guard case let .refused(reason) = try stranger.receive(timeoutMilliseconds: 1000) else {
+            return XCTFail("the stranger got no refusal")
+        }
+        XCTAssert(reason.contains("99") && reason.contains("\(wireProtocolVersion)"), reason)
+        XCTAssert(run.logs.contains { $0.contains("99") }, "\(run.logs)")
+    }
+
+    func testWorkerRefusesACoordinatorOfAnotherProtocolVersion() throws {
+        let network = InMemoryNetwork()
+        let endpoint = network.connectWorker()
+        try network.sendBytes(WireCodec.encode(.stop(reason: "x"), protocolVersion: 99), to: endpoint.peer)
+        XCTAssertThrowsError(try Worker(transport: endpoint, name: "w", log: { _ in }).run()) { error in
+            let text = "\(error)"
+            XCTAssert(text.contains("99") && text.contains("\(wireProtocolVersion)"), text)
+        }
+    }
+
+    func testWrongSizedUpdateIsRefusedAndTheRoundFailsNamingTheClient() throws {
+        let data = blobData(clients: 1)
+        let run = InMemoryRun()
+        let liar = run.network.connectWorker()
+        try liar.send(.hello(Hello(workerName: "liar")))
+        let coordinator = try run.coordinator(blobScenario(clients: 1, perRound: 1, rounds: 1), data, workers: 1,
+                                              silenceTimeout: 1)
+        var replies: [Message] = []
+        let answered = expectation(description: "liar answered its task")
+        Thread {
+            while let message = try? liar.receive(timeoutMilliseconds: 3000) {
+                if case let .task(task) = message {
+                    try? liar.send(.update(ClientUpdate(
+                        clientID: task.clientID, modelVersion: task.modelVersion, round: task.round, delta: [1, 2, 3],
+                        sampleCount: data.clients[0].count, trainLoss: 0, steps: 1, wallComputeSeconds: 0)))
+                    answered.fulfill()
+                } else {
+                    replies.append(message)
+                }
+            }
+        }.start()
+        XCTAssertThrowsError(try coordinator.run()) { error in
+            XCTAssert("\(error)".contains("still waiting for clients [0] on liar"), "\(error)")
+        }
+        wait(for: [answered], timeout: 5)
+        Thread.sleep(forTimeInterval: 0.2)
+        XCTAssert(run.logs.contains { $0.contains("delta has 3 values, the model 15") }, "\(run.logs)")
+    }
+}
+
+/// A metrics line without its `wall_` fields.
+func withoutWallFields(_ line: String) -> String {
+    line.split(separator: ",").filter { !$0.contains("\"wall_") }.joined(separator: ",")
+}
