@@ -1,0 +1,75 @@
+/// What one client's local training produced.
+public struct LocalTrainingResult: Equatable, Sendable {
+    /// Trained parameters minus the starting parameters (Delta_i in ALGORITHMS.md).
+    public var delta: [Float]
+    /// Sample-weighted mean of the minibatch losses seen during training (each measured
+    /// before its step); 0 if no step was taken.
+    public var meanLoss: Double
+    /// Optimizer steps taken: epochs * ceil(samples / batchSize).
+    public var steps: Int
+    /// Size of the local dataset, the weight sample-weighted aggregation gives this update.
+    public var samples: Int
+
+    public init(delta: [Float], meanLoss: Double, steps: Int, samples: Int) {
+        self.delta = delta
+        self.meanLoss = meanLoss
+        self.steps = steps
+        self.samples = samples
+    }
+}
+
+/// Runs a client's local minibatch training for a model.
+///
+/// Each epoch draws a fresh row order with `rng.permutation(count)` and walks it in
+/// minibatches of `batchSize`, the last partial batch included. The optimizer starts
+/// with fresh state (zero momentum, Adam moments) at every call, as a stateless client
+/// does. The result is a pure function of (model, parameters, data, settings, rng state):
+/// no threads, no hashing, a fixed order of Float operations (with single-threaded
+/// OpenBLAS, see `BLAS.useSingleThread()`).
+public struct LocalTrainer: Sendable {
+    public let model: any ClassificationModel
+
+    public init(model: any ClassificationModel) {
+        self.model = model
+    }
+
+    /// Trains from `parameters` on `data` and returns the update.
+    ///
+    /// Complexity: `epochs * samples` rows forward and backward; allocations are
+    /// O(parameterCount + batchSize * widths) once per call, none per step.
+    public func train(
+        from parameters: [Float], data: Dataset, settings: LocalTraining, rng: inout RandomStream
+    ) -> LocalTrainingResult {
+        precondition(parameters.count == model.parameterCount,
+                     "the model has \(model.parameterCount) parameters, got a vector of \(parameters.count)")
+        precondition(settings.epochs >= 0, "epochs must not be negative, got \(settings.epochs)")
+        precondition(settings.batchSize >= 1, "batchSize must be at least 1, got \(settings.batchSize)")
+        guard !data.isEmpty, settings.epochs > 0 else {
+            return LocalTrainingResult(delta: [Float](repeating: 0, count: parameters.count),
+                                       meanLoss: 0, steps: 0, samples: data.count)
+        }
+
+        var local = parameters
+        var gradient = [Float](repeating: 0, count: parameters.count)
+        var workspace = ModelWorkspace()
+        var optimizer = LocalOptimizer(settings, parameterCount: parameters.count)
+        var weightedLoss = 0.0
+        var seen = 0
+        for _ in 0..<settings.epochs {
+            let order = rng.permutation(data.count)
+            for start in stride(from: 0, to: order.count, by: settings.batchSize) {
+                let batch = order[start..<min(start + settings.batchSize, order.count)]
+                let loss = model.lossAndGradient(parameters: local, data: data, rows: batch,
+                                                 gradient: &gradient, workspace: &workspace)
+                optimizer.step(parameters: &local, gradient: gradient)
+                weightedLoss += loss * Double(batch.count)
+                seen += batch.count
+            }
+        }
+
+        var delta = local
+        for index in delta.indices { delta[index] -= parameters[index] }
+        return LocalTrainingResult(delta: delta, meanLoss: weightedLoss / Double(seen),
+                                   steps: optimizer.stepCount, samples: data.count)
+    }
+}

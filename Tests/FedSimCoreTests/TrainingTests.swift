@@ -1,0 +1,165 @@
+@testable import FedSimCore
+import XCTest
+
+final class LocalOptimizerTests: XCTestCase {
+    private func assertClose(_ got: [Float], _ want: [Float], file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(got.count, want.count, file: file, line: line)
+        for (value, expected) in zip(got, want) {
+            XCTAssertEqual(value, expected, accuracy: 1e-6, file: file, line: line)
+        }
+    }
+
+    func testSGDStep() {
+        // theta = [1, -2], g = [0.5, 0.5], lr 0.1: theta - 0.1 g = [0.95, -2.05].
+        var optimizer = LocalOptimizer(kind: .sgd, learningRate: 0.1, parameterCount: 2)
+        var theta: [Float] = [1, -2]
+        optimizer.step(parameters: &theta, gradient: [0.5, 0.5])
+        assertClose(theta, [0.95, -2.05])
+        XCTAssertEqual(optimizer.stepCount, 1)
+    }
+
+    func testWeightDecayIsAddedToTheGradient() {
+        // g + 0.1 theta = [0.5 + 0.1, 0.5 - 0.2] = [0.6, 0.3]; theta - 0.1 * that = [0.94, -2.03].
+        var optimizer = LocalOptimizer(kind: .sgd, learningRate: 0.1, weightDecay: 0.1, parameterCount: 2)
+        var theta: [Float] = [1, -2]
+        optimizer.step(parameters: &theta, gradient: [0.5, 0.5])
+        assertClose(theta, [0.94, -2.03])
+    }
+
+    func testMomentumTwoSteps() {
+        // v1 = g = 0.5 -> theta = [0.95, -2.05]; v2 = 0.9 * 0.5 + 0.5 = 0.95 -> theta -= 0.095.
+        var optimizer = LocalOptimizer(kind: .momentum, learningRate: 0.1, momentum: 0.9, parameterCount: 2)
+        var theta: [Float] = [1, -2]
+        optimizer.step(parameters: &theta, gradient: [0.5, 0.5])
+        assertClose(theta, [0.95, -2.05])
+        optimizer.step(parameters: &theta, gradient: [0.5, 0.5])
+        assertClose(theta, [0.855, -2.145])
+    }
+
+    func testAdamTwoSteps() {
+        // Step 1 moves each coordinate by lr * sign(g) (m-hat / sqrt(v-hat) = g / |g|):
+        // [1, -2] - 0.1 * [1, -1] = [0.9, -1.9].
+        // Step 2 with g = [1, 0]: m = [0.145, -0.36], v = [0.00124975, 0.015984];
+        // m-hat = m / 0.19, v-hat = v / 0.001999, so theta = [0.80348180, -1.83299418].
+        var optimizer = LocalOptimizer(kind: .adam, learningRate: 0.1, parameterCount: 2)
+        var theta: [Float] = [1, -2]
+        optimizer.step(parameters: &theta, gradient: [0.5, -4])
+        assertClose(theta, [0.9, -1.9])
+        optimizer.step(parameters: &theta, gradient: [1, 0])
+        assertClose(theta, [0.80348180, -1.83299418])
+    }
+
+    func testSettingsInitializerCarriesEveryField() {
+        let settings = LocalTraining(epochs: 1, batchSize: 4, learningRate: 0.3, optimizer: .momentum,
+                                     momentum: 0.5, weightDecay: 0.01)
+        let optimizer = LocalOptimizer(settings, parameterCount: 3)
+        XCTAssertEqual(optimizer.kind, .momentum)
+        XCTAssertEqual(optimizer.learningRate, 0.3)
+        XCTAssertEqual(optimizer.momentum, 0.5)
+        XCTAssertEqual(optimizer.weightDecay, 0.01)
+    }
+}
+
+final class LocalTrainerTests: XCTestCase {
+    override func setUp() {
+        BLAS.useSingleThread()
+    }
+
+    /// Three well separated Gaussian blobs (standard deviation 1) centred at (0, 4),
+    /// (-4, -2) and (4, -2), `perClass` rows each, in class order.
+    private func blobs(perClass: Int, seed: UInt64) -> Dataset {
+        let centres: [(Float, Float)] = [(0, 4), (-4, -2), (4, -2)]
+        var stream = RandomStream(seed: seed, purpose: .synthetic)
+        var features = [Float]()
+        var labels = [Int32]()
+        for (label, centre) in centres.enumerated() {
+            for _ in 0..<perClass {
+                features.append(centre.0 + Float(stream.normal()))
+                features.append(centre.1 + Float(stream.normal()))
+                labels.append(Int32(label))
+            }
+        }
+        return Dataset(features: features, labels: labels, featureCount: 2, classCount: 3)
+    }
+
+    private func applying(_ delta: [Float], to parameters: [Float]) -> [Float] {
+        zip(parameters, delta).map { $0 + $1 }
+    }
+
+    func testSoftmaxRegressionLearnsSeparableBlobs() throws {
+        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 2, classes: 3))
+        let trainer = LocalTrainer(model: model)
+        var initStream = RandomStream(seed: 1, purpose: .initialization)
+        let start = model.initialParameters(using: &initStream)
+        var rng = RandomStream(seed: 1, purpose: .batches)
+        let result = trainer.train(from: start, data: blobs(perClass: 50, seed: 1),
+                                   settings: LocalTraining(epochs: 5, batchSize: 10, learningRate: 0.1),
+                                   rng: &rng)
+        XCTAssertEqual(result.steps, 5 * 15)
+        XCTAssertEqual(result.samples, 150)
+        XCTAssertLessThan(result.meanLoss, log(3.0))
+        let test = model.evaluate(parameters: applying(result.delta, to: start), on: blobs(perClass: 100, seed: 2))
+        XCTAssertGreaterThanOrEqual(test.accuracy, 0.95)
+        XCTAssertLessThan(test.meanLoss, 0.2)
+    }
+
+    func testTrainingIsAPureFunctionOfTheRandomKey() throws {
+        let model = try makeModel(ModelSpec(kind: .mlp, inputDim: 2, classes: 3, hidden: [8]))
+        let trainer = LocalTrainer(model: model)
+        var initStream = RandomStream(seed: 3, purpose: .initialization)
+        let start = model.initialParameters(using: &initStream)
+        let data = blobs(perClass: 20, seed: 3)
+        let settings = LocalTraining(epochs: 2, batchSize: 7, learningRate: 0.01, optimizer: .adam, weightDecay: 1e-4)
+        func run(round: Int) -> LocalTrainingResult {
+            var rng = RandomStream(seed: 9, purpose: .batches, client: 4, round: round)
+            return trainer.train(from: start, data: data, settings: settings, rng: &rng)
+        }
+        let first = run(round: 1)
+        XCTAssertEqual(first, run(round: 1), "same key, same bits")
+        XCTAssertNotEqual(first.delta, run(round: 2).delta, "another key shuffles differently")
+    }
+
+    func testStepsIncludeThePartialBatchAndLossIsSampleWeighted() throws {
+        // 10 rows, batches of 4: 4 + 4 + 2 per epoch, so 2 epochs take 6 steps. With a zero
+        // learning rate the parameters never move, so the sample-weighted mean of the
+        // minibatch losses equals the full-data mean loss (a plain mean of the three
+        // batch means would not, since the last batch is smaller).
+        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 2, classes: 3))
+        let data = blobs(perClass: 4, seed: 5).subset(Array(0..<10))
+        let start: [Float] = [0.3, -0.2, 0.1, 0.5, 0.4, -0.6, 0.05, 0, -0.05]
+        var rng = RandomStream(seed: 5, purpose: .batches)
+        let result = LocalTrainer(model: model).train(
+            from: start, data: data, settings: LocalTraining(epochs: 2, batchSize: 4, learningRate: 0), rng: &rng)
+        XCTAssertEqual(result.steps, 6)
+        XCTAssertEqual(result.delta, [Float](repeating: 0, count: 9))
+        XCTAssertEqual(result.meanLoss, model.evaluate(parameters: start, on: data).meanLoss, accuracy: 1e-6)
+    }
+
+    func testOneFullBatchSGDStepMovesAgainstTheGradient() throws {
+        let model = try makeModel(ModelSpec(kind: .mlp, inputDim: 2, classes: 3, hidden: [4]))
+        var initStream = RandomStream(seed: 6, purpose: .initialization)
+        let start = model.initialParameters(using: &initStream)
+        let data = blobs(perClass: 2, seed: 6)
+        var gradient = [Float](repeating: 0, count: model.parameterCount)
+        var workspace = ModelWorkspace()
+        _ = model.lossAndGradient(parameters: start, data: data, rows: Array(0..<data.count)[...],
+                                  gradient: &gradient, workspace: &workspace)
+        var rng = RandomStream(seed: 6, purpose: .batches)
+        let result = LocalTrainer(model: model).train(
+            from: start, data: data, settings: LocalTraining(epochs: 1, batchSize: 64, learningRate: 0.5), rng: &rng)
+        XCTAssertEqual(result.steps, 1)
+        for (change, slope) in zip(result.delta, gradient) {
+            XCTAssertEqual(change, -0.5 * slope, accuracy: 1e-6)
+        }
+    }
+
+    func testEmptyDataGivesAZeroUpdate() throws {
+        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 2, classes: 3))
+        let empty = Dataset(features: [], labels: [], featureCount: 2, classCount: 3)
+        var rng = RandomStream(seed: 7, purpose: .batches)
+        let result = LocalTrainer(model: model).train(
+            from: [Float](repeating: 1, count: 9), data: empty,
+            settings: LocalTraining(epochs: 3, batchSize: 4, learningRate: 0.1), rng: &rng)
+        XCTAssertEqual(result, LocalTrainingResult(delta: [Float](repeating: 0, count: 9), meanLoss: 0, steps: 0, samples: 0))
+    }
+}
