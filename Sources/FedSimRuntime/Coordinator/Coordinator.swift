@@ -81,13 +81,13 @@ public final class Coordinator {
         var last = RoundRecord(round: 0, clients: [], trainLoss: .nan, bytesUp: 0, bytesDown: 0,
                                wallSeconds: 0, wallRoundSeconds: 0)
         var bestAccuracy = 0.0
-        var lastEvaluation = Evaluation(loss: .nan, accuracy: 0)
+        var lastEvaluation = Evaluation(meanLoss: .nan, accuracy: 0, count: 0)
         for round in 1...scenario.server.rounds {
             let roundStarted = Date()
             last = try runRound(round)
             if round % scenario.evaluation.every == 0 || round == scenario.server.rounds {
                 lastEvaluation = model.evaluate(parameters: parameters, on: data.test)
-                last.testLoss = lastEvaluation.loss
+                last.testLoss = lastEvaluation.meanLoss
                 last.testAccuracy = lastEvaluation.accuracy
                 bestAccuracy = max(bestAccuracy, lastEvaluation.accuracy)
             }
@@ -105,7 +105,7 @@ public final class Coordinator {
         let summary = RunSummary(
             scenario: scenario.name, rounds: scenario.server.rounds,
             clientUpdates: totals.reduce(0) { $0 + $1.updates }, parameters: parameters.count,
-            finalTestAccuracy: lastEvaluation.accuracy, finalTestLoss: lastEvaluation.loss,
+            finalTestAccuracy: lastEvaluation.accuracy, finalTestLoss: lastEvaluation.meanLoss,
             bestTestAccuracy: bestAccuracy, workers: workers.count,
             wallSeconds: Date().timeIntervalSince(started), wallTrainingSeconds: trainingSeconds,
             wireBytesSent: traffic.bytesSent, wireBytesReceived: traffic.bytesReceived)

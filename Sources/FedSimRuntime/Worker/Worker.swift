@@ -13,7 +13,7 @@ public final class Worker {
     private let log: (String) -> Void
 
     private var seed: UInt64 = 0
-    private var model: (any ClassificationModel)?
+    private var trainer: LocalTrainer?
     private var clients: [Int: Dataset] = [:]
     private var current: ModelBroadcast?
 
@@ -90,7 +90,7 @@ public final class Worker {
 
     private func accept(_ assign: Assign) throws {
         do {
-            model = try makeModel(assign.model)
+            trainer = LocalTrainer(model: try makeModel(assign.model))
         } catch {
             try refuse("Assign rejected: \(error)")
             return
@@ -101,15 +101,15 @@ public final class Worker {
     }
 
     private func check(_ broadcast: ModelBroadcast) -> String? {
-        guard let model else { return "no Assign received yet" }
-        guard broadcast.parameters.count == model.parameterCount else {
-            return "\(broadcast.parameters.count) parameters, the model has \(model.parameterCount)"
+        guard let trainer else { return "no Assign received yet" }
+        guard broadcast.parameters.count == trainer.model.parameterCount else {
+            return "\(broadcast.parameters.count) parameters, the model has \(trainer.model.parameterCount)"
         }
         return nil
     }
 
     private func train(_ task: TrainingTask) -> Result<ClientUpdate, RuntimeError> {
-        guard let model else { return .failure(RuntimeError("no Assign received yet")) }
+        guard let trainer else { return .failure(RuntimeError("no Assign received yet")) }
         guard let data = clients[task.clientID] else {
             return .failure(RuntimeError("client \(task.clientID) is not hosted here"))
         }
@@ -118,7 +118,6 @@ public final class Worker {
         }
         let started = Date()
         var stream = RandomStream(seed: seed, purpose: .batches, client: task.clientID, round: task.round)
-        let trainer = LocalTrainer(model: model)
         let result = trainer.train(from: current.parameters, data: data, settings: task.training, rng: &stream)
         return .success(ClientUpdate(
             clientID: task.clientID, modelVersion: task.modelVersion, round: task.round, delta: result.delta,
