@@ -1,0 +1,112 @@
+/// Whether the first non-blank row of a CSV file names the columns.
+public enum CSVHeader: Sendable, Equatable {
+    /// A header when any field of the first row is not a number. A first data row with a
+    /// typo therefore reads as a header; say `.present` or `.absent` when it matters, and
+    /// always for headers made only of numbers (such as "0,1,2,...").
+    case detect
+    case present
+    case absent
+}
+
+/// Reads numeric CSV files: every column a feature except one integer label column.
+///
+/// Fields are separated by one byte (default ","), surrounding spaces are allowed, and
+/// blank lines are skipped (but still counted in line numbers). There is no quoting,
+/// except that double quotes around header names are removed.
+public enum CSVLoader {
+    /// Loads the file at `path`. See `parse` for the options.
+    public static func load(
+        path: String, labelColumn: Int = -1, header: CSVHeader = .detect,
+        separator: UInt8 = UInt8(ascii: ","), labelValues: [Int]? = nil
+    ) throws -> LoadedDataset {
+        try parse(readFileBytes(path), name: path, labelColumn: labelColumn, header: header,
+                  separator: separator, labelValues: labelValues)
+    }
+
+    /// Parses CSV bytes; `name` is the file name errors cite.
+    ///
+    /// - `labelColumn`: index of the label column; negative counts from the end, so the
+    ///   default -1 is the last column.
+    /// - `labelValues`: the classes to use (class `c` is written `labelValues[c]`), e.g.
+    ///   the training file's, so a test file maps to the same ids; by default the sorted
+    ///   distinct labels found.
+    ///
+    /// Every row must have as many fields as the first one. O(file length).
+    public static func parse(
+        _ contents: [UInt8], name: String, labelColumn: Int = -1, header: CSVHeader = .detect,
+        separator: UInt8 = UInt8(ascii: ","), labelValues: [Int]? = nil
+    ) throws -> LoadedDataset {
+        let file = TextFile(name: name, contents: contents)
+        var labels = try LabelEncoder(labelValues: labelValues)
+        var features = [Float]()
+        var featureNames = [String]()
+        var fields = [Range<Int>]()
+        var layout: (fieldCount: Int, labelIndex: Int, firstLine: Int)?
+
+        try file.forEachLine { line in
+            if line.isBlank { return }
+            line.split(line.range, separator: separator, into: &fields)
+            guard let current = layout else {
+                let labelIndex = labelColumn < 0 ? fields.count + labelColumn : labelColumn
+                guard fields.count >= 2 else {
+                    throw DataError(.invalidValue, file: name, line: line.number,
+                                    "a row needs at least one feature and a label, found \(fields.count) field")
+                }
+                guard (0..<fields.count).contains(labelIndex) else {
+                    throw DataError(.invalidArgument, file: name, line: line.number,
+                                    "label column \(labelColumn) is outside the \(fields.count) columns")
+                }
+                layout = (fields.count, labelIndex, line.number)
+                let isHeader = switch header {
+                case .present: true
+                case .absent: false
+                case .detect: fields.contains { line.decimal($0) == nil }
+                }
+                if isHeader {
+                    featureNames = fields.indices.filter { $0 != labelIndex }.map { unquoted(line.text(line.trimmed(fields[$0]))) }
+                } else {
+                    try appendRow(line, fields, labelIndex: labelIndex, into: &features, &labels, file: name)
+                }
+                return
+            }
+            guard fields.count == current.fieldCount else {
+                throw DataError(.raggedRow, file: name, line: line.number,
+                                "expected \(current.fieldCount) fields as on line \(current.firstLine), found \(fields.count)")
+            }
+            try appendRow(line, fields, labelIndex: current.labelIndex, into: &features, &labels, file: name)
+        }
+
+        let (classIds, classValues) = labels.encoded()
+        guard let layout, !classIds.isEmpty else {
+            throw DataError(.noData, file: name, "no data rows")
+        }
+        let dataset = Dataset(features: features, labels: classIds,
+                              featureCount: layout.fieldCount - 1, classCount: classValues.count)
+        return LoadedDataset(dataset: dataset, labelValues: classValues, featureNames: featureNames)
+    }
+
+    private static func appendRow(
+        _ line: TextLine, _ fields: [Range<Int>], labelIndex: Int,
+        into features: inout [Float], _ labels: inout LabelEncoder, file: String
+    ) throws {
+        for (index, field) in fields.enumerated() {
+            if index == labelIndex {
+                guard let label = line.integerLabel(field) else {
+                    throw DataError(.invalidValue, file: file, line: line.number, field: index + 1,
+                                    "label \"\(line.text(line.trimmed(field)))\" is not an integer")
+                }
+                try labels.append(label, file: file, line: line.number, field: index + 1)
+            } else {
+                guard let value = line.decimal(field) else {
+                    throw DataError(.invalidValue, file: file, line: line.number, field: index + 1,
+                                    "\"\(line.text(line.trimmed(field)))\" is not a finite number")
+                }
+                features.append(Float(value))
+            }
+        }
+    }
+
+    private static func unquoted(_ name: String) -> String {
+        name.count >= 2 && name.hasPrefix("\"") && name.hasSuffix("\"") ? String(name.dropFirst().dropLast()) : name
+    }
+}

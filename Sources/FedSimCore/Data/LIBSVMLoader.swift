@@ -1,0 +1,93 @@
+/// Reads LIBSVM / SVMlight files: one sample per line, `label index:value index:value ...`
+/// with 1-based, strictly increasing feature indices; absent features are 0.
+///
+/// Text from "#" to the end of a line is a comment, blank lines are skipped, and
+/// SVMlight's `qid:N` tokens are accepted and ignored. Labels must be integers
+/// ("+1", "-1", "3", "2.0"); multi-label rows ("1,3") are rejected.
+public enum LIBSVMLoader {
+    /// Loads the file at `path`. See `parse` for the options.
+    public static func load(path: String, featureCount: Int? = nil, labelValues: [Int]? = nil) throws -> LoadedDataset {
+        try parse(readFileBytes(path), name: path, featureCount: featureCount, labelValues: labelValues)
+    }
+
+    /// Parses LIBSVM bytes into a dense dataset; `name` is the file name errors cite.
+    ///
+    /// - `featureCount`: the dense width; by default the largest index seen. Pass it to
+    ///   load a test file as wide as its training file; a larger index is an error.
+    /// - `labelValues`: the classes to use (class `c` is written `labelValues[c]`); by
+    ///   default the sorted distinct labels found, so -1/+1 become classes 0/1.
+    ///
+    /// O(file length + rows x featureCount).
+    public static func parse(_ contents: [UInt8], name: String, featureCount: Int? = nil,
+                             labelValues: [Int]? = nil) throws -> LoadedDataset {
+        if let featureCount, featureCount < 1 {
+            throw DataError(.invalidArgument, file: name, "feature count must be positive, got \(featureCount)")
+        }
+        let file = TextFile(name: name, contents: contents)
+        var labels = try LabelEncoder(labelValues: labelValues)
+        // Sparse rows: entries rowStarts[r]..<rowStarts[r + 1] of columns/values.
+        var rowStarts = [0]
+        var columns = [Int]()
+        var values = [Float]()
+        var largestIndex = 0
+        var tokens = [Range<Int>]()
+
+        try file.forEachLine { line in
+            let content = line.range.lowerBound..<(line.firstIndex(of: UInt8(ascii: "#"), in: line.range) ?? line.range.upperBound)
+            line.tokens(content, into: &tokens)
+            guard let labelToken = tokens.first else { return }
+            guard let label = line.integerLabel(labelToken) else {
+                throw DataError(.invalidValue, file: name, line: line.number, field: 1,
+                                "label \"\(line.text(labelToken))\" is not an integer")
+            }
+            try labels.append(label, file: name, line: line.number, field: 1)
+            var previousIndex = 0
+            for (position, token) in tokens.enumerated().dropFirst() {
+                let field = position + 1
+                guard let colon = line.firstIndex(of: UInt8(ascii: ":"), in: token) else {
+                    throw DataError(.invalidIndex, file: name, line: line.number, field: field,
+                                    "expected index:value, found \"\(line.text(token))\"")
+                }
+                if line.spells("qid", token.lowerBound..<colon) { continue }
+                guard let index = line.digits(token.lowerBound..<colon) else {
+                    throw DataError(.invalidIndex, file: name, line: line.number, field: field,
+                                    "index \"\(line.text(token.lowerBound..<colon))\" is not a positive integer")
+                }
+                guard index > 0 else {
+                    throw DataError(.invalidIndex, file: name, line: line.number, field: field,
+                                    "indices are 1-based, found 0")
+                }
+                guard index > previousIndex else {
+                    throw DataError(.invalidIndex, file: name, line: line.number, field: field,
+                                    "index \(index) does not increase (previous index \(previousIndex))")
+                }
+                if let featureCount, index > featureCount {
+                    throw DataError(.invalidIndex, file: name, line: line.number, field: field,
+                                    "index \(index) exceeds the feature count \(featureCount)")
+                }
+                guard let value = line.decimal((colon + 1)..<token.upperBound) else {
+                    throw DataError(.invalidValue, file: name, line: line.number, field: field,
+                                    "\"\(line.text((colon + 1)..<token.upperBound))\" is not a finite number")
+                }
+                previousIndex = index
+                columns.append(index - 1)
+                values.append(Float(value))
+            }
+            largestIndex = max(largestIndex, previousIndex)
+            rowStarts.append(columns.count)
+        }
+
+        let (classIds, classValues) = labels.encoded()
+        guard !classIds.isEmpty else { throw DataError(.noData, file: name, "no data rows") }
+        let width = featureCount ?? max(largestIndex, 1)
+        var dense = [Float](repeating: 0, count: classIds.count * width)
+        for row in 0..<classIds.count {
+            for entry in rowStarts[row]..<rowStarts[row + 1] {
+                dense[row * width + columns[entry]] = values[entry]
+            }
+        }
+        return LoadedDataset(
+            dataset: Dataset(features: dense, labels: classIds, featureCount: width, classCount: classValues.count),
+            labelValues: classValues)
+    }
+}

@@ -1,0 +1,61 @@
+/// A dataset read from a file, with what the file called its classes.
+public struct LoadedDataset: Equatable, Sendable {
+    public var dataset: Dataset
+    /// The file's label for each class: class `c` was written as `labelValues[c]`.
+    /// Sorted ascending, unless the caller supplied the values to use.
+    public var labelValues: [Int]
+    /// Feature column names from a CSV header, in feature order; empty without a header.
+    public var featureNames: [String]
+
+    public init(dataset: Dataset, labelValues: [Int], featureNames: [String] = []) {
+        self.dataset = dataset
+        self.labelValues = labelValues
+        self.featureNames = featureNames
+    }
+}
+
+/// Maps a file's integer labels to class ids `0..<k`.
+///
+/// Without given values the classes are the sorted distinct labels seen, so -1/+1
+/// become 0/1 and 3/5/7 become 0/1/2. With given values (to load a test file with the
+/// training file's classes) class `c` is `values[c]` and any other label is an error.
+struct LabelEncoder {
+    private let givenClasses: [Int: Int32]?
+    private let givenValues: [Int]
+    private var rawLabels: [Int] = []
+
+    init(labelValues: [Int]?) throws {
+        givenValues = labelValues ?? []
+        guard let labelValues else {
+            givenClasses = nil
+            return
+        }
+        var classes = [Int: Int32]()
+        for (index, value) in labelValues.enumerated() {
+            guard classes.updateValue(Int32(index), forKey: value) == nil else {
+                throw DataError(.invalidArgument, "label value \(value) appears twice in the given label values")
+            }
+        }
+        givenClasses = classes
+    }
+
+    /// Records one row's label; `line` and `field` locate it for errors.
+    mutating func append(_ label: Int, file: String, line: Int, field: Int) throws {
+        if let givenClasses, givenClasses[label] == nil {
+            throw DataError(.unknownLabel, file: file, line: line, field: field,
+                            "label \(label) is not one of the given label values \(givenValues)")
+        }
+        rawLabels.append(label)
+    }
+
+    /// The class id of every recorded label and the label value of every class.
+    /// O(n log n) without given values (sorting the distinct labels), O(n) with them.
+    func encoded() -> (labels: [Int32], labelValues: [Int]) {
+        if let givenClasses {
+            return (rawLabels.map { givenClasses[$0]! }, givenValues)
+        }
+        let values = Set(rawLabels).sorted()
+        let classes = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, Int32($0)) })
+        return (rawLabels.map { classes[$0]! }, values)
+    }
+}

@@ -1,0 +1,220 @@
+@testable import FedSimCore
+import Foundation
+import XCTest
+
+/// A fresh directory for one test's files, removed afterwards.
+final class TemporaryDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fedsim-data-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    /// Writes `bytes` to `name` in the directory and returns the file's path.
+    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let file = url.appendingPathComponent(name)
+        try Data(bytes).write(to: file)
+        return file.path
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        try write(name, Array(text.utf8))
+    }
+}
+
+/// The error `body` throws, as a `DataError`; fails the test when it throws none.
+func dataError<T>(_ body: () throws -> T, file: StaticString = #filePath, line: UInt = #line) -> DataError? {
+    do {
+        _ = try body()
+        XCTFail("expected a DataError", file: file, line: line)
+    } catch let error as DataError {
+        return error
+    } catch {
+        XCTFail("expected a DataError, got \(error)", file: file, line: line)
+    }
+    return nil
+}
+
+final class CSVLoaderTests: XCTestCase {
+    func testHeaderIsDetectedAndLabelsMapToSortedClasses() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("small.csv", "width,\"height\",label\r\n1.5,2,7\n\n 3 , -4e-1 ,3\n5,6,5\n")
+        let loaded = try CSVLoader.load(path: path)
+        XCTAssertEqual(loaded.featureNames, ["width", "height"])
+        XCTAssertEqual(loaded.labelValues, [3, 5, 7])
+        XCTAssertEqual(loaded.dataset.featureCount, 2)
+        XCTAssertEqual(loaded.dataset.classCount, 3)
+        XCTAssertEqual(loaded.dataset.features, [1.5, 2, 3, -0.4, 5, 6])
+        XCTAssertEqual(loaded.dataset.labels, [2, 0, 1])
+    }
+
+    func testFileWithoutHeaderAndLabelColumnFirst() throws {
+        let bytes = Array("1,0.5,0.25\n-1,2,4\n".utf8)
+        let loaded = try CSVLoader.parse(bytes, name: "first.csv", labelColumn: 0)
+        XCTAssertEqual(loaded.featureNames, [])
+        XCTAssertEqual(loaded.labelValues, [-1, 1])
+        XCTAssertEqual(loaded.dataset.features, [0.5, 0.25, 2, 4])
+        XCTAssertEqual(loaded.dataset.labels, [1, 0])
+        XCTAssertEqual(try CSVLoader.parse(bytes, name: "first.csv", labelColumn: -3), loaded)
+    }
+
+    func testExplicitHeaderFlags() throws {
+        let numericHeader = Array("0,1,target\n4,5,1\n".utf8)
+        XCTAssertEqual(try CSVLoader.parse(numericHeader, name: "a.csv").dataset.count, 1)
+        let allNumbers = Array("0,1,2\n4,5,1\n".utf8)
+        XCTAssertEqual(try CSVLoader.parse(allNumbers, name: "b.csv").dataset.count, 2)
+        let forced = try CSVLoader.parse(allNumbers, name: "b.csv", header: .present)
+        XCTAssertEqual(forced.featureNames, ["0", "1"])
+        XCTAssertEqual(forced.dataset.features, [4, 5])
+        let error = dataError { try CSVLoader.parse(numericHeader, name: "a.csv", header: .absent) }
+        XCTAssertEqual(error?.description, "a.csv:1: field 3: label \"target\" is not an integer")
+    }
+
+    func testRaggedRowNamesFileAndLine() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("ragged.csv", "a,b,label\n1,2,0\n\n3,1\n")
+        let error = dataError { try CSVLoader.load(path: path) }
+        XCTAssertEqual(error?.kind, .raggedRow)
+        XCTAssertEqual(error?.line, 4)
+        XCTAssertEqual(error?.description, "\(path):4: expected 3 fields as on line 1, found 2")
+    }
+
+    func testNonNumericValueNamesLineAndField() {
+        let error = dataError { try CSVLoader.parse(Array("1,2,0\n3,x4,1\n".utf8), name: "bad.csv") }
+        XCTAssertEqual(error?.kind, .invalidValue)
+        XCTAssertEqual(error?.line, 2)
+        XCTAssertEqual(error?.field, 2)
+        XCTAssertEqual(error?.description, "bad.csv:2: field 2: \"x4\" is not a finite number")
+        for value in ["nan", "1e999", "", "1 2", "0x"] {
+            let error = dataError { try CSVLoader.parse(Array("1,2,0\n3,\(value),1\n".utf8), name: "bad.csv") }
+            XCTAssertEqual(error?.field, 2, value)
+        }
+        XCTAssertEqual(dataError { try CSVLoader.parse(Array("1,2,0\n3,4,0.5\n".utf8), name: "bad.csv") }?.field, 3)
+    }
+
+    func testMissingFileEmptyFileAndUnknownLabel() throws {
+        let missing = dataError { try CSVLoader.load(path: "/nonexistent/fedsim.csv") }
+        XCTAssertEqual(missing?.kind, .fileNotFound)
+        XCTAssertEqual(missing?.description, "/nonexistent/fedsim.csv: no such file")
+        XCTAssertEqual(dataError { try CSVLoader.parse(Array("x,y\n\n".utf8), name: "e.csv") }?.kind, .noData)
+        let test = try CSVLoader.parse(Array("1,5\n2,9\n".utf8), name: "test.csv", labelValues: [9, 5])
+        XCTAssertEqual(test.dataset.labels, [1, 0])
+        XCTAssertEqual(test.dataset.classCount, 2)
+        let unknown = dataError { try CSVLoader.parse(Array("1,5\n2,8\n".utf8), name: "test.csv", labelValues: [9, 5]) }
+        XCTAssertEqual(unknown?.kind, .unknownLabel)
+        XCTAssertEqual(unknown?.line, 2)
+    }
+
+    func testDigitsFile() throws {
+        let path = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("data/digits.csv").path
+        let digits = try CSVLoader.load(path: path)
+        XCTAssertEqual(digits.dataset.count, 1797)
+        XCTAssertEqual(digits.dataset.featureCount, 64)
+        XCTAssertEqual(digits.dataset.classCount, 10)
+        XCTAssertEqual(digits.labelValues, Array(0...9))
+        XCTAssertEqual(digits.dataset.features.min(), 0)
+        XCTAssertEqual(digits.dataset.features.max(), 16)
+        // First row of the file: 0,0,5,13,9,1,0,0,... label 0.
+        XCTAssertEqual(Array(digits.dataset.features[0..<6]), [0, 0, 5, 13, 9, 1])
+        XCTAssertEqual(Array(digits.dataset.labels[0..<3]), [0, 1, 2])
+    }
+}
+
+final class LIBSVMLoaderTests: XCTestCase {
+    func testSparseRowsAndSignedLabels() throws {
+        let text = """
+        # two classes, -1 and +1
+        +1 1:0.5 3:2   # trailing comment
+        -1 2:-1.5
+        -1
+
+        +1 qid:3 1:1 4:4e0
+        """
+        let directory = try TemporaryDirectory()
+        let loaded = try LIBSVMLoader.load(path: try directory.write("small.svm", text))
+        XCTAssertEqual(loaded.labelValues, [-1, 1])
+        XCTAssertEqual(loaded.dataset.labels, [1, 0, 0, 1])
+        XCTAssertEqual(loaded.dataset.featureCount, 4)
+        XCTAssertEqual(loaded.dataset.features, [
+            0.5, 0, 2, 0,
+            0, -1.5, 0, 0,
+            0, 0, 0, 0,
+            1, 0, 0, 4,
+        ])
+        let wide = try LIBSVMLoader.load(path: try directory.write("small.svm", text), featureCount: 6)
+        XCTAssertEqual(wide.dataset.featureCount, 6)
+        XCTAssertEqual(Array(wide.dataset.features[18..<24]), [1, 0, 0, 4, 0, 0])
+    }
+
+    func testMalformedTokensNameLineAndField() {
+        func error(_ text: String, featureCount: Int? = nil) -> DataError? {
+            dataError { try LIBSVMLoader.parse(Array(text.utf8), name: "t.svm", featureCount: featureCount) }
+        }
+        XCTAssertEqual(error("1 1:1\n0 2:1 0:3\n")?.description, "t.svm:2: field 3: indices are 1-based, found 0")
+        XCTAssertEqual(error("1 3:1 3:2\n")?.description,
+                       "t.svm:1: field 3: index 3 does not increase (previous index 3)")
+        XCTAssertEqual(error("1 3:1 2:2\n")?.kind, .invalidIndex)
+        XCTAssertEqual(error("1 2\n")?.description, "t.svm:1: field 2: expected index:value, found \"2\"")
+        XCTAssertEqual(error("\n\n1 a:2\n")?.line, 3)
+        XCTAssertEqual(error("1 1:x\n")?.description, "t.svm:1: field 2: \"x\" is not a finite number")
+        XCTAssertEqual(error("1,3 1:2\n")?.description, "t.svm:1: field 1: label \"1,3\" is not an integer")
+        XCTAssertEqual(error("1 5:1\n", featureCount: 4)?.description,
+                       "t.svm:1: field 2: index 5 exceeds the feature count 4")
+        XCTAssertEqual(error("# only a comment\n")?.kind, .noData)
+    }
+}
+
+final class IDXLoaderTests: XCTestCase {
+    /// An IDX header: 00 00 08 dims, then each size as a big-endian UInt32.
+    private func header(_ sizes: [Int]) -> [UInt8] {
+        [0, 0, 0x08, UInt8(sizes.count)] + sizes.flatMap { size in
+            (0..<4).reversed().map { UInt8(truncatingIfNeeded: size >> (8 * $0)) }
+        }
+    }
+
+    func testImagesAndLabelsRoundTrip() throws {
+        let pixels: [UInt8] = [0, 255, 51, 102, 1, 2, 3, 4, 255, 255, 0, 0]
+        let directory = try TemporaryDirectory()
+        let images = try directory.write("images-idx3-ubyte", header([3, 2, 2]) + pixels)
+        let labels = try directory.write("labels-idx1-ubyte", header([3]) + [7, 0, 2])
+        XCTAssertEqual(header([3, 2, 2]).prefix(8), [0, 0, 8, 3, 0, 0, 0, 3])
+        let dataset = try IDXLoader.load(images: images, labels: labels)
+        XCTAssertEqual(dataset.count, 3)
+        XCTAssertEqual(dataset.featureCount, 4)
+        XCTAssertEqual(dataset.classCount, 8)
+        XCTAssertEqual(dataset.labels, [7, 0, 2])
+        XCTAssertEqual(dataset.features, pixels.map { Float($0) / 255 })
+        XCTAssertEqual(Array(dataset.features[0..<4]), [0, 1, 0.2, 0.4])
+        XCTAssertEqual(try IDXLoader.load(images: images, labels: labels, classCount: 10).classCount, 10)
+    }
+
+    func testBadMagicSizeMismatchAndCountMismatch() {
+        let images = header([2, 2, 2]) + [UInt8](repeating: 9, count: 8)
+        let labels = header([2]) + [1, 0]
+        func error(_ images: [UInt8], _ labels: [UInt8], classCount: Int? = nil) -> DataError? {
+            dataError { try IDXLoader.parse(images: images, imagesName: "img", labels: labels, labelsName: "lbl",
+                                            classCount: classCount) }
+        }
+        var wrongMagic = images
+        wrongMagic[0] = 0x12
+        XCTAssertEqual(error(wrongMagic, labels)?.kind, .badMagic)
+        XCTAssertEqual(error(wrongMagic, labels)?.file, "img")
+        XCTAssertEqual(error([0x1F, 0x8B, 8, 0] + images, labels)?.kind, .badMagic)
+        var floatType = images
+        floatType[2] = 0x0D
+        XCTAssert(error(floatType, labels)?.message.contains("0xd is not supported") == true)
+        XCTAssertEqual(error(Array(images.dropLast()), labels)?.description,
+                       "img: the header declares 2 x 2 x 2 = 8 bytes of data but the file holds 7")
+        XCTAssertEqual(error(Array(images.prefix(10)), labels)?.kind, .sizeMismatch)
+        XCTAssertEqual(error(images, header([3]) + [1, 0, 1])?.description, "lbl: 3 labels for the 2 images in img")
+        XCTAssertEqual(error(images, labels, classCount: 1)?.kind, .invalidValue)
+        XCTAssertEqual(dataError { try IDXLoader.load(images: "/nonexistent/img", labels: "/nonexistent/lbl") }?.kind,
+                       .fileNotFound)
+    }
+}
