@@ -17,9 +17,9 @@ let package = Package(
     ],
     targets: [
         // System libraries, each wrapped once by the Swift module above it.
-        .systemLibrary(
-            name: "CZeroMQ", pkgConfig: "libzmq",
-            providers: [.apt(["libzmq3-dev"])]),
+        // libzmq's pkg-config file adds include flags SwiftPM refuses; its header and
+        // library are on the default search paths.
+        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
@@ -46,7 +46,9 @@ let package = Package(
             ]),
 
         .testTarget(name: "FedSimCoreTests", dependencies: ["FedSimCore"]),
+        .testTarget(name: "FedSimAlgorithmsTests", dependencies: ["FedSimAlgorithms"]),
         .testTarget(name: "FedSimRuntimeTests", dependencies: ["FedSimRuntime"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FedSimRuntime"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -81,7 +81,7 @@ public struct DataSettings: Equatable, Sendable {
 }
 
 /// How examples are split among clients.
-public enum PartitionScheme: String, Sendable, CaseIterable {
+public enum PartitionKind: String, Sendable, CaseIterable {
     /// Shuffled, near-equal shares.
     case iid
     /// Label skew: per class, shares ~ Dirichlet(alpha) over clients.
@@ -93,13 +93,13 @@ public enum PartitionScheme: String, Sendable, CaseIterable {
 }
 
 public struct PartitionSettings: Equatable, Sendable {
-    public var scheme: PartitionScheme
+    public var scheme: PartitionKind
     public var clients: Int
     public var alpha: Double
     public var minSamples: Int
     public var shardsPerClient: Int
 
-    public init(scheme: PartitionScheme, clients: Int, alpha: Double = 0.5, minSamples: Int = 1,
+    public init(scheme: PartitionKind, clients: Int, alpha: Double = 0.5, minSamples: Int = 1,
                 shardsPerClient: Int = 2) {
         self.scheme = scheme
         self.clients = clients

@@ -121,7 +121,7 @@ public enum ScenarioLoader {
 
     private static func readPartition(_ reader: YAMLFieldReader, data: DataSettings) -> PartitionSettings {
         let isSynthetic = data.source.kind == "synthetic"
-        let scheme: PartitionScheme = reader.choice("scheme", default: isSynthetic ? .natural : .iid)
+        let scheme: PartitionKind = reader.choice("scheme", default: isSynthetic ? .natural : .iid)
         let partition = PartitionSettings(
             scheme: scheme,
             clients: reader.integer("clients", in: 1...10_000_000),

@@ -1,0 +1,79 @@
+import FedSimCore
+
+extension Simulation {
+    /// Loads, splits, scales and partitions the data `scenario` describes. A pure
+    /// function of the scenario (and the files it names), so every process that calls
+    /// it gets the same clients. Errors name the data file and line.
+    public static func prepareData(_ scenario: Scenario) throws -> FederatedDataset {
+        do {
+            let federated: FederatedDataset
+            switch scenario.data.source {
+            case let .synthetic(alpha, beta, features, classes, maxSamplesPerClient):
+                let generator = try LEAFSynthetic(
+                    variant: .heterogeneous(alpha: alpha, beta: beta), featureCount: features, classCount: classes,
+                    maxSamplesPerClient: maxSamplesPerClient, seed: scenario.seed)
+                federated = try scaled(generator.generate(clients: scenario.partition.clients), scenario.data.normalize)
+            default:
+                let pooled = try loadPooled(scenario.data.source)
+                let (train, test) = try pooled.split(testFraction: scenario.data.testFraction, seed: scenario.seed,
+                                                     stratified: true)
+                let (scaledTrain, scaledTest) = try scale(train: train, test: test, scenario.data.normalize)
+                federated = try FederatedDataset(
+                    partitioning: scaledTrain, test: scaledTest, clients: scenario.partition.clients,
+                    scheme: try partitionScheme(scenario.partition), seed: scenario.seed)
+            }
+            return federated
+        } catch let error as DataError {
+            throw RuntimeError("data: \(error)")
+        }
+    }
+
+    private static func loadPooled(_ source: DataSource) throws -> Dataset {
+        switch source {
+        case let .csv(path, labelColumn):
+            return try CSVLoader.load(path: path, labelColumn: labelColumn).dataset
+        case let .libsvm(path, features):
+            return try LIBSVMLoader.load(path: path, featureCount: features > 0 ? features : nil).dataset
+        case let .idx(images, labels):
+            return try IDXLoader.load(images: images, labels: labels)
+        case .synthetic:
+            preconditionFailure("synthetic data is generated per client")
+        }
+    }
+
+    private static func partitionScheme(_ settings: PartitionSettings) throws -> PartitionScheme {
+        switch settings.scheme {
+        case .natural: throw RuntimeError("partition scheme natural needs synthetic data")
+        case .iid: return .iid
+        case .dirichlet: return .dirichlet(alpha: settings.alpha, minSamples: settings.minSamples)
+        case .shards: return .shards(perClient: settings.shardsPerClient)
+        }
+    }
+
+    private static func scale(train: Dataset, test: Dataset, _ normalization: Normalization) throws
+        -> (train: Dataset, test: Dataset) {
+        guard let method = normalization.scaling else { return (train, test) }
+        return try FeatureScaler.scale(train: train, test: test, method: method)
+    }
+
+    /// Scales naturally split data with statistics of all clients' training rows together.
+    private static func scaled(_ data: FederatedDataset, _ normalization: Normalization) throws -> FederatedDataset {
+        guard let method = normalization.scaling, let first = data.clients.first else { return data }
+        let pooled = Dataset(features: data.clients.flatMap(\.features), labels: data.clients.flatMap(\.labels),
+                             featureCount: first.featureCount, classCount: first.classCount)
+        let scaler = try FeatureScaler(fittedTo: pooled, method: method)
+        return FederatedDataset(clients: try data.clients.map { try scaler.apply(to: $0) },
+                                test: try scaler.apply(to: data.test))
+    }
+}
+
+extension Normalization {
+    /// The Core scaling this names; nil for `none`.
+    var scaling: FeatureScaling? {
+        switch self {
+        case .none: return nil
+        case .minmax: return .minMax
+        case .standard: return .standard
+        }
+    }
+}
