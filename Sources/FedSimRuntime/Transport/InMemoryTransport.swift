@@ -54,6 +54,10 @@ public final class InMemoryNetwork: CoordinatorTransport, @unchecked Sendable {
         return InMemoryWorkerEndpoint(peer: peer, network: self, outbox: outbox)
     }
 
+    fileprivate func deliver(_ bytes: [UInt8], from peer: PeerID) {
+        inbox.push((peer, bytes))
+    }
+
     public var traffic: WireTraffic {
         lock.lock()
         defer { lock.unlock() }

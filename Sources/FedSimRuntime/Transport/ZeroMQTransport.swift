@@ -1,0 +1,79 @@
+import FedSimWire
+
+/// The coordinator's ZeroMQ ROUTER: every worker's DEALER connects to it, and each
+/// inbound message arrives as [worker identity, envelope].
+public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
+    private let socket: ZMQSocket
+    /// The endpoint actually bound (the chosen port for `tcp://host:*`).
+    public let endpoint: String
+    public private(set) var traffic = WireTraffic()
+
+    /// - Parameter maxMessageBytes: inbound messages larger than this are dropped by libzmq
+    ///   (and their sender disconnected) before they are read.
+    public init(bind endpoint: String, maxMessageBytes: Int) throws {
+        socket = try ZMQSocket(ZMQContext(), kind: .router)
+        try socket.setRouterMandatory(true)
+        try socket.setMaxMessageSize(Int64(maxMessageBytes))
+        do {
+            try socket.bind(endpoint)
+        } catch let error as ZMQError {
+            throw RuntimeError("cannot listen on \(endpoint): \(error)")
+        }
+        self.endpoint = try socket.lastEndpoint()
+    }
+
+    public func send(_ message: Message, to peer: PeerID) throws {
+        let bytes = WireCodec.encode(message)
+        do {
+            try socket.send([peer.bytes, bytes])
+        } catch let error as ZMQError {
+            throw RuntimeError("cannot send \(message.kind) to worker \(peer): \(error)")
+        }
+        traffic.bytesSent += bytes.count
+        traffic.messagesSent += 1
+    }
+
+    public func receive(timeoutMilliseconds: Int) throws -> Inbound? {
+        guard let frames = try socket.receive(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        let peer = PeerID(frames[0])
+        let payloadBytes = frames.dropFirst().reduce(0) { $0 + $1.count }
+        traffic.bytesReceived += payloadBytes
+        traffic.messagesReceived += 1
+        guard frames.count == 2 else {
+            return .rejected(.invalid(field: "frames", reason: "expected one envelope frame, got \(frames.count - 1)"),
+                             from: peer)
+        }
+        do {
+            return .message(try WireCodec.decode(frames[1]), from: peer)
+        } catch let error as WireError {
+            return .rejected(error, from: peer)
+        }
+    }
+}
+
+/// A worker's ZeroMQ DEALER connected to the coordinator. ZeroMQ reconnects on its own,
+/// so a worker may start before its coordinator.
+public final class ZeroMQWorkerTransport: WorkerTransport {
+    private let socket: ZMQSocket
+
+    public init(connect endpoint: String) throws {
+        socket = try ZMQSocket(ZMQContext(), kind: .dealer)
+        do {
+            try socket.connect(endpoint)
+        } catch let error as ZMQError {
+            throw RuntimeError("cannot connect to \(endpoint): \(error)")
+        }
+    }
+
+    public func send(_ message: Message) throws {
+        try socket.send([WireCodec.encode(message)])
+    }
+
+    public func receive(timeoutMilliseconds: Int) throws -> Message? {
+        guard let frames = try socket.receive(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        guard frames.count == 1 else {
+            throw WireError.invalid(field: "frames", reason: "expected one envelope frame, got \(frames.count)")
+        }
+        return try WireCodec.decode(frames[0])
+    }
+}
