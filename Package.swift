@@ -47,6 +47,7 @@ let package = Package(
 
         .testTarget(name: "FedSimCoreTests", dependencies: ["FedSimCore"]),
         .testTarget(name: "FedSimAlgorithmsTests", dependencies: ["FedSimAlgorithms"]),
+        .testTarget(name: "FedSimWireTests", dependencies: ["FedSimWire"]),
         .testTarget(name: "FedSimRuntimeTests", dependencies: ["FedSimRuntime"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FedSimRuntime"]),
     ],

@@ -54,7 +54,8 @@ final class YAMLFieldReader {
     func value(_ key: String, required: Bool = false) -> Node? {
         read.insert(key)
         guard let entry = entries.first(where: { $0.key == key }) else {
-            if required { report(node, key, "missing field '\(key)'") }
+            // Under an absent section only the section itself is reported missing.
+            if required, node != nil { report(node, key, "missing field '\(key)'") }
             return nil
         }
         return entry.value
