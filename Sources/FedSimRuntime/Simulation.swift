@@ -16,9 +16,10 @@ public enum Simulation {
         let cluster = LocalCluster()
         var finished = false
         defer { cluster.stopWorkers(graceful: finished) }
-        try cluster.spawnWorkers(count: workers, executable: executable, endpoint: transport.endpoint,
-                                 logDirectory: URL(fileURLWithPath: folder).appendingPathComponent("logs").path)
+        try cluster.spawnWorkers(count: workers, executable: executable, endpoint: transport.endpoint, folder: runFolder)
+        let log = try runFolder.logFile("coordinator")
         var options = CoordinatorOptions(workers: workers)
+        options.log = { log.write(Data("\($0)\n".utf8)) }
         options.healthCheck = cluster.checkWorkers
         options.progress = progress
         let summary = try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,

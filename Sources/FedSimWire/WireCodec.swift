@@ -292,3 +292,16 @@ public enum WireCodec {
                              optimizer: optimizer, momentum: body.momentum, weightDecay: body.weight_decay)
     }
 }
+
+/// A message already encoded, so one model version can go to many workers while being
+/// encoded once.
+public struct EncodedMessage: Sendable {
+    /// The message's kind, for logs and errors.
+    public let kind: String
+    public let bytes: [UInt8]
+
+    public init(_ message: Message, protocolVersion: UInt32 = wireProtocolVersion) {
+        kind = message.kind
+        bytes = WireCodec.encode(message, protocolVersion: protocolVersion)
+    }
+}

@@ -168,7 +168,7 @@ final class CoordinatorTests: XCTestCase {
     func testWorkerRefusesACoordinatorOfAnotherProtocolVersion() throws {
         let network = InMemoryNetwork()
         let endpoint = network.connectWorker()
-        try network.sendBytes(WireCodec.encode(.stop(reason: "x"), protocolVersion: 99), to: endpoint.peer)
+        try network.send(EncodedMessage(.stop(reason: "x"), protocolVersion: 99), to: endpoint.peer)
         XCTAssertThrowsError(try Worker(transport: endpoint, name: "w", log: { _ in }).run()) { error in
             let text = "\(error)"
             XCTAssert(text.contains("99") && text.contains("\(wireProtocolVersion)"), text)

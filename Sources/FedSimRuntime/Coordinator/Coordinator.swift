@@ -49,6 +49,8 @@ public final class Coordinator {
     private var totals: [ClientTotals]
     private var parameters: [Float] = []
     private var version: UInt64 = 0
+    /// The current model version, encoded once for all the workers that need it.
+    private var encodedModel: (version: UInt64, message: EncodedMessage)?
 
     public init(scenario: Scenario, data: FederatedDataset, transport: CoordinatorTransport,
                 folder: RunFolder?, options: CoordinatorOptions) throws {
@@ -166,7 +168,7 @@ public final class Coordinator {
         for clientID in selected {
             let host = hostOfClient[clientID]
             if workers[host].modelVersion != version {
-                try transport.send(.model(ModelBroadcast(version: version, parameters: parameters)), to: workers[host].peer)
+                try transport.send(currentModel(), to: workers[host].peer)
                 workers[host].modelVersion = version
             }
             let task = TrainingTask(clientID: clientID, modelVersion: version, round: round, training: scenario.training)
@@ -193,6 +195,13 @@ public final class Coordinator {
         return RoundRecord(round: round, clients: selected, trainLoss: samples > 0 ? lossSum / Double(samples) : .nan,
                            bytesUp: modelBytes * results.count, bytesDown: modelBytes * results.count,
                            wallSeconds: 0, wallRoundSeconds: 0)
+    }
+
+    private func currentModel() -> EncodedMessage {
+        if let encodedModel, encodedModel.version == version { return encodedModel.message }
+        let message = EncodedMessage(.model(ModelBroadcast(version: version, parameters: parameters)))
+        encodedModel = (version, message)
+        return message
     }
 
     /// Waits for one valid update from each client in `pending`; returns them by client id.

@@ -2,7 +2,7 @@ import Foundation
 
 /// `fedsim run`'s embedded setup: the coordinator in this process, listening on a
 /// loopback port, and N worker processes of the fedsim executable spawned on this host.
-/// Worker logs go to `logs/worker-I.log` in the run folder.
+/// Worker I logs to `logs/worker-I.log` in the run folder.
 public final class LocalCluster {
     private struct Child {
         let name: String
@@ -15,15 +15,11 @@ public final class LocalCluster {
     public init() {}
 
     /// Starts `count` workers running `executable worker --connect endpoint`.
-    public func spawnWorkers(count: Int, executable: String, endpoint: String, logDirectory: String) throws {
-        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+    public func spawnWorkers(count: Int, executable: String, endpoint: String, folder: RunFolder) throws {
         for index in 0..<count {
             let name = "worker-\(index)"
-            let logPath = URL(fileURLWithPath: logDirectory).appendingPathComponent("\(name).log").path
-            FileManager.default.createFile(atPath: logPath, contents: nil)
-            guard let log = FileHandle(forWritingAtPath: logPath) else {
-                throw RuntimeError("cannot write the worker log \(logPath)")
-            }
+            let log = try folder.logFile(name)
+            let logPath = URL(fileURLWithPath: folder.path).appendingPathComponent("logs/\(name).log").path
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = ["worker", "--connect", endpoint, "--name", name]

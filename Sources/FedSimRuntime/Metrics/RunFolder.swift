@@ -43,6 +43,18 @@ public final class RunFolder {
         }
     }
 
+    /// A log file `logs/NAME.log` in the run folder, emptied if it exists.
+    public func logFile(_ name: String) throws -> FileHandle {
+        let logs = url("logs")
+        let file = logs.appendingPathComponent("\(name).log")
+        try? FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: file.path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: file.path) else {
+            throw RuntimeError("cannot write the log file \(file.path)")
+        }
+        return handle
+    }
+
     /// Writes `clients.csv` and `summary.json`.
     public func finish(clients: [ClientTotals], summary: RunSummary) throws {
         let csv = ([ClientTotals.csvHeader] + clients.map(\.csvRow)).joined(separator: "\n") + "\n"

@@ -64,19 +64,14 @@ public final class InMemoryNetwork: CoordinatorTransport, @unchecked Sendable {
         return counters
     }
 
-    public func send(_ message: Message, to peer: PeerID) throws {
-        try sendBytes(WireCodec.encode(message), to: peer)
-    }
-
-    /// Delivers raw bytes to a worker, as a coordinator speaking them would.
-    public func sendBytes(_ bytes: [UInt8], to peer: PeerID) throws {
+    public func send(_ message: EncodedMessage, to peer: PeerID) throws {
         lock.lock()
         let outbox = outboxes[peer]
-        counters.bytesSent += bytes.count
+        counters.bytesSent += message.bytes.count
         counters.messagesSent += 1
         lock.unlock()
         guard let outbox else { throw RuntimeError("no worker connection \(peer)") }
-        outbox.push(bytes)
+        outbox.push(message.bytes)
     }
 
     public func receive(timeoutMilliseconds: Int) throws -> Inbound? {

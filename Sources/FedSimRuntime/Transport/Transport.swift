@@ -24,11 +24,17 @@ public enum Inbound: Sendable {
 /// The round loop only sees this protocol, so the ZeroMQ transport and the in-memory
 /// one are interchangeable.
 public protocol CoordinatorTransport: AnyObject {
-    func send(_ message: Message, to peer: PeerID) throws
+    func send(_ message: EncodedMessage, to peer: PeerID) throws
     /// The next inbound message, or nil when `timeoutMilliseconds` pass without one.
     func receive(timeoutMilliseconds: Int) throws -> Inbound?
     /// Encoded bytes sent and received so far.
     var traffic: WireTraffic { get }
+}
+
+extension CoordinatorTransport {
+    public func send(_ message: Message, to peer: PeerID) throws {
+        try send(EncodedMessage(message), to: peer)
+    }
 }
 
 /// A worker's side of the network: one connection to the coordinator.

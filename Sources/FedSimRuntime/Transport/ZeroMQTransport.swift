@@ -22,14 +22,13 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
         self.endpoint = try socket.lastEndpoint()
     }
 
-    public func send(_ message: Message, to peer: PeerID) throws {
-        let bytes = WireCodec.encode(message)
+    public func send(_ message: EncodedMessage, to peer: PeerID) throws {
         do {
-            try socket.send([peer.bytes, bytes])
+            try socket.send([peer.bytes, message.bytes])
         } catch let error as ZMQError {
             throw RuntimeError("cannot send \(message.kind) to worker \(peer): \(error)")
         }
-        traffic.bytesSent += bytes.count
+        traffic.bytesSent += message.bytes.count
         traffic.messagesSent += 1
     }
 
