@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "FedSimAlgorithmsTests", dependencies: ["FedSimAlgorithms"]),
         .testTarget(name: "FedSimWireTests", dependencies: ["FedSimWire"]),
         .testTarget(name: "FedSimRuntimeTests", dependencies: ["FedSimRuntime"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["FedSimRuntime"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["FedSimRuntime", "FedSimWire"]),
     ],
     swiftLanguageModes: [.v5]
 )

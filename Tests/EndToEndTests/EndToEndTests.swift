@@ -1,5 +1,6 @@
 import FedSimCore
 import FedSimRuntime
+import FedSimWire
 import Foundation
 import XCTest
 
@@ -130,5 +131,117 @@ final class EndToEndTests: XCTestCase {
                                  scenario("synthetic-1-1.yaml")])
         XCTAssertEqual(result.status, 0, result.error)
         XCTAssertEqual(result.output.split(separator: "\n").filter { $0.contains(": ok") }.count, 3, result.output)
+    }
+
+    /// A started fedsim process whose standard error is read as it comes.
+    private final class Running {
+        let process = Process()
+        private let errorPipe = Pipe()
+        private var seen = Data()
+
+        init(_ arguments: [String]) throws {
+            process.executableURL = URL(fileURLWithPath: EndToEndTests.fedsim)
+            process.arguments = arguments
+            process.standardOutput = Pipe()
+            process.standardError = errorPipe
+            try process.run()
+        }
+
+        /// Reads standard error until a line contains `text`; returns that line.
+        func waitForLine(containing text: String) throws -> String {
+            while true {
+                let lines = String(decoding: seen, as: UTF8.self).split(separator: "\n")
+                if let line = lines.first(where: { $0.contains(text) }) { return String(line) }
+                let chunk = errorPipe.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { throw RuntimeError("no line with '\(text)' in: \(String(decoding: seen, as: UTF8.self))") }
+                seen.append(chunk)
+            }
+        }
+
+        /// Waits for the process to exit; returns its status and everything it wrote to standard error.
+        func finish() -> (status: Int32, error: String) {
+            seen.append(errorPipe.fileHandleForReading.readDataToEndOfFile())
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: seen, as: UTF8.self))
+        }
+    }
+
+    /// Starts `fedsim coordinator` on a free loopback port; returns it and its endpoint.
+    private func startCoordinator(_ scenarioFile: String, workers: Int, folder: String) throws -> (Running, String) {
+        let coordinator = try Running(["coordinator", scenarioFile, "--bind", "tcp://127.0.0.1:*",
+                                       "--workers", "\(workers)", "--out", folder])
+        let line = try coordinator.waitForLine(containing: "listening on ")
+        let endpoint = String(try XCTUnwrap(line.split(separator: " ").first { $0.hasPrefix("tcp://") }))
+        return (coordinator, endpoint)
+    }
+
+    func testCoordinatorAndWorkerProcessesOverTCPGiveTheSameMetricsAsRun() throws {
+        let separate = temporaryFolder()
+        let (coordinator, endpoint) = try startCoordinator(scenario("quickstart.yaml"), workers: 3, folder: separate)
+        let workers = try (0..<3).map { try Running(["worker", "--connect", endpoint, "--name", "w\($0)"]) }
+        let result = coordinator.finish()
+        XCTAssertEqual(result.status, 0, result.error)
+        for worker in workers { XCTAssertEqual(worker.finish().status, 0) }
+
+        let embedded = temporaryFolder()
+        XCTAssertEqual(try fedsim(["run", scenario("quickstart.yaml"), "--workers", "2", "--out", embedded]).status, 0)
+        XCTAssertEqual(try deterministicMetrics(separate), try deterministicMetrics(embedded))
+    }
+
+    func testWorkerOfAnotherProtocolVersionIsRefusedOverZeroMQ() throws {
+        let folder = temporaryFolder()
+        let (coordinator, endpoint) = try startCoordinator(scenario("quickstart.yaml"), workers: 1, folder: folder)
+        let stranger = try ZMQSocket(ZMQContext(), kind: .dealer, lingerMilliseconds: 0)
+        try stranger.connect(endpoint)
+        try stranger.send([EncodedMessage(.hello(Hello(workerName: "from-the-future")), protocolVersion: 99).bytes])
+        let reply = try XCTUnwrap(stranger.receive(timeoutMilliseconds: 10_000))
+        guard case let .refused(reason) = try WireCodec.decode(reply[0]) else { return XCTFail("no refusal") }
+        XCTAssertEqual(reason, "protocol version 99 is not supported: this build speaks protocol version \(wireProtocolVersion)")
+
+        let worker = try Running(["worker", "--connect", endpoint])
+        let result = coordinator.finish()
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssert(result.error.contains("refused a message from peer"), result.error)
+        XCTAssert(result.error.contains("protocol version 99 is not supported"), result.error)
+        XCTAssertEqual(worker.finish().status, 0)
+    }
+
+    func testWorkerRefusesACoordinatorOfAnotherProtocolVersion() throws {
+        let router = try ZMQSocket(ZMQContext(), kind: .router, lingerMilliseconds: 1000)
+        try router.bind("tcp://127.0.0.1:*")
+        let worker = try Running(["worker", "--connect", try router.lastEndpoint()])
+        let hello = try XCTUnwrap(router.receive(timeoutMilliseconds: 10_000))
+        guard case .hello = try WireCodec.decode(hello[1]) else { return XCTFail("expected Hello") }
+        try router.send([hello[0], EncodedMessage(.stop(reason: "x"), protocolVersion: 99).bytes])
+        let result = worker.finish()
+        XCTAssertEqual(result.status, 1)
+        XCTAssert(result.error.contains(
+            "the coordinator cannot be used: protocol version 99 is not supported: this build speaks protocol version \(wireProtocolVersion)"),
+            result.error)
+    }
+
+    func testAWorkerThatDiesStopsTheRunWithItsName() throws {
+        let folder = temporaryFolder()
+        let long = folder + "-long.yaml"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: long) }
+        let text = try String(contentsOfFile: scenario("quickstart.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "../data/digits.csv", with: Self.repository.path + "/data/digits.csv")
+            .replacingOccurrences(of: "rounds: 100", with: "rounds: 10000000")
+        try text.write(toFile: long, atomically: true, encoding: .utf8)
+        let run = try Running(["run", long, "--workers", "2", "--out", folder])
+        var log = ""
+        for _ in 0..<500 where !log.contains("2/2 joined") {
+            Thread.sleep(forTimeInterval: 0.02)
+            log = (try? String(contentsOfFile: folder + "/logs/coordinator.log", encoding: .utf8)) ?? ""
+        }
+        let line = try XCTUnwrap(log.split(separator: "\n").first { $0.contains("joined: worker-1") })
+        let pid = try XCTUnwrap(Int32(line.split(separator: "pid ").last!.dropLast()))
+        Thread.sleep(forTimeInterval: 0.2)
+        kill(pid, SIGKILL)
+        let result = run.finish()
+        XCTAssertEqual(result.status, 1)
+        XCTAssert(result.error.contains("worker-1 (pid \(pid)) was killed by signal 9"), result.error)
+        let rounds = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").count
+        XCTAssertGreaterThan(rounds, 0)
     }
 }

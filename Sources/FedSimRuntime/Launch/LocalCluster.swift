@@ -42,9 +42,11 @@ public final class LocalCluster {
         for child in children where !child.process.isRunning {
             let tail = (try? String(contentsOfFile: child.logPath, encoding: .utf8))?
                 .split(separator: "\n").suffix(5).joined(separator: "\n") ?? ""
+            let how = child.process.terminationReason == .uncaughtSignal
+                ? "was killed by signal \(child.process.terminationStatus)"
+                : "exited with status \(child.process.terminationStatus)"
             throw RuntimeError("""
-                \(child.name) (pid \(child.process.processIdentifier)) exited with status \(child.process.terminationStatus); \
-                its log \(child.logPath) ends with:
+                \(child.name) (pid \(child.process.processIdentifier)) \(how); its log \(child.logPath) ends with:
                 \(tail)
                 """)
         }
