@@ -74,4 +74,15 @@ final class RandomStreamTests: XCTestCase {
         XCTAssert(picked.allSatisfy { (0..<100).contains($0) })
         XCTAssertEqual(stream.permutation(50).sorted(), Array(0..<50))
     }
+
+    func testDirichletSumsToOneAndKeepsTinyAlphasSkewed() {
+        var stream = RandomStream(seed: 6, purpose: .partition)
+        for alpha in [0.001, 0.5, 100] {
+            let draw = stream.dirichlet(alpha: alpha, count: 20)
+            XCTAssertEqual(draw.reduce(0, +), 1, accuracy: 1e-12)
+            XCTAssert(draw.allSatisfy { $0 >= 0 })
+            if alpha == 0.001 { XCTAssertGreaterThan(draw.max()!, 0.99) }
+            if alpha == 100 { XCTAssertLessThan(draw.max()!, 0.1) }
+        }
+    }
 }

@@ -131,11 +131,17 @@ extension RandomStream {
 
     /// Gamma(shape, 1) draw (Marsaglia and Tsang 2000; shape < 1 boosted by U^(1/shape)).
     public mutating func gamma(shape: Double) -> Double {
+        exp(logGamma(shape: shape))
+    }
+
+    /// The logarithm of a Gamma(shape, 1) draw. Stays finite for tiny shapes, whose
+    /// draws underflow to 0 as plain doubles.
+    public mutating func logGamma(shape: Double) -> Double {
         precondition(shape > 0, "gamma needs a positive shape")
         if shape < 1 {
             var u = uniform()
             while u <= 0 { u = uniform() }
-            return gamma(shape: shape + 1) * pow(u, 1 / shape)
+            return logGamma(shape: shape + 1) + log(u) / shape
         }
         let d = shape - 1.0 / 3.0
         let c = 1 / (9 * d).squareRoot()
@@ -148,21 +154,19 @@ extension RandomStream {
             } while v <= 0
             v = v * v * v
             let u = uniform()
-            if u < 1 - 0.0331 * x * x * x * x { return d * v }
-            if u > 0, log(u) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v }
+            if u < 1 - 0.0331 * x * x * x * x { return log(d * v) }
+            if u > 0, log(u) < 0.5 * x * x + d * (1 - v + log(v)) { return log(d * v) }
         }
     }
 
-    /// A draw from Dirichlet(alpha, ..., alpha) over `count` categories.
+    /// A draw from Dirichlet(alpha, ..., alpha) over `count` categories: normalized
+    /// Gamma(alpha) draws, normalized in log space so tiny alphas keep their skew.
     public mutating func dirichlet(alpha: Double, count: Int) -> [Double] {
-        var draws = (0..<count).map { _ in gamma(shape: alpha) }
-        let total = draws.reduce(0, +)
-        if total > 0 {
-            for index in draws.indices { draws[index] /= total }
-        } else {
-            draws = Array(repeating: 1 / Double(count), count: count)
-        }
-        return draws
+        let logs = (0..<count).map { _ in logGamma(shape: alpha) }
+        guard let largest = logs.max() else { return [] }
+        let scaled = logs.map { exp($0 - largest) }
+        let total = scaled.reduce(0, +)
+        return scaled.map { $0 / total }
     }
 
     /// Fisher-Yates shuffle with this stream's own bounded integers, so the result
