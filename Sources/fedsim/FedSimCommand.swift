@@ -26,15 +26,10 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
-struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Run a scenario: the coordinator in this process, N worker processes on this host.")
-
+/// The scenario a run executes, and what a run may override.
+struct ScenarioOptions: ParsableArguments {
     @Argument(help: "The scenario file (YAML).")
     var scenario: String
-
-    @Option(help: "Worker processes to spawn.")
-    var workers = 2
 
     @Option(help: "Run folder for metrics (default: runs/NAME).")
     var out: String?
@@ -42,12 +37,27 @@ struct Run: ParsableCommand {
     @Option(help: "Override the scenario's seed.")
     var seed: UInt64?
 
+    /// The validated scenario with the overrides applied, and its run folder.
+    func load() throws -> (scenario: Scenario, folder: String) {
+        var loaded = try ScenarioLoader.load(path: scenario)
+        if let seed { loaded.seed = seed }
+        return (loaded, out ?? "runs/\(loaded.name)")
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a scenario: the coordinator in this process, N worker processes on this host.")
+
+    @OptionGroup var options: ScenarioOptions
+
+    @Option(help: "Worker processes to spawn.")
+    var workers = 2
+
     func run() throws {
         try reportingErrors {
-            var loaded = try ScenarioLoader.load(path: scenario)
-            if let seed { loaded.seed = seed }
             guard workers >= 1 else { throw RuntimeError("--workers must be at least 1") }
-            let folder = out ?? "runs/\(loaded.name)"
+            let (loaded, folder) = try options.load()
             let progress = ProgressLine(rounds: loaded.server.rounds)
             let summary = try Simulation.runLocally(
                 loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable,
@@ -62,8 +72,7 @@ struct Coordinator: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a scenario's coordinator and wait for workers to connect (docker-compose, several hosts).")
 
-    @Argument(help: "The scenario file (YAML).")
-    var scenario: String
+    @OptionGroup var options: ScenarioOptions
 
     @Option(help: "ZeroMQ endpoint to listen on.")
     var bind = "tcp://*:5555"
@@ -71,20 +80,13 @@ struct Coordinator: ParsableCommand {
     @Option(help: "Workers to wait for before the first round.")
     var workers = 1
 
-    @Option(help: "Run folder for metrics (default: runs/NAME).")
-    var out: String?
-
-    @Option(help: "Override the scenario's seed.")
-    var seed: UInt64?
-
     @Option(help: "Seconds to wait for all workers to join.")
     var joinTimeout = 120.0
 
     func run() throws {
         try reportingErrors {
-            var loaded = try ScenarioLoader.load(path: scenario)
-            if let seed { loaded.seed = seed }
-            let folder = out ?? "runs/\(loaded.name)"
+            guard workers >= 1 else { throw RuntimeError("--workers must be at least 1") }
+            let (loaded, folder) = try options.load()
             let progress = ProgressLine(rounds: loaded.server.rounds)
             let summary = try Simulation.coordinate(
                 loaded, bind: bind, workers: workers, folder: folder, joinTimeout: joinTimeout,

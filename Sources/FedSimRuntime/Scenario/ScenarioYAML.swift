@@ -46,17 +46,7 @@ extension Scenario {
     }
 }
 
-/// A YAML double-quoted scalar.
+/// A YAML double-quoted scalar: a JSON string is one.
 private func quoted(_ text: String) -> String {
-    var escaped = ""
-    for character in text.unicodeScalars {
-        switch character {
-        case "\\": escaped += "\\\\"
-        case "\"": escaped += "\\\""
-        case "\n": escaped += "\\n"
-        case "\t": escaped += "\\t"
-        default: escaped.unicodeScalars.append(character)
-        }
-    }
-    return "\"\(escaped)\""
+    JSONObject.quote(text)
 }
