@@ -72,36 +72,39 @@ public final class Coordinator {
     }
 
     /// Waits for the workers, runs every round, stops the workers and writes the run folder.
+    /// If the run fails, the workers that joined are told to stop, with the reason.
     public func run() throws -> RunSummary {
         let started = Date()
         var initialization = RandomStream(seed: scenario.seed, purpose: .initialization)
         parameters = model.initialParameters(using: &initialization)
-        try acceptWorkers()
-        try assignClients()
-
-        let trainingStarted = Date()
-        var last = RoundRecord(round: 0, clients: [], trainLoss: .nan, bytesUp: 0, bytesDown: 0,
-                               wallSeconds: 0, wallRoundSeconds: 0)
+        let trainingStarted: Date
+        let trainingSeconds: Double
         var bestAccuracy = 0.0
         var lastEvaluation = Evaluation(meanLoss: .nan, accuracy: 0, count: 0)
-        for round in 1...scenario.server.rounds {
-            let roundStarted = Date()
-            last = try runRound(round)
-            if round % scenario.evaluation.every == 0 || round == scenario.server.rounds {
-                lastEvaluation = model.evaluate(parameters: parameters, on: data.test)
-                last.testLoss = lastEvaluation.meanLoss
-                last.testAccuracy = lastEvaluation.accuracy
-                bestAccuracy = max(bestAccuracy, lastEvaluation.accuracy)
+        do {
+            try acceptWorkers()
+            try assignClients()
+            trainingStarted = Date()
+            for round in 1...scenario.server.rounds {
+                let roundStarted = Date()
+                var record = try runRound(round)
+                if round % scenario.evaluation.every == 0 || round == scenario.server.rounds {
+                    lastEvaluation = model.evaluate(parameters: parameters, on: data.test)
+                    record.testLoss = lastEvaluation.meanLoss
+                    record.testAccuracy = lastEvaluation.accuracy
+                    bestAccuracy = max(bestAccuracy, lastEvaluation.accuracy)
+                }
+                record.wallSeconds = Date().timeIntervalSince(trainingStarted)
+                record.wallRoundSeconds = Date().timeIntervalSince(roundStarted)
+                try folder?.append(record.json)
+                options.progress(record)
             }
-            last.wallSeconds = Date().timeIntervalSince(trainingStarted)
-            last.wallRoundSeconds = Date().timeIntervalSince(roundStarted)
-            try folder?.append(last.json)
-            options.progress(last)
+            trainingSeconds = Date().timeIntervalSince(trainingStarted)
+        } catch {
+            stopWorkers(reason: "the coordinator stopped: \(error)")
+            throw error
         }
-        let trainingSeconds = Date().timeIntervalSince(trainingStarted)
-        for worker in workers {
-            try transport.send(.stop(reason: "run complete"), to: worker.peer)
-        }
+        stopWorkers(reason: "run complete")
 
         let traffic = transport.traffic
         let summary = RunSummary(
@@ -113,6 +116,17 @@ public final class Coordinator {
             wireBytesSent: traffic.bytesSent, wireBytesReceived: traffic.bytesReceived)
         try folder?.finish(clients: totals, summary: summary)
         return summary
+    }
+
+    /// Tells every joined worker to stop; a worker that cannot be reached is only logged.
+    private func stopWorkers(reason: String) {
+        for worker in workers {
+            do {
+                try transport.send(.stop(reason: reason), to: worker.peer)
+            } catch {
+                options.log("could not stop \(worker.name): \(error)")
+            }
+        }
     }
 
     /// The global model after the rounds run so far.
