@@ -45,6 +45,10 @@ public struct ClientShard: Equatable, Sendable {
 }
 
 /// Coordinator -> worker: the clients it hosts and the model they train.
+///
+/// Each shard's features travel as a `[samples, featureCount]` tensor; a decoded
+/// shard takes its `featureCount` and `classCount` from `model` (`inputDim`,
+/// `classes`), and a shard that disagrees with `model` is refused.
 public struct Assign: Equatable, Sendable {
     public var workerIndex: Int
     public var seed: UInt64

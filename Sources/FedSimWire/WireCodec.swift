@@ -1,298 +1,221 @@
-import CProtobufC
 import FedSimCore
 import FedSimProto
 
-/// Encodes messages into protobuf `Envelope` bytes and decodes them back.
+/// Converts `Message`s to and from the protobuf envelope of Protos/fedsim.proto.
 ///
-/// Float tensors cross in bulk copies (never element by element). Decoding checks the
-/// protocol version before anything else and every size and value before building a
-/// Swift message, so hostile bytes give a `WireError`, never a crash.
+/// Tensors are never copied element by element: encoding points the C structs at the
+/// Swift arrays' storage and packs into one buffer allocated at its final size, and
+/// decoding copies each tensor out of the parsed envelope with one bulk copy. Encoding
+/// and decoding a message of n floats are both O(n) with two passes over the floats.
 public enum WireCodec {
-    /// The envelope bytes of `message`. O(size of the message).
+    /// The envelope bytes for `message`.
+    ///
+    /// Integer fields travel as unsigned 32-bit values (`sampleCount` as 64-bit), and
+    /// a client shard's features as the tensor `[samples, featureCount]`.
+    ///
+    /// - Precondition: every `Int` field is in `0...UInt32.max` (`sampleCount` in
+    ///   `0...Int.max`), and a `WireTensor`'s shape product equals its value count.
+    ///   A message that breaks these is a programming error on the sending side.
     public static func encode(_ message: Message, protocolVersion: UInt32 = wireProtocolVersion) -> [UInt8] {
-        let arena = CArena()
-        var envelope = Fedsim__Envelope()
-        fedsim__envelope__init(&envelope)
-        envelope.protocol_version = protocolVersion
-        fill(&envelope, with: message, arena: arena)
-        let size = fedsim__envelope__get_packed_size(&envelope)
-        guard size > 0 else { return [] }
-        return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            count = fedsim__envelope__pack(&envelope, buffer.baseAddress!)
-        }
-    }
-
-    /// The message in `bytes`, or the reason it cannot be accepted.
-    public static func decode(_ bytes: [UInt8]) throws -> Message {
-        try bytes.withUnsafeBufferPointer { try decode($0) }
-    }
-
-    /// The message in `buffer`, or the reason it cannot be accepted.
-    public static func decode(_ buffer: UnsafeBufferPointer<UInt8>) throws -> Message {
-        guard let baseAddress = buffer.baseAddress, !buffer.isEmpty,
-              let envelope = fedsim__envelope__unpack(nil, buffer.count, baseAddress) else {
-            throw WireError.malformed(byteCount: buffer.count)
-        }
-        defer { fedsim__envelope__free_unpacked(envelope, nil) }
-        guard envelope.pointee.protocol_version == wireProtocolVersion else {
-            throw WireError.versionMismatch(received: envelope.pointee.protocol_version, expected: wireProtocolVersion)
-        }
-        return try message(in: envelope.pointee)
-    }
-
-    // MARK: - Encoding
-
-    private static func fill(_ envelope: inout Fedsim__Envelope, with message: Message, arena: CArena) {
         switch message {
-        case let .hello(hello):
-            var body = Fedsim__Hello()
-            fedsim__hello__init(&body)
-            body.worker_name = arena.string(hello.workerName)
-            body.capacity = UInt32(clamping: hello.capacity)
-            body.process_id = UInt32(clamping: hello.processID)
-            envelope.body_case = FEDSIM__ENVELOPE__BODY_HELLO
-            envelope.hello = arena.make(body)
-        case let .assign(assign):
-            var body = Fedsim__Assign()
-            fedsim__assign__init(&body)
-            body.worker_index = UInt32(clamping: assign.workerIndex)
-            body.seed = assign.seed
-            body.model = modelSpec(assign.model, arena: arena)
-            let shards = assign.clients.map { Optional(clientShard($0, arena: arena)) }
-            body.n_clients = shards.count
-            body.clients = arena.copy(shards)
-            envelope.body_case = FEDSIM__ENVELOPE__BODY_ASSIGN
-            envelope.assign = arena.make(body)
-        case let .model(broadcast):
-            var body = Fedsim__Model()
-            fedsim__model__init(&body)
-            body.version = broadcast.version
-            body.parameters = tensor(shape: [broadcast.parameters.count], values: broadcast.parameters, arena: arena)
-            envelope.body_case = FEDSIM__ENVELOPE__BODY_MODEL
-            envelope.model = arena.make(body)
-        case let .task(task):
-            var training = Fedsim__LocalTraining()
-            fedsim__local_training__init(&training)
-            training.epochs = UInt32(clamping: task.training.epochs)
-            training.batch_size = UInt32(clamping: task.training.batchSize)
-            training.learning_rate = task.training.learningRate
-            training.optimizer = arena.string(task.training.optimizer.rawValue)
-            training.momentum = task.training.momentum
-            training.weight_decay = task.training.weightDecay
-            var body = Fedsim__Task()
-            fedsim__task__init(&body)
-            body.client_id = UInt32(clamping: task.clientID)
-            body.model_version = task.modelVersion
-            body.round = UInt32(clamping: task.round)
-            body.training = arena.make(training)
-            envelope.body_case = FEDSIM__ENVELOPE__BODY_TASK
-            envelope.task = arena.make(body)
-        case let .update(update):
-            var body = Fedsim__Update()
-            fedsim__update__init(&body)
-            body.client_id = UInt32(clamping: update.clientID)
-            body.model_version = update.modelVersion
-            body.round = UInt32(clamping: update.round)
-            body.delta = tensor(shape: [update.delta.count], values: update.delta, arena: arena)
-            body.sample_count = UInt64(clamping: update.sampleCount)
-            body.train_loss = update.trainLoss
-            body.steps = UInt32(clamping: update.steps)
-            body.wall_compute_seconds = update.wallComputeSeconds
-            envelope.body_case = FEDSIM__ENVELOPE__BODY_UPDATE
-            envelope.update = arena.make(body)
-        case let .gossip(gossip):
-            var body = Fedsim__Gossip()
-            fedsim__gossip__init(&body)
-            body.from_node = UInt32(clamping: gossip.fromNode)
-            body.to_node = UInt32(clamping: gossip.toNode)
-            body.virtual_time = gossip.virtualTime
-            body.state = tensor(shape: gossip.state.shape, values: gossip.state.values, arena: arena)
-            envelope.body_case = FEDSIM__ENVELOPE__BODY_GOSSIP
-            envelope.gossip = arena.make(body)
-        case let .heartbeat(sequence):
+        case .hello(let hello):
+            return hello.workerName.withCString { workerName in
+                var body = Fedsim__Hello()
+                fedsim__hello__init(&body)
+                body.worker_name = UnsafeMutablePointer(mutating: workerName)
+                body.capacity = wireUInt32(hello.capacity, "Hello.capacity")
+                body.process_id = wireUInt32(hello.processID, "Hello.processID")
+                return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_HELLO; $0.hello = $1 }
+            }
+
+        case .assign(let assign):
+            let scratch = PackScratch()
+            var body = assignStruct(assign, in: scratch)
+            return withExtendedLifetime(scratch) {
+                pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_ASSIGN; $0.assign = $1 }
+            }
+
+        case .model(let model):
+            return withTensor(shape: [model.parameters.count], values: model.parameters, "Model.parameters") { parameters in
+                var body = Fedsim__Model()
+                fedsim__model__init(&body)
+                body.version = model.version
+                body.parameters = parameters
+                return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_MODEL; $0.model = $1 }
+            }
+
+        case .task(let task):
+            return task.training.optimizer.rawValue.withCString { optimizer in
+                var training = Fedsim__LocalTraining()
+                fedsim__local_training__init(&training)
+                training.epochs = wireUInt32(task.training.epochs, "LocalTraining.epochs")
+                training.batch_size = wireUInt32(task.training.batchSize, "LocalTraining.batchSize")
+                training.learning_rate = task.training.learningRate
+                training.optimizer = UnsafeMutablePointer(mutating: optimizer)
+                training.momentum = task.training.momentum
+                training.weight_decay = task.training.weightDecay
+                return withUnsafeMutablePointer(to: &training) { training in
+                    var body = Fedsim__Task()
+                    fedsim__task__init(&body)
+                    body.client_id = wireUInt32(task.clientID, "Task.clientID")
+                    body.model_version = task.modelVersion
+                    body.round = wireUInt32(task.round, "Task.round")
+                    body.training = training
+                    return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_TASK; $0.task = $1 }
+                }
+            }
+
+        case .update(let update):
+            return withTensor(shape: [update.delta.count], values: update.delta, "Update.delta") { delta in
+                var body = Fedsim__Update()
+                fedsim__update__init(&body)
+                body.client_id = wireUInt32(update.clientID, "Update.clientID")
+                body.model_version = update.modelVersion
+                body.round = wireUInt32(update.round, "Update.round")
+                body.delta = delta
+                precondition(update.sampleCount >= 0, "Update.sampleCount \(update.sampleCount) is negative")
+                body.sample_count = UInt64(update.sampleCount)
+                body.train_loss = update.trainLoss
+                body.steps = wireUInt32(update.steps, "Update.steps")
+                body.wall_compute_seconds = update.wallComputeSeconds
+                return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_UPDATE; $0.update = $1 }
+            }
+
+        case .gossip(let gossip):
+            return withTensor(shape: gossip.state.shape, values: gossip.state.values, "Gossip.state") { state in
+                var body = Fedsim__Gossip()
+                fedsim__gossip__init(&body)
+                body.from_node = wireUInt32(gossip.fromNode, "Gossip.fromNode")
+                body.to_node = wireUInt32(gossip.toNode, "Gossip.toNode")
+                body.virtual_time = gossip.virtualTime
+                body.state = state
+                return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_GOSSIP; $0.gossip = $1 }
+            }
+
+        case .heartbeat(let sequence):
             var body = Fedsim__Heartbeat()
             fedsim__heartbeat__init(&body)
             body.sequence = sequence
-            envelope.body_case = FEDSIM__ENVELOPE__BODY_HEARTBEAT
-            envelope.heartbeat = arena.make(body)
-        case let .metrics(json):
-            var body = Fedsim__Metrics()
-            fedsim__metrics__init(&body)
-            body.json = arena.string(json)
-            envelope.body_case = FEDSIM__ENVELOPE__BODY_METRICS
-            envelope.metrics = arena.make(body)
-        case let .stop(reason):
-            var body = Fedsim__Stop()
-            fedsim__stop__init(&body)
-            body.reason = arena.string(reason)
-            envelope.body_case = FEDSIM__ENVELOPE__BODY_STOP
-            envelope.stop = arena.make(body)
-        case let .refused(reason):
-            var body = Fedsim__Refused()
-            fedsim__refused__init(&body)
-            body.reason = arena.string(reason)
-            envelope.body_case = FEDSIM__ENVELOPE__BODY_REFUSED
-            envelope.refused = arena.make(body)
-        }
-    }
+            return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_HEARTBEAT; $0.heartbeat = $1 }
 
-    private static func tensor(shape: [Int], values: [Float], arena: CArena) -> UnsafeMutablePointer<Fedsim__Tensor> {
-        var tensor = Fedsim__Tensor()
-        fedsim__tensor__init(&tensor)
-        tensor.n_shape = shape.count
-        tensor.shape = arena.copy(shape.map { UInt32(clamping: $0) })
-        tensor.n_values = values.count
-        tensor.values = arena.copy(values)
-        return arena.make(tensor)
-    }
-
-    private static func modelSpec(_ spec: ModelSpec, arena: CArena) -> UnsafeMutablePointer<Fedsim__ModelSpec> {
-        var body = Fedsim__ModelSpec()
-        fedsim__model_spec__init(&body)
-        body.kind = arena.string(spec.kind.rawValue)
-        body.input_dim = UInt32(clamping: spec.inputDim)
-        body.classes = UInt32(clamping: spec.classes)
-        body.n_hidden = spec.hidden.count
-        body.hidden = arena.copy(spec.hidden.map { UInt32(clamping: $0) })
-        return arena.make(body)
-    }
-
-    private static func clientShard(_ shard: ClientShard, arena: CArena) -> UnsafeMutablePointer<Fedsim__ClientShard> {
-        var body = Fedsim__ClientShard()
-        fedsim__client_shard__init(&body)
-        body.client_id = UInt32(clamping: shard.clientID)
-        body.features = tensor(shape: [shard.data.count, shard.data.featureCount], values: shard.data.features, arena: arena)
-        body.n_labels = shard.data.labels.count
-        body.labels = arena.copy(shard.data.labels)
-        return arena.make(body)
-    }
-
-    // MARK: - Decoding
-
-    private static func message(in envelope: Fedsim__Envelope) throws -> Message {
-        switch envelope.body_case {
-        case FEDSIM__ENVELOPE__BODY_HELLO:
-            let body = try required(envelope.hello, "Hello")
-            return .hello(Hello(workerName: string(body.worker_name), capacity: Int(body.capacity),
-                                processID: Int(body.process_id)))
-        case FEDSIM__ENVELOPE__BODY_ASSIGN:
-            return .assign(try assign(try required(envelope.assign, "Assign")))
-        case FEDSIM__ENVELOPE__BODY_MODEL:
-            let body = try required(envelope.model, "Model")
-            let parameters = try tensor(body.parameters, "Model.parameters")
-            return .model(ModelBroadcast(version: body.version, parameters: parameters.values))
-        case FEDSIM__ENVELOPE__BODY_TASK:
-            let body = try required(envelope.task, "Task")
-            return .task(TrainingTask(clientID: Int(body.client_id), modelVersion: body.model_version,
-                                      round: Int(body.round), training: try training(body.training)))
-        case FEDSIM__ENVELOPE__BODY_UPDATE:
-            let body = try required(envelope.update, "Update")
-            guard body.sample_count <= UInt64(Int32.max) else {
-                throw WireError.invalid(field: "Update.sample_count", reason: "\(body.sample_count) is out of range")
+        case .metrics(let json):
+            return json.withCString { json in
+                var body = Fedsim__Metrics()
+                fedsim__metrics__init(&body)
+                body.json = UnsafeMutablePointer(mutating: json)
+                return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_METRICS; $0.metrics = $1 }
             }
-            return .update(ClientUpdate(
-                clientID: Int(body.client_id), modelVersion: body.model_version, round: Int(body.round),
-                delta: try tensor(body.delta, "Update.delta").values, sampleCount: Int(body.sample_count),
-                trainLoss: body.train_loss, steps: Int(body.steps), wallComputeSeconds: body.wall_compute_seconds))
-        case FEDSIM__ENVELOPE__BODY_GOSSIP:
-            let body = try required(envelope.gossip, "Gossip")
-            return .gossip(Gossip(fromNode: Int(body.from_node), toNode: Int(body.to_node),
-                                  virtualTime: body.virtual_time, state: try tensor(body.state, "Gossip.state")))
-        case FEDSIM__ENVELOPE__BODY_HEARTBEAT:
-            return .heartbeat(sequence: try required(envelope.heartbeat, "Heartbeat").sequence)
-        case FEDSIM__ENVELOPE__BODY_METRICS:
-            return .metrics(json: string(try required(envelope.metrics, "Metrics").json))
-        case FEDSIM__ENVELOPE__BODY_STOP:
-            return .stop(reason: string(try required(envelope.stop, "Stop").reason))
-        case FEDSIM__ENVELOPE__BODY_REFUSED:
-            return .refused(reason: string(try required(envelope.refused, "Refused").reason))
-        default:
-            throw WireError.emptyEnvelope
-        }
-    }
 
-    private static func required<T>(_ pointer: UnsafeMutablePointer<T>?, _ field: String) throws -> T {
-        guard let pointer else { throw WireError.invalid(field: field, reason: "missing") }
-        return pointer.pointee
-    }
-
-    private static func string(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
-        pointer.map { String(cString: $0) } ?? ""
-    }
-
-    private static func array<T>(_ pointer: UnsafeMutablePointer<T>?, count: Int) -> [T] {
-        guard let pointer, count > 0 else { return [] }
-        return Array(UnsafeBufferPointer(start: pointer, count: count))
-    }
-
-    /// A tensor whose shape's product equals its value count.
-    private static func tensor(_ pointer: UnsafeMutablePointer<Fedsim__Tensor>?, _ field: String) throws -> WireTensor {
-        let body = try required(pointer, field)
-        let shape = array(body.shape, count: body.n_shape).map(Int.init)
-        var elements = 1
-        for dimension in shape {
-            let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
-            guard !overflow else { throw WireError.invalid(field: field, reason: "shape \(shape) overflows") }
-            elements = product
-        }
-        guard elements == body.n_values else {
-            throw WireError.invalid(field: field, reason: "shape \(shape) needs \(elements) values, got \(body.n_values)")
-        }
-        return WireTensor(shape: shape, values: array(body.values, count: body.n_values))
-    }
-
-    private static func modelSpec(_ pointer: UnsafeMutablePointer<Fedsim__ModelSpec>?) throws -> ModelSpec {
-        let body = try required(pointer, "Assign.model")
-        let kindName = string(body.kind)
-        guard let kind = ModelKind(rawValue: kindName) else {
-            throw WireError.invalid(field: "Assign.model.kind", reason: "unknown model kind '\(kindName)'")
-        }
-        guard body.input_dim > 0, body.classes > 0 else {
-            throw WireError.invalid(field: "Assign.model", reason: "input_dim \(body.input_dim) and classes \(body.classes) must be positive")
-        }
-        return ModelSpec(kind: kind, inputDim: Int(body.input_dim), classes: Int(body.classes),
-                         hidden: array(body.hidden, count: body.n_hidden).map(Int.init))
-    }
-
-    private static func assign(_ body: Fedsim__Assign) throws -> Assign {
-        let spec = try modelSpec(body.model)
-        var shards: [ClientShard] = []
-        shards.reserveCapacity(body.n_clients)
-        for pointer in array(body.clients, count: body.n_clients) {
-            let shard = try required(pointer, "Assign.clients")
-            let field = "Assign.clients[\(shard.client_id)]"
-            let features = try tensor(shard.features, "\(field).features")
-            let labels = array(shard.labels, count: shard.n_labels)
-            guard features.shape == [labels.count, spec.inputDim] else {
-                throw WireError.invalid(field: "\(field).features",
-                                        reason: "shape \(features.shape), expected [\(labels.count), \(spec.inputDim)]")
+        case .stop(let reason):
+            return reason.withCString { reason in
+                var body = Fedsim__Stop()
+                fedsim__stop__init(&body)
+                body.reason = UnsafeMutablePointer(mutating: reason)
+                return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_STOP; $0.stop = $1 }
             }
-            if let bad = labels.first(where: { $0 < 0 || Int($0) >= spec.classes }) {
-                throw WireError.invalid(field: "\(field).labels", reason: "label \(bad) outside 0..<\(spec.classes)")
+
+        case .refused(let reason):
+            return reason.withCString { reason in
+                var body = Fedsim__Refused()
+                fedsim__refused__init(&body)
+                body.reason = UnsafeMutablePointer(mutating: reason)
+                return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_REFUSED; $0.refused = $1 }
             }
-            shards.append(ClientShard(clientID: Int(shard.client_id), data: Dataset(
-                features: features.values, labels: labels, featureCount: spec.inputDim, classCount: spec.classes)))
         }
-        return Assign(workerIndex: Int(body.worker_index), seed: body.seed, model: spec, clients: shards)
     }
 
-    private static func training(_ pointer: UnsafeMutablePointer<Fedsim__LocalTraining>?) throws -> LocalTraining {
-        let body = try required(pointer, "Task.training")
-        let optimizerName = string(body.optimizer)
-        guard let optimizer = OptimizerKind(rawValue: optimizerName) else {
-            throw WireError.invalid(field: "Task.training.optimizer", reason: "unknown optimizer '\(optimizerName)'")
+    /// Packs an envelope of `protocolVersion` whose body `attach` sets to `body`, into
+    /// an array allocated once at the packed size.
+    private static func pack<Body>(
+        _ body: inout Body, _ protocolVersion: UInt32,
+        attach: (inout Fedsim__Envelope, UnsafeMutablePointer<Body>) -> Void
+    ) -> [UInt8] {
+        withUnsafeMutablePointer(to: &body) { body in
+            var envelope = Fedsim__Envelope()
+            fedsim__envelope__init(&envelope)
+            envelope.protocol_version = protocolVersion
+            attach(&envelope, body)
+            return withUnsafePointer(to: &envelope) { envelope in
+                let size = fedsim__envelope__get_packed_size(envelope)
+                return [UInt8](unsafeUninitializedCapacity: size) { bytes, initialized in
+                    guard let start = bytes.baseAddress else { return }
+                    initialized = fedsim__envelope__pack(envelope, start)
+                }
+            }
         }
-        guard body.epochs > 0, body.batch_size > 0 else {
-            throw WireError.invalid(field: "Task.training", reason: "epochs \(body.epochs) and batch_size \(body.batch_size) must be positive")
+    }
+
+    /// Calls `body` with a C tensor pointing at `values` (not copied) and `shape`.
+    private static func withTensor<Result>(
+        shape: [Int], values: [Float], _ field: String,
+        _ body: (UnsafeMutablePointer<Fedsim__Tensor>) -> Result
+    ) -> Result {
+        var wireShape = shape.map { wireUInt32($0, field + ".shape") }
+        precondition(elementCount(ofShape: shape) == values.count,
+                     "\(field) has shape \(shape) but \(values.count) values")
+        return wireShape.withUnsafeMutableBufferPointer { wireShape in
+            values.withUnsafeBufferPointer { values in
+                var tensor = Fedsim__Tensor()
+                fedsim__tensor__init(&tensor)
+                tensor.n_shape = wireShape.count
+                tensor.shape = wireShape.baseAddress
+                tensor.n_values = values.count
+                tensor.values = UnsafeMutablePointer(mutating: values.baseAddress)
+                return withUnsafeMutablePointer(to: &tensor, body)
+            }
         }
-        guard body.learning_rate.isFinite, body.momentum.isFinite, body.weight_decay.isFinite else {
-            throw WireError.invalid(field: "Task.training", reason: "learning_rate, momentum and weight_decay must be finite")
+    }
+
+    /// The C struct of `assign`, pointing into `scratch`. An assignment is sent once
+    /// per worker, so its shards are copied (one bulk copy per array) rather than
+    /// pinned with one nested closure per client.
+    private static func assignStruct(_ assign: Assign, in scratch: PackScratch) -> Fedsim__Assign {
+        var model = Fedsim__ModelSpec()
+        fedsim__model_spec__init(&model)
+        model.kind = scratch.cString(assign.model.kind.rawValue)
+        model.input_dim = wireUInt32(assign.model.inputDim, "ModelSpec.inputDim")
+        model.classes = wireUInt32(assign.model.classes, "ModelSpec.classes")
+        model.n_hidden = assign.model.hidden.count
+        model.hidden = scratch.copy(assign.model.hidden.map { wireUInt32($0, "ModelSpec.hidden") })
+
+        let shards = assign.clients.map { client -> UnsafeMutablePointer<Fedsim__ClientShard>? in
+            var features = Fedsim__Tensor()
+            fedsim__tensor__init(&features)
+            features.n_shape = 2
+            features.shape = scratch.copy([
+                wireUInt32(client.data.count, "ClientShard.samples"),
+                wireUInt32(client.data.featureCount, "ClientShard.featureCount"),
+            ])
+            features.n_values = client.data.features.count
+            features.values = scratch.copy(client.data.features)
+
+            var shard = Fedsim__ClientShard()
+            fedsim__client_shard__init(&shard)
+            shard.client_id = wireUInt32(client.clientID, "ClientShard.clientID")
+            shard.features = scratch.store(features)
+            shard.n_labels = client.data.labels.count
+            shard.labels = scratch.copy(client.data.labels)
+            return scratch.store(shard)
         }
-        return LocalTraining(epochs: Int(body.epochs), batchSize: Int(body.batch_size), learningRate: body.learning_rate,
-                             optimizer: optimizer, momentum: body.momentum, weightDecay: body.weight_decay)
+
+        var body = Fedsim__Assign()
+        fedsim__assign__init(&body)
+        body.worker_index = wireUInt32(assign.workerIndex, "Assign.workerIndex")
+        body.seed = assign.seed
+        body.model = scratch.store(model)
+        body.n_clients = shards.count
+        body.clients = scratch.copy(shards)
+        return body
+    }
+
+    /// `value` as the wire's uint32. Traps if it does not fit: see `encode`.
+    private static func wireUInt32(_ value: Int, _ field: @autoclosure () -> String) -> UInt32 {
+        guard let wire = UInt32(exactly: value) else {
+            preconditionFailure("\(field()) \(value) does not fit the wire's uint32")
+        }
+        return wire
     }
 }
-
 /// A message already encoded, so one model version can go to many workers while being
 /// encoded once.
 public struct EncodedMessage: Sendable {

@@ -1,23 +1,27 @@
-/// Why received bytes were not accepted as a message.
+/// Why bytes received from a peer were not accepted as a `Message`.
+///
+/// Decoding checks, in order: that the bytes parse as an envelope (`malformed`), that
+/// the envelope speaks this build's protocol (`versionMismatch`), that it carries a
+/// body (`emptyEnvelope`), and that every field makes sense (`invalid`).
 public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The bytes are not a protobuf Envelope (truncated, garbage, wrong field types).
+    /// The bytes are not a protobuf envelope: truncated, garbage, or a field of the wrong type.
     case malformed(byteCount: Int)
-    /// The sender speaks another protocol version.
+    /// The peer speaks another protocol version; nothing else of the message was read.
     case versionMismatch(received: UInt32, expected: UInt32)
-    /// An envelope without a message in it.
+    /// The envelope carries no body this build knows.
     case emptyEnvelope
-    /// The envelope decoded but a field's value is impossible.
+    /// A field parsed but breaks a rule of the protocol (sizes, ranges, names).
     case invalid(field: String, reason: String)
 
     public var description: String {
         switch self {
-        case let .malformed(byteCount):
-            return "malformed message (\(byteCount) bytes that are not a fedsim Envelope)"
-        case let .versionMismatch(received, expected):
-            return "protocol version \(received) is not supported: this build speaks protocol version \(expected)"
+        case .malformed(let byteCount):
+            return "malformed message: \(byteCount) bytes do not parse as a fedsim envelope"
+        case .versionMismatch(let received, let expected):
+            return "protocol version mismatch: received version \(received), this build speaks version \(expected)"
         case .emptyEnvelope:
-            return "empty envelope (no message in it)"
-        case let .invalid(field, reason):
+            return "empty envelope: the message carries no body"
+        case .invalid(let field, let reason):
             return "invalid \(field): \(reason)"
         }
     }

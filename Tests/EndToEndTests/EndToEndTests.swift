@@ -191,32 +191,34 @@ final class EndToEndTests: XCTestCase {
     func testWorkerOfAnotherProtocolVersionIsRefusedOverZeroMQ() throws {
         let folder = temporaryFolder()
         let (coordinator, endpoint) = try startCoordinator(scenario("quickstart.yaml"), workers: 1, folder: folder)
-        let stranger = try ZMQSocket(ZMQContext(), kind: .dealer, lingerMilliseconds: 0)
+        let stranger = try ZMQSocket(.dealer, context: ZMQContext())
+        try stranger.setLinger(milliseconds: 0)
         try stranger.connect(endpoint)
         try stranger.send([EncodedMessage(.hello(Hello(workerName: "from-the-future")), protocolVersion: 99).bytes])
         let reply = try XCTUnwrap(stranger.receive(timeoutMilliseconds: 10_000))
         guard case let .refused(reason) = try WireCodec.decode(reply[0]) else { return XCTFail("no refusal") }
-        XCTAssertEqual(reason, "protocol version 99 is not supported: this build speaks protocol version \(wireProtocolVersion)")
+        XCTAssertEqual(reason, "\(WireError.versionMismatch(received: 99, expected: wireProtocolVersion))")
 
         let worker = try Running(["worker", "--connect", endpoint])
         let result = coordinator.finish()
         XCTAssertEqual(result.status, 0, result.error)
         XCTAssert(result.error.contains("refused a message from peer"), result.error)
-        XCTAssert(result.error.contains("protocol version 99 is not supported"), result.error)
+        XCTAssert(result.error.contains("received version 99, this build speaks version \(wireProtocolVersion)"), result.error)
         XCTAssertEqual(worker.finish().status, 0)
     }
 
     func testWorkerRefusesACoordinatorOfAnotherProtocolVersion() throws {
-        let router = try ZMQSocket(ZMQContext(), kind: .router, lingerMilliseconds: 1000)
+        let router = try ZMQSocket(.router, context: ZMQContext())
+        try router.setLinger(milliseconds: 1000)
         try router.bind("tcp://127.0.0.1:*")
-        let worker = try Running(["worker", "--connect", try router.lastEndpoint()])
+        let worker = try Running(["worker", "--connect", router.lastEndpoint])
         let hello = try XCTUnwrap(router.receive(timeoutMilliseconds: 10_000))
         guard case .hello = try WireCodec.decode(hello[1]) else { return XCTFail("expected Hello") }
         try router.send([hello[0], EncodedMessage(.stop(reason: "x"), protocolVersion: 99).bytes])
         let result = worker.finish()
         XCTAssertEqual(result.status, 1)
         XCTAssert(result.error.contains(
-            "the coordinator cannot be used: protocol version 99 is not supported: this build speaks protocol version \(wireProtocolVersion)"),
+            "the coordinator cannot be used: protocol version mismatch: received version 99, this build speaks version \(wireProtocolVersion)"),
             result.error)
     }
 

@@ -1,5 +1,8 @@
 import FedSimWire
 
+/// How long closing a socket may wait to deliver what is queued (a Stop, a last Update).
+private let lingerMilliseconds = 2000
+
 /// The coordinator's ZeroMQ ROUTER: every worker's DEALER connects to it, and each
 /// inbound message arrives as [worker identity, envelope].
 public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
@@ -11,15 +14,16 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
     /// - Parameter maxMessageBytes: inbound messages larger than this are dropped by libzmq
     ///   (and their sender disconnected) before they are read.
     public init(bind endpoint: String, maxMessageBytes: Int) throws {
-        socket = try ZMQSocket(ZMQContext(), kind: .router)
+        socket = try ZMQSocket(.router, context: ZMQContext())
+        try socket.setLinger(milliseconds: lingerMilliseconds)
         try socket.setRouterMandatory(true)
-        try socket.setMaxMessageSize(Int64(maxMessageBytes))
+        try socket.setMaxMessageSize(bytes: maxMessageBytes)
         do {
             try socket.bind(endpoint)
         } catch let error as ZMQError {
             throw RuntimeError("cannot listen on \(endpoint): \(error)")
         }
-        self.endpoint = try socket.lastEndpoint()
+        self.endpoint = try socket.lastEndpoint
     }
 
     public func send(_ message: EncodedMessage, to peer: PeerID) throws {
@@ -56,7 +60,8 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
     private let socket: ZMQSocket
 
     public init(connect endpoint: String) throws {
-        socket = try ZMQSocket(ZMQContext(), kind: .dealer)
+        socket = try ZMQSocket(.dealer, context: ZMQContext())
+        try socket.setLinger(milliseconds: lingerMilliseconds)
         do {
             try socket.connect(endpoint)
         } catch let error as ZMQError {

@@ -96,7 +96,7 @@ public final class Worker {
             return
         }
         seed = assign.seed
-        clients = Dictionary(uniqueKeysWithValues: assign.clients.map { ($0.clientID, $0.data) })
+        clients = Dictionary(assign.clients.map { ($0.clientID, $0.data) }, uniquingKeysWith: { first, _ in first })
         log("\(name): worker \(assign.workerIndex) hosts \(clients.count) clients")
     }
 

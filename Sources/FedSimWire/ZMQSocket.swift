@@ -1,0 +1,208 @@
+import CZeroMQ
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A ZeroMQ socket that sends and receives multipart messages as arrays of frames.
+///
+/// Not thread-safe, like the libzmq socket under it: use it from one thread at a
+/// time, and hand it to another thread only through a synchronizing channel.
+///
+/// A ROUTER receives `[peer routing id, payload...]` and sends to a peer with the
+/// same shape; a DEALER or PAIR sends and receives just the payload frames.
+/// Every failing call throws a `ZMQError` naming the call, and every call on a closed
+/// socket throws one with `ENOTSOCK`.
+public final class ZMQSocket {
+    /// The socket patterns fedsim uses.
+    public enum Kind: Sendable {
+        /// Exactly one peer, over `inproc` typically.
+        case pair
+        /// Talks to a ROUTER; messages are load-balanced over its connections.
+        case dealer
+        /// Many peers, each addressed by its routing id.
+        case router
+
+        var zmqType: Int32 {
+            switch self {
+            case .pair: return ZMQ_PAIR
+            case .dealer: return ZMQ_DEALER
+            case .router: return ZMQ_ROUTER
+            }
+        }
+    }
+
+    public let kind: Kind
+    /// Kept so the context outlives the socket.
+    private let context: ZMQContext
+    private var handle: UnsafeMutableRawPointer?
+
+    public init(_ kind: Kind, context: ZMQContext) throws {
+        self.kind = kind
+        self.context = context
+        self.handle = try context.makeSocket(type: kind.zmqType, name: "\(kind)")
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Closes the socket; later calls do nothing. Unsent messages are delivered for
+    /// the linger period (see `setLinger`) in the background.
+    public func close() {
+        guard let socket = handle else { return }
+        handle = nil
+        zmq_close(socket)
+    }
+
+    /// Accepts connections on `endpoint`, such as `tcp://127.0.0.1:*` (a free port;
+    /// read it back from `lastEndpoint`) or `inproc://name`.
+    public func bind(_ endpoint: String) throws {
+        let operation = "zmq_bind(\(endpoint))"
+        try ZMQCall.check(zmq_bind(open(operation), endpoint), operation)
+    }
+
+    /// Connects to `endpoint`; libzmq connects in the background and reconnects when
+    /// the peer goes away, so this succeeds before the peer exists.
+    public func connect(_ endpoint: String) throws {
+        let operation = "zmq_connect(\(endpoint))"
+        try ZMQCall.check(zmq_connect(open(operation), endpoint), operation)
+    }
+
+    /// The endpoint of the last bind or connect, with a wildcard port resolved, e.g.
+    /// `tcp://127.0.0.1:41235`; empty before the first.
+    public var lastEndpoint: String {
+        get throws {
+            let operation = "zmq_getsockopt(ZMQ_LAST_ENDPOINT)"
+            let socket = try open(operation)
+            var endpoint = [CChar](repeating: 0, count: 1024)
+            var size = endpoint.count
+            try ZMQCall.check(zmq_getsockopt(socket, ZMQ_LAST_ENDPOINT, &endpoint, &size), operation)
+            return endpoint.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        }
+    }
+
+    /// How long `close()` keeps trying to deliver unsent messages; nil waits until they
+    /// are delivered (libzmq's default), 0 drops them. Longer than `Int32.max` ms waits forever.
+    public func setLinger(milliseconds: Int?) throws {
+        try setOption(ZMQ_LINGER, "ZMQ_LINGER", Int32(milliseconds: milliseconds))
+    }
+
+    /// The largest message this socket accepts from a peer; a peer sending a larger
+    /// one is disconnected and the message never received. nil accepts any size.
+    public func setMaxMessageSize(bytes: Int?) throws {
+        precondition((bytes ?? 0) >= 0, "a maximum message size is not negative")
+        try setOption(ZMQ_MAXMSGSIZE, "ZMQ_MAXMSGSIZE", Int64(bytes ?? -1))
+    }
+
+    /// The id a ROUTER peer knows this socket by: 1 to 255 bytes, not starting with a
+    /// zero byte. Set it before connecting.
+    public func setRoutingID(_ routingID: [UInt8]) throws {
+        let operation = "zmq_setsockopt(ZMQ_ROUTING_ID)"
+        let socket = try open(operation)
+        _ = try routingID.withUnsafeBytes { routingID in
+            try ZMQCall.check(zmq_setsockopt(socket, ZMQ_ROUTING_ID, routingID.baseAddress, routingID.count), operation)
+        }
+    }
+
+    /// Whether a ROUTER refuses to send to an unknown or departed peer (throwing
+    /// `EHOSTUNREACH`) instead of silently dropping the message, libzmq's default.
+    public func setRouterMandatory(_ isMandatory: Bool) throws {
+        try setOption(ZMQ_ROUTER_MANDATORY, "ZMQ_ROUTER_MANDATORY", Int32(isMandatory ? 1 : 0))
+    }
+
+    /// How long `receive(timeoutMilliseconds: nil)` waits for a message; nil waits
+    /// forever (libzmq's default). Longer than `Int32.max` ms waits forever.
+    public func setReceiveTimeout(milliseconds: Int?) throws {
+        try setOption(ZMQ_RCVTIMEO, "ZMQ_RCVTIMEO", Int32(milliseconds: milliseconds))
+    }
+
+    /// Sends `frames` as one multipart message, which peers receive whole or not at all.
+    ///
+    /// Blocks while the send queue is full. Each frame is copied once, into libzmq.
+    /// - Precondition: `frames` is not empty.
+    public func send(_ frames: [[UInt8]]) throws {
+        precondition(!frames.isEmpty, "a message has at least one frame")
+        let socket = try open("zmq_send")
+        for (index, frame) in frames.enumerated() {
+            let flags = index == frames.count - 1 ? 0 : ZMQ_SNDMORE
+            _ = try frame.withUnsafeBytes { frame in
+                try ZMQCall.retryingOnInterrupt {
+                    try ZMQCall.check(zmq_send(socket, frame.baseAddress, frame.count, flags), "zmq_send")
+                }
+            }
+        }
+    }
+
+    /// Sends one single-frame message; see `send(_: [[UInt8]])`.
+    public func send(_ frame: [UInt8]) throws {
+        try send([frame])
+    }
+
+    /// The frames of the next message, or nil if none arrives in time.
+    ///
+    /// Waits up to `timeoutMilliseconds` (0 only checks), or with nil for the socket's
+    /// receive timeout (`setReceiveTimeout`, forever by default). Each frame is copied
+    /// once, out of libzmq.
+    public func receive(timeoutMilliseconds: Int? = nil) throws -> [[UInt8]]? {
+        let socket = try open("zmq_msg_recv")
+        if let timeoutMilliseconds {
+            guard try waitUntilReadable(socket, timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        }
+        var message = zmq_msg_t()
+        try ZMQCall.check(zmq_msg_init(&message), "zmq_msg_init")
+        defer { zmq_msg_close(&message) }
+
+        var frames: [[UInt8]] = []
+        repeat {
+            do {
+                try ZMQCall.retryingOnInterrupt { try ZMQCall.check(zmq_msg_recv(&message, socket, 0), "zmq_msg_recv") }
+            } catch let error as ZMQError where error.code == EAGAIN && frames.isEmpty {
+                return nil
+            }
+            frames.append(Array(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message))))
+        } while zmq_msg_more(&message) != 0
+        return frames
+    }
+
+    /// Whether a message can be received from `socket` within `timeoutMilliseconds`.
+    private func waitUntilReadable(_ socket: UnsafeMutableRawPointer, timeoutMilliseconds: Int) throws -> Bool {
+        precondition(timeoutMilliseconds >= 0, "a receive timeout is not negative")
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: .milliseconds(timeoutMilliseconds))
+        var item = zmq_pollitem_t(socket: socket, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
+        let ready = try ZMQCall.retryingOnInterrupt {
+            let remaining = clock.now.duration(to: deadline).components
+            let milliseconds = max(0, Int(remaining.seconds) * 1000 + Int(remaining.attoseconds / 1_000_000_000_000_000))
+            return try ZMQCall.check(zmq_poll(&item, 1, milliseconds), "zmq_poll")
+        }
+        return ready > 0
+    }
+
+    /// The libzmq socket, or the `ENOTSOCK` error of `operation` once closed.
+    private func open(_ operation: @autoclosure () -> String) throws -> UnsafeMutableRawPointer {
+        guard let handle else { throw ZMQError(operation: operation(), code: ENOTSOCK) }
+        return handle
+    }
+
+    private func setOption(_ option: Int32, _ name: String, _ value: some FixedWidthInteger) throws {
+        let operation = "zmq_setsockopt(\(name))"
+        let socket = try open(operation)
+        _ = try withUnsafeBytes(of: value) { value in
+            try ZMQCall.check(zmq_setsockopt(socket, option, value.baseAddress, value.count), operation)
+        }
+    }
+}
+
+private extension Int32 {
+    /// A libzmq time option: -1 (forever) for nil, otherwise at most `Int32.max`.
+    init(milliseconds: Int?) {
+        guard let milliseconds else {
+            self = -1
+            return
+        }
+        precondition(milliseconds >= 0, "a duration is not negative")
+        self = Int32(clamping: milliseconds)
+    }
+}
