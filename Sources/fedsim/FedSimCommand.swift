@@ -161,6 +161,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            guard workers >= 1, repeats >= 1 else { throw RuntimeError("--workers and --repeats must be at least 1") }
             let loaded = try ScenarioLoader.load(path: scenario)
             let folder = FileManager.default.temporaryDirectory
                 .appendingPathComponent("fedsim-bench-\(ProcessInfo.processInfo.processIdentifier)").path
