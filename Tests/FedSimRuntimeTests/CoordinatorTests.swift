@@ -202,6 +202,44 @@ final class CoordinatorTests: XCTestCase {
     }
 }
 
+/// Passes messages through to an in-memory network, counting what is sent by kind.
+final class CountingTransport: CoordinatorTransport {
+    let network: InMemoryNetwork
+    private(set) var sent: [String: Int] = [:]
+
+    init(_ network: InMemoryNetwork) {
+        self.network = network
+    }
+
+    func send(_ message: EncodedMessage, to peer: PeerID) throws {
+        sent[message.kind, default: 0] += 1
+        try network.send(message, to: peer)
+    }
+
+    func receive(timeoutMilliseconds: Int) throws -> Inbound? {
+        try network.receive(timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    var traffic: WireTraffic { network.traffic }
+}
+
+final class ModelBroadcastTests: XCTestCase {
+    func testEachModelVersionGoesToEachWorkerOnceWhateverItsClientCount() throws {
+        let run = InMemoryRun()
+        run.startWorkers(2)
+        let counting = CountingTransport(run.network)
+        let rounds = 6
+        let summary = try Coordinator(scenario: blobScenario(clients: 8, perRound: 8, rounds: rounds),
+                                      data: blobData(clients: 8), transport: counting, folder: nil,
+                                      options: CoordinatorOptions(workers: 2)).run()
+        XCTAssertEqual(summary.clientUpdates, 8 * rounds)
+        XCTAssertEqual(counting.sent["Task"], 8 * rounds)
+        XCTAssertEqual(counting.sent["Model"], 2 * rounds)
+        XCTAssertEqual(counting.sent["Assign"], 2)
+        XCTAssertEqual(counting.sent["Stop"], 2)
+    }
+}
+
 /// A metrics line without its `wall_` fields.
 func withoutWallFields(_ line: String) -> String {
     line.split(separator: ",").filter { !$0.contains("\"wall_") }.joined(separator: ",")
