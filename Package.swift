@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "fedsim",
             dependencies: [
-                "FedSimRuntime",
+                "FedSimRuntime", "FedSimAlgorithms",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

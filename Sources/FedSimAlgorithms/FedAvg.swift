@@ -1,6 +1,6 @@
 import FedSimCore
 
-/// How each aggregated update is weighted.
+/// How each aggregated update is weighted among those of one step.
 public enum ClientWeighting: String, Sendable, CaseIterable {
     /// p_i proportional to the client's sample count (FedAvg's default).
     case samples
@@ -8,61 +8,89 @@ public enum ClientWeighting: String, Sendable, CaseIterable {
     case uniform
 }
 
-/// One client's contribution to an aggregation.
-public struct ClientResult: Equatable, Sendable {
-    public var clientID: Int
-    /// Local model minus the global model it started from.
-    public var delta: [Float]
-    public var sampleCount: Int
-
-    public init(clientID: Int, delta: [Float], sampleCount: Int) {
-        self.clientID = clientID
-        self.delta = delta
-        self.sampleCount = sampleCount
-    }
-}
-
-/// Synchronous federated averaging (McMahan et al. 2017) as in ALGORITHMS.md section 1:
-/// each round samples `clientsPerRound` clients uniformly without replacement, they train
-/// from the current model, and the server applies
-/// theta <- theta + eta_g * sum_i p_i Delta_i with p_i renormalized over the sample.
-public struct FedAvg: Sendable {
+/// Synchronous federated averaging (McMahan et al. 2017), ALGORITHMS.md section 1.
+///
+/// Each round samples clients uniformly without replacement among those online, and
+/// aggregates when the slowest of them returns, with p_i renormalized over the clients
+/// aggregated. Two options bound a round's length: a `deadline` (seconds after the round
+/// starts) after which stragglers are dropped, and `overSelection` (sample
+/// ceil(k (1 + overSelection)) clients, keep the first k to return).
+public struct FedAvg: ServerStrategy, Sendable {
     public var clientsPerRound: Int
-    /// eta_g; 1 gives plain model averaging.
-    public var serverLearningRate: Double
     public var weighting: ClientWeighting
+    public var deadline: Double?
+    public var overSelection: Double
 
-    public init(clientsPerRound: Int, serverLearningRate: Double = 1, weighting: ClientWeighting = .samples) {
+    private var round = 0
+    private var running: [Job] = []
+    private var returned: [Job] = []
+
+    public init(clientsPerRound: Int, weighting: ClientWeighting = .samples, deadline: Double? = nil,
+                overSelection: Double = 0) {
         self.clientsPerRound = clientsPerRound
-        self.serverLearningRate = serverLearningRate
         self.weighting = weighting
+        self.deadline = deadline
+        self.overSelection = overSelection
     }
 
-    /// The clients of `round`, in increasing id order: a pure function of (seed, round).
-    public func selectClients(round: Int, clientCount: Int, seed: UInt64) -> [Int] {
-        var stream = RandomStream(seed: seed, purpose: .sampling, round: round)
-        return stream.sample(min(clientsPerRound, clientCount), from: clientCount)
+    /// Clients kept per round.
+    private var target: Int { clientsPerRound }
+
+    public mutating func begin(_ scheduler: inout Scheduler) {
+        startRound(&scheduler)
     }
 
-    /// The weights p_i of `results`, in their order.
-    public func weights(of results: [ClientResult]) -> [Double] {
-        switch weighting {
-        case .samples: return Aggregation.normalizedWeights(results.map(\.sampleCount))
-        case .uniform: return Aggregation.normalizedWeights(results.map { _ in 1 })
+    public mutating func jobEnded(_ job: Job, _ scheduler: inout Scheduler) {
+        guard running.contains(job) else { return }
+        returned.append(job)
+        if returned.count == running.count || returned.count == target {
+            finishRound(&scheduler)
         }
     }
 
-    /// Applies one round's results to `parameters`. Results are summed in increasing
-    /// client-id order whatever order they arrived in, so the outcome never depends on
-    /// which worker finished first. O(n d).
-    public func apply(_ results: [ClientResult], to parameters: inout [Float]) {
-        guard !results.isEmpty else { return }
-        let ordered = results.sorted { $0.clientID < $1.clientID }
-        let step = Aggregation.weightedSum(ordered.map(\.delta), weights: weights(of: ordered))
-        precondition(step.count == parameters.count, "update of length \(step.count) for \(parameters.count) parameters")
-        let rate = Float(serverLearningRate)
-        for index in parameters.indices {
-            parameters[index] += rate * step[index]
+    public mutating func timerFired(_ scheduler: inout Scheduler) {
+        if running.isEmpty {
+            startRound(&scheduler)
+        } else if let deadline, scheduler.now >= snappedTime(running[0].ready + deadline) {
+            finishRound(&scheduler)
+        }
+    }
+
+    /// Aggregates the jobs returned so far, drops the rest, and starts the next round.
+    private mutating func finishRound(_ scheduler: inout Scheduler) {
+        let kept = returned.sorted { $0.client < $1.client }
+        let weights = FedAvg.weights(kept.map(\.client), weighting, scheduler)
+        scheduler.aggregate(zip(kept, weights).map { Contribution(job: $0, weight: $1) })
+        for job in running where !returned.contains(job) { scheduler.drop(job) }
+        running.removeAll()
+        returned.removeAll()
+        startRound(&scheduler)
+    }
+
+    private mutating func startRound(_ scheduler: inout Scheduler) {
+        round += 1
+        let online = (0..<scheduler.clientCount).filter { scheduler.clock.isOnline(client: $0, at: scheduler.now) }
+        guard !online.isEmpty else {
+            // Nobody online: wait for the first client to come back.
+            let next = (0..<scheduler.clientCount).compactMap {
+                scheduler.clock.nextOnline(client: $0, atOrAfter: scheduler.now)
+            }.min()
+            if let next { scheduler.setTimer(at: next) }
+            return
+        }
+        let sampled = Int((Double(target) * (1 + overSelection)).rounded(.up))
+        var stream = scheduler.stream(.sampling, step: round)
+        for index in stream.sample(min(sampled, online.count), from: online.count) {
+            if let job = scheduler.start(client: online[index]) { running.append(job) }
+        }
+        if let deadline, !running.isEmpty { scheduler.setTimer(at: scheduler.now + deadline) }
+    }
+
+    /// p_i over `clients`: sample shares (or equal shares) renormalized to sum to one.
+    static func weights(_ clients: [Int], _ weighting: ClientWeighting, _ scheduler: Scheduler) -> [Double] {
+        switch weighting {
+        case .samples: return Aggregation.normalizedWeights(clients.map { scheduler.sampleCounts[$0] })
+        case .uniform: return Aggregation.normalizedWeights(clients.map { _ in 1 })
         }
     }
 }

@@ -58,7 +58,7 @@ struct Run: ParsableCommand {
         try reportingErrors {
             guard workers >= 1 else { throw RuntimeError("--workers must be at least 1") }
             let (loaded, folder) = try options.load()
-            let progress = ProgressLine(rounds: loaded.server.rounds)
+            let progress = ProgressLine(loaded.server.stop)
             let summary = try Simulation.runLocally(
                 loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable,
                 progress: progress.update)
@@ -87,7 +87,7 @@ struct Coordinator: ParsableCommand {
         try reportingErrors {
             guard workers >= 1 else { throw RuntimeError("--workers must be at least 1") }
             let (loaded, folder) = try options.load()
-            let progress = ProgressLine(rounds: loaded.server.rounds)
+            let progress = ProgressLine(loaded.server.stop)
             let summary = try Simulation.coordinate(
                 loaded, bind: bind, workers: workers, folder: folder, joinTimeout: joinTimeout,
                 progress: progress.update)
@@ -135,8 +135,7 @@ struct Validate: ParsableCommand {
                     let samples = data.clients.reduce(0) { $0 + $1.count }
                     print("\(path): ok — \(scenario.name): \(data.clients.count) clients, \(samples) training and "
                           + "\(data.test.count) test samples, \(data.featureCount) features, \(data.classCount) classes; "
-                          + "\(scenario.model.kind.rawValue) model, \(scenario.server.algorithm.rawValue), "
-                          + "\(scenario.server.rounds) rounds of \(scenario.server.clientsPerRound) clients")
+                          + "\(scenario.model.kind.rawValue) model, \(scenario.server.algorithm.rawValue)")
                 }
             } catch {
                 failed = true
@@ -166,7 +165,7 @@ struct Bench: ParsableCommand {
             let folder = FileManager.default.temporaryDirectory
                 .appendingPathComponent("fedsim-bench-\(ProcessInfo.processInfo.processIdentifier)").path
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            print("bench: \(loaded.name), \(workers) workers, \(loaded.server.rounds) rounds x \(loaded.server.clientsPerRound) clients")
+            print("bench: \(loaded.name), \(loaded.server.algorithm.rawValue), \(workers) workers")
             var rates: [Double] = []
             for repetition in 0...repeats {
                 let summary = try Simulation.runLocally(

@@ -1,27 +1,30 @@
+import FedSimAlgorithms
 import FedSimRuntime
 import Foundation
 
-/// A one-line live view of a run on a terminal: round, accuracy, updates per second.
-/// Prints nothing when standard error is not a terminal.
+/// A one-line live view of a run on a terminal: step, virtual time, accuracy, updates
+/// per second. Prints nothing when standard error is not a terminal.
 final class ProgressLine {
-    private let rounds: Int
+    private let stop: StopCondition
     private let enabled = isatty(STDERR_FILENO) != 0
     private var updates = 0
     private var lastAccuracy: Double?
     private var lastDraw = Date.distantPast
 
-    init(rounds: Int) {
-        self.rounds = rounds
+    init(_ stop: StopCondition) {
+        self.stop = stop
     }
 
     func update(_ record: RoundRecord) {
         updates += record.clients.count
         if let accuracy = record.testAccuracy { lastAccuracy = accuracy }
-        guard enabled, record.round == rounds || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+        guard enabled, record.round == stop.aggregations || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = Date()
         let rate = record.wallSeconds > 0 ? Double(updates) / record.wallSeconds : 0
         let accuracy = lastAccuracy.map { format($0, 4) } ?? "-"
-        let line = "round \(record.round)/\(rounds)  train loss \(format(record.trainLoss, 4))  "
+        let line = "step \(record.round)\(stop.aggregations.map { "/\($0)" } ?? "")  "
+            + "time \(format(record.time, 2))\(stop.timeBudget.map { "/\(format($0, 2))" } ?? "")  "
+            + "train loss \(format(record.trainLoss, 4))  "
             + "test accuracy \(accuracy)  \(format(rate, 0)) updates/s"
         FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
     }
@@ -36,7 +39,8 @@ enum SummaryTable {
     static func render(_ summary: RunSummary, folder: String) -> String {
         let rows: [(String, String)] = [
             ("scenario", summary.scenario),
-            ("rounds", "\(summary.rounds)"),
+            ("aggregation steps", "\(summary.rounds)"),
+            ("virtual seconds", format(summary.virtualSeconds, 2)),
             ("client updates", "\(summary.clientUpdates)"),
             ("model parameters", "\(summary.parameters)"),
             ("final test accuracy", format(summary.finalTestAccuracy, 4)),

@@ -13,56 +13,46 @@ final class FedAvgTests: XCTestCase {
         XCTAssertEqual(Aggregation.normalizedWeights([0, 0]), [0.5, 0.5])
     }
 
-    func testApplyIsTheSampleWeightedAverageScaledByTheServerRate() {
-        let results = [
-            ClientResult(clientID: 7, delta: [2, -2], sampleCount: 30),
-            ClientResult(clientID: 3, delta: [1, 1], sampleCount: 10),
-        ]
-        var parameters: [Float] = [1, 1]
-        FedAvg(clientsPerRound: 2).apply(results, to: &parameters)
-        // p = (0.25 for client 3, 0.75 for client 7): step = (0.25 + 1.5, 0.25 - 1.5)
-        XCTAssertEqual(parameters, [2.75, -0.25])
-
-        var damped: [Float] = [1, 1]
-        FedAvg(clientsPerRound: 2, serverLearningRate: 0.5, weighting: .uniform).apply(results, to: &damped)
-        // uniform: step = (1.5, -0.5), halved
-        XCTAssertEqual(damped, [1.75, 0.75])
+    /// The clients of each of `rounds` FedAvg rounds, with their weights.
+    private func rounds(_ strategy: FedAvg, clients: Int, rounds: Int, seed: UInt64, samples: [Int]? = nil)
+        -> [[Contribution]] {
+        var server = EventDrivenServer(
+            strategy: strategy,
+            scheduler: Scheduler(clock: FixedDurations(Array(repeating: 1, count: clients)),
+                                 sampleCounts: samples ?? Array(repeating: 1, count: clients), seed: seed))
+        var steps: [[Contribution]] = []
+        server.run(until: StopCondition(aggregations: rounds), dispatch: { _ in },
+                   aggregate: { steps.append($0.contributions) }, drop: { _ in })
+        return steps
     }
 
-    func testApplyDoesNotDependOnArrivalOrder() {
-        var stream = RandomStream(seed: 1, purpose: .aggregation)
-        let results = (0..<12).map { client in
-            ClientResult(clientID: client, delta: (0..<50).map { _ in Float(stream.normal()) * 1e3 },
-                         sampleCount: 1 + stream.integer(below: 100))
+    func testRoundsSampleDistinctClientsInIdOrderDeterministically() {
+        let first = rounds(FedAvg(clientsPerRound: 10), clients: 100, rounds: 3, seed: 4)
+        XCTAssertEqual(first.map { $0.count }, [10, 10, 10])
+        for step in first {
+            let clients = step.map(\.job.client)
+            XCTAssertEqual(clients, clients.sorted())
+            XCTAssertEqual(Set(clients).count, 10)
         }
-        let strategy = FedAvg(clientsPerRound: 12)
-        var inOrder = [Float](repeating: 0.1, count: 50)
-        strategy.apply(results, to: &inOrder)
-        for _ in 0..<5 {
-            var shuffled = results
-            stream.shuffle(&shuffled)
-            var parameters = [Float](repeating: 0.1, count: 50)
-            strategy.apply(shuffled, to: &parameters)
-            XCTAssertEqual(parameters, inOrder)
-        }
+        XCTAssertEqual(first.map { $0.map(\.job.client) },
+                       rounds(FedAvg(clientsPerRound: 10), clients: 100, rounds: 3, seed: 4).map { $0.map(\.job.client) })
+        XCTAssertNotEqual(first[0].map(\.job.client), first[1].map(\.job.client))
+        XCTAssertNotEqual(first[0].map(\.job.client),
+                          rounds(FedAvg(clientsPerRound: 10), clients: 100, rounds: 1, seed: 5)[0].map(\.job.client))
     }
 
-    func testClientSelectionIsDeterministicDistinctAndVariesByRound() {
-        let strategy = FedAvg(clientsPerRound: 10)
-        let first = strategy.selectClients(round: 1, clientCount: 100, seed: 4)
-        XCTAssertEqual(first, strategy.selectClients(round: 1, clientCount: 100, seed: 4))
-        XCTAssertEqual(Set(first).count, 10)
-        XCTAssertEqual(first, first.sorted())
-        XCTAssertNotEqual(first, strategy.selectClients(round: 2, clientCount: 100, seed: 4))
-        XCTAssertNotEqual(first, strategy.selectClients(round: 1, clientCount: 100, seed: 5))
-        XCTAssertEqual(strategy.selectClients(round: 1, clientCount: 6, seed: 4), Array(0..<6))
+    func testWeightsAreSampleSharesRenormalizedOverTheRound() {
+        let step = rounds(FedAvg(clientsPerRound: 3), clients: 3, rounds: 1, seed: 1, samples: [10, 30, 60])[0]
+        XCTAssertEqual(step.map(\.weight), [0.1, 0.3, 0.6])
+        let uniform = rounds(FedAvg(clientsPerRound: 3, weighting: .uniform), clients: 3, rounds: 1, seed: 1,
+                             samples: [10, 30, 60])[0]
+        XCTAssertEqual(uniform.map(\.weight), [1.0 / 3, 1.0 / 3, 1.0 / 3])
     }
 
     func testEveryClientIsSampledAtTheExpectedRate() {
-        let strategy = FedAvg(clientsPerRound: 10)
         var counts = [Int](repeating: 0, count: 100)
-        for round in 1...2000 {
-            for client in strategy.selectClients(round: round, clientCount: 100, seed: 8) { counts[client] += 1 }
+        for step in rounds(FedAvg(clientsPerRound: 10), clients: 100, rounds: 2000, seed: 8) {
+            for contribution in step { counts[contribution.job.client] += 1 }
         }
         // Each client is picked with probability 0.1 per round: 200 +- 4 standard deviations (~54).
         XCTAssert(counts.allSatisfy { abs($0 - 200) < 54 }, "\(counts)")

@@ -79,7 +79,13 @@ final class CoordinatorTests: XCTestCase {
         let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 4, classes: 3))
         var initialization = RandomStream(seed: scenario.seed, purpose: .initialization)
         let start = model.initialParameters(using: &initialization)
-        let selected = FedAvg(clientsPerRound: 4).selectClients(round: 1, clientCount: 6, seed: scenario.seed)
+        var schedule = EventDrivenServer(
+            strategy: FedAvg(clientsPerRound: 4),
+            scheduler: Scheduler(clock: FixedDurations(Array(repeating: 1, count: 6)),
+                                 sampleCounts: data.clients.map(\.count), seed: scenario.seed))
+        var selected: [Int] = []
+        schedule.run(until: StopCondition(aggregations: 1), dispatch: { _ in },
+                     aggregate: { selected = $0.contributions.map(\.job.client) }, drop: { _ in })
         let trainer = LocalTrainer(model: model)
         var expected = start.map(Double.init)
         let total = Double(selected.reduce(0) { $0 + data.clients[$1].count })
@@ -194,7 +200,7 @@ final class CoordinatorTests: XCTestCase {
             }
         }.start()
         XCTAssertThrowsError(try coordinator.run()) { error in
-            XCTAssert("\(error)".contains("still waiting for clients [0] on liar"), "\(error)")
+            XCTAssert("\(error)".contains("still waiting for job 1 of client 0 on liar"), "\(error)")
         }
         wait(for: [answered], timeout: 5)
         Thread.sleep(forTimeInterval: 0.2)

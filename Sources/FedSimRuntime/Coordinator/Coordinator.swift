@@ -16,7 +16,7 @@ public struct CoordinatorOptions {
     public var log: (String) -> Void = { message in
         FileHandle.standardError.write(Data("fedsim coordinator: \(message)\n".utf8))
     }
-    /// Called after every round with its record.
+    /// Called after every aggregation step with its record.
     public var progress: (RoundRecord) -> Void = { _ in }
 
     public init(workers: Int) {
@@ -24,15 +24,23 @@ public struct CoordinatorOptions {
     }
 }
 
-/// Runs a scenario's rounds: owns the global model, hands tasks to workers through a
-/// `CoordinatorTransport`, aggregates their updates in client-id order and records metrics.
+/// Runs a scenario on the discrete-event server: owns the global model and the virtual
+/// clock, hands tasks to workers through a `CoordinatorTransport` as soon as the model they
+/// start from exists (so many are in flight at once), and applies updates strictly in
+/// event order, so results never depend on which worker was faster in real time.
 public final class Coordinator {
     private struct WorkerSlot {
         let peer: PeerID
         let name: String
         var clients: [Int] = []
         /// The model version this worker holds, so each version is sent to it once.
-        var modelVersion: UInt64?
+        var modelVersion: Int?
+    }
+
+    /// A dispatched job, named as its Update names it.
+    private struct JobKey: Hashable {
+        let client: Int
+        let number: Int
     }
 
     private let scenario: Scenario
@@ -40,7 +48,6 @@ public final class Coordinator {
     private let transport: CoordinatorTransport
     private let folder: RunFolder?
     private let options: CoordinatorOptions
-    private let strategy: FedAvg
     private let model: any ClassificationModel
     private let spec: ModelSpec
 
@@ -48,9 +55,20 @@ public final class Coordinator {
     private var hostOfClient: [Int] = []
     private var totals: [ClientTotals]
     private var parameters: [Float] = []
-    private var version: UInt64 = 0
+    private var version = 0
     /// The current model version, encoded once for all the workers that need it.
-    private var encodedModel: (version: UInt64, message: EncodedMessage)?
+    private var encodedModel: (version: Int, message: EncodedMessage)?
+    /// Dispatched jobs whose update has not been used yet.
+    private var inFlight: [JobKey: Job] = [:]
+    /// Updates received before their job's aggregation step.
+    private var received: [JobKey: ClientUpdate] = [:]
+    /// Jobs whose updates are discarded when they arrive.
+    private var dropped: Set<JobKey> = []
+    private var downloadsSinceLastStep = 0
+    private var lastRecord: RoundRecord?
+    private var lastEvaluation = Evaluation(meanLoss: .nan, accuracy: 0, count: 0)
+    private var bestAccuracy = 0.0
+    private var trainingStarted = Date()
 
     public init(scenario: Scenario, data: FederatedDataset, transport: CoordinatorTransport,
                 folder: RunFolder?, options: CoordinatorOptions) throws {
@@ -62,43 +80,26 @@ public final class Coordinator {
         self.transport = transport
         self.folder = folder
         self.options = options
-        strategy = FedAvg(clientsPerRound: scenario.server.clientsPerRound,
-                          serverLearningRate: scenario.server.learningRate,
-                          weighting: scenario.server.weighting)
         spec = ModelSpec(kind: scenario.model.kind, inputDim: data.featureCount, classes: data.classCount,
                          hidden: scenario.model.hidden)
         model = try makeModel(spec)
         totals = data.clients.enumerated().map { ClientTotals(clientID: $0.offset, samples: $0.element.count) }
     }
 
-    /// Waits for the workers, runs every round, stops the workers and writes the run folder.
-    /// If the run fails, the workers that joined are told to stop, with the reason.
+    /// Waits for the workers, runs the scenario's strategy until its stop condition, stops
+    /// the workers and writes the run folder. If the run fails, the workers that joined
+    /// are told to stop, with the reason.
     public func run() throws -> RunSummary {
         let started = Date()
         var initialization = RandomStream(seed: scenario.seed, purpose: .initialization)
         parameters = model.initialParameters(using: &initialization)
-        let trainingStarted: Date
         let trainingSeconds: Double
-        var bestAccuracy = 0.0
-        var lastEvaluation = Evaluation(meanLoss: .nan, accuracy: 0, count: 0)
         do {
             try acceptWorkers()
             try assignClients()
             trainingStarted = Date()
-            for round in 1...scenario.server.rounds {
-                let roundStarted = Date()
-                var record = try runRound(round)
-                if round % scenario.evaluation.every == 0 || round == scenario.server.rounds {
-                    lastEvaluation = model.evaluate(parameters: parameters, on: data.test)
-                    record.testLoss = lastEvaluation.meanLoss
-                    record.testAccuracy = lastEvaluation.accuracy
-                    bestAccuracy = max(bestAccuracy, lastEvaluation.accuracy)
-                }
-                record.wallSeconds = Date().timeIntervalSince(trainingStarted)
-                record.wallRoundSeconds = Date().timeIntervalSince(roundStarted)
-                try folder?.append(record.json)
-                options.progress(record)
-            }
+            try runSchedule(scenario.server.makeStrategy())
+            try flushRecord(final: true)
             trainingSeconds = Date().timeIntervalSince(trainingStarted)
         } catch {
             stopWorkers(reason: "the coordinator stopped: \(error)")
@@ -108,7 +109,7 @@ public final class Coordinator {
 
         let traffic = transport.traffic
         let summary = RunSummary(
-            scenario: scenario.name, rounds: scenario.server.rounds,
+            scenario: scenario.name, rounds: version, virtualSeconds: lastRecord?.time ?? 0,
             clientUpdates: totals.reduce(0) { $0 + $1.updates }, parameters: parameters.count,
             finalTestAccuracy: lastEvaluation.accuracy, finalTestLoss: lastEvaluation.meanLoss,
             bestTestAccuracy: bestAccuracy, workers: workers.count,
@@ -116,6 +117,17 @@ public final class Coordinator {
             wireBytesSent: traffic.bytesSent, wireBytesReceived: traffic.bytesReceived)
         try folder?.finish(clients: totals, summary: summary)
         return summary
+    }
+
+    /// The global model after the steps run so far.
+    public var globalParameters: [Float] { parameters }
+
+    private func runSchedule(_ strategy: some ServerStrategy) throws {
+        let clock = FixedDurations(Array(repeating: 1, count: data.clients.count))
+        var server = EventDrivenServer(
+            strategy: strategy,
+            scheduler: Scheduler(clock: clock, sampleCounts: data.clients.map(\.count), seed: scenario.seed))
+        try server.run(until: scenario.server.stop, dispatch: dispatch, aggregate: aggregate, drop: drop)
     }
 
     /// Tells every joined worker to stop; a worker that cannot be reached is only logged.
@@ -128,9 +140,6 @@ public final class Coordinator {
             }
         }
     }
-
-    /// The global model after the rounds run so far.
-    public var globalParameters: [Float] { parameters }
 
     // MARK: - Handshake
 
@@ -149,9 +158,9 @@ public final class Coordinator {
                 workers.append(WorkerSlot(peer: peer, name: hello.workerName.isEmpty ? "\(peer)" : hello.workerName))
                 options.log("worker \(workers.count)/\(options.workers) joined: \(hello.workerName) (pid \(hello.processID))")
             case let .message(message, from: peer):
-                try refuse(peer, "expected Hello while workers join, got \(message.kind)")
+                refuse(peer, "expected Hello while workers join, got \(message.kind)")
             case let .rejected(error, from: peer):
-                try refuse(peer, "\(error)")
+                refuse(peer, "\(error)")
             }
         }
     }
@@ -164,103 +173,164 @@ public final class Coordinator {
         }
         for (index, worker) in workers.enumerated() {
             let shards = worker.clients.map { ClientShard(clientID: $0, data: data.clients[$0]) }
-            try transport.send(.assign(Assign(workerIndex: index, seed: scenario.seed, model: spec, clients: shards)),
-                               to: worker.peer)
+            try send(EncodedMessage(.assign(Assign(workerIndex: index, seed: scenario.seed, model: spec, clients: shards))),
+                     toWorker: index)
         }
     }
 
-    private func refuse(_ peer: PeerID, _ reason: String) throws {
+    /// Sends to a joined worker. A worker that cannot be reached has usually died: the
+    /// health check is given a second to say so (with the worker's log) before the send
+    /// error is reported under the worker's name.
+    private func send(_ message: EncodedMessage, toWorker index: Int) throws {
+        do {
+            try transport.send(message, to: workers[index].peer)
+        } catch {
+            for _ in 0..<20 {
+                try options.healthCheck()
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            throw RuntimeError("cannot send \(message.kind) to \(workers[index].name): \(error)")
+        }
+    }
+
+    /// Answers a message that is not accepted, and logs it; a peer already gone is only logged.
+    private func refuse(_ peer: PeerID, _ reason: String) {
         let name = workers.first { $0.peer == peer }?.name ?? "peer \(peer)"
         options.log("refused a message from \(name): \(reason)")
-        try transport.send(.refused(reason: reason), to: peer)
+        do {
+            try transport.send(.refused(reason: reason), to: peer)
+        } catch {
+            options.log("could not tell \(name) why: \(error)")
+        }
     }
 
-    // MARK: - Rounds
+    // MARK: - The schedule's actions
 
-    private func runRound(_ round: Int) throws -> RoundRecord {
-        let selected = strategy.selectClients(round: round, clientCount: data.clients.count, seed: scenario.seed)
-        for clientID in selected {
-            let host = hostOfClient[clientID]
-            if workers[host].modelVersion != version {
-                try transport.send(currentModel(), to: workers[host].peer)
-                workers[host].modelVersion = version
-            }
-            let task = TrainingTask(clientID: clientID, modelVersion: version, round: round, training: scenario.training)
-            try transport.send(.task(task), to: workers[host].peer)
+    /// Sends `job`'s task, preceded by the current model if its worker lacks it.
+    private func dispatch(_ job: Job) throws {
+        precondition(job.version == version, "\(job) dispatched while the model is at version \(version)")
+        let host = hostOfClient[job.client]
+        if workers[host].modelVersion != version {
+            try send(currentModel(), toWorker: host)
+            workers[host].modelVersion = version
         }
+        let task = TrainingTask(clientID: job.client, modelVersion: UInt64(job.version), round: job.number,
+                                training: scenario.training)
+        try send(EncodedMessage(.task(task)), toWorker: host)
+        inFlight[JobKey(client: job.client, number: job.number)] = job
+        downloadsSinceLastStep += 1
+        totals[job.client].bytesDown += modelBytes
+    }
 
-        let results = try collectUpdates(for: Set(selected), round: round)
-        strategy.apply(results.map { ClientResult(clientID: $0.clientID, delta: $0.delta, sampleCount: $0.sampleCount) },
-                       to: &parameters)
-        version += 1
+    /// Applies `step`: waits for each of its jobs' updates, then
+    /// theta <- theta + eta_g * sum_i d_i Delta_i, summed in the step's order.
+    private func aggregate(_ step: AggregationStep) throws {
+        var updates: [ClientUpdate] = []
+        for contribution in step.contributions {
+            let key = JobKey(client: contribution.job.client, number: contribution.job.number)
+            while received[key] == nil { try receiveUpdate(waitingFor: key) }
+            updates.append(received.removeValue(forKey: key)!)
+        }
+        let sum = Aggregation.weightedSum(updates.map(\.delta), weights: step.contributions.map(\.weight))
+        let rate = Float(scenario.server.learningRate)
+        for index in parameters.indices { parameters[index] += rate * sum[index] }
+        version = step.version
 
-        let modelBytes = parameters.count * MemoryLayout<Float>.size
         var lossSum = 0.0
-        for update in results {
+        for update in updates {
             lossSum += Double(update.sampleCount) * update.trainLoss
             totals[update.clientID].updates += 1
             totals[update.clientID].localSteps += update.steps
-            totals[update.clientID].lastRound = round
+            totals[update.clientID].lastRound = step.number
             totals[update.clientID].lastTrainLoss = update.trainLoss
             totals[update.clientID].bytesUp += modelBytes
-            totals[update.clientID].bytesDown += modelBytes
         }
-        let samples = results.reduce(0) { $0 + $1.sampleCount }
-        return RoundRecord(round: round, clients: selected, trainLoss: samples > 0 ? lossSum / Double(samples) : .nan,
-                           bytesUp: modelBytes * results.count, bytesDown: modelBytes * results.count,
-                           wallSeconds: 0, wallRoundSeconds: 0)
+        let samples = updates.reduce(0) { $0 + $1.sampleCount }
+        let staleness = step.staleness
+        try flushRecord(final: false)
+        lastRecord = RoundRecord(
+            round: step.number, time: step.time, clients: updates.map(\.clientID),
+            stalenessMean: Double(staleness.reduce(0, +)) / Double(staleness.count), stalenessMax: staleness.max() ?? 0,
+            trainLoss: samples > 0 ? lossSum / Double(samples) : .nan,
+            bytesUp: modelBytes * updates.count, bytesDown: modelBytes * downloadsSinceLastStep,
+            wallSeconds: Date().timeIntervalSince(trainingStarted))
+        downloadsSinceLastStep = 0
     }
+
+    private func drop(_ job: Job) throws {
+        let key = JobKey(client: job.client, number: job.number)
+        if received.removeValue(forKey: key) == nil { dropped.insert(key) }
+    }
+
+    /// Writes the last step's record, evaluating the model first every `evaluation.every`
+    /// steps and after the final one.
+    private func flushRecord(final: Bool) throws {
+        guard var record = lastRecord else { return }
+        if final || record.round % scenario.evaluation.every == 0 {
+            lastEvaluation = model.evaluate(parameters: parameters, on: data.test)
+            record.testLoss = lastEvaluation.meanLoss
+            record.testAccuracy = lastEvaluation.accuracy
+            bestAccuracy = max(bestAccuracy, lastEvaluation.accuracy)
+        }
+        lastRecord = final ? record : nil
+        try folder?.append(record.json)
+        options.progress(record)
+    }
+
+    /// Bytes of the float32 model one transfer carries.
+    private var modelBytes: Int { parameters.count * MemoryLayout<Float>.size }
 
     private func currentModel() -> EncodedMessage {
         if let encodedModel, encodedModel.version == version { return encodedModel.message }
-        let message = EncodedMessage(.model(ModelBroadcast(version: version, parameters: parameters)))
+        let message = EncodedMessage(.model(ModelBroadcast(version: UInt64(version), parameters: parameters)))
         encodedModel = (version, message)
         return message
     }
 
-    /// Waits for one valid update from each client in `pending`; returns them by client id.
-    private func collectUpdates(for pending: Set<Int>, round: Int) throws -> [ClientUpdate] {
-        var pending = pending
-        var results: [ClientUpdate] = []
+    // MARK: - Receiving
+
+    /// Receives one message, keeping a valid update for later use.
+    private func receiveUpdate(waitingFor key: JobKey) throws {
         var lastHeard = Date()
-        while !pending.isEmpty {
+        while true {
             guard let inbound = try transport.receive(timeoutMilliseconds: 200) else {
                 try options.healthCheck()
                 if Date().timeIntervalSince(lastHeard) > options.silenceTimeout {
-                    let owing = Set(pending.map { workers[hostOfClient[$0]].name }).sorted()
-                    throw RuntimeError("round \(round): no message for \(Int(options.silenceTimeout)) s; still waiting for clients \(pending.sorted()) on \(owing.joined(separator: ", "))")
+                    let host = workers[hostOfClient[key.client]].name
+                    throw RuntimeError("no message for \(Int(options.silenceTimeout)) s; still waiting for job \(key.number) of client \(key.client) on \(host) (\(inFlight.count) jobs in flight)")
                 }
                 continue
             }
             lastHeard = Date()
             switch inbound {
             case let .message(.update(update), from: peer):
-                if let problem = check(update, from: peer, round: round, pending: pending) {
-                    try refuse(peer, "Update for client \(update.clientID) rejected: \(problem)")
-                } else {
-                    pending.remove(update.clientID)
-                    results.append(update)
+                let updateKey = JobKey(client: update.clientID, number: update.round)
+                if let problem = check(update, key: updateKey, from: peer) {
+                    refuse(peer, "Update for client \(update.clientID) rejected: \(problem)")
+                    continue
                 }
+                inFlight.removeValue(forKey: updateKey)
+                if dropped.remove(updateKey) == nil { received[updateKey] = update }
+                return
             case let .message(.refused(reason), from: peer):
                 let name = workers.first { $0.peer == peer }?.name ?? "peer \(peer)"
                 throw RuntimeError("\(name) refused a message: \(reason)")
             case let .message(message, from: peer):
-                try refuse(peer, "unexpected \(message.kind) during round \(round)")
+                refuse(peer, "unexpected \(message.kind) while jobs run")
             case let .rejected(error, from: peer):
-                try refuse(peer, "\(error)")
+                refuse(peer, "\(error)")
             }
         }
-        return results.sorted { $0.clientID < $1.clientID }
     }
 
     /// Why `update` cannot be used, or nil when it can.
-    private func check(_ update: ClientUpdate, from peer: PeerID, round: Int, pending: Set<Int>) -> String? {
+    private func check(_ update: ClientUpdate, key: JobKey, from peer: PeerID) -> String? {
         guard data.clients.indices.contains(update.clientID) else { return "no such client" }
         guard workers[hostOfClient[update.clientID]].peer == peer else { return "the client is hosted by another worker" }
-        guard pending.contains(update.clientID), update.round == round else {
-            return "no task of round \(update.round) is open for this client (round \(round) runs)"
+        guard let job = inFlight[key] else { return "no job \(update.round) of this client is in flight" }
+        guard update.modelVersion == UInt64(job.version) else {
+            return "model version \(update.modelVersion), the job started from \(job.version)"
         }
-        guard update.modelVersion == version else { return "model version \(update.modelVersion), expected \(version)" }
         guard update.delta.count == parameters.count else {
             return "delta has \(update.delta.count) values, the model \(parameters.count)"
         }

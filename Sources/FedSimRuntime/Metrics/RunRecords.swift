@@ -1,8 +1,15 @@
-/// What one round produced. Fields named `wall...` depend on the machine; every other
-/// field is a pure function of (scenario, seed).
+/// What one aggregation step produced. Fields named `wall...` depend on the machine;
+/// every other field is a pure function of (scenario, seed).
 public struct RoundRecord: Equatable, Sendable {
+    /// The step's number (the round, for FedAvg).
     public var round: Int
+    /// Virtual seconds since the run began.
+    public var time: Double
+    /// The clients aggregated, in aggregation order.
     public var clients: [Int]
+    /// Versions between each aggregated update's starting model and the model it updates.
+    public var stalenessMean: Double
+    public var stalenessMax: Int
     /// Sample-weighted mean of the clients' local training losses.
     public var trainLoss: Double
     public var testLoss: Double?
@@ -10,13 +17,32 @@ public struct RoundRecord: Equatable, Sendable {
     /// Simulated traffic: what the round's clients upload and download (float32 tensors).
     public var bytesUp: Int
     public var bytesDown: Int
+    /// Wall seconds since the first step began.
     public var wallSeconds: Double
-    public var wallRoundSeconds: Double
+
+    public init(round: Int, time: Double, clients: [Int], stalenessMean: Double, stalenessMax: Int,
+                trainLoss: Double, testLoss: Double? = nil, testAccuracy: Double? = nil,
+                bytesUp: Int, bytesDown: Int, wallSeconds: Double) {
+        self.round = round
+        self.time = time
+        self.clients = clients
+        self.stalenessMean = stalenessMean
+        self.stalenessMax = stalenessMax
+        self.trainLoss = trainLoss
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
+        self.bytesUp = bytesUp
+        self.bytesDown = bytesDown
+        self.wallSeconds = wallSeconds
+    }
 
     public var json: JSONObject {
         var object = JSONObject()
         object.set("round", round)
+        object.set("time", time)
         object.set("clients", clients.count)
+        object.set("staleness_mean", stalenessMean)
+        object.set("staleness_max", stalenessMax)
         object.set("train_loss", trainLoss)
         if let testLoss, let testAccuracy {
             object.set("test_loss", testLoss)
@@ -25,7 +51,6 @@ public struct RoundRecord: Equatable, Sendable {
         object.set("bytes_up", bytesUp)
         object.set("bytes_down", bytesDown)
         object.set("wall_seconds", wallSeconds)
-        object.set("wall_round_seconds", wallRoundSeconds)
         return object
     }
 }
@@ -57,7 +82,10 @@ public struct ClientTotals: Equatable, Sendable {
 /// The outcome of a run (`summary.json`).
 public struct RunSummary: Equatable, Sendable {
     public var scenario: String
+    /// Aggregation steps taken.
     public var rounds: Int
+    /// Virtual seconds at the last step.
+    public var virtualSeconds: Double
     public var clientUpdates: Int
     public var parameters: Int
     public var finalTestAccuracy: Double
@@ -80,6 +108,7 @@ public struct RunSummary: Equatable, Sendable {
         var object = JSONObject()
         object.set("scenario", scenario)
         object.set("rounds", rounds)
+        object.set("virtual_seconds", virtualSeconds)
         object.set("client_updates", clientUpdates)
         object.set("parameters", parameters)
         object.set("final_test_accuracy", finalTestAccuracy)

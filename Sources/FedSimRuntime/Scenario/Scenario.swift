@@ -119,26 +119,80 @@ public struct ModelSettings: Equatable, Sendable {
     }
 }
 
-/// Server strategies a scenario can name.
+/// The staleness damping a scenario can name (`server.staleness.kind`).
+public enum StalenessKind: String, Sendable, CaseIterable {
+    case constant, polynomial, hinge
+}
+
+/// Server strategies a scenario can name (ALGORITHMS.md section 1).
 public enum ServerAlgorithm: String, Sendable, CaseIterable {
-    case fedavg
+    case fedavg, fedasync, fedbuff, fedfix
 }
 
 public struct ServerSettings: Equatable, Sendable {
     public var algorithm: ServerAlgorithm
-    public var rounds: Int
-    public var clientsPerRound: Int
-    /// eta_g in theta <- theta + eta_g * sum_i p_i Delta_i.
+    /// Aggregation steps to run (rounds for FedAvg); nil: until the time budget.
+    public var rounds: Int?
+    /// Virtual seconds to run; nil: until `rounds`.
+    public var timeBudget: Double?
+    /// eta_g in theta <- theta + eta_g * sum_i d_i Delta_i.
     public var learningRate: Double
+    /// FedAvg: clients sampled per round and how their updates are weighted.
+    public var clientsPerRound: Int
     public var weighting: ClientWeighting
+    /// FedAvg: seconds after a round starts when stragglers are dropped.
+    public var deadline: Double?
+    /// FedAvg: sample ceil(k (1 + overSelection)) clients, keep the first k to return.
+    public var overSelection: Double
+    /// FedAsync and FedBuff: d_i "weight" or "identical".
+    public var asyncWeighting: AsyncWeighting
+    /// FedAsync: s(staleness).
+    public var staleness: StalenessDamping
+    /// FedAsync and FedBuff: clients training at once (nil: every client).
+    public var concurrency: Int?
+    /// FedBuff: c, the updates per step.
+    public var bufferSize: Int
+    /// FedFix: dt, the seconds between steps.
+    public var period: Double
 
-    public init(algorithm: ServerAlgorithm = .fedavg, rounds: Int, clientsPerRound: Int,
-                learningRate: Double = 1, weighting: ClientWeighting = .samples) {
+    public init(algorithm: ServerAlgorithm = .fedavg, rounds: Int? = nil, timeBudget: Double? = nil,
+                learningRate: Double = 1, clientsPerRound: Int = 10, weighting: ClientWeighting = .samples,
+                deadline: Double? = nil, overSelection: Double = 0, asyncWeighting: AsyncWeighting = .weight,
+                staleness: StalenessDamping = .constant, concurrency: Int? = nil, bufferSize: Int = 10,
+                period: Double = 1) {
         self.algorithm = algorithm
         self.rounds = rounds
-        self.clientsPerRound = clientsPerRound
+        self.timeBudget = timeBudget
         self.learningRate = learningRate
+        self.clientsPerRound = clientsPerRound
         self.weighting = weighting
+        self.deadline = deadline
+        self.overSelection = overSelection
+        self.asyncWeighting = asyncWeighting
+        self.staleness = staleness
+        self.concurrency = concurrency
+        self.bufferSize = bufferSize
+        self.period = period
+    }
+
+    /// When the run ends.
+    public var stop: StopCondition {
+        StopCondition(aggregations: rounds, timeBudget: timeBudget)
+    }
+
+    /// The strategy these settings describe.
+    public func makeStrategy() -> any ServerStrategy {
+        switch algorithm {
+        case .fedavg:
+            return FedAvg(clientsPerRound: clientsPerRound, weighting: weighting, deadline: deadline,
+                          overSelection: overSelection)
+        case .fedasync:
+            return FedAsync(weighting: asyncWeighting, damping: staleness, concurrency: concurrency)
+        case .fedbuff:
+            return FedBuff(bufferSize: bufferSize, weighting: asyncWeighting, concurrency: concurrency)
+        case .fedfix:
+            return FedFix(period: period)
+        }
     }
 }
 

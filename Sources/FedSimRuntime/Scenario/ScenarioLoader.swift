@@ -62,19 +62,13 @@ public enum ScenarioLoader {
             momentum: Float(trainingReader.number("momentum", default: 0.9, in: 0...1)),
             weightDecay: Float(trainingReader.number("weight_decay", default: 0, in: 0...1e6)))
         let serverReader = root.section("server", required: true)
-        let server = ServerSettings(
-            algorithm: serverReader.choice("algorithm", default: .fedavg),
-            rounds: serverReader.integer("rounds", in: 1...100_000_000),
-            clientsPerRound: serverReader.integer("clients_per_round", in: 1...100_000_000),
-            learningRate: serverReader.number("learning_rate", default: 1, in: 0...1e6, excludingLowerBound: true),
-            weighting: serverReader.choice("weighting", default: .samples))
-        if server.clientsPerRound > partition.clients, serverReader.has("clients_per_round") {
-            serverReader.report(serverReader.value("clients_per_round"), "clients_per_round", "\(server.clientsPerRound) clients per round but only \(partition.clients) clients (partition.clients)")
-        }
+        let stalenessReader = serverReader.section("staleness")
+        let server = readServer(serverReader, staleness: stalenessReader, clients: partition.clients)
         let evaluationReader = root.section("evaluation")
         let evaluation = EvaluationSettings(every: evaluationReader.integer("every", default: 1, in: 1...100_000_000))
 
-        for reader in [dataReader, partitionReader, modelReader, trainingReader, serverReader, evaluationReader, root] {
+        for reader in [dataReader, partitionReader, modelReader, trainingReader, stalenessReader, serverReader,
+                       evaluationReader, root] {
             reader.finish()
         }
         return Scenario(name: name, seed: seed, data: data, partition: partition, model: model,
@@ -117,6 +111,59 @@ public enum ScenarioLoader {
             source: source,
             normalize: reader.choice("normalize", default: Normalization.none),
             testFraction: reader.number("test_fraction", default: 0.2, in: 0...1, excludingLowerBound: true))
+    }
+
+    private static func readServer(_ reader: YAMLFieldReader, staleness: YAMLFieldReader, clients: Int) -> ServerSettings {
+        let algorithm: ServerAlgorithm = reader.choice("algorithm", default: .fedavg)
+        /// Fields that only one algorithm reads, and which.
+        let owners: [String: ServerAlgorithm] = [
+            "clients_per_round": .fedavg, "weighting": .fedavg, "deadline": .fedavg, "over_selection": .fedavg,
+            "staleness": .fedasync, "buffer_size": .fedbuff, "period": .fedfix,
+        ]
+        for (field, owner) in owners.sorted(by: { $0.key < $1.key }) where owner != algorithm && reader.has(field) {
+            reader.report(reader.value(field), field, "applies to algorithm \(owner.rawValue), not \(algorithm.rawValue)")
+        }
+        if algorithm == .fedavg || algorithm == .fedfix, reader.has("async_weighting") || reader.has("concurrency") {
+            let field = reader.has("async_weighting") ? "async_weighting" : "concurrency"
+            reader.report(reader.value(field), field, "applies to algorithms fedasync and fedbuff, not \(algorithm.rawValue)")
+        }
+
+        let rounds = reader.optionalInteger("rounds", in: 1...100_000_000)
+        let timeBudget = reader.optionalNumber("time_budget", in: 0...1e12, excludingLowerBound: true)
+        if rounds == nil, timeBudget == nil {
+            reader.report(reader.node, "rounds", "missing field 'rounds' (or 'time_budget', in virtual seconds)")
+        }
+        let perRound = reader.integer("clients_per_round", default: algorithm == .fedavg ? nil : 10, in: 1...100_000_000)
+        if algorithm == .fedavg, perRound > clients {
+            reader.report(reader.value("clients_per_round"), "clients_per_round",
+                          "\(perRound) clients per round but only \(clients) clients (partition.clients)")
+        }
+        let bufferSize = reader.integer("buffer_size", default: algorithm == .fedbuff ? nil : 10, in: 1...100_000_000)
+        if algorithm == .fedbuff, bufferSize > clients {
+            reader.report(reader.value("buffer_size"), "buffer_size",
+                          "FedBuff's buffer of \(bufferSize) updates is larger than the \(clients) clients (partition.clients)")
+        }
+        let concurrency = reader.optionalInteger("concurrency", in: 1...100_000_000)
+        if let concurrency, concurrency > clients {
+            reader.report(reader.value("concurrency"), "concurrency",
+                          "\(concurrency) clients at once but only \(clients) clients (partition.clients)")
+        }
+        let damping: StalenessDamping
+        switch staleness.choice("kind", default: StalenessKind.constant) {
+        case .constant: damping = .constant
+        case .polynomial: damping = .polynomial(a: staleness.number("a", default: 0.5, in: 0...1e6))
+        case .hinge:
+            damping = .hinge(a: staleness.number("a", default: 10, in: 0...1e6), b: staleness.number("b", default: 4, in: 0...1e12))
+        }
+        return ServerSettings(
+            algorithm: algorithm, rounds: rounds, timeBudget: timeBudget,
+            learningRate: reader.number("learning_rate", default: 1, in: 0...1e6, excludingLowerBound: true),
+            clientsPerRound: perRound, weighting: reader.choice("weighting", default: .samples),
+            deadline: reader.optionalNumber("deadline", in: 0...1e12, excludingLowerBound: true),
+            overSelection: reader.number("over_selection", default: 0, in: 0...100),
+            asyncWeighting: reader.choice("async_weighting", default: algorithm == .fedbuff ? .identical : .weight),
+            staleness: damping, concurrency: concurrency, bufferSize: bufferSize,
+            period: reader.number("period", default: algorithm == .fedfix ? nil : 1, in: 0...1e12, excludingLowerBound: true))
     }
 
     private static func readPartition(_ reader: YAMLFieldReader, data: DataSettings) -> PartitionSettings {

@@ -109,6 +109,16 @@ final class YAMLFieldReader {
         return number
     }
 
+    /// An integer field that may be absent.
+    func optionalInteger(_ key: String, in range: ClosedRange<Int>) -> Int? {
+        has(key) ? integer(key, in: range) : nil
+    }
+
+    /// A number field that may be absent.
+    func optionalNumber(_ key: String, in range: ClosedRange<Double>, excludingLowerBound: Bool = false) -> Double? {
+        has(key) ? number(key, in: range, excludingLowerBound: excludingLowerBound) : nil
+    }
+
     /// One of an enumeration's raw values.
     func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice? = nil) -> Choice
     where Choice.RawValue == String {

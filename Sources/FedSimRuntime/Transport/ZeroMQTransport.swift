@@ -26,12 +26,9 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
         self.endpoint = try socket.lastEndpoint
     }
 
+    /// Throws `ZMQError` with `EHOSTUNREACH` for a peer that is not (or no longer) connected.
     public func send(_ message: EncodedMessage, to peer: PeerID) throws {
-        do {
-            try socket.send([peer.bytes, message.bytes])
-        } catch let error as ZMQError {
-            throw RuntimeError("cannot send \(message.kind) to worker \(peer): \(error)")
-        }
+        try socket.send([peer.bytes, message.bytes])
         traffic.bytesSent += message.bytes.count
         traffic.messagesSent += 1
     }

@@ -1,0 +1,103 @@
+import FedSimCore
+
+/// A server strategy as a state machine over virtual time: it reacts to events by
+/// aggregating finished jobs and starting new ones through the `Scheduler`. Strategies
+/// see only timings, never model values, so a whole schedule can be computed (and
+/// tested) without training anything.
+public protocol ServerStrategy {
+    /// Called once, at time 0.
+    mutating func begin(_ scheduler: inout Scheduler)
+    /// A job's update reached the server.
+    mutating func jobEnded(_ job: Job, _ scheduler: inout Scheduler)
+    /// A timer this strategy set fired.
+    mutating func timerFired(_ scheduler: inout Scheduler)
+}
+
+/// What a strategy acts through: the clock, the clients, the current model version, and
+/// the actions it takes (aggregate, start a job, set a timer, drop a job), recorded in
+/// the order taken so the runtime applies them in that order.
+public struct Scheduler {
+    /// What a strategy did, in order.
+    public enum Action: Equatable, Sendable {
+        case aggregate(AggregationStep)
+        case start(Job)
+        /// The job's update will never be used (a straggler past its round).
+        case drop(Job)
+    }
+
+    public let clock: JobClock
+    /// Samples each client holds: the p_i of sample weighting.
+    public let sampleCounts: [Int]
+    public let seed: UInt64
+    public private(set) var now: Double = 0
+    /// The current global model version (0 before any aggregation).
+    public private(set) var version = 0
+    public private(set) var aggregations = 0
+    private var jobCounts: [Int]
+    private(set) var actions: [Action] = []
+    private(set) var timers: [Double] = []
+
+    public init(clock: JobClock, sampleCounts: [Int], seed: UInt64) {
+        self.clock = clock
+        self.sampleCounts = sampleCounts
+        self.seed = seed
+        jobCounts = Array(repeating: 0, count: sampleCounts.count)
+    }
+
+    public var clientCount: Int { sampleCounts.count }
+
+    /// p_i: client i's share of all samples.
+    public func sampleShare(_ client: Int) -> Double {
+        let total = sampleCounts.reduce(0, +)
+        return total > 0 ? Double(sampleCounts[client]) / Double(total) : 1 / Double(clientCount)
+    }
+
+    /// Starts a job of `client` on the current model, ready now; nil if the client is
+    /// never online again.
+    @discardableResult
+    public mutating func start(client: Int) -> Job? {
+        guard let timing = clock.job(client: client, ready: now) else { return nil }
+        jobCounts[client] += 1
+        let job = Job(client: client, number: jobCounts[client], version: version, ready: now,
+                      start: snappedTime(timing.start), end: snappedTime(timing.end))
+        actions.append(.start(job))
+        return job
+    }
+
+    /// Aggregates `contributions` now, producing the next model version. Does nothing
+    /// when `contributions` is empty.
+    public mutating func aggregate(_ contributions: [Contribution]) {
+        guard !contributions.isEmpty else { return }
+        aggregations += 1
+        version += 1
+        actions.append(.aggregate(AggregationStep(number: aggregations, time: now, version: version,
+                                                  contributions: contributions)))
+    }
+
+    /// Marks `job`'s update as never to be used.
+    public mutating func drop(_ job: Job) {
+        actions.append(.drop(job))
+    }
+
+    /// Fires `timerFired` at `time` (not before now).
+    public mutating func setTimer(at time: Double) {
+        timers.append(snappedTime(max(time, now)))
+    }
+
+    /// A random stream for this strategy's draws at aggregation `step`.
+    public func stream(_ purpose: RandomPurpose, step: Int) -> RandomStream {
+        RandomStream(seed: seed, purpose: purpose, round: step)
+    }
+
+    mutating func advance(to time: Double) {
+        now = time
+    }
+
+    mutating func takeActions() -> (actions: [Action], timers: [Double]) {
+        defer {
+            actions.removeAll(keepingCapacity: true)
+            timers.removeAll(keepingCapacity: true)
+        }
+        return (actions, timers)
+    }
+}
