@@ -118,6 +118,14 @@ public final class ZMQSocket {
         try setOption(ZMQ_RCVTIMEO, "ZMQ_RCVTIMEO", Int32(milliseconds: milliseconds))
     }
 
+    /// How many messages may queue per peer before sends block (or, on a ROUTER with
+    /// `setRouterMandatory`, fail with `EAGAIN`); nil means no limit. libzmq's default is 1000.
+    public func setQueueLimits(messages: Int?) throws {
+        let limit = Int32(clamping: messages ?? 0)
+        try setOption(ZMQ_SNDHWM, "ZMQ_SNDHWM", limit)
+        try setOption(ZMQ_RCVHWM, "ZMQ_RCVHWM", limit)
+    }
+
     /// Sends `frames` as one multipart message, which peers receive whole or not at all.
     ///
     /// Blocks while the send queue is full. Each frame is copied once, into libzmq.

@@ -152,4 +152,22 @@ final class ZMQSocketTests: XCTestCase {
         XCTAssertEqual(received, [Array("modest".utf8), [UInt8](repeating: 1, count: 512)])
         XCTAssertNil(try router.receive(timeoutMilliseconds: 100), "the oversized message never arrives")
     }
+
+    func testLiftedQueueLimitsLetAPeerQueueMoreThanTheDefault() throws {
+        let context = try ZMQContext()
+        let router = try ZMQSocket(.router, context: context)
+        try router.setLinger(milliseconds: 0)
+        try router.setQueueLimits(messages: nil)
+        try router.setRouterMandatory(true)
+        try router.bind("inproc://queue-limits")
+        let dealer = try ZMQSocket(.dealer, context: context)
+        try dealer.setLinger(milliseconds: 0)
+        try dealer.setQueueLimits(messages: nil)
+        try dealer.setRoutingID(Array("d".utf8))
+        try dealer.connect("inproc://queue-limits")
+        try dealer.send([[0]])
+        _ = try router.receive(timeoutMilliseconds: 2000)
+        for index in 0..<5000 { try router.send([Array("d".utf8), [UInt8(index % 256)]]) }
+        for index in 0..<5000 { XCTAssertEqual(try dealer.receive(timeoutMilliseconds: 2000), [[UInt8(index % 256)]]) }
+    }
 }

@@ -1,6 +1,7 @@
 import FedSimWire
 
 /// How long closing a socket may wait to deliver what is queued (a Stop, a last Update).
+/// Queues are unbounded: an asynchronous strategy may have a task in flight for every client.
 private let lingerMilliseconds = 2000
 
 /// The coordinator's ZeroMQ ROUTER: every worker's DEALER connects to it, and each
@@ -16,6 +17,7 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
     public init(bind endpoint: String, maxMessageBytes: Int) throws {
         socket = try ZMQSocket(.router, context: ZMQContext())
         try socket.setLinger(milliseconds: lingerMilliseconds)
+        try socket.setQueueLimits(messages: nil)
         try socket.setRouterMandatory(true)
         try socket.setMaxMessageSize(bytes: maxMessageBytes)
         do {
@@ -59,6 +61,7 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
     public init(connect endpoint: String) throws {
         socket = try ZMQSocket(.dealer, context: ZMQContext())
         try socket.setLinger(milliseconds: lingerMilliseconds)
+        try socket.setQueueLimits(messages: nil)
         do {
             try socket.connect(endpoint)
         } catch let error as ZMQError {
