@@ -147,38 +147,47 @@ struct Validate: ParsableCommand {
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure client updates per second on a scenario, end to end across worker processes.")
+        abstract: "Measure client updates per second on scenarios, end to end across worker processes.")
 
-    @Argument(help: "The scenario file (YAML).")
-    var scenario = "scenarios/quickstart.yaml"
+    @Argument(help: "Scenario files (YAML).")
+    var scenarios = ["scenarios/quickstart.yaml", "scenarios/quickstart-fedasync.yaml"]
 
     @Option(help: "Worker processes to spawn.")
     var workers = 2
 
-    @Option(help: "Measured repetitions (after one warm-up run).")
+    @Option(help: "Measured repetitions of each scenario (after one warm-up run).")
     var repeats = 3
 
     func run() throws {
         try reportingErrors {
             guard workers >= 1, repeats >= 1 else { throw RuntimeError("--workers and --repeats must be at least 1") }
-            let loaded = try ScenarioLoader.load(path: scenario)
             let folder = FileManager.default.temporaryDirectory
                 .appendingPathComponent("fedsim-bench-\(ProcessInfo.processInfo.processIdentifier)").path
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            print("bench: \(loaded.name), \(loaded.server.algorithm.rawValue), \(workers) workers")
-            var rates: [Double] = []
-            for repetition in 0...repeats {
-                let summary = try Simulation.runLocally(
-                    loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable)
-                let label = repetition == 0 ? "warm-up" : "run \(repetition)"
-                print("  \(label): \(summary.clientUpdates) updates in \(format(summary.wallTrainingSeconds, 3)) s = "
-                      + "\(format(summary.clientUpdatesPerSecond, 0)) updates/s (wall with start-up \(format(summary.wallSeconds, 2)) s), "
-                      + "accuracy \(format(summary.finalTestAccuracy, 4))")
-                if repetition > 0 { rates.append(summary.clientUpdatesPerSecond) }
+            var medians: [(String, Double)] = []
+            for path in scenarios {
+                let loaded = try ScenarioLoader.load(path: path)
+                print("bench: \(loaded.name) (\(loaded.server.algorithm.rawValue)), \(workers) workers")
+                var rates: [Double] = []
+                for repetition in 0...repeats {
+                    let summary = try Simulation.runLocally(
+                        loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable)
+                    let label = repetition == 0 ? "warm-up" : "run \(repetition)"
+                    print("  \(label): \(summary.clientUpdates) updates in \(format(summary.wallTrainingSeconds, 3)) s = "
+                          + "\(format(summary.clientUpdatesPerSecond, 0)) updates/s (wall with start-up \(format(summary.wallSeconds, 2)) s), "
+                          + "accuracy \(format(summary.finalTestAccuracy, 4))")
+                    if repetition > 0 { rates.append(summary.clientUpdatesPerSecond) }
+                }
+                let sorted = rates.sorted()
+                print("  client updates per second: median \(format(sorted[sorted.count / 2], 0)), "
+                      + "min \(format(sorted.first!, 0)), max \(format(sorted.last!, 0))")
+                medians.append((loaded.name, sorted[sorted.count / 2]))
             }
-            let sorted = rates.sorted()
-            print("client updates per second: median \(format(sorted[sorted.count / 2], 0)), "
-                  + "min \(format(sorted.first!, 0)), max \(format(sorted.last!, 0))")
+            let width = medians.map(\.0.count).max() ?? 0
+            print("median client updates per second, \(workers) workers:")
+            for (name, rate) in medians {
+                print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + format(rate, 0))
+            }
         }
     }
 }
