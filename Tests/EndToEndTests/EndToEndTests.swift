@@ -94,6 +94,40 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(runs[0], runs[1])
     }
 
+    /// The quickstart scenario with its `server:` section replaced, written to a temporary file.
+    private func quickstart(server: String, name: String) throws -> String {
+        let path = temporaryFolder() + "-\(name).yaml"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        var text = try String(contentsOfFile: scenario("quickstart.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "../data/digits.csv", with: Self.repository.path + "/data/digits.csv")
+            .replacingOccurrences(of: "name: quickstart", with: "name: \(name)")
+        let start = try XCTUnwrap(text.range(of: "server:\n"))
+        let end = try XCTUnwrap(text.range(of: "evaluation:\n"))
+        text.replaceSubrange(start.lowerBound..<end.lowerBound, with: server)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testAsynchronousStrategiesGiveTheSameMetricsWithOneOrThreeWorkers() throws {
+        let servers = [
+            "fedasync": "server:\n  algorithm: fedasync\n  rounds: 150\n  learning_rate: 0.1\n  staleness:\n    kind: hinge\n",
+            "fedbuff": "server:\n  algorithm: fedbuff\n  rounds: 30\n  buffer_size: 5\n  concurrency: 20\n",
+            "fedfix": "server:\n  algorithm: fedfix\n  time_budget: 6\n  period: 0.5\n",
+        ]
+        for (name, server) in servers.sorted(by: { $0.key < $1.key }) {
+            let file = try quickstart(server: server, name: name)
+            var runs: [[NSDictionary]] = []
+            for workers in [1, 3] {
+                let folder = temporaryFolder()
+                let result = try fedsim(["run", file, "--workers", "\(workers)", "--out", folder])
+                XCTAssertEqual(result.status, 0, "\(name): \(result.error)")
+                runs.append(try deterministicMetrics(folder))
+            }
+            XCTAssertGreaterThan(runs[0].count, 5, name)
+            XCTAssertEqual(runs[0], runs[1], name)
+        }
+    }
+
     func testMLPAndSyntheticScenariosLearn() throws {
         for (name, floor) in [("digits-mlp.yaml", 0.9), ("synthetic-1-1.yaml", 0.75)] {
             let folder = temporaryFolder()
