@@ -42,7 +42,7 @@ public struct FedAsync: ServerStrategy, Sendable {
         let base: Double
         switch weighting {
         case .weight:
-            base = scheduler.updateRate * scheduler.clock.expectedDuration(client: job.client) * scheduler.sampleShare(job.client)
+            base = scheduler.updateRate * scheduler.expectedDurations[job.client] * scheduler.sampleShare(job.client)
         case .identical:
             base = 1
         }

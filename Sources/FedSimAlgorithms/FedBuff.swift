@@ -30,7 +30,7 @@ public struct FedBuff: ServerStrategy, Sendable {
             case .identical:
                 return Contribution(job: job, weight: 1 / Double(bufferSize))
             case .weight:
-                let share = min(1, Double(bufferSize) / (scheduler.clock.expectedDuration(client: job.client) * rate))
+                let share = min(1, Double(bufferSize) / (scheduler.expectedDurations[job.client] * rate))
                 return Contribution(job: job, weight: scheduler.sampleShare(job.client) / share)
             }
         }

@@ -29,6 +29,11 @@ public struct Scheduler {
     /// Samples each client holds: the p_i of sample weighting.
     public let sampleCounts: [Int]
     public let seed: UInt64
+    /// tau_i of every client, asked of the clock once.
+    public let expectedDurations: [Double]
+    /// sum_j 1/tau_j: the rate at which updates reach the server when every client trains.
+    public let updateRate: Double
+    private let totalSamples: Int
     public private(set) var now: Double = 0
     /// The current global model version (0 before any aggregation).
     public private(set) var version = 0
@@ -41,6 +46,9 @@ public struct Scheduler {
         self.clock = clock
         self.sampleCounts = sampleCounts
         self.seed = seed
+        expectedDurations = (0..<sampleCounts.count).map { clock.expectedDuration(client: $0) }
+        updateRate = expectedDurations.reduce(0) { $0 + 1 / $1 }
+        totalSamples = sampleCounts.reduce(0, +)
         jobCounts = Array(repeating: 0, count: sampleCounts.count)
     }
 
@@ -48,8 +56,7 @@ public struct Scheduler {
 
     /// p_i: client i's share of all samples.
     public func sampleShare(_ client: Int) -> Double {
-        let total = sampleCounts.reduce(0, +)
-        return total > 0 ? Double(sampleCounts[client]) / Double(total) : 1 / Double(clientCount)
+        totalSamples > 0 ? Double(sampleCounts[client]) / Double(totalSamples) : 1 / Double(clientCount)
     }
 
     /// Starts a job of `client` on the current model, ready now; nil if the client is

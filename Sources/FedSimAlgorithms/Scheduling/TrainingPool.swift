@@ -44,10 +44,3 @@ public enum AsyncWeighting: String, Sendable, CaseIterable {
     /// Every update counts the same.
     case identical
 }
-
-extension Scheduler {
-    /// sum_j 1/tau_j over every client: the rate at which updates reach the server.
-    var updateRate: Double {
-        (0..<clientCount).reduce(0) { $0 + 1 / clock.expectedDuration(client: $1) }
-    }
-}
