@@ -1,5 +1,6 @@
 import FedSimAlgorithms
 import FedSimCore
+import Foundation
 import XCTest
 
 final class SystemAvailabilityTests: XCTestCase {
@@ -133,6 +134,20 @@ final class SystemAvailabilityTests: XCTestCase {
             inOrderAnswers[index] = inOrder.isOnline(client: 1, at: times[index])
         }
         XCTAssertEqual(scrambledAnswers, inOrderAnswers)
+    }
+
+    func testOnOffGivesTheSameAnswersWhenQueriedFromManyThreads() throws {
+        let times = scatteredTimes(800, horizon: 4000)
+        let shared = try model(.onOff(meanOnline: 8, meanOffline: 12))
+        let answers = UnsafeMutableBufferPointer<Double>.allocate(capacity: times.count)
+        defer { answers.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: 8) { lane in
+            for index in stride(from: lane, to: times.count, by: 8) {
+                answers[index] = shared.nextOnline(client: index % 4, atOrAfter: times[index])!
+            }
+        }
+        let alone = try model(.onOff(meanOnline: 8, meanOffline: 12))
+        XCTAssertEqual(Array(answers), times.indices.map { alone.nextOnline(client: $0 % 4, atOrAfter: times[$0])! })
     }
 
     func testOnOffNextOnlineIsTheEndOfTheOfflineStretch() throws {

@@ -70,6 +70,9 @@ final class SystemModelTests: XCTestCase {
         assertRejected(
             .outOfRange(parameter: "compute lognormal mu", value: -.infinity, allowed: "finite"),
             compute: .lognormal(mu: -.infinity, sigma: 1))
+        assertRejected(
+            .outOfRange(parameter: "compute time drawn for client 0", value: .infinity, allowed: positive),
+            compute: .lognormal(mu: 800, sigma: 0))
         assertRejected(.traceLength(profile: "compute", count: 3, clients: 2), compute: .trace([1, 2, 3]))
         assertRejected(
             .outOfRange(parameter: "compute trace value of client 1", value: -2, allowed: positive),

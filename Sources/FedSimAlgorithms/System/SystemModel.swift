@@ -45,7 +45,8 @@ public final class SystemModel: @unchecked Sendable {
     /// Checks every profile and draws the per-client speeds and bandwidth multipliers.
     /// O(clients), plus the size of any trace.
     ///
-    /// - Throws: `SystemModelError` naming the first parameter out of range.
+    /// - Throws: `SystemModelError` naming the first parameter out of range, or the
+    ///   first client whose drawn compute time is not finite and positive.
     public init(
         compute: ComputeProfile, link: LinkProfile = LinkProfile(), availability: AvailabilityProfile = .always,
         clients: Int, seed: UInt64
@@ -60,6 +61,11 @@ public final class SystemModel: @unchecked Sendable {
         self.clients = clients
         self.seed = seed
         jobSeconds = compute.jobSeconds(clients: clients, seed: seed)
+        // Extreme random parameters (say mu = 800) can draw times that overflow to
+        // infinity or underflow to 0; the clock needs every tau_i finite and positive.
+        for (client, seconds) in jobSeconds.enumerated() {
+            try SystemModelError.requirePositive(seconds, "compute time drawn for client \(client)")
+        }
         bandwidthMultipliers = link.bandwidthMultipliers(clients: clients, seed: seed)
         if case .onOff(let meanOnline, let meanOffline) = availability {
             timelines = (0..<clients).map {
