@@ -1066,7 +1066,7 @@ const ProtobufCMessageDescriptor fedsim__model__descriptor =
   (ProtobufCMessageInit) fedsim__model__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[6] =
+static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[7] =
 {
   {
     "epochs",
@@ -1140,6 +1140,18 @@ static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "proximal_mu",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LocalTraining, proximal_mu),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__local_training__field_indices_by_name[] = {
   1,   /* field[1] = batch_size */
@@ -1147,12 +1159,13 @@ static const unsigned fedsim__local_training__field_indices_by_name[] = {
   2,   /* field[2] = learning_rate */
   4,   /* field[4] = momentum */
   3,   /* field[3] = optimizer */
+  6,   /* field[6] = proximal_mu */
   5,   /* field[5] = weight_decay */
 };
 static const ProtobufCIntRange fedsim__local_training__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor fedsim__local_training__descriptor =
 {
@@ -1162,7 +1175,7 @@ const ProtobufCMessageDescriptor fedsim__local_training__descriptor =
   "Fedsim__LocalTraining",
   "fedsim",
   sizeof(Fedsim__LocalTraining),
-  6,
+  7,
   fedsim__local_training__field_descriptors,
   fedsim__local_training__field_indices_by_name,
   1,  fedsim__local_training__number_ranges,

@@ -1,7 +1,10 @@
 import FedSimCore
 
 /// The protocol version this build speaks. A peer with another version is refused.
-public let wireProtocolVersion: UInt32 = 1
+///
+/// Version 2 added `LocalTraining.proximal_mu` (FedProx): a version-1 worker would
+/// ignore it and silently train without the proximal term.
+public let wireProtocolVersion: UInt32 = 2
 
 /// A dense float32 tensor as it travels: shape and row-major values.
 public struct WireTensor: Equatable, Sendable {

@@ -10,8 +10,9 @@ extension WireCodec {
     /// flat vectors of `ModelBroadcast` and `ClientUpdate`); a client shard's features
     /// have shape `[labels, inputDim]` and its labels lie in `0..<classes` of the
     /// assignment's model; client ids of one assignment are distinct; names of model
-    /// kinds and optimizers are known; a batch size is at least 1 and optimizer
-    /// coefficients are finite. Float values inside tensors are not inspected.
+    /// kinds and optimizers are known; a batch size is at least 1, optimizer
+    /// coefficients are finite and FedProx's mu is also non-negative. Float values
+    /// inside tensors are not inspected.
     ///
     /// O(n) in the size of `bytes`, with one bulk copy of each tensor.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> Message {
@@ -181,10 +182,14 @@ extension WireCodec {
                               ("weightDecay", training.weight_decay)] where !value.isFinite {
             throw WireError.invalid(field: "LocalTraining." + name, reason: "must be finite, got \(value)")
         }
+        guard training.proximal_mu.isFinite, training.proximal_mu >= 0 else {
+            throw WireError.invalid(field: "LocalTraining.proximal_mu",
+                                    reason: "must be finite and non-negative, got \(training.proximal_mu)")
+        }
         return LocalTraining(
             epochs: try int(training.epochs, "LocalTraining.epochs"), batchSize: batchSize,
             learningRate: training.learning_rate, optimizer: optimizer,
-            momentum: training.momentum, weightDecay: training.weight_decay)
+            momentum: training.momentum, weightDecay: training.weight_decay, proximalMu: training.proximal_mu)
     }
 
     /// The tensor at `pointer`, its values copied out in one bulk copy.

@@ -54,6 +54,7 @@ public enum WireCodec {
                 training.optimizer = UnsafeMutablePointer(mutating: optimizer)
                 training.momentum = task.training.momentum
                 training.weight_decay = task.training.weightDecay
+                training.proximal_mu = task.training.proximalMu
                 return withUnsafeMutablePointer(to: &training) { training in
                     var body = Fedsim__Task()
                     fedsim__task__init(&body)

@@ -4,7 +4,7 @@ import XCTest
 
 final class WireCodecTests: XCTestCase {
     private let training = LocalTraining(epochs: 2, batchSize: 32, learningRate: 0.05, optimizer: .adam,
-                                         momentum: 0.8, weightDecay: 1e-4)
+                                         momentum: 0.8, weightDecay: 1e-4, proximalMu: 0.01)
 
     private func shard(_ clientID: Int, samples: Int, inputDim: Int = 3, classes: Int = 4) -> ClientShard {
         let features = (0..<(samples * inputDim)).map { Float($0) * 0.25 - 1 }
@@ -296,6 +296,21 @@ final class WireCodecTests: XCTestCase {
         assertInvalid(taskBytes { $0.varint(2, 0) }, field: "LocalTraining.batchSize")
         assertInvalid(taskBytes { $0.float(3, .nan) }, field: "LocalTraining.learningRate")
         assertInvalid(envelope(.task) { $0.varint(1, 1) }, field: "Task.training", mentioning: "missing")
+    }
+
+    func testProximalMuTravelsAndMustBeFiniteAndNonNegative() throws {
+        guard case .task(let task) = try WireCodec.decode(taskBytes { $0.float(7, 0.25) }) else {
+            return XCTFail("expected a task")
+        }
+        XCTAssertEqual(task.training.proximalMu, 0.25)
+        guard case .task(let plain) = try WireCodec.decode(taskBytes { _ in }) else {
+            return XCTFail("expected a task")
+        }
+        XCTAssertEqual(plain.training.proximalMu, 0, "an absent mu is plain local training")
+
+        assertInvalid(taskBytes { $0.float(7, -0.5) }, field: "LocalTraining.proximal_mu", mentioning: "-0.5")
+        assertInvalid(taskBytes { $0.float(7, .nan) }, field: "LocalTraining.proximal_mu", mentioning: "nan")
+        assertInvalid(taskBytes { $0.float(7, .infinity) }, field: "LocalTraining.proximal_mu", mentioning: "inf")
     }
 
     func testSampleCountBeyondIntIsInvalid() {

@@ -23,7 +23,15 @@ public struct LocalTrainingResult: Equatable, Sendable {
 /// Each epoch draws a fresh row order with `rng.permutation(count)` and walks it in
 /// minibatches of `batchSize`, the last partial batch included. The optimizer starts
 /// with fresh state (zero momentum, Adam moments) at every call, as a stateless client
-/// does. The result is a pure function of (model, parameters, data, settings, rng state):
+/// does.
+///
+/// With `settings.proximalMu` = mu > 0 (FedProx), each minibatch gradient of the loss
+/// gains `mu * (theta - theta_start)` before it reaches the optimizer, which then adds
+/// weight decay: the optimizer sees `grad + mu (theta - theta_start) + weightDecay * theta`.
+/// At the first step theta = theta_start and the term is 0. With mu = 0 the gradient is
+/// left untouched, so the result is bit-identical to training without FedProx.
+///
+/// The result is a pure function of (model, parameters, data, settings, rng state):
 /// no threads, no hashing, a fixed order of Float operations (with single-threaded
 /// OpenBLAS, see `BLAS.useSingleThread()`).
 public struct LocalTrainer: Sendable {
@@ -44,6 +52,8 @@ public struct LocalTrainer: Sendable {
                      "the model has \(model.parameterCount) parameters, got a vector of \(parameters.count)")
         precondition(settings.epochs >= 0, "epochs must not be negative, got \(settings.epochs)")
         precondition(settings.batchSize >= 1, "batchSize must be at least 1, got \(settings.batchSize)")
+        precondition(settings.proximalMu.isFinite && settings.proximalMu >= 0,
+                     "proximalMu must be finite and non-negative, got \(settings.proximalMu)")
         guard !data.isEmpty, settings.epochs > 0 else {
             return LocalTrainingResult(delta: [Float](repeating: 0, count: parameters.count),
                                        meanLoss: 0, steps: 0, samples: data.count)
@@ -61,6 +71,9 @@ public struct LocalTrainer: Sendable {
                 let batch = order[start..<min(start + settings.batchSize, order.count)]
                 let loss = model.lossAndGradient(parameters: local, data: data, rows: batch,
                                                  gradient: &gradient, workspace: &workspace)
+                if settings.proximalMu > 0 {
+                    addProximalTerm(mu: settings.proximalMu, parameters: local, start: parameters, to: &gradient)
+                }
                 optimizer.step(parameters: &local, gradient: gradient)
                 weightedLoss += loss * Double(batch.count)
                 seen += batch.count
@@ -71,5 +84,19 @@ public struct LocalTrainer: Sendable {
         for index in delta.indices { delta[index] -= parameters[index] }
         return LocalTrainingResult(delta: delta, meanLoss: weightedLoss / Double(seen),
                                    steps: optimizer.stepCount, samples: data.count)
+    }
+
+    /// `gradient += mu * (parameters - start)`, FedProx's proximal gradient. O(d), in
+    /// place, no allocation.
+    private func addProximalTerm(mu: Float, parameters: [Float], start: [Float], to gradient: inout [Float]) {
+        gradient.withUnsafeMutableBufferPointer { gradient in
+            parameters.withUnsafeBufferPointer { theta in
+                start.withUnsafeBufferPointer { start in
+                    for index in gradient.indices {
+                        gradient[index] += mu * (theta[index] - start[index])
+                    }
+                }
+            }
+        }
     }
 }

@@ -17,14 +17,20 @@ public struct LocalTraining: Equatable, Sendable {
     public var momentum: Float
     /// L2 penalty coefficient added to the gradient: g + weightDecay * theta.
     public var weightDecay: Float
+    /// FedProx's mu (Li et al. 2020): the local objective gains
+    /// `(mu / 2) ||theta - theta_start||^2`, so each minibatch gradient gains
+    /// `mu * (theta - theta_start)`, theta_start being the parameters the task started
+    /// from. 0 (the default) is plain local training; must be finite and non-negative.
+    public var proximalMu: Float
 
     public init(epochs: Int, batchSize: Int, learningRate: Float, optimizer: OptimizerKind = .sgd,
-                momentum: Float = 0.9, weightDecay: Float = 0) {
+                momentum: Float = 0.9, weightDecay: Float = 0, proximalMu: Float = 0) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.optimizer = optimizer
         self.momentum = momentum
         self.weightDecay = weightDecay
+        self.proximalMu = proximalMu
     }
 }

@@ -157,10 +157,14 @@ struct  Fedsim__LocalTraining
   char *optimizer;
   float momentum;
   float weight_decay;
+  /*
+   * FedProx mu >= 0; 0 is plain local training
+   */
+  float proximal_mu;
 };
 #define FEDSIM__LOCAL_TRAINING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__local_training__descriptor) \
-    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0 }
+    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
 
 
 /*
