@@ -46,22 +46,6 @@ final class ServerOptimizerTests: XCTestCase {
         XCTAssertEqual(theta, sum)
     }
 
-    func testSGDReproducesFedAvgBitForBit() {
-        let results = [
-            ClientResult(clientID: 1, delta: [0.3, -0.7, 1e-4], sampleCount: 7),
-            ClientResult(clientID: 2, delta: [-0.1, 0.2, 3], sampleCount: 5),
-        ]
-        let fedAvg = FedAvg(clientsPerRound: 2, serverLearningRate: 0.7)
-        var viaFedAvg: [Float] = [0.5, 0.25, -1]
-        fedAvg.apply(results, to: &viaFedAvg)
-
-        var viaOptimizer: [Float] = [0.5, 0.25, -1]
-        var optimizer = ServerOptimizer(kind: .sgd, learningRate: 0.7)
-        optimizer.apply(step: Aggregation.weightedSum(results.map(\.delta), weights: fedAvg.weights(of: results)),
-                        to: &viaOptimizer)
-        XCTAssertEqual(viaOptimizer, viaFedAvg)
-    }
-
     func testMomentumTwoSteps() {
         // m1 = g1 = [-0.5, 1]; theta1 = theta - 0.1 m1 = [1.05, -2.1].
         // m2 = 0.9 m1 + g2 = [-0.45 - 0.1, 0.9 + 0.05] = [-0.55, 0.95];

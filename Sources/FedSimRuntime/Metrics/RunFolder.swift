@@ -15,7 +15,7 @@ public final class RunFolder {
             try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
             try Data(scenario.resolvedYAML.utf8).write(to: Self.url("scenario.yaml", in: path))
             let metricsURL = Self.url("metrics.jsonl", in: path)
-            manager.createFile(atPath: metricsURL.path, contents: nil)
+            try Data().write(to: metricsURL)
             metrics = try FileHandle(forWritingTo: metricsURL)
         } catch {
             throw RuntimeError("cannot write the run folder '\(path)': \(error.localizedDescription)")
