@@ -72,7 +72,9 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(metrics.count, 100)
         XCTAssertEqual(metrics.first?["round"] as? Int, 1)
         XCTAssertEqual(metrics.first?["clients"] as? Int, 10)
-        XCTAssertEqual(metrics.first?["bytes_down"] as? Int, 10 * 650 * 4)
+        // Each of the 10 clients downloads one encoded Model message: 650 float32
+        // parameters (2,600 bytes) plus 15 bytes of envelope, version and tags.
+        XCTAssertEqual(metrics.first?["bytes_down"] as? Int, 10 * (650 * 4 + 15))
         XCTAssertNotNil(metrics.last?["test_accuracy"])
 
         let clients = try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8).split(separator: "\n")

@@ -55,6 +55,7 @@ public final class Coordinator {
     private var hostOfClient: [Int] = []
     private var totals: [ClientTotals]
     private var parameters: [Float] = []
+    private var optimizer: ServerOptimizer
     private var version = 0
     /// The current model version, encoded once for all the workers that need it.
     private var encodedModel: (version: Int, message: EncodedMessage)?
@@ -83,6 +84,7 @@ public final class Coordinator {
         spec = ModelSpec(kind: scenario.model.kind, inputDim: data.featureCount, classes: data.classCount,
                          hidden: scenario.model.hidden)
         model = try makeModel(spec)
+        optimizer = scenario.server.makeOptimizer()
         totals = data.clients.enumerated().map { ClientTotals(clientID: $0.offset, samples: $0.element.count) }
     }
 
@@ -123,7 +125,9 @@ public final class Coordinator {
     public var globalParameters: [Float] { parameters }
 
     private func runSchedule(_ strategy: some ServerStrategy) throws {
-        let clock = FixedDurations(Array(repeating: 1, count: data.clients.count))
+        let clock = SystemClock(
+            system: try scenario.system.makeModel(clients: data.clients.count, seed: scenario.seed),
+            downloadBytes: transferSizes.download, uploadBytes: transferSizes.upload)
         var server = EventDrivenServer(
             strategy: strategy,
             scheduler: Scheduler(clock: clock, sampleCounts: data.clients.map(\.count), seed: scenario.seed))
@@ -219,11 +223,12 @@ public final class Coordinator {
         try send(EncodedMessage(.task(task)), toWorker: host)
         inFlight[JobKey(client: job.client, number: job.number)] = job
         downloadsSinceLastStep += 1
-        totals[job.client].bytesDown += modelBytes
+        totals[job.client].bytesDown += transferSizes.download
     }
 
-    /// Applies `step`: waits for each of its jobs' updates, then
-    /// theta <- theta + eta_g * sum_i d_i Delta_i, summed in the step's order.
+    /// Applies `step`: waits for each of its jobs' updates, then moves the model by
+    /// sum_i d_i Delta_i, summed in the step's order, through the server optimizer
+    /// (plain theta <- theta + eta_g * sum by default).
     private func aggregate(_ step: AggregationStep) throws {
         var updates: [ClientUpdate] = []
         for contribution in step.contributions {
@@ -231,9 +236,8 @@ public final class Coordinator {
             while received[key] == nil { try receiveUpdate(waitingFor: key) }
             updates.append(received.removeValue(forKey: key)!)
         }
-        let sum = Aggregation.weightedSum(updates.map(\.delta), weights: step.contributions.map(\.weight))
-        let rate = Float(scenario.server.learningRate)
-        for index in parameters.indices { parameters[index] += rate * sum[index] }
+        optimizer.apply(step: Aggregation.weightedSum(updates.map(\.delta), weights: step.contributions.map(\.weight)),
+                        to: &parameters)
         version = step.version
 
         var lossSum = 0.0
@@ -243,7 +247,7 @@ public final class Coordinator {
             totals[update.clientID].localSteps += update.steps
             totals[update.clientID].lastRound = step.number
             totals[update.clientID].lastTrainLoss = update.trainLoss
-            totals[update.clientID].bytesUp += modelBytes
+            totals[update.clientID].bytesUp += transferSizes.upload
         }
         let samples = updates.reduce(0) { $0 + $1.sampleCount }
         let staleness = step.staleness
@@ -252,7 +256,7 @@ public final class Coordinator {
             round: step.number, time: step.time, clients: updates.map(\.clientID),
             stalenessMean: Double(staleness.reduce(0, +)) / Double(staleness.count), stalenessMax: staleness.max() ?? 0,
             trainLoss: samples > 0 ? lossSum / Double(samples) : .nan,
-            bytesUp: modelBytes * updates.count, bytesDown: modelBytes * downloadsSinceLastStep,
+            bytesUp: transferSizes.upload * updates.count, bytesDown: transferSizes.download * downloadsSinceLastStep,
             wallSeconds: Date().timeIntervalSince(trainingStarted))
         downloadsSinceLastStep = 0
     }
@@ -277,8 +281,15 @@ public final class Coordinator {
         options.progress(record)
     }
 
-    /// Bytes of the float32 model one transfer carries.
-    private var modelBytes: Int { parameters.count * MemoryLayout<Float>.size }
+    /// Bytes of the encoded messages a simulated client downloads (the model) and
+    /// uploads (its update) per job: what the link model charges and the metrics count.
+    private lazy var transferSizes: (download: Int, upload: Int) = {
+        let model = EncodedMessage(.model(ModelBroadcast(version: 0, parameters: parameters)))
+        let update = EncodedMessage(.update(ClientUpdate(
+            clientID: 0, modelVersion: 0, round: 0, delta: parameters, sampleCount: 0, trainLoss: 0, steps: 0,
+            wallComputeSeconds: 0)))
+        return (model.bytes.count, update.bytes.count)
+    }()
 
     private func currentModel() -> EncodedMessage {
         if let encodedModel, encodedModel.version == version { return encodedModel.message }

@@ -10,11 +10,12 @@ public struct Scenario: Equatable, Sendable {
     public var model: ModelSettings
     public var training: LocalTraining
     public var server: ServerSettings
+    public var system: SystemSettings
     public var evaluation: EvaluationSettings
 
     public init(name: String, seed: UInt64, data: DataSettings, partition: PartitionSettings,
                 model: ModelSettings, training: LocalTraining, server: ServerSettings,
-                evaluation: EvaluationSettings) {
+                system: SystemSettings = SystemSettings(), evaluation: EvaluationSettings) {
         self.name = name
         self.seed = seed
         self.data = data
@@ -22,6 +23,7 @@ public struct Scenario: Equatable, Sendable {
         self.model = model
         self.training = training
         self.server = server
+        self.system = system
         self.evaluation = evaluation
     }
 }
@@ -154,12 +156,22 @@ public struct ServerSettings: Equatable, Sendable {
     public var bufferSize: Int
     /// FedFix: dt, the seconds between steps.
     public var period: Double
+    /// How the aggregated step moves the global model (FedOpt); `sgd` is plain
+    /// theta <- theta + eta_g * step.
+    public var optimizer: ServerOptimizerKind
+    /// FedAvgM's momentum and Adam/Yogi's first-moment decay.
+    public var beta1: Double
+    /// Adam/Yogi's second-moment decay.
+    public var beta2: Double
+    /// Adam/Yogi's adaptivity epsilon.
+    public var tau: Double
 
     public init(algorithm: ServerAlgorithm = .fedavg, rounds: Int? = nil, timeBudget: Double? = nil,
                 learningRate: Double = 1, clientsPerRound: Int = 10, weighting: ClientWeighting = .samples,
                 deadline: Double? = nil, overSelection: Double = 0, asyncWeighting: AsyncWeighting = .weight,
                 staleness: StalenessDamping = .constant, concurrency: Int? = nil, bufferSize: Int = 10,
-                period: Double = 1) {
+                period: Double = 1, optimizer: ServerOptimizerKind = .sgd, beta1: Double = 0.9,
+                beta2: Double = 0.99, tau: Double = 1e-3) {
         self.algorithm = algorithm
         self.rounds = rounds
         self.timeBudget = timeBudget
@@ -173,6 +185,15 @@ public struct ServerSettings: Equatable, Sendable {
         self.concurrency = concurrency
         self.bufferSize = bufferSize
         self.period = period
+        self.optimizer = optimizer
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.tau = tau
+    }
+
+    /// The server optimizer these settings describe, with eta_g = `learningRate`.
+    public func makeOptimizer() -> ServerOptimizer {
+        ServerOptimizer(kind: optimizer, learningRate: learningRate, beta1: beta1, beta2: beta2, tau: tau)
     }
 
     /// When the run ends.
@@ -194,6 +215,46 @@ public struct ServerSettings: Equatable, Sendable {
             return FedFix(period: period)
         }
     }
+}
+
+/// The simulated clients' machines (`system:`): how long they compute, how fast their
+/// links are and when they are online. The default is every client online, jobs of one
+/// virtual second and free transfers.
+public struct SystemSettings: Equatable, Sendable {
+    public var compute: ComputeProfile
+    /// The file `compute` was read from, when it is a trace.
+    public var computeTrace: String?
+    public var link: LinkProfile
+    public var availability: AvailabilityProfile
+    /// The file `availability` was read from, when it is a trace.
+    public var availabilityTrace: String?
+
+    public init(compute: ComputeProfile = .constant(seconds: 1), computeTrace: String? = nil,
+                link: LinkProfile = LinkProfile(), availability: AvailabilityProfile = .always,
+                availabilityTrace: String? = nil) {
+        self.compute = compute
+        self.computeTrace = computeTrace
+        self.link = link
+        self.availability = availability
+        self.availabilityTrace = availabilityTrace
+    }
+
+    /// The model of `clients` clients, its random speeds drawn from `seed`.
+    public func makeModel(clients: Int, seed: UInt64) throws -> SystemModel {
+        try SystemModel(compute: compute, link: link, availability: availability, clients: clients, seed: seed)
+    }
+}
+
+/// Compute profiles a scenario can name (`system.compute.profile`).
+public enum ComputeProfileKind: String, Sendable, CaseIterable {
+    case constant, linear, exponential, lognormal, trace
+}
+
+/// Availability profiles a scenario can name (`system.availability.profile`).
+public enum AvailabilityProfileKind: String, Sendable, CaseIterable {
+    case always, probability
+    case onOff = "on_off"
+    case trace
 }
 
 public struct EvaluationSettings: Equatable, Sendable {

@@ -60,10 +60,13 @@ public enum ScenarioLoader {
             learningRate: Float(trainingReader.number("learning_rate", in: 0...1e6, excludingLowerBound: true)),
             optimizer: trainingReader.choice("optimizer", default: .sgd),
             momentum: Float(trainingReader.number("momentum", default: 0.9, in: 0...1)),
-            weightDecay: Float(trainingReader.number("weight_decay", default: 0, in: 0...1e6)))
+            weightDecay: Float(trainingReader.number("weight_decay", default: 0, in: 0...1e6)),
+            proximalMu: Float(trainingReader.number("proximal_mu", default: 0, in: 0...1e6)))
         let serverReader = root.section("server", required: true)
         let stalenessReader = serverReader.section("staleness")
         let server = readServer(serverReader, staleness: stalenessReader, clients: partition.clients)
+        let system = readSystem(root.section("system"), clients: partition.clients, seed: seed,
+                                baseDirectory: baseDirectory)
         let evaluationReader = root.section("evaluation")
         let evaluation = EvaluationSettings(every: evaluationReader.integer("every", default: 1, in: 1...100_000_000))
 
@@ -72,19 +75,13 @@ public enum ScenarioLoader {
             reader.finish()
         }
         return Scenario(name: name, seed: seed, data: data, partition: partition, model: model,
-                        training: training, server: server, evaluation: evaluation)
+                        training: training, server: server, system: system, evaluation: evaluation)
     }
 
     private static func readData(_ reader: YAMLFieldReader, baseDirectory: String) -> DataSettings {
         let kind = reader.string("source") ?? "csv"
         func file(_ key: String) -> String {
-            guard let relative = reader.string(key) else { return "" }
-            let path = relative.hasPrefix("/") ? relative
-                : URL(fileURLWithPath: baseDirectory).appendingPathComponent(relative).standardizedFileURL.path
-            if !FileManager.default.fileExists(atPath: path) {
-                reader.report(reader.value(key), key, "missing data file '\(path)' (paths are relative to the scenario file's folder)")
-            }
-            return path
+            existingFile(reader, key, baseDirectory: baseDirectory, kind: "data file") ?? ""
         }
         let source: DataSource
         switch kind {
@@ -113,20 +110,132 @@ public enum ScenarioLoader {
             testFraction: reader.number("test_fraction", default: 0.2, in: 0...1, excludingLowerBound: true))
     }
 
+    /// The path in field `key`, resolved against `baseDirectory`; reported and nil when
+    /// the field is missing or names no file.
+    private static func existingFile(_ reader: YAMLFieldReader, _ key: String, baseDirectory: String,
+                                     kind: String) -> String? {
+        guard let relative = reader.string(key) else { return nil }
+        let path = relative.hasPrefix("/") ? relative
+            : URL(fileURLWithPath: baseDirectory).appendingPathComponent(relative).standardizedFileURL.path
+        guard FileManager.default.fileExists(atPath: path) else {
+            reader.report(reader.value(key), key, "missing \(kind) '\(path)' (paths are relative to the scenario file's folder)")
+            return nil
+        }
+        return path
+    }
+
+    /// Reports every field of `reader` that only other choices than `chosen` read,
+    /// naming the choices that do: `owners` lists the fields each choice reads.
+    private static func rejectFields<Choice: RawRepresentable & Hashable>(
+        of owners: [Choice: [String]], except chosen: Choice, in reader: YAMLFieldReader, what: String
+    ) where Choice.RawValue == String {
+        let allowed = Set(owners[chosen] ?? [])
+        var readers: [String: [String]] = [:]
+        for (owner, fields) in owners {
+            for field in fields where !allowed.contains(field) { readers[field, default: []].append(owner.rawValue) }
+        }
+        for (field, names) in readers.sorted(by: { $0.key < $1.key }) where reader.has(field) {
+            let list = names.sorted().joined(separator: ", ")
+            reader.report(reader.value(field), field,
+                          "applies to \(what)\(names.count > 1 ? "s" : "") \(list), not \(chosen.rawValue)")
+        }
+    }
+
+    /// The `system:` section: compute, link and availability of the simulated clients.
+    private static func readSystem(_ reader: YAMLFieldReader, clients: Int, seed: UInt64,
+                                   baseDirectory: String) -> SystemSettings {
+        var settings = SystemSettings()
+
+        let compute = reader.section("compute")
+        let computeKind: ComputeProfileKind = compute.choice("profile", default: .constant)
+        rejectFields(of: [.constant: ["seconds"], .linear: ["heterogeneity", "slowest"], .exponential: ["mean"],
+                          .lognormal: ["mu", "sigma"], .trace: ["path"]],
+                     except: computeKind, in: compute, what: "profile")
+        switch computeKind {
+        case .constant:
+            settings.compute = .constant(seconds: compute.number("seconds", default: 1, in: 0...1e12, excludingLowerBound: true))
+        case .linear:
+            let heterogeneity = compute.number("heterogeneity", in: 0...100)
+            if heterogeneity >= 100 {
+                compute.report(compute.value("heterogeneity"), "heterogeneity",
+                               "must be below 100 (F-100 would give the fastest client a job of 0 seconds), got \(heterogeneity)")
+            }
+            settings.compute = .linear(heterogeneity: min(heterogeneity, 99),
+                                       slowest: compute.number("slowest", default: 1, in: 0...1e12, excludingLowerBound: true))
+        case .exponential:
+            settings.compute = .exponential(mean: compute.number("mean", default: 1, in: 0...1e12, excludingLowerBound: true))
+        case .lognormal:
+            settings.compute = .lognormal(mu: compute.number("mu", default: 0, in: -50...50),
+                                          sigma: compute.number("sigma", default: 0.5, in: 0...10))
+        case .trace:
+            if let path = existingFile(compute, "path", baseDirectory: baseDirectory, kind: "compute trace"),
+               let profile = readTrace(compute, path: path, parse: { try ComputeProfile.parseTrace($0, clients: clients, source: path) }) {
+                settings.compute = profile
+                settings.computeTrace = path
+            }
+        }
+
+        let link = reader.section("link")
+        settings.link = LinkProfile(
+            latency: link.number("latency", default: 0, in: 0...1e9),
+            downloadBytesPerSecond: link.optionalNumber("download_bandwidth", in: 0...1e15, excludingLowerBound: true),
+            uploadBytesPerSecond: link.optionalNumber("upload_bandwidth", in: 0...1e15, excludingLowerBound: true),
+            bandwidthHeterogeneity: link.number("bandwidth_sigma", default: 0, in: 0...10))
+
+        let availability = reader.section("availability")
+        let availabilityKind: AvailabilityProfileKind = availability.choice("profile", default: .always)
+        rejectFields(of: [.probability: ["p", "period"], .onOff: ["mean_online", "mean_offline"], .trace: ["path"]],
+                     except: availabilityKind, in: availability, what: "profile")
+        switch availabilityKind {
+        case .always:
+            settings.availability = .always
+        case .probability:
+            settings.availability = .probability(
+                p: availability.number("p", in: 0...1, excludingLowerBound: true),
+                period: availability.number("period", in: 0...1e12, excludingLowerBound: true))
+        case .onOff:
+            settings.availability = .onOff(
+                meanOnline: availability.number("mean_online", in: 0...1e12, excludingLowerBound: true),
+                meanOffline: availability.number("mean_offline", in: 0...1e12, excludingLowerBound: true))
+        case .trace:
+            if let path = existingFile(availability, "path", baseDirectory: baseDirectory, kind: "availability trace"),
+               let profile = readTrace(availability, path: path, parse: {
+                   try AvailabilityProfile.parseTrace($0, clients: clients, source: path) }) {
+                settings.availability = profile
+                settings.availabilityTrace = path
+            }
+        }
+        for section in [compute, link, availability, reader] { section.finish() }
+
+        do {
+            _ = try settings.makeModel(clients: clients, seed: seed)
+        } catch {
+            reader.report(compute.node ?? reader.node, "compute", "\(error)")
+        }
+        return settings
+    }
+
+    /// Reads and parses the trace file at `path`, reporting any problem at field `path`.
+    private static func readTrace<Profile>(_ reader: YAMLFieldReader, path: String,
+                                           parse: (String) throws -> Profile) -> Profile? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            reader.report(reader.value("path"), "path", "cannot read the trace '\(path)' (is it UTF-8 text?)")
+            return nil
+        }
+        do {
+            return try parse(text)
+        } catch {
+            reader.report(reader.value("path"), "path", "bad trace: \(error)")
+            return nil
+        }
+    }
+
     private static func readServer(_ reader: YAMLFieldReader, staleness: YAMLFieldReader, clients: Int) -> ServerSettings {
         let algorithm: ServerAlgorithm = reader.choice("algorithm", default: .fedavg)
-        /// Fields that only one algorithm reads, and which.
-        let owners: [String: ServerAlgorithm] = [
-            "clients_per_round": .fedavg, "weighting": .fedavg, "deadline": .fedavg, "over_selection": .fedavg,
-            "staleness": .fedasync, "buffer_size": .fedbuff, "period": .fedfix,
-        ]
-        for (field, owner) in owners.sorted(by: { $0.key < $1.key }) where owner != algorithm && reader.has(field) {
-            reader.report(reader.value(field), field, "applies to algorithm \(owner.rawValue), not \(algorithm.rawValue)")
-        }
-        if algorithm == .fedavg || algorithm == .fedfix, reader.has("async_weighting") || reader.has("concurrency") {
-            let field = reader.has("async_weighting") ? "async_weighting" : "concurrency"
-            reader.report(reader.value(field), field, "applies to algorithms fedasync and fedbuff, not \(algorithm.rawValue)")
-        }
+        rejectFields(of: [.fedavg: ["clients_per_round", "weighting", "deadline", "over_selection"],
+                          .fedasync: ["staleness", "async_weighting", "concurrency"],
+                          .fedbuff: ["buffer_size", "async_weighting", "concurrency"], .fedfix: ["period"]],
+                     except: algorithm, in: reader, what: "algorithm")
 
         let rounds = reader.optionalInteger("rounds", in: 1...100_000_000)
         let timeBudget = reader.optionalNumber("time_budget", in: 0...1e12, excludingLowerBound: true)
@@ -155,6 +264,9 @@ public enum ScenarioLoader {
         case .hinge:
             damping = .hinge(a: staleness.number("a", default: 10, in: 0...1e6), b: staleness.number("b", default: 4, in: 0...1e12))
         }
+        let optimizer: ServerOptimizerKind = reader.choice("optimizer", default: .sgd)
+        rejectFields(of: [ServerOptimizerKind.momentum: ["beta1"], .adam: ["beta1", "beta2", "tau"], .yogi: ["beta1", "beta2", "tau"]],
+                     except: optimizer, in: reader, what: "optimizer")
         return ServerSettings(
             algorithm: algorithm, rounds: rounds, timeBudget: timeBudget,
             learningRate: reader.number("learning_rate", default: 1, in: 0...1e6, excludingLowerBound: true),
@@ -163,7 +275,11 @@ public enum ScenarioLoader {
             overSelection: reader.number("over_selection", default: 0, in: 0...100),
             asyncWeighting: reader.choice("async_weighting", default: algorithm == .fedbuff ? .identical : .weight),
             staleness: damping, concurrency: concurrency, bufferSize: bufferSize,
-            period: reader.number("period", default: algorithm == .fedfix ? nil : 1, in: 0...1e12, excludingLowerBound: true))
+            period: reader.number("period", default: algorithm == .fedfix ? nil : 1, in: 0...1e12, excludingLowerBound: true),
+            optimizer: optimizer,
+            beta1: reader.number("beta1", default: 0.9, in: 0...0.999_999),
+            beta2: reader.number("beta2", default: 0.99, in: 0...0.999_999),
+            tau: reader.number("tau", default: 1e-3, in: 0...1e6, excludingLowerBound: true))
     }
 
     private static func readPartition(_ reader: YAMLFieldReader, data: DataSettings) -> PartitionSettings {

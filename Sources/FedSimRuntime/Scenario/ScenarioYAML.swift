@@ -1,3 +1,5 @@
+import FedSimAlgorithms
+
 extension Scenario {
     /// The scenario with every default filled in, in the scenario-file format, so a run
     /// folder's `scenario.yaml` can be run again as it is.
@@ -33,8 +35,10 @@ extension Scenario {
             "  optimizer: \(training.optimizer.rawValue)",
             "  momentum: \(training.momentum)",
             "  weight_decay: \(training.weightDecay)",
+            "  proximal_mu: \(training.proximalMu)",
         ]
         lines += serverYAML
+        lines += systemYAML
         lines += ["evaluation:", "  every: \(evaluation.every)"]
         return lines.joined(separator: "\n") + "\n"
     }
@@ -64,6 +68,45 @@ extension Scenario {
             }
         case .fedfix:
             lines.append("  period: \(server.period)")
+        }
+        lines.append("  optimizer: \(server.optimizer.rawValue)")
+        switch server.optimizer {
+        case .sgd: break
+        case .momentum: lines.append("  beta1: \(server.beta1)")
+        case .adam, .yogi: lines += ["  beta1: \(server.beta1)", "  beta2: \(server.beta2)", "  tau: \(server.tau)"]
+        }
+        return lines
+    }
+
+    /// The system section: each profile with the fields it reads.
+    private var systemYAML: [String] {
+        var lines = ["system:", "  compute:"]
+        switch system.compute {
+        case let .constant(seconds):
+            lines += ["    profile: constant", "    seconds: \(seconds)"]
+        case let .linear(heterogeneity, slowest):
+            lines += ["    profile: linear", "    heterogeneity: \(heterogeneity)", "    slowest: \(slowest)"]
+        case let .exponential(mean):
+            lines += ["    profile: exponential", "    mean: \(mean)"]
+        case let .lognormal(mu, sigma):
+            lines += ["    profile: lognormal", "    mu: \(mu)", "    sigma: \(sigma)"]
+        case .trace:
+            lines += ["    profile: trace", "    path: \(quoted(system.computeTrace ?? ""))"]
+        }
+        let link = system.link
+        lines += ["  link:", "    latency: \(link.latency)"]
+        if let download = link.downloadBytesPerSecond { lines.append("    download_bandwidth: \(download)") }
+        if let upload = link.uploadBytesPerSecond { lines.append("    upload_bandwidth: \(upload)") }
+        lines += ["    bandwidth_sigma: \(link.bandwidthHeterogeneity)", "  availability:"]
+        switch system.availability {
+        case .always:
+            lines.append("    profile: always")
+        case let .probability(p, period):
+            lines += ["    profile: probability", "    p: \(p)", "    period: \(period)"]
+        case let .onOff(meanOnline, meanOffline):
+            lines += ["    profile: on_off", "    mean_online: \(meanOnline)", "    mean_offline: \(meanOffline)"]
+        case .trace:
+            lines += ["    profile: trace", "    path: \(quoted(system.availabilityTrace ?? ""))"]
         }
         return lines
     }
