@@ -8,7 +8,7 @@ struct FedSimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fedsim",
         abstract: "Simulate federated and decentralized training across real processes.",
-        subcommands: [Run.self, Coordinator.self, Worker.self, Validate.self, Bench.self])
+        subcommands: [Run.self, Coordinator.self, Worker.self, Validate.self, Report.self, Bench.self])
 }
 
 /// Runs `body`, printing a `RuntimeError` or `ScenarioError` as a plain message and

@@ -4,53 +4,8 @@ import FedSimWire
 import Foundation
 import XCTest
 
-/// Runs through real `fedsim` processes: the executable built beside this test bundle.
-final class EndToEndTests: XCTestCase {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let fedsim = URL(fileURLWithPath: LocalCluster.currentExecutable)
-        .deletingLastPathComponent().appendingPathComponent("fedsim").path
-
-    override func setUp() {
-        BLAS.useSingleThread()
-    }
-
-    private func scenario(_ name: String) -> String {
-        Self.repository.appendingPathComponent("scenarios/\(name)").path
-    }
-
-    private func temporaryFolder() -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-e2e-\(UUID())").path
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
-    /// Runs the fedsim executable; returns its exit status, standard output and standard error.
-    private func fedsim(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.fedsim)
-        process.arguments = arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self),
-                String(decoding: errorData, as: UTF8.self))
-    }
-
-    /// metrics.jsonl as objects without their machine-dependent `wall_` fields.
-    private func deterministicMetrics(_ folder: String) throws -> [NSDictionary] {
-        let text = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8)
-        return try text.split(separator: "\n").map { line in
-            var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-            for key in object.keys where key.hasPrefix("wall_") { object.removeValue(forKey: key) }
-            return object as NSDictionary
-        }
-    }
-
+/// Runs through real `fedsim` processes.
+final class EndToEndTests: FedSimProcessTestCase {
     func testQuickstartReachesItsAccuracyAcrossWorkerProcesses() throws {
         let folder = temporaryFolder()
         let result = try fedsim(["run", scenario("quickstart.yaml"), "--workers", "2", "--out", folder])
@@ -94,40 +49,6 @@ final class EndToEndTests: XCTestCase {
         }
         XCTAssertEqual(runs[0].count, 100)
         XCTAssertEqual(runs[0], runs[1])
-    }
-
-    /// The quickstart scenario with its `server:` section replaced, written to a temporary file.
-    private func quickstart(server: String, name: String) throws -> String {
-        let path = temporaryFolder() + "-\(name).yaml"
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        var text = try String(contentsOfFile: scenario("quickstart.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "../data/digits.csv", with: Self.repository.path + "/data/digits.csv")
-            .replacingOccurrences(of: "name: quickstart", with: "name: \(name)")
-        let start = try XCTUnwrap(text.range(of: "server:\n"))
-        let end = try XCTUnwrap(text.range(of: "evaluation:\n"))
-        text.replaceSubrange(start.lowerBound..<end.lowerBound, with: server)
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    func testAsynchronousStrategiesGiveTheSameMetricsWithOneOrThreeWorkers() throws {
-        let servers = [
-            "fedasync": "server:\n  algorithm: fedasync\n  rounds: 150\n  learning_rate: 0.1\n  staleness:\n    kind: hinge\n",
-            "fedbuff": "server:\n  algorithm: fedbuff\n  rounds: 30\n  buffer_size: 5\n  concurrency: 20\n",
-            "fedfix": "server:\n  algorithm: fedfix\n  time_budget: 6\n  period: 0.5\n",
-        ]
-        for (name, server) in servers.sorted(by: { $0.key < $1.key }) {
-            let file = try quickstart(server: server, name: name)
-            var runs: [[NSDictionary]] = []
-            for workers in [1, 3] {
-                let folder = temporaryFolder()
-                let result = try fedsim(["run", file, "--workers", "\(workers)", "--out", folder])
-                XCTAssertEqual(result.status, 0, "\(name): \(result.error)")
-                runs.append(try deterministicMetrics(folder))
-            }
-            XCTAssertGreaterThan(runs[0].count, 5, name)
-            XCTAssertEqual(runs[0], runs[1], name)
-        }
     }
 
     func testMLPAndSyntheticScenariosLearn() throws {
@@ -176,7 +97,7 @@ final class EndToEndTests: XCTestCase {
         private var seen = Data()
 
         init(_ arguments: [String]) throws {
-            process.executableURL = URL(fileURLWithPath: EndToEndTests.fedsim)
+            process.executableURL = URL(fileURLWithPath: FedSimProcessTestCase.fedsim)
             process.arguments = arguments
             process.standardOutput = Pipe()
             process.standardError = errorPipe

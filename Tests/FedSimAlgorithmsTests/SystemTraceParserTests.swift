@@ -81,6 +81,12 @@ final class SystemTraceParserTests: XCTestCase {
             .trace([[10...20], [], [0...5, 5...8, 30...40]]))
     }
 
+    func testAvailabilityTraceEndMayBeInfiniteButNotItsStart() throws {
+        XCTAssertEqual(try AvailabilityProfile.parseTrace("0,3,inf\n", clients: 1, source: "online.csv"),
+                       .trace([[3...Double.infinity]]))
+        assertAvailabilityTraceRejected("0,inf,inf\n", line: 1, .notANumber(field: "start", text: "inf"))
+    }
+
     func testAvailabilityTraceRowErrorsNameTheLine() {
         assertAvailabilityTraceRejected("client_id,start,end\n0,0,1\n7,0,1\n", line: 3, .unknownClient(id: 7, clients: 3))
         assertAvailabilityTraceRejected("0,0,1\n1,soon,4\n", line: 2, .notANumber(field: "start", text: "soon"))

@@ -121,6 +121,35 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertEqual(outputs[0], outputs[1])
     }
 
+    func testTheScenariosServerOptimizerMovesTheModel() throws {
+        let data = blobData(clients: 6)
+        func oneRound(_ optimizer: ServerOptimizerKind) throws -> [Float] {
+            var scenario = blobScenario(clients: 6, perRound: 3, rounds: 1)
+            scenario.server.optimizer = optimizer
+            let run = InMemoryRun()
+            run.startWorkers(2)
+            let coordinator = try run.coordinator(scenario, data, workers: 2)
+            _ = try coordinator.run()
+            return coordinator.globalParameters
+        }
+        var initialization = RandomStream(seed: 9, purpose: .initialization)
+        let start = try makeModel(ModelSpec(kind: .softmax, inputDim: 4, classes: 3, hidden: []))
+            .initialParameters(using: &initialization)
+        // With eta_g = 1 plain SGD moves theta by exactly the aggregated step s.
+        let viaSGD = try oneRound(.sgd)
+        let step = zip(viaSGD, start).map { $0 - $1 }
+        XCTAssertGreaterThan(step.map(abs).max() ?? 0, 0.01)
+        // The same round under FedAdam: the same s through Adam's first step.
+        var expected = start
+        var adam = ServerOptimizer(kind: .adam, learningRate: 1)
+        adam.apply(step: step, to: &expected)
+        let viaAdam = try oneRound(.adam)
+        for (actual, wanted) in zip(viaAdam, expected) {
+            XCTAssertEqual(actual, wanted, accuracy: 1e-4)
+        }
+        XCTAssertNotEqual(viaAdam, viaSGD)
+    }
+
     func testTrainingReachesHighAccuracyOnSeparableBlobs() throws {
         let run = InMemoryRun()
         run.startWorkers(2)

@@ -1,3 +1,4 @@
+import FedSimAlgorithms
 import FedSimCore
 @testable import FedSimRuntime
 import Foundation
@@ -76,7 +77,8 @@ final class ScenarioLoaderTests: XCTestCase {
     }
 
     func testResolvedYAMLLoadsBackToTheSameScenario() throws {
-        for file in ["quickstart.yaml", "digits-mlp.yaml", "synthetic-1-1.yaml"] {
+        for file in ["quickstart.yaml", "digits-mlp.yaml", "synthetic-1-1.yaml", "quickstart-fedasync.yaml",
+                     "fedfix/fedfix-0.5.yaml", "fedfix/fedbuff-5.yaml"] {
             let scenario = try ScenarioLoader.load(path: Self.scenarios.appendingPathComponent(file).path)
             let again = try ScenarioLoader.parse(scenario.resolvedYAML, file: "resolved.yaml", baseDirectory: "/")
             XCTAssertEqual(again, scenario, file)
@@ -146,5 +148,135 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertThrowsError(try ScenarioLoader.load(path: "/nonexistent/x.yaml")) { error in
             XCTAssertEqual("\(error)", "/nonexistent/x.yaml:1:1: error: no such scenario file")
         }
+    }
+
+    // MARK: - System, server optimizer, FedProx
+
+    func testSystemSectionReadsEveryProfile() throws {
+        let scenario = try parse(text(["server:": """
+            system:
+              compute:
+                profile: linear
+                heterogeneity: 80
+                slowest: 2
+              link:
+                latency: 0.05
+                download_bandwidth: 1e6
+                upload_bandwidth: 2.5e5
+                bandwidth_sigma: 0.3
+              availability:
+                profile: on_off
+                mean_online: 20
+                mean_offline: 5
+            server:
+            """]))
+        XCTAssertEqual(scenario.system, SystemSettings(
+            compute: .linear(heterogeneity: 80, slowest: 2),
+            link: LinkProfile(latency: 0.05, downloadBytesPerSecond: 1e6, uploadBytesPerSecond: 2.5e5,
+                              bandwidthHeterogeneity: 0.3),
+            availability: .onOff(meanOnline: 20, meanOffline: 5)))
+        let again = try ScenarioLoader.parse(scenario.resolvedYAML, file: "resolved.yaml", baseDirectory: "/")
+        XCTAssertEqual(again, scenario)
+    }
+
+    func testNoSystemSectionMeansOneSecondJobsAlwaysOnline() throws {
+        XCTAssertEqual(try parse(text()).system, SystemSettings(compute: .constant(seconds: 1)))
+    }
+
+    /// Writes `contents` to a file in a fresh temporary folder; returns its path.
+    private func temporaryFile(_ name: String, _ contents: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-loader-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent(name).path
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testTracesAreReadRelativeToTheScenarioAndWrittenBackByPath() throws {
+        let speeds = (0..<20).map { "\($0),\(1 + Double($0) / 10)" }.joined(separator: "\n")
+        let compute = try temporaryFile("speeds.csv", "client_id,seconds\n" + speeds + "\n")
+        let folder = URL(fileURLWithPath: compute).deletingLastPathComponent().path
+        try "client_id,start,end\n0,0,10\n0,20,inf\n3,5,6\n".write(
+            toFile: folder + "/online.csv", atomically: true, encoding: .utf8)
+        let yaml = text(["server:": """
+            system:
+              compute:
+                profile: trace
+                path: speeds.csv
+              availability:
+                profile: trace
+                path: online.csv
+            server:
+            """, "../data/digits.csv": ScenarioLoaderTests.repository.path + "/data/digits.csv"])
+        let scenario = try ScenarioLoader.parse(yaml, file: "test.yaml", baseDirectory: folder)
+        XCTAssertEqual(scenario.system.compute, .trace((0..<20).map { 1 + Double($0) / 10 }))
+        XCTAssertEqual(scenario.system.computeTrace, compute)
+        guard case let .trace(online) = scenario.system.availability else { return XCTFail("not a trace") }
+        XCTAssertEqual(online[0], [0...10, 20...Double.infinity])
+        XCTAssertEqual(online[3], [5...6])
+        XCTAssertEqual(online[1], [])
+        let again = try ScenarioLoader.parse(scenario.resolvedYAML, file: "resolved.yaml", baseDirectory: "/")
+        XCTAssertEqual(again, scenario)
+    }
+
+    func testTraceProblemsAreReportedAtThePathWithTheTraceLine() throws {
+        let trace = try temporaryFile("speeds.csv", "0,1\n1,2\n25,1\n")
+        let found = issues(text(["server:": "system:\n  compute:\n    profile: trace\n    path: \(trace)\nserver:"]))
+        XCTAssertEqual(found.map(\.field), ["system.compute.path"])
+        XCTAssertEqual(found.first?.line, 20)
+        XCTAssertEqual(found.first?.message, "bad trace: \(trace):3: unknown client id 25; ids run from 0 to 19")
+
+        let missing = issues(text(["server:": "system:\n  availability:\n    profile: trace\n    path: nope.csv\nserver:"]))
+        XCTAssertEqual(missing.map(\.field), ["system.availability.path"])
+        XCTAssert(missing.first?.message.hasPrefix("missing availability trace '") == true, missing.first?.message ?? "")
+    }
+
+    func testSystemFieldsOfAnotherProfileAndOutOfRangeValuesAreNamed() {
+        let found = issues(text(["server:": """
+            system:
+              compute:
+                profile: exponential
+                heterogeneity: 80
+              link:
+                latency: -1
+              availability:
+                profile: probability
+                p: 1.5
+            server:
+            """]))
+        XCTAssertEqual(found.map(\.field), ["system.compute.heterogeneity", "system.link.latency",
+                                            "system.availability.p", "system.availability.period"])
+        XCTAssertEqual(found[0].message, "applies to profile linear, not exponential")
+        XCTAssertEqual(found[2].message, "must be greater than 0.0 and at most 1.0, got 1.5")
+        XCTAssertEqual(found[3].message, "missing field 'period'")
+    }
+
+    func testFMinus100IsRejected() {
+        let found = issues(text(["server:": "system:\n  compute:\n    profile: linear\n    heterogeneity: 100\nserver:"]))
+        XCTAssertEqual(found.map(\.field), ["system.compute.heterogeneity"])
+    }
+
+    func testServerOptimizerAndProximalMu() throws {
+        let scenario = try parse(text([
+            "  clients_per_round: 5": "  clients_per_round: 5\n  optimizer: adam\n  beta2: 0.999\n  tau: 0.01",
+            "  learning_rate: 0.1": "  learning_rate: 0.1\n  proximal_mu: 0.01",
+        ]))
+        XCTAssertEqual(scenario.server.optimizer, .adam)
+        XCTAssertEqual(scenario.server.beta1, 0.9)
+        XCTAssertEqual(scenario.server.beta2, 0.999)
+        XCTAssertEqual(scenario.server.tau, 0.01)
+        XCTAssertEqual(scenario.training.proximalMu, 0.01)
+        XCTAssertEqual(try ScenarioLoader.parse(scenario.resolvedYAML, file: "resolved.yaml", baseDirectory: "/"), scenario)
+
+        let found = issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  optimizer: momentum\n  beta2: 0.9"]))
+        XCTAssertEqual(found.map(\.field), ["server.beta2"])
+        XCTAssertEqual(found.first?.message, "applies to optimizers adam, yogi, not momentum")
+    }
+
+    func testServerFieldOfAnotherAlgorithmIsNamed() {
+        let found = issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  concurrency: 4"]))
+        XCTAssertEqual(found.map(\.field), ["server.concurrency"])
+        XCTAssertEqual(found.first?.message, "applies to algorithms fedasync, fedbuff, not fedavg")
     }
 }

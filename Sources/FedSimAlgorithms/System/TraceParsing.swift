@@ -117,9 +117,9 @@ struct TraceRows {
         return id
     }
 
-    /// Field `index` of `row` as a finite number.
-    func number(_ row: Row, field index: Int, named name: String) throws -> Double {
-        guard let value = Double(row.fields[index]), value.isFinite else {
+    /// Field `index` of `row` as a finite number, or +infinity ("inf") when `allowingInfinity`.
+    func number(_ row: Row, field index: Int, named name: String, allowingInfinity: Bool = false) throws -> Double {
+        guard let value = Double(row.fields[index]), value.isFinite || (allowingInfinity && value == .infinity) else {
             throw error(row, .notANumber(field: name, text: row.fields[index]))
         }
         return value
@@ -158,7 +158,7 @@ extension ComputeProfile {
 extension AvailabilityProfile {
     /// Reads an availability trace from CSV rows `client_id,start,end`, each an online
     /// interval [start, end] (any number per client, any order; header, blank and '#'
-    /// lines allowed). Intervals of one client may touch but not overlap; a client
+    /// lines allowed; `end` may be `inf` for a client that stays online). Intervals of one client may touch but not overlap; a client
     /// without rows is never online. O(text length + n log n) for n rows.
     ///
     /// - Throws: `TraceParseError` at `source:line` for a bad row, an unknown client id,
@@ -170,7 +170,7 @@ extension AvailabilityProfile {
         for row in table.rows {
             let client = try table.client(of: row, fieldNames: names, clients: clients)
             let start = try table.number(row, field: 1, named: names[1])
-            let end = try table.number(row, field: 2, named: names[2])
+            let end = try table.number(row, field: 2, named: names[2], allowingInfinity: true)
             guard start >= 0 else { throw table.error(row, .negative(field: names[1], value: start)) }
             guard end > start else { throw table.error(row, .endNotAfterStart(start: start, end: end)) }
             intervals[client].append((start...end, row.line))

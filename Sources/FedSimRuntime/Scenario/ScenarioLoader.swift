@@ -145,6 +145,7 @@ public enum ScenarioLoader {
     private static func readSystem(_ reader: YAMLFieldReader, clients: Int, seed: UInt64,
                                    baseDirectory: String) -> SystemSettings {
         var settings = SystemSettings()
+        let issuesBefore = reader.issueCount
 
         let compute = reader.section("compute")
         let computeKind: ComputeProfileKind = compute.choice("profile", default: .constant)
@@ -207,6 +208,9 @@ public enum ScenarioLoader {
         }
         for section in [compute, link, availability, reader] { section.finish() }
 
+        // With the fields valid, only the drawn speeds can still fail (say lognormal
+        // parameters whose draws overflow).
+        guard reader.issueCount == issuesBefore else { return settings }
         do {
             _ = try settings.makeModel(clients: clients, seed: seed)
         } catch {

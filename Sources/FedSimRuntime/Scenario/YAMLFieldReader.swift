@@ -45,6 +45,9 @@ final class YAMLFieldReader {
         path.isEmpty ? key : "\(path).\(key)"
     }
 
+    /// Problems found so far in the whole file.
+    var issueCount: Int { diagnostics.issues.count }
+
     /// Records a problem with field `key` of this mapping, located at `node`.
     func report(_ node: Node?, _ key: String, _ message: String) {
         diagnostics.report(at: node, field: fieldPath(key), message)

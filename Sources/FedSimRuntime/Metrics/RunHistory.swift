@@ -1,0 +1,98 @@
+import Foundation
+
+/// A run folder's `metrics.jsonl` read back: its steps and the test evaluations along
+/// virtual time, for comparing runs of different strategies on one clock.
+public struct RunHistory: Sendable {
+    /// One evaluation of the global model.
+    public struct Evaluation: Equatable, Sendable {
+        public var step: Int
+        public var time: Double
+        public var testLoss: Double
+        public var testAccuracy: Double
+    }
+
+    /// The run's name: its folder's last path component.
+    public let name: String
+    /// Aggregation steps recorded.
+    public let steps: Int
+    /// Virtual seconds at the last step.
+    public let duration: Double
+    /// The evaluations, in step order.
+    public let evaluations: [Evaluation]
+
+    /// Reads `folder/metrics.jsonl`. Throws naming the file and line of a record that is
+    /// not a JSON object with numeric `round` and `time`, and when no record has a test
+    /// evaluation.
+    public init(folder: String) throws {
+        let path = URL(fileURLWithPath: folder).appendingPathComponent("metrics.jsonl").path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw RuntimeError("cannot read '\(path)': is '\(folder)' a run folder?")
+        }
+        var steps = 0
+        var duration = 0.0
+        var evaluations: [Evaluation] = []
+        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where !line.isEmpty {
+            guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let step = (record["round"] as? NSNumber)?.intValue,
+                  let time = (record["time"] as? NSNumber)?.doubleValue else {
+                throw RuntimeError("\(path):\(offset + 1): not a metrics record with 'round' and 'time'")
+            }
+            steps = step
+            duration = time
+            if let loss = (record["test_loss"] as? NSNumber)?.doubleValue,
+               let accuracy = (record["test_accuracy"] as? NSNumber)?.doubleValue {
+                evaluations.append(Evaluation(step: step, time: time, testLoss: loss, testAccuracy: accuracy))
+            }
+        }
+        guard !evaluations.isEmpty else { throw RuntimeError("\(path): no record has a test evaluation") }
+        self.name = URL(fileURLWithPath: folder).lastPathComponent
+        self.steps = steps
+        self.duration = duration
+        self.evaluations = evaluations
+    }
+
+    /// The last evaluation.
+    public var final: Evaluation { evaluations[evaluations.count - 1] }
+
+    /// The virtual time of the first evaluation with test loss <= `loss`; nil if none.
+    public func firstTime(testLossAtMost loss: Double) -> Double? {
+        evaluations.first { $0.testLoss <= loss }?.time
+    }
+
+    /// The test loss seen at times `interval`, 2 `interval`, ... up to `duration`: each
+    /// the last evaluation at or before that time (nil before the first). Sampling every
+    /// run on the same virtual-time grid makes runs with very different step rates
+    /// comparable. O(evaluations + duration / interval).
+    public func testLoss(every interval: Double) -> [Double?] {
+        precondition(interval > 0, "the sampling interval must be positive, got \(interval)")
+        var samples: [Double?] = []
+        var next = 0
+        var current: Double?
+        var k = 1.0
+        // The grid is compared with a nanosecond of slack: times are snapped to 1e-9.
+        while k * interval <= duration + 1e-9 {
+            let time = k * interval
+            while next < evaluations.count, evaluations[next].time <= time + 1e-9 {
+                current = evaluations[next].testLoss
+                next += 1
+            }
+            samples.append(current)
+            k += 1
+        }
+        return samples
+    }
+
+    /// How unstable the test loss is: the population standard deviation of its successive
+    /// changes on the `testLoss(every:)` grid. A steady descent has changes of one sign that
+    /// shrink smoothly; a loss that jumps up and down spreads them. Nil with fewer than two
+    /// changes.
+    public func lossSpread(every interval: Double) -> Double? {
+        let losses = testLoss(every: interval).compactMap { $0 }
+        let changes = zip(losses, losses.dropFirst()).map { $1 - $0 }
+        guard changes.count >= 2 else { return nil }
+        let mean = changes.reduce(0, +) / Double(changes.count)
+        let variance = changes.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(changes.count)
+        return variance.squareRoot()
+    }
+}

@@ -1,0 +1,58 @@
+import FedSimRuntime
+import Foundation
+import XCTest
+
+final class RunHistoryTests: XCTestCase {
+    /// A run folder whose metrics.jsonl holds `lines`.
+    private func folder(_ lines: [String]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-history-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testResamplesTheTestLossOnAVirtualTimeGrid() throws {
+        let history = try RunHistory(folder: folder([
+            #"{"round":1,"time":0.4,"test_loss":1.0,"test_accuracy":0.5}"#,
+            #"{"round":2,"time":1.0,"train_loss":0.7}"#,
+            #"{"round":3,"time":1.3,"test_loss":0.8,"test_accuracy":0.6}"#,
+            #"{"round":4,"time":2.0,"test_loss":0.9,"test_accuracy":0.55}"#,
+        ]))
+        XCTAssertEqual(history.steps, 4)
+        XCTAssertEqual(history.duration, 2)
+        XCTAssertEqual(history.final.testAccuracy, 0.55)
+        XCTAssertEqual(history.firstTime(testLossAtMost: 0.85), 1.3)
+        XCTAssertNil(history.firstTime(testLossAtMost: 0.5))
+        // At 0.5, 1.0, 1.5, 2.0 the last evaluations seen are 1.0, 1.0, 0.8, 0.9.
+        XCTAssertEqual(history.testLoss(every: 0.5), [1.0, 1.0, 0.8, 0.9])
+        XCTAssertEqual(history.testLoss(every: 0.25).first!, nil)
+        // Changes 0, -0.2, +0.1: mean -1/30, deviations 1/30, -1/6, 2/15, so the
+        // variance is (1/900 + 1/36 + 4/225) / 3 = 7/450.
+        XCTAssertEqual(try XCTUnwrap(history.lossSpread(every: 0.5)), (7.0 / 450).squareRoot(), accuracy: 1e-12)
+    }
+
+    func testASteadyDescentSpreadsLessThanAnOscillation() throws {
+        let steady = try RunHistory(folder: folder((1...8).map {
+            #"{"round":\#($0),"time":\#($0),"test_loss":\#(1 - Double($0) * 0.1),"test_accuracy":0}"#
+        }))
+        let jumpy = try RunHistory(folder: folder((1...8).map {
+            #"{"round":\#($0),"time":\#($0),"test_loss":\#(1 - Double($0) * 0.1 + ($0 % 2 == 0 ? 0.1 : 0)),"test_accuracy":0}"#
+        }))
+        XCTAssertEqual(try XCTUnwrap(steady.lossSpread(every: 1)), 0, accuracy: 1e-12)
+        XCTAssertGreaterThan(try XCTUnwrap(jumpy.lossSpread(every: 1)), 0.09)
+    }
+
+    func testBadRecordsAreNamedWithFileAndLine() throws {
+        let path = try folder([#"{"round":1,"time":1,"test_loss":1,"test_accuracy":0}"#, "not json"])
+        XCTAssertThrowsError(try RunHistory(folder: path)) { error in
+            XCTAssertEqual("\(error)", "\(path)/metrics.jsonl:2: not a metrics record with 'round' and 'time'")
+        }
+        XCTAssertThrowsError(try RunHistory(folder: try folder([#"{"round":1,"time":1}"#]))) { error in
+            XCTAssert("\(error)".hasSuffix("no record has a test evaluation"), "\(error)")
+        }
+        XCTAssertThrowsError(try RunHistory(folder: "/nonexistent")) { error in
+            XCTAssertEqual("\(error)", "cannot read '/nonexistent/metrics.jsonl': is '/nonexistent' a run folder?")
+        }
+    }
+}
