@@ -183,7 +183,7 @@ extension WireCodec {
             throw WireError.invalid(field: "LocalTraining." + name, reason: "must be finite, got \(value)")
         }
         guard training.proximal_mu.isFinite, training.proximal_mu >= 0 else {
-            throw WireError.invalid(field: "LocalTraining.proximal_mu",
+            throw WireError.invalid(field: "LocalTraining.proximalMu",
                                     reason: "must be finite and non-negative, got \(training.proximal_mu)")
         }
         return LocalTraining(

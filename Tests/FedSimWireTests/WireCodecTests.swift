@@ -308,9 +308,9 @@ final class WireCodecTests: XCTestCase {
         }
         XCTAssertEqual(plain.training.proximalMu, 0, "an absent mu is plain local training")
 
-        assertInvalid(taskBytes { $0.float(7, -0.5) }, field: "LocalTraining.proximal_mu", mentioning: "-0.5")
-        assertInvalid(taskBytes { $0.float(7, .nan) }, field: "LocalTraining.proximal_mu", mentioning: "nan")
-        assertInvalid(taskBytes { $0.float(7, .infinity) }, field: "LocalTraining.proximal_mu", mentioning: "inf")
+        assertInvalid(taskBytes { $0.float(7, -0.5) }, field: "LocalTraining.proximalMu", mentioning: "-0.5")
+        assertInvalid(taskBytes { $0.float(7, .nan) }, field: "LocalTraining.proximalMu", mentioning: "nan")
+        assertInvalid(taskBytes { $0.float(7, .infinity) }, field: "LocalTraining.proximalMu", mentioning: "inf")
     }
 
     func testSampleCountBeyondIntIsInvalid() {
