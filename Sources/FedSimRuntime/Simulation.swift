@@ -20,6 +20,11 @@ public enum Simulation {
         let log = try runFolder.logFile("coordinator")
         var options = CoordinatorOptions(workers: workers)
         options.log = { log.write(Data("\($0)\n".utf8)) }
+        let warnOnTerminal = options.warn
+        options.warn = {
+            log.write(Data("warning: \($0)\n".utf8))
+            warnOnTerminal($0)
+        }
         options.healthCheck = cluster.checkWorkers
         options.progress = progress
         let summary = try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,

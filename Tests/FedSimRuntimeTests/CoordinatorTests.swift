@@ -150,6 +150,24 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertNotEqual(viaAdam, viaSGD)
     }
 
+    func testARunWhoseClientsNeverComeBackEndsEarlyWithAWarning() throws {
+        var scenario = blobScenario(clients: 2, perRound: 2, rounds: 10)
+        // Client 0 is online until 2.5 s, client 1 until 1.5 s; jobs take 1 s. Rounds at
+        // 0 and 1 take both, the round at 2 only client 0, and at 3 nobody is left.
+        scenario.system.availability = .trace([[0...2.5], [0...1.5]])
+        let run = InMemoryRun()
+        run.startWorkers(1)
+        var options = CoordinatorOptions(workers: 1)
+        var warnings: [String] = []
+        options.warn = { warnings.append($0) }
+        let summary = try Coordinator(scenario: scenario, data: blobData(clients: 2), transport: run.network,
+                                      folder: nil, options: options).run()
+        XCTAssertEqual(summary.rounds, 3)
+        XCTAssertEqual(summary.clientUpdates, 5)
+        XCTAssertEqual(summary.virtualSeconds, 3)
+        XCTAssertEqual(warnings, ["the run ended after 3 of 10 steps, at virtual time 3.0: no client is online again (system.availability)"])
+    }
+
     func testTrainingReachesHighAccuracyOnSeparableBlobs() throws {
         let run = InMemoryRun()
         run.startWorkers(2)

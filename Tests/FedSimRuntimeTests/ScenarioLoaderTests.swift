@@ -279,4 +279,11 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(found.map(\.field), ["server.concurrency"])
         XCTAssertEqual(found.first?.message, "applies to algorithms fedasync, fedbuff, not fedavg")
     }
+
+    func testADeadlineShorterThanEveryJobIsRejected() {
+        let found = issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  deadline: 0.5"]))
+        XCTAssertEqual(found.map(\.field), ["server.deadline"])
+        XCTAssertEqual(found.first?.message,
+                       "every client's job takes at least 1.0 s (system.compute), so a deadline of 0.5 s would drop them all")
+    }
 }

@@ -16,6 +16,11 @@ public struct CoordinatorOptions {
     public var log: (String) -> Void = { message in
         FileHandle.standardError.write(Data("fedsim coordinator: \(message)\n".utf8))
     }
+    /// Tells the user something went differently than the scenario asked (a run that
+    /// ended early); shown even when `log` writes to a file.
+    public var warn: (String) -> Void = { message in
+        FileHandle.standardError.write(Data("fedsim: warning: \(message)\n".utf8))
+    }
     /// Called after every aggregation step with its record.
     public var progress: (RoundRecord) -> Void = { _ in }
 
@@ -132,6 +137,12 @@ public final class Coordinator {
             strategy: strategy,
             scheduler: Scheduler(clock: clock, sampleCounts: data.clients.map(\.count), seed: scenario.seed))
         try server.run(until: scenario.server.stop, dispatch: dispatch, aggregate: aggregate, drop: drop)
+        let steps = server.scheduler.aggregations
+        if let rounds = scenario.server.rounds, steps < rounds,
+           scenario.server.timeBudget.map({ server.scheduler.now < $0 }) ?? true {
+            options.warn("the run ended after \(steps) of \(rounds) steps, at virtual time \(server.scheduler.now): "
+                        + "no client is online again (system.availability)")
+        }
     }
 
     /// Tells every joined worker to stop; a worker that cannot be reached is only logged.

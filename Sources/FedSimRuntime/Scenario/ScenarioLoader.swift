@@ -67,6 +67,13 @@ public enum ScenarioLoader {
         let server = readServer(serverReader, staleness: stalenessReader, clients: partition.clients)
         let system = readSystem(root.section("system"), clients: partition.clients, seed: seed,
                                 baseDirectory: baseDirectory)
+        if let deadline = server.deadline, let machines = try? system.makeModel(clients: partition.clients, seed: seed) {
+            let fastest = (0..<partition.clients).map(machines.computeTime).min() ?? 0
+            if deadline < fastest {
+                serverReader.report(serverReader.value("deadline"), "deadline",
+                                    "every client's job takes at least \(fastest) s (system.compute), so a deadline of \(deadline) s would drop them all")
+            }
+        }
         let evaluationReader = root.section("evaluation")
         let evaluation = EvaluationSettings(every: evaluationReader.integer("every", default: 1, in: 1...100_000_000))
 
