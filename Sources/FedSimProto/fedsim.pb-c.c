@@ -733,7 +733,7 @@ const ProtobufCMessageDescriptor fedsim__tensor__descriptor =
   (ProtobufCMessageInit) fedsim__tensor__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__hello__field_descriptors[3] =
+static const ProtobufCFieldDescriptor fedsim__hello__field_descriptors[4] =
 {
   {
     "worker_name",
@@ -771,16 +771,29 @@ static const ProtobufCFieldDescriptor fedsim__hello__field_descriptors[3] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "scenario",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Hello, scenario),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__hello__field_indices_by_name[] = {
   1,   /* field[1] = capacity */
   2,   /* field[2] = process_id */
+  3,   /* field[3] = scenario */
   0,   /* field[0] = worker_name */
 };
 static const ProtobufCIntRange fedsim__hello__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor fedsim__hello__descriptor =
 {
@@ -790,7 +803,7 @@ const ProtobufCMessageDescriptor fedsim__hello__descriptor =
   "Fedsim__Hello",
   "fedsim",
   sizeof(Fedsim__Hello),
-  3,
+  4,
   fedsim__hello__field_descriptors,
   fedsim__hello__field_indices_by_name,
   1,  fedsim__hello__number_ranges,

@@ -36,13 +36,14 @@ public enum Simulation {
     /// Runs `scenario`'s coordinator on `endpoint`, waiting for `workers` workers to join.
     public static func coordinate(
         _ scenario: Scenario, bind endpoint: String, workers: Int, folder: String, joinTimeout: Double,
-        progress: @escaping (RoundRecord) -> Void = { _ in }
+        scenarioAliases: Set<String> = [], progress: @escaping (RoundRecord) -> Void = { _ in }
     ) throws -> RunSummary {
         let data = try prepareData(scenario)
         let transport = try ZeroMQCoordinatorTransport(bind: endpoint, maxMessageBytes: updateSizeLimit(scenario, data))
         let runFolder = try RunFolder(path: folder, scenario: scenario)
         var options = CoordinatorOptions(workers: workers)
         options.handshakeTimeout = joinTimeout
+        options.scenarioAliases = scenarioAliases
         options.progress = progress
         options.log("listening on \(transport.endpoint) for \(workers) workers")
         return try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
@@ -51,9 +52,11 @@ public enum Simulation {
 
     /// Joins the coordinator at `endpoint` and trains until it says Stop.
     @discardableResult
-    public static func work(connect endpoint: String, name: String, idleTimeout: Double = 600) throws -> Int {
+    public static func work(connect endpoint: String, name: String, scenario: String = "", connectTimeout: Double = 120,
+                            idleTimeout: Double = 600) throws -> Int {
         let transport = try ZeroMQWorkerTransport(connect: endpoint)
-        return try Worker(transport: transport, name: name, idleTimeout: idleTimeout).run()
+        return try Worker(transport: transport, name: name, scenario: scenario, coordinator: endpoint,
+                          connectTimeout: connectTimeout, idleTimeout: idleTimeout).run()
     }
 
     /// The largest message the coordinator accepts: an update of this model with room

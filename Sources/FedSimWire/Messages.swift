@@ -4,7 +4,7 @@ import FedSimCore
 ///
 /// Version 2 added `LocalTraining.proximal_mu` (FedProx): a version-1 worker would
 /// ignore it and silently train without the proximal term.
-public let wireProtocolVersion: UInt32 = 2
+public let wireProtocolVersion: UInt32 = 3
 
 /// A dense float32 tensor as it travels: shape and row-major values.
 public struct WireTensor: Equatable, Sendable {
@@ -28,11 +28,14 @@ public struct Hello: Equatable, Sendable {
     /// Virtual clients the worker is willing to host; 0 means no limit.
     public var capacity: Int
     public var processID: Int
+    /// The scenario the worker was started for (its name or file); empty: any.
+    public var scenario: String
 
-    public init(workerName: String, capacity: Int = 0, processID: Int = 0) {
+    public init(workerName: String, capacity: Int = 0, processID: Int = 0, scenario: String = "") {
         self.workerName = workerName
         self.capacity = capacity
         self.processID = processID
+        self.scenario = scenario
     }
 }
 

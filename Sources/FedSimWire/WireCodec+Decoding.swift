@@ -52,7 +52,8 @@ extension WireCodec {
             return .hello(Hello(
                 workerName: try string(hello.worker_name, "Hello.workerName"),
                 capacity: try int(hello.capacity, "Hello.capacity"),
-                processID: try int(hello.process_id, "Hello.processID")))
+                processID: try int(hello.process_id, "Hello.processID"),
+                scenario: try string(hello.scenario, "Hello.scenario")))
 
         case FEDSIM__ENVELOPE__BODY_ASSIGN:
             return .assign(try assign(required(envelope.assign, "Assign")))

@@ -20,12 +20,15 @@ public enum WireCodec {
         switch message {
         case .hello(let hello):
             return hello.workerName.withCString { workerName in
-                var body = Fedsim__Hello()
-                fedsim__hello__init(&body)
-                body.worker_name = UnsafeMutablePointer(mutating: workerName)
-                body.capacity = wireUInt32(hello.capacity, "Hello.capacity")
-                body.process_id = wireUInt32(hello.processID, "Hello.processID")
-                return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_HELLO; $0.hello = $1 }
+                hello.scenario.withCString { scenario in
+                    var body = Fedsim__Hello()
+                    fedsim__hello__init(&body)
+                    body.worker_name = UnsafeMutablePointer(mutating: workerName)
+                    body.capacity = wireUInt32(hello.capacity, "Hello.capacity")
+                    body.process_id = wireUInt32(hello.processID, "Hello.processID")
+                    body.scenario = UnsafeMutablePointer(mutating: scenario)
+                    return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_HELLO; $0.hello = $1 }
+                }
             }
 
         case .assign(let assign):

@@ -88,8 +88,11 @@ struct Coordinator: ParsableCommand {
             guard workers >= 1 else { throw RuntimeError("--workers must be at least 1") }
             let (loaded, folder) = try options.load()
             let progress = ProgressLine(loaded.server.stop)
+            // A worker may name the scenario by its name, its file or the file's base name.
+            let file = URL(fileURLWithPath: options.scenario)
             let summary = try Simulation.coordinate(
                 loaded, bind: bind, workers: workers, folder: folder, joinTimeout: joinTimeout,
+                scenarioAliases: [options.scenario, file.lastPathComponent, file.deletingPathExtension().lastPathComponent],
                 progress: progress.update)
             progress.finish()
             print(SummaryTable.render(summary, folder: folder))
@@ -106,6 +109,12 @@ struct Worker: ParsableCommand {
     @Option(help: "This worker's name in logs (default: hostname-pid).")
     var name: String?
 
+    @Option(help: "The scenario this worker is for (its name or file); a coordinator running another refuses it.")
+    var scenario = ""
+
+    @Option(help: "Seconds to keep trying to reach the coordinator before giving up.")
+    var connectTimeout = 120.0
+
     @Option(help: "Seconds without a message from the coordinator before giving up.")
     var idleTimeout = 600.0
 
@@ -113,7 +122,8 @@ struct Worker: ParsableCommand {
         try reportingErrors {
             let process = ProcessInfo.processInfo
             let workerName = name ?? "\(process.hostName)-\(process.processIdentifier)"
-            try Simulation.work(connect: connect, name: workerName, idleTimeout: idleTimeout)
+            try Simulation.work(connect: connect, name: workerName, scenario: scenario, connectTimeout: connectTimeout,
+                                idleTimeout: idleTimeout)
         }
     }
 }

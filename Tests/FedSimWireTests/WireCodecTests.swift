@@ -19,7 +19,7 @@ final class WireCodecTests: XCTestCase {
 
     func testEveryMessageKindRoundTrips() {
         let messages: [Message] = [
-            .hello(Hello(workerName: "worker-7 · Zürich", capacity: 250, processID: 4242)),
+            .hello(Hello(workerName: "worker-7 · Zürich", capacity: 250, processID: 4242, scenario: "fedfix-async")),
             .hello(Hello(workerName: "")),
             .assign(Assign(workerIndex: 3, seed: .max,
                            model: ModelSpec(kind: .mlp, inputDim: 3, classes: 4, hidden: [16, 8]),

@@ -66,10 +66,14 @@ struct  Fedsim__Hello
    */
   uint32_t capacity;
   uint32_t process_id;
+  /*
+   * the scenario this worker was started for ("" = any)
+   */
+  char *scenario;
 };
 #define FEDSIM__HELLO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__hello__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
 
 
 /*

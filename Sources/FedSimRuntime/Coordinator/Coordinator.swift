@@ -21,6 +21,9 @@ public struct CoordinatorOptions {
     public var warn: (String) -> Void = { message in
         FileHandle.standardError.write(Data("fedsim: warning: \(message)\n".utf8))
     }
+    /// Other names a worker may give for this coordinator's scenario (besides its `name`),
+    /// such as the scenario file's path.
+    public var scenarioAliases: Set<String> = []
     /// Called after every aggregation step with its record.
     public var progress: (RoundRecord) -> Void = { _ in }
 
@@ -169,14 +172,62 @@ public final class Coordinator {
                 continue
             }
             switch inbound {
-            case let .message(.hello(hello), from: peer) where !workers.contains { $0.peer == peer }:
-                workers.append(WorkerSlot(peer: peer, name: hello.workerName.isEmpty ? "\(peer)" : hello.workerName))
-                options.log("worker \(workers.count)/\(options.workers) joined: \(hello.workerName) (pid \(hello.processID))")
+            case let .message(.hello(hello), from: peer):
+                welcome(hello, from: peer)
             case let .message(message, from: peer):
                 refuse(peer, "expected Hello while workers join, got \(message.kind)")
             case let .rejected(error, from: peer):
                 refuse(peer, "\(error)")
             }
+        }
+    }
+
+    /// Takes a Hello: a worker started for another scenario is refused, a repeated Hello
+    /// is ignored, and a new worker joins (once the run has begun, `rebalance` gives it
+    /// clients). Returns whether it joined.
+    @discardableResult
+    private func welcome(_ hello: Hello, from peer: PeerID) -> Bool {
+        let accepted = options.scenarioAliases.union([scenario.name])
+        if !hello.scenario.isEmpty, !accepted.contains(hello.scenario) {
+            refuse(peer, "this coordinator runs scenario '\(scenario.name)', the worker was started for '\(hello.scenario)'")
+            return false
+        }
+        guard !workers.contains(where: { $0.peer == peer }) else {
+            options.log("ignored a repeated Hello from \(hello.workerName)")
+            return false
+        }
+        workers.append(WorkerSlot(peer: peer, name: hello.workerName.isEmpty ? "\(peer)" : hello.workerName))
+        let count = workers.count <= options.workers ? "\(workers.count)/\(options.workers)" : "\(workers.count)"
+        options.log("worker \(count) joined: \(hello.workerName) (pid \(hello.processID))")
+        return true
+    }
+
+    /// Evens out the clients per worker once workers have joined mid-run: clients move
+    /// from workers hosting more than M / W to those hosting fewer, taking only clients
+    /// without a job in flight (an update must come from the worker that was sent the
+    /// task), so a worker that joins while every client is busy gets its share at a later
+    /// step. Each worker that receives clients is sent its new Assign. O(M) when shares
+    /// are uneven, O(W) otherwise.
+    private func rebalance() throws {
+        let share = data.clients.count / workers.count
+        guard workers.contains(where: { $0.clients.count < share }) else { return }
+        let busy = Set(inFlight.keys.map(\.client))
+        var received: [Int: Int] = [:]
+        while let needy = workers.indices.filter({ workers[$0].clients.count < share })
+                .min(by: { (workers[$0].clients.count, $0) < (workers[$1].clients.count, $1) }),
+              let donor = workers.indices.filter({ index in
+                  workers[index].clients.count > share && workers[index].clients.contains { !busy.contains($0) }
+              }).min(by: { (-workers[$0].clients.count, $0) < (-workers[$1].clients.count, $1) }) {
+            let client = workers[donor].clients.last { !busy.contains($0) }!
+            workers[donor].clients.removeAll { $0 == client }
+            workers[needy].clients.append(client)
+            hostOfClient[client] = needy
+            received[needy, default: 0] += 1
+        }
+        for (index, count) in received.sorted(by: { $0.key < $1.key }) {
+            workers[index].clients.sort()
+            try sendAssign(toWorker: index)
+            options.log("\(workers[index].name) took over \(count) clients and now hosts \(workers[index].clients.count)")
         }
     }
 
@@ -186,11 +237,16 @@ public final class Coordinator {
         for (clientID, host) in hostOfClient.enumerated() {
             workers[host].clients.append(clientID)
         }
-        for (index, worker) in workers.enumerated() {
-            let shards = worker.clients.map { ClientShard(clientID: $0, data: data.clients[$0]) }
-            try send(EncodedMessage(.assign(Assign(workerIndex: index, seed: scenario.seed, model: spec, clients: shards))),
-                     toWorker: index)
+        for index in workers.indices {
+            try sendAssign(toWorker: index)
         }
+    }
+
+    /// Sends worker `index` its clients' data, the seed and the model architecture.
+    private func sendAssign(toWorker index: Int) throws {
+        let shards = workers[index].clients.map { ClientShard(clientID: $0, data: data.clients[$0]) }
+        try send(EncodedMessage(.assign(Assign(workerIndex: index, seed: scenario.seed, model: spec, clients: shards))),
+                 toWorker: index)
     }
 
     /// Sends to a joined worker. A worker that cannot be reached has usually died: the
@@ -270,6 +326,7 @@ public final class Coordinator {
             bytesUp: transferSizes.upload * updates.count, bytesDown: transferSizes.download * downloadsSinceLastStep,
             wallSeconds: Date().timeIntervalSince(trainingStarted))
         downloadsSinceLastStep = 0
+        try rebalance()
     }
 
     private func drop(_ job: Job) throws {
@@ -334,6 +391,8 @@ public final class Coordinator {
                 inFlight.removeValue(forKey: updateKey)
                 if dropped.remove(updateKey) == nil { received[updateKey] = update }
                 return
+            case let .message(.hello(hello), from: peer):
+                if welcome(hello, from: peer) { try rebalance() }
             case let .message(.refused(reason), from: peer):
                 let name = workers.first { $0.peer == peer }?.name ?? "peer \(peer)"
                 throw RuntimeError("\(name) refused a message: \(reason)")

@@ -9,6 +9,9 @@ import Foundation
 public final class Worker {
     private let transport: WorkerTransport
     private let name: String
+    private let scenario: String
+    private let coordinator: String
+    private let connectTimeout: Double
     private let idleTimeout: Double
     private let log: (String) -> Void
 
@@ -17,11 +20,21 @@ public final class Worker {
     private var clients: [Int: Dataset] = [:]
     private var current: ModelBroadcast?
 
-    /// - Parameter idleTimeout: seconds without any message from the coordinator before giving up.
-    public init(transport: WorkerTransport, name: String, idleTimeout: Double = 600,
+    /// - Parameters:
+    ///   - scenario: the scenario this worker is meant for (name or file); a coordinator
+    ///     running another refuses it. Empty: any.
+    ///   - coordinator: how logs name the coordinator (its endpoint).
+    ///   - connectTimeout: seconds to wait for the coordinator's first answer, saying so
+    ///     every 5 s, before giving up.
+    ///   - idleTimeout: seconds without any message from the coordinator before giving up.
+    public init(transport: WorkerTransport, name: String, scenario: String = "", coordinator: String = "the coordinator",
+                connectTimeout: Double = 120, idleTimeout: Double = 600,
                 log: @escaping (String) -> Void = { FileHandle.standardError.write(Data("fedsim worker: \($0)\n".utf8)) }) {
         self.transport = transport
         self.name = name
+        self.scenario = scenario
+        self.coordinator = coordinator
+        self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
         self.log = log
     }
@@ -31,15 +44,22 @@ public final class Worker {
     /// - Returns: the number of tasks trained.
     @discardableResult
     public func run() throws -> Int {
-        try transport.send(.hello(Hello(workerName: name, processID: Int(ProcessInfo.processInfo.processIdentifier))))
+        try transport.send(.hello(Hello(workerName: name, processID: Int(ProcessInfo.processInfo.processIdentifier),
+                                        scenario: scenario)))
         var tasks = 0
-        var lastHeard = Date()
+        let started = Date()
+        var lastHeard: Date?
+        var lastNotice = started
         while true {
             let message: Message
             do {
                 guard let received = try transport.receive(timeoutMilliseconds: 500) else {
-                    if Date().timeIntervalSince(lastHeard) > idleTimeout {
-                        throw RuntimeError("\(name): no message from the coordinator for \(Int(idleTimeout)) s")
+                    if let lastHeard {
+                        if Date().timeIntervalSince(lastHeard) > idleTimeout {
+                            throw RuntimeError("\(name): no message from \(coordinator) for \(Int(idleTimeout)) s")
+                        }
+                    } else {
+                        try waitingForFirstAnswer(since: started, lastNotice: &lastNotice)
                     }
                     continue
                 }
@@ -80,6 +100,20 @@ public final class Worker {
             default:
                 try refuse("unexpected \(message.kind)")
             }
+        }
+    }
+
+    /// Says every 5 s that the coordinator has not answered yet (ZeroMQ keeps retrying
+    /// the connection and the Hello waits in its queue), and gives up after `connectTimeout`.
+    private func waitingForFirstAnswer(since started: Date, lastNotice: inout Date) throws {
+        let waited = Date().timeIntervalSince(started)
+        guard waited <= connectTimeout else {
+            throw RuntimeError("\(name): no answer from \(coordinator) within \(Int(connectTimeout)) s; "
+                               + "is the coordinator running and reachable from here?")
+        }
+        if Date().timeIntervalSince(lastNotice) >= 5 {
+            lastNotice = Date()
+            log("\(name): no answer from \(coordinator) yet after \(Int(waited)) s; retrying until \(Int(connectTimeout)) s")
         }
     }
 
