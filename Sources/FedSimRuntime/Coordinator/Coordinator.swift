@@ -199,6 +199,12 @@ public final class Coordinator {
         workers.append(WorkerSlot(peer: peer, name: hello.workerName.isEmpty ? "\(peer)" : hello.workerName))
         let count = workers.count <= options.workers ? "\(workers.count)/\(options.workers)" : "\(workers.count)"
         options.log("worker \(count) joined: \(hello.workerName) (pid \(hello.processID))")
+        do {
+            // Tells the worker it was heard, so it stops waiting for the coordinator.
+            try transport.send(.heartbeat(sequence: UInt64(workers.count)), to: peer)
+        } catch {
+            options.log("could not welcome \(hello.workerName): \(error)")
+        }
         return true
     }
 

@@ -72,6 +72,7 @@ public final class Worker {
                 try transport.send(.refused(reason: "\(error)"))
                 continue
             }
+            if lastHeard == nil { log("\(name): joined \(coordinator)") }
             lastHeard = Date()
             switch message {
             case let .assign(assign):

@@ -1,0 +1,160 @@
+import FedSimRuntime
+import Foundation
+import XCTest
+
+/// Deployments tested for real: `docker-compose.yml` run by podman-compose with three
+/// worker containers, and a coordinator and workers in separate network namespaces
+/// joined by veth pairs. Each must write the same metrics (all but `wall_` fields) as
+/// `fedsim run` on the host.
+///
+/// These need podman, podman-compose and root. Without them the tests are skipped,
+/// unless FEDSIM_DEPLOYMENT_TESTS=required (as `scripts/test` sets), when they fail.
+final class DeploymentTests: FedSimProcessTestCase {
+    /// The scenario both deployments run: FedFix under F-80 speeds, on the digits.
+    private static let scenarioName = "fedfix/fedfix-0.5"
+    private let suffix = String(UUID().uuidString.prefix(6)).lowercased()
+
+    /// Throws XCTSkip (or fails, when deployment tests are required) unless `tools` are
+    /// installed and this process is root.
+    private func requireDeploymentTools(_ tools: [String]) throws {
+        let missing = tools.filter { tool in
+            !["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"].contains {
+                FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
+            }
+        }
+        var problems = missing.map { "\($0) is not installed" }
+        if getuid() != 0 { problems.append("they need root") }
+        guard !problems.isEmpty else { return }
+        let reason = "deployment tests cannot run: \(problems.joined(separator: ", ")) (scripts/test installs the tools)"
+        if ProcessInfo.processInfo.environment["FEDSIM_DEPLOYMENT_TESTS"] == "required" {
+            XCTFail(reason)
+            throw RuntimeError(reason)
+        }
+        throw XCTSkip(reason)
+    }
+
+    /// Runs a command to completion; returns its status and its merged output.
+    @discardableResult
+    private func shell(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.currentDirectoryURL = Self.repository
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    /// The scenario's metrics from `fedsim run` on the host.
+    private func hostMetrics() throws -> [NSDictionary] {
+        let folder = temporaryFolder()
+        let result = try fedsim(["run", scenario(Self.scenarioName + ".yaml"), "--workers", "2", "--out", folder])
+        XCTAssertEqual(result.status, 0, result.error)
+        return try deterministicMetrics(folder)
+    }
+
+    func testDockerComposeWithThreeWorkerContainersMatchesARunOnTheHost() throws {
+        try requireDeploymentTools(["podman", "podman-compose", "runc"])
+        let project = "fedsimtest\(suffix)"
+        let image = "localhost/fedsim:test-\(suffix)"
+        let run = "test-compose-\(suffix)"
+        var environment = ["FEDSIM_IMAGE": image, "FEDSIM_SCENARIO": Self.scenarioName, "FEDSIM_WORKERS": "3",
+                           "FEDSIM_RUN": run, "FEDSIM_JOIN_TIMEOUT": "60", "FEDSIM_CONNECT_TIMEOUT": "60"]
+        if ProcessInfo.processInfo.environment["CONTAINERS_CONF"] == nil {
+            environment["CONTAINERS_CONF"] = Self.repository.path + "/scripts/podman/containers.conf"
+        }
+        let runs = Self.repository.appendingPathComponent("runs")
+        try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
+        addTeardownBlock { [self] in
+            let containers = (try? shell(["podman", "ps", "-a", "-q", "--filter", "label=io.podman.compose.project=\(project)"],
+                                         environment: environment).output) ?? ""
+            for id in containers.split(separator: "\n") {
+                _ = try? shell(["podman", "rm", "-f", String(id)], environment: environment)
+            }
+            _ = try? shell(["podman", "network", "rm", "-f", "\(project)_default"], environment: environment)
+            _ = try? shell(["podman", "rmi", "-f", image], environment: environment)
+            try? FileManager.default.removeItem(at: runs.appendingPathComponent(run))
+        }
+
+        let made = try shell(["scripts/make-local-image", Self.fedsim, image], environment: environment)
+        XCTAssertEqual(made.status, 0, made.output)
+        let compose = try shell(["timeout", "300", "podman-compose", "-p", project, "-f", "docker-compose.yml",
+                                 "up", "--no-build"], environment: environment)
+        XCTAssertEqual(compose.status, 0, compose.output)
+        // Three worker containers joined and each stopped when the run ended.
+        let joined = compose.output.split(separator: "\n").filter { $0.contains("fedsim coordinator: worker") && $0.contains("joined") }
+        XCTAssertEqual(joined.count, 3, compose.output)
+        XCTAssertEqual(compose.output.components(separatedBy: "(run complete)").count - 1, 3, compose.output)
+
+        let metrics = try deterministicMetrics(runs.appendingPathComponent(run).path)
+        XCTAssertGreaterThan(metrics.count, 10)
+        XCTAssertEqual(metrics, try hostMetrics())
+    }
+
+    func testWorkersInSeparateNetworkNamespacesMatchARunOnTheHost() throws {
+        try requireDeploymentTools(["ip"])
+        let coordinatorSpace = "fsc-\(suffix)"
+        let workerSpaces = ["fsw1-\(suffix)", "fsw2-\(suffix)"]
+        var started: [Process] = []
+        addTeardownBlock { [self] in
+            for process in started where process.isRunning { process.terminate() }
+            for space in [coordinatorSpace] + workerSpaces { _ = try? shell(["ip", "netns", "del", space]) }
+        }
+        // One veth pair per worker: 10.231.k.1 in the coordinator's namespace,
+        // 10.231.k.2 in worker k's.
+        for space in [coordinatorSpace] + workerSpaces {
+            XCTAssertEqual(try shell(["ip", "netns", "add", space]).status, 0)
+            try shell(["ip", "-n", space, "link", "set", "lo", "up"])
+        }
+        for (offset, space) in workerSpaces.enumerated() {
+            let k = offset + 1
+            let (near, far) = ("fsv\(suffix)c\(k)", "fsv\(suffix)w\(k)")
+            for command in [
+                ["ip", "link", "add", near, "netns", coordinatorSpace, "type", "veth", "peer", "name", far, "netns", space],
+                ["ip", "-n", coordinatorSpace, "addr", "add", "10.231.\(k).1/24", "dev", near],
+                ["ip", "-n", space, "addr", "add", "10.231.\(k).2/24", "dev", far],
+                ["ip", "-n", coordinatorSpace, "link", "set", near, "up"],
+                ["ip", "-n", space, "link", "set", far, "up"],
+            ] {
+                let result = try shell(command)
+                XCTAssertEqual(result.status, 0, "\(command.joined(separator: " ")): \(result.output)")
+            }
+        }
+
+        let folder = temporaryFolder()
+        func launch(_ space: String, _ arguments: [String]) throws -> (Process, Pipe) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["ip", "netns", "exec", space, Self.fedsim] + arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            started.append(process)
+            return (process, pipe)
+        }
+        let (coordinator, coordinatorOutput) = try launch(coordinatorSpace, [
+            "coordinator", scenario(Self.scenarioName + ".yaml"), "--bind", "tcp://*:5555", "--workers", "2",
+            "--join-timeout", "60", "--out", folder])
+        let workers = try workerSpaces.indices.map { index in
+            try launch(workerSpaces[index], ["worker", "--connect", "tcp://10.231.\(index + 1).1:5555",
+                                             "--name", "netns-worker-\(index + 1)", "--connect-timeout", "60"])
+        }
+        let log = String(decoding: coordinatorOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        coordinator.waitUntilExit()
+        XCTAssertEqual(coordinator.terminationStatus, 0, log)
+        for (process, output) in workers {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0, text)
+            XCTAssert(text.contains("(run complete)"), text)
+        }
+        XCTAssert(log.contains("joined: netns-worker-1") && log.contains("joined: netns-worker-2"), log)
+        XCTAssertEqual(try deterministicMetrics(folder), try hostMetrics())
+    }
+}
