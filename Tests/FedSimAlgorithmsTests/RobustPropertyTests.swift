@@ -50,6 +50,14 @@ final class RobustPropertyTests: XCTestCase {
         assertClose(try aggregate(FlagAggregator(rank: 2), vectors), common.map { 3.5 * $0 / norm }, accuracy: 1e-4)
     }
 
+    func testEveryRuleMapsAllZeroInputsToZero() throws {
+        // The Flag Aggregator normalizes inputs: zero vectors must stay zero, not NaN.
+        let zeros = Array(repeating: [Float](repeating: 0, count: 3), count: 7)
+        for rule in allRules {
+            XCTAssertEqual(try aggregate(rule, zeros), [0, 0, 0], rule.name)
+        }
+    }
+
     func testRobustRulesStayBoundedWhenFInputsMoveToAMillion() throws {
         // 8 honest standard normal vectors and f = 2 at 1e6 in every coordinate.
         let honest = gaussianVectors(8, 10, seed: 2)

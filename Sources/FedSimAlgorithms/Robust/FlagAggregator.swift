@@ -43,8 +43,8 @@ public struct FlagAggregator: RobustRule {
         self.iterations = iterations
     }
 
-    /// The current subspace: the random start (explicit rows), or `Y = X P` after a step,
-    /// with P stored as n rows of r' coefficients. `projections[i]` is `Y^T x_i`.
+    /// The current subspace: the random start (its r orthonormal rows, Y^T), or `Y = X P`
+    /// after a step, with P stored as n rows of r' = min(r, rank of X) coefficients.
     private enum Subspace {
         case start(basisRows: Matrix)
         case span(coefficients: [[Double]])
