@@ -8,7 +8,8 @@ struct FedSimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fedsim",
         abstract: "Simulate federated and decentralized training across real processes.",
-        subcommands: [Run.self, Coordinator.self, Worker.self, Validate.self, Report.self, Bench.self])
+        subcommands: [Run.self, Coordinator.self, Worker.self, Validate.self, Report.self, Aggregate.self,
+                      Bench.self, BenchAggregators.self])
 }
 
 /// Runs `body`, printing a `RuntimeError` or `ScenarioError` as a plain message and
