@@ -12,6 +12,8 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Protos Protos
 COPY Sources Sources
+# Package.swift names the test targets too, so their folders must exist.
+COPY Tests Tests
 RUN swift build -c release --static-swift-stdlib --product fedsim \
  && install -D .build/release/fedsim /usr/local/bin/fedsim
 
