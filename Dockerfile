@@ -4,7 +4,7 @@
 #   docker build -t fedsim:latest .
 #   docker compose up            (see docker-compose.yml)
 
-FROM swift:6.0-bookworm AS build
+FROM swift:6.3-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libopenblas-dev libzmq3-dev libprotobuf-c-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
