@@ -51,6 +51,15 @@ final class EndToEndTests: FedSimProcessTestCase {
         XCTAssertEqual(runs[0], runs[1])
     }
 
+    func testAWorkerRetriesAnUnreachableCoordinatorVisiblyThenGivesUp() throws {
+        // Nothing listens on port 9 of loopback: ZeroMQ keeps reconnecting in the background.
+        let result = try fedsim(["worker", "--connect", "tcp://127.0.0.1:9", "--name", "lonely", "--connect-timeout", "6"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssert(result.error.contains("lonely: no answer from tcp://127.0.0.1:9 yet after 5 s; retrying until 6 s"), result.error)
+        XCTAssert(result.error.contains("lonely: no answer from tcp://127.0.0.1:9 within 6 s; is the coordinator running and reachable from here?"),
+                  result.error)
+    }
+
     func testMLPAndSyntheticScenariosLearn() throws {
         for (name, floor) in [("digits-mlp.yaml", 0.9), ("synthetic-1-1.yaml", 0.75)] {
             let folder = temporaryFolder()
