@@ -98,8 +98,7 @@ struct Aggregate: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.useSingleThread()
-        do {
+        try reportingErrors {
             var aggregator = try RobustAggregator(description())
             let rows = try VectorCSV.load(path: vectors)
             var stream = RandomStream(seed: seed, purpose: .aggregation)
@@ -108,12 +107,6 @@ struct Aggregate: ParsableCommand {
             for report in result.reports {
                 FileHandle.standardError.write(Data("\(report)\n".utf8))
             }
-        } catch let error as DataError {
-            FileHandle.standardError.write(Data("fedsim: error: \(error)\n".utf8))
-            throw ExitCode.failure
-        } catch let error as RobustAggregationError {
-            FileHandle.standardError.write(Data("fedsim: error: \(error)\n".utf8))
-            throw ExitCode.failure
         }
     }
 }

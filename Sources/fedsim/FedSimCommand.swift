@@ -1,4 +1,5 @@
 import ArgumentParser
+import FedSimAlgorithms
 import FedSimCore
 import FedSimRuntime
 import Foundation
@@ -12,7 +13,7 @@ struct FedSimCommand: ParsableCommand {
                       Bench.self, BenchAggregators.self])
 }
 
-/// Runs `body`, printing a `RuntimeError` or `ScenarioError` as a plain message and
+/// Runs `body`, printing a scenario, runtime, data or aggregation error as a plain message and
 /// exiting with status 1 instead of a stack of Swift error descriptions.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     BLAS.useSingleThread()
@@ -22,9 +23,18 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         FileHandle.standardError.write(Data("\(error)\n".utf8))
         throw ExitCode.failure
     } catch let error as RuntimeError {
-        FileHandle.standardError.write(Data("fedsim: error: \(error)\n".utf8))
-        throw ExitCode.failure
+        throw reported(error)
+    } catch let error as DataError {
+        throw reported(error)
+    } catch let error as RobustAggregationError {
+        throw reported(error)
     }
+}
+
+/// Prints `error` as "fedsim: error: ..." and returns the failure exit code.
+private func reported(_ error: Error) -> ExitCode {
+    FileHandle.standardError.write(Data("fedsim: error: \(error)\n".utf8))
+    return ExitCode.failure
 }
 
 /// The scenario a run executes, and what a run may override.

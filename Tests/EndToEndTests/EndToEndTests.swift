@@ -60,6 +60,25 @@ final class EndToEndTests: FedSimProcessTestCase {
                   result.error)
     }
 
+    func testAggregatePrintsTheRobustAggregateAndNamesBadRows() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let vectors = folder + "/vectors.csv"
+        try "1,10\n2,20\n3,30\n4,40\n1000,-1000\n".write(toFile: vectors, atomically: true, encoding: .utf8)
+        // Per coordinate, f = 1 drops the smallest and largest: mean(2, 3, 4) = 3 and
+        // mean(10, 20, 30) = 20.
+        let trimmed = try fedsim(["aggregate", "--rule", "trimmed_mean", "--f", "1", vectors])
+        XCTAssertEqual(trimmed.status, 0, trimmed.error)
+        XCTAssertEqual(trimmed.output, "3.0,20.0\n")
+        XCTAssert(trimmed.error.contains("trimmed 2 per coordinate"), trimmed.error)
+
+        let ragged = folder + "/ragged.csv"
+        try "1,2\n3\n".write(toFile: ragged, atomically: true, encoding: .utf8)
+        let bad = try fedsim(["aggregate", "--rule", "median", ragged])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.error, "fedsim: error: \(ragged):2: expected 2 fields as on line 1, found 1\n")
+    }
+
     func testMLPAndSyntheticScenariosLearn() throws {
         for (name, floor) in [("digits-mlp.yaml", 0.9), ("synthetic-1-1.yaml", 0.75)] {
             let folder = temporaryFolder()
