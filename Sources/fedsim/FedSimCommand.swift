@@ -8,10 +8,11 @@ struct FedSimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fedsim",
         abstract: "Simulate federated and decentralized training across real processes.",
-        subcommands: [Run.self, Coordinator.self, Worker.self, Validate.self, Bench.self])
+        subcommands: [Run.self, Coordinator.self, Worker.self, Validate.self, Bench.self, PrivacyCommand.self,
+                      BenchPrivacy.self])
 }
 
-/// Runs `body`, printing a `RuntimeError` or `ScenarioError` as a plain message and
+/// Runs `body`, printing a `RuntimeError`, `ScenarioError` or `PrivacyError` as a plain message and
 /// exiting with status 1 instead of a stack of Swift error descriptions.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     BLAS.useSingleThread()
@@ -21,6 +22,9 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         FileHandle.standardError.write(Data("\(error)\n".utf8))
         throw ExitCode.failure
     } catch let error as RuntimeError {
+        FileHandle.standardError.write(Data("fedsim: error: \(error)\n".utf8))
+        throw ExitCode.failure
+    } catch let error as PrivacyError {
         FileHandle.standardError.write(Data("fedsim: error: \(error)\n".utf8))
         throw ExitCode.failure
     }

@@ -208,7 +208,7 @@ final class DPSGDTests: XCTestCase {
         XCTAssertThrowsError(try DPSGDConfig(samplingRate: 0.1, clipNorm: 0, noiseMultiplier: 1))
         XCTAssertThrowsError(try DPSGDConfig(samplingRate: 0.1, clipNorm: .infinity, noiseMultiplier: 1))
         XCTAssertThrowsError(try DPSGDConfig(samplingRate: 0.1, clipNorm: 1, noiseMultiplier: 0)) {
-            XCTAssertEqual("\($0)", "noise multiplier sigma must be finite and > 0, got 0.0")
+            XCTAssertEqual("\($0)", "noise multiplier sigma must be finite and > 0, got 0")
         }
         XCTAssertThrowsError(try DPSGDConfig(samplingRate: 0.1, clipNorm: 1, noiseMultiplier: -1))
         XCTAssertNoThrow(try DPSGDConfig(samplingRate: 1, clipNorm: 1, noiseMultiplier: 1))
@@ -291,5 +291,38 @@ final class DPSGDTests: XCTestCase {
         XCTAssertEqual(result.meanLoss, plain.meanLoss, accuracy: 1e-6)
         for (got, want) in zip(result.delta, plain.delta) { XCTAssertEqual(got, want, accuracy: 1e-5) }
         XCTAssertGreaterThan(norm(plain.delta), 0.01)
+    }
+}
+
+final class RandomStreamFillTests: XCTestCase {
+    /// `fill` (whole Philox blocks, eight at a time in SIMD lanes) must give exactly the
+    /// words `next32()` would, from any position in a block and across batch boundaries.
+    func testFillMatchesRepeatedNext32() {
+        for (skipped, count) in [(0, 0), (0, 3), (1, 4), (3, 31), (2, 32), (0, 100), (5, 257)] {
+            var byWord = RandomStream(seed: 77, purpose: .noise, client: 3, round: 1 << 20)
+            var byFill = byWord
+            for _ in 0..<skipped {
+                _ = byWord.next32()
+                _ = byFill.next32()
+            }
+            let expected = (0..<count).map { _ in byWord.next32() }
+            var words = [UInt32](repeating: 0, count: count)
+            words.withUnsafeMutableBufferPointer { byFill.fill($0) }
+            XCTAssertEqual(words, expected, "skipped \(skipped), count \(count)")
+            XCTAssertEqual(byFill.next32(), byWord.next32(), "position after skipped \(skipped), count \(count)")
+        }
+    }
+
+    func testPhiloxEightLanesMatchTheScalarBlocks() {
+        let key: (UInt32, UInt32) = (0x1234_5678, 0x9ABC_DEF0)
+        let first: UInt64 = 0xFFFF_FFFC  // lanes cross into the counter's upper word
+        let lanes = RandomStream.philox8(firstBlock: first, client: 9, round: 4, key: key)
+        for lane in 0..<8 {
+            let block = first + UInt64(lane)
+            let scalar = RandomStream.philox(
+                counter: (UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32), 9, 4), key: key)
+            XCTAssertEqual([lanes.0[lane], lanes.1[lane], lanes.2[lane], lanes.3[lane]],
+                           [scalar.0, scalar.1, scalar.2, scalar.3], "lane \(lane)")
+        }
     }
 }

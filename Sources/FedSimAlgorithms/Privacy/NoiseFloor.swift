@@ -15,7 +15,7 @@ public enum NoiseFloor {
     public static func warning(noiseMultiplier: Double, updates: Int) -> String? {
         guard let floor = minimumNoiseMultiplier(updates: updates), noiseMultiplier < floor else { return nil }
         return "noise multiplier \(noiseMultiplier) is below 1/sqrt(2 ln M) = \(String(format: "%.4f", floor)) "
-            + "for M = \(updates) updates: under worst-case adversaries the epsilon above overstates the protection "
+            + "for M = \(updates) updates: under worst-case adversaries its accounted epsilon overstates the protection "
             + "(Fundamental Limitations of Favorable Privacy-Utility Guarantees for DP-SGD)"
     }
 }

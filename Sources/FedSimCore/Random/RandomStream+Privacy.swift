@@ -39,22 +39,51 @@ struct NormalZiggurat: Sendable {
 }
 
 extension RandomStream {
-    /// Adds independent N(0, standardDeviation^2) draws to every entry of `values`, in
-    /// index order.
+    /// Entries `addGaussianNoise` handles per chunk of words drawn at once.
+    static let noiseChunkSize = 256
+
+    /// Adds independent N(0, standardDeviation^2) draws to every entry of `values`.
     ///
-    /// The draws come from a 128-layer ziggurat: one 32-bit word gives the layer (7 bits)
-    /// and a signed uniform (25 bits), and about 99% of draws need nothing more; the rest
-    /// fall back to the wedge test or Marsaglia's exponential tail sampler with 53-bit
-    /// uniforms. The values differ from `normal()`'s Box-Muller draws. O(n), no allocation.
+    /// The draws come from a 128-layer ziggurat. Entries go in chunks of up to
+    /// `noiseChunkSize`: one `fill` takes a 32-bit word per entry, which gives the layer
+    /// (7 bits) and a signed uniform (25 bits), and about 99% of draws need nothing more.
+    /// The chunk's other entries are then finished in index order with words from
+    /// `next32()` and 53-bit `uniform()`s, for the retries, the wedge test and Marsaglia's
+    /// exponential tail sampler. The values differ from `normal()`'s Box-Muller draws.
+    /// O(n), no heap allocation.
     public mutating func addGaussianNoise(to values: inout [Float], standardDeviation: Float) {
         let table = NormalZiggurat.shared
-        table.edges.withUnsafeBufferPointer { edges in
-            table.innerShares.withUnsafeBufferPointer { shares in
-                table.densities.withUnsafeBufferPointer { densities in
-                    values.withUnsafeMutableBufferPointer { values in
-                        for index in values.indices {
-                            let draw = zigguratNormal(edges: edges, innerShares: shares, densities: densities)
-                            values[index] += standardDeviation * Float(draw)
+        let chunkSize = Self.noiseChunkSize
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: chunkSize) { words in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: chunkSize) { pending in
+                table.edges.withUnsafeBufferPointer { edges in
+                    table.innerShares.withUnsafeBufferPointer { shares in
+                        table.densities.withUnsafeBufferPointer { densities in
+                            values.withUnsafeMutableBufferPointer { values in
+                                for chunkStart in stride(from: 0, to: values.count, by: chunkSize) {
+                                    let count = min(chunkSize, values.count - chunkStart)
+                                    fill(UnsafeMutableBufferPointer(rebasing: words[0..<count]))
+                                    var pendingCount = 0
+                                    for offset in 0..<count {
+                                        let bits = words[offset]
+                                        let layer = Int(bits & 0x7F)
+                                        let u = Self.signedUniform(bits)
+                                        if abs(u) < shares[layer] {
+                                            values[chunkStart + offset] += standardDeviation * Float(u * edges[layer])
+                                        } else {
+                                            pending[pendingCount] = offset
+                                            pendingCount += 1
+                                        }
+                                    }
+                                    for offset in pending[0..<pendingCount] {
+                                        let bits = words[offset]
+                                        let draw = zigguratFallback(
+                                            layer: Int(bits & 0x7F), u: Self.signedUniform(bits), edges: edges,
+                                            innerShares: shares, densities: densities)
+                                        values[chunkStart + offset] += standardDeviation * Float(draw)
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -62,17 +91,22 @@ extension RandomStream {
         }
     }
 
-    /// One standard normal draw from the ziggurat's tables.
+    /// The upper 25 bits of `bits` as a signed integer, shifted half a step and scaled:
+    /// uniform on a grid symmetric about 0 in (-1, 1).
     @inline(__always)
-    private mutating func zigguratNormal(
-        edges: UnsafeBufferPointer<Double>, innerShares: UnsafeBufferPointer<Double>,
+    private static func signedUniform(_ bits: UInt32) -> Double {
+        (Double(Int32(bitPattern: bits & 0xFFFF_FF80)) + 64) * 0x1p-31
+    }
+
+    /// Finishes a ziggurat draw whose first word (giving `layer` and `u`) fell outside the
+    /// layer's inner rectangle: the tail sampler for the base layer, else the wedge test,
+    /// then fresh attempts with words from `next32()` until one is accepted.
+    private mutating func zigguratFallback(
+        layer: Int, u: Double, edges: UnsafeBufferPointer<Double>, innerShares: UnsafeBufferPointer<Double>,
         densities: UnsafeBufferPointer<Double>
     ) -> Double {
+        var (layer, u) = (layer, u)
         while true {
-            let bits = next32()
-            let layer = Int(bits & 0x7F)
-            // The upper 25 bits as a signed integer, shifted half a step: symmetric in (-1, 1).
-            let u = (Double(Int32(bitPattern: bits & 0xFFFF_FF80)) + 64) * 0x1p-31
             if abs(u) < innerShares[layer] { return u * edges[layer] }
             if layer == 0 {
                 // Beyond r: x = r + E1 / r accepted when 2 E2 > (E1 / r)^2 (E1, E2 exponential).
@@ -88,6 +122,9 @@ extension RandomStream {
             let candidate = u * edges[layer]
             let height = densities[layer + 1] + uniform() * (densities[layer] - densities[layer + 1])
             if height < exp(-0.5 * candidate * candidate) { return candidate }
+            let bits = next32()
+            layer = Int(bits & 0x7F)
+            u = Self.signedUniform(bits)
         }
     }
 

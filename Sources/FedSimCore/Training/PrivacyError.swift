@@ -9,7 +9,8 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .outOfRange(let parameter, let value, let allowed):
-            return "\(parameter) must be \(allowed), got \(value)"
+            let shown = value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
+            return "\(parameter) must be \(allowed), got \(shown)"
         case .unreachableTarget(let epsilon, let delta, let floor):
             return "target epsilon \(epsilon) is unreachable at delta \(delta): however large the noise, "
                 + "the accountant cannot certify less than epsilon \(floor); raise the target or delta"
