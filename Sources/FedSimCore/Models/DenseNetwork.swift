@@ -10,7 +10,8 @@ import Foundation
 ///
 /// Workspace layout for a batch of B rows: `activations` holds the gathered inputs
 /// (B x widths[0]) followed by each layer's output (B x widths[l + 1]); `errors` holds,
-/// for each layer, dLoss/d(pre-activation) (B x widths[l + 1]).
+/// for each layer, dLoss/d(pre-activation) (B x widths[l + 1]); `exampleGradientNorms`
+/// holds B per-example gradient norms on the DP-SGD path (`clippedGradientSum`).
 struct DenseNetwork: Sendable {
     /// Input width, hidden widths, class count.
     let widths: [Int]
