@@ -64,9 +64,10 @@ public struct Evaluation: Equatable, Sendable {
 }
 
 /// Reusable scratch memory for `lossAndGradient` and `clippedGradientSum`: per-layer
-/// activations and errors for one minibatch, and per-example gradient norms. It grows to the largest batch it has served and is then reused, so a
-/// training loop allocates only on its first step. One workspace per training loop; it
-/// may be shared across models (it resizes as needed).
+/// activations and errors for one minibatch, and per-example gradient norms. It grows to
+/// the largest batch it has served and is then reused, so a training loop allocates only
+/// while its batches grow. One workspace per training loop; it may be shared across
+/// models (it resizes as needed).
 public struct ModelWorkspace: Sendable {
     /// The gathered input rows, then each layer's output, `batch x width` each.
     var activations: [Float] = []
