@@ -10,10 +10,10 @@ struct FedSimCommand: ParsableCommand {
         commandName: "fedsim",
         abstract: "Simulate federated and decentralized training across real processes.",
         subcommands: [Run.self, Coordinator.self, Worker.self, Validate.self, Report.self, Aggregate.self,
-                      Bench.self, BenchAggregators.self])
+                      PrivacyCommand.self, Bench.self, BenchAggregators.self, BenchPrivacy.self])
 }
 
-/// Runs `body`, printing a scenario, runtime, data or aggregation error as a plain message and
+/// Runs `body`, printing a scenario, runtime, data, aggregation or privacy error as a plain message and
 /// exiting with status 1 instead of a stack of Swift error descriptions.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     BLAS.useSingleThread()
@@ -27,6 +27,8 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     } catch let error as DataError {
         throw reported(error)
     } catch let error as RobustAggregationError {
+        throw reported(error)
+    } catch let error as PrivacyError {
         throw reported(error)
     }
 }

@@ -27,6 +27,21 @@ public protocol ClassificationModel: Sendable {
         gradient: inout [Float], workspace: inout ModelWorkspace
     ) -> Double
 
+    /// DP-SGD's clipping step: the sum over the minibatch `rows` of every example's own
+    /// loss gradient clipped to L2 norm `clipNorm` = C,
+    /// `sum_r grad l_r * min(1, C / ||grad l_r||)` with `l_r = -log softmax(f(x_r))[y_r]`,
+    /// written over `gradient`. Returns the summed (not averaged) loss of the rows and
+    /// leaves each example's unclipped gradient norm in
+    /// `workspace.exampleGradientNorms[0..<rows.count]`.
+    ///
+    /// Per-example norms come from the layers' inputs and errors, never from materialized
+    /// per-example gradients, so the cost stays close to `lossAndGradient`'s; traps like
+    /// it on bad input, and when `clipNorm` is not finite and positive.
+    func clippedGradientSum(
+        parameters: [Float], data: Dataset, rows: ArraySlice<Int>, clipNorm: Float,
+        gradient: inout [Float], workspace: inout ModelWorkspace
+    ) -> Double
+
     /// Mean loss and accuracy of `parameters` on all of `data`, processed in chunks of
     /// rows so memory stays bounded whatever the dataset's size.
     func evaluate(parameters: [Float], on data: Dataset) -> Evaluation
@@ -48,20 +63,28 @@ public struct Evaluation: Equatable, Sendable {
     }
 }
 
-/// Reusable scratch memory for `lossAndGradient`: per-layer activations and errors for
-/// one minibatch. It grows to the largest batch it has served and is then reused, so a
-/// training loop allocates only on its first step. One workspace per training loop; it
-/// may be shared across models (it resizes as needed).
+/// Reusable scratch memory for `lossAndGradient` and `clippedGradientSum`: per-layer
+/// activations and errors for one minibatch, and per-example gradient norms. It grows to
+/// the largest batch it has served and is then reused, so a training loop allocates only
+/// while its batches grow. One workspace per training loop; it may be shared across
+/// models (it resizes as needed).
 public struct ModelWorkspace: Sendable {
     /// The gathered input rows, then each layer's output, `batch x width` each.
     var activations: [Float] = []
     /// Derivative of the loss with respect to each layer's pre-activation.
     var errors: [Float] = []
+    /// After `clippedGradientSum` over B rows, entry r < B is the L2 norm of row r's
+    /// unclipped loss gradient; entries from B on are stale.
+    public internal(set) var exampleGradientNorms: [Float] = []
 
     public init() {}
 
-    /// Makes room for at least `activationCount` and `errorCount` values.
-    mutating func reserve(activationCount: Int, errorCount: Int) {
+    /// Makes room for at least `activationCount` activations, `errorCount` errors and
+    /// `exampleCount` per-example norms.
+    mutating func reserve(activationCount: Int, errorCount: Int, exampleCount: Int = 0) {
+        if exampleGradientNorms.count < exampleCount {
+            exampleGradientNorms = [Float](repeating: 0, count: exampleCount)
+        }
         if activations.count < activationCount {
             activations = [Float](repeating: 0, count: activationCount)
         }

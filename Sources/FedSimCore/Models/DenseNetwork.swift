@@ -10,7 +10,8 @@ import Foundation
 ///
 /// Workspace layout for a batch of B rows: `activations` holds the gathered inputs
 /// (B x widths[0]) followed by each layer's output (B x widths[l + 1]); `errors` holds,
-/// for each layer, dLoss/d(pre-activation) (B x widths[l + 1]).
+/// for each layer, dLoss/d(pre-activation) (B x widths[l + 1]); `exampleGradientNorms`
+/// holds B per-example gradient norms on the DP-SGD path (`clippedGradientSum`).
 struct DenseNetwork: Sendable {
     /// Input width, hidden widths, class count.
     let widths: [Int]
@@ -103,7 +104,7 @@ struct DenseNetwork: Sendable {
                     workspace.errors.withUnsafeMutableBufferPointer { errors in
                         gather(rows, of: data, into: activations)
                         forward(parameters: parameters, activations: activations, batch: batch)
-                        totalLoss = outputErrors(rows: rows, labels: data.labels,
+                        totalLoss = outputErrors(rows: rows, labels: data.labels, scale: 1 / Double(batch),
                                                  activations: activations, errors: errors)
                         backward(parameters: parameters, activations: activations, errors: errors,
                                  gradient: gradient, batch: batch)
@@ -157,16 +158,16 @@ struct DenseNetwork: Sendable {
         }
     }
 
-    /// Writes dL/dlogits = (softmax(z) - onehot(y)) / B into the last layer's errors and
-    /// returns the summed cross-entropy of the batch.
+    /// Writes `scale * (softmax(z) - onehot(y))` into the last layer's errors (dL/dlogits of
+    /// the batch mean for `scale` = 1 / B, of each example's own loss for 1) and returns
+    /// the summed cross-entropy of the batch.
     private func outputErrors(
-        rows: ArraySlice<Int>, labels: [Int32],
+        rows: ArraySlice<Int>, labels: [Int32], scale: Double,
         activations: UnsafeMutableBufferPointer<Float>, errors: UnsafeMutableBufferPointer<Float>
     ) -> Double {
         let batch = rows.count
         let logits = UnsafeBufferPointer(rebasing: activations[activationRange(layerCount, batch: batch)])
         let outputErrors = UnsafeMutableBufferPointer(rebasing: errors[errorRange(layerCount - 1, batch: batch)])
-        let scale = 1 / Double(batch)
         var totalLoss = 0.0
         for (position, row) in rows.enumerated() {
             let label = Int(labels[row])
@@ -190,26 +191,142 @@ struct DenseNetwork: Sendable {
         errors: UnsafeMutableBufferPointer<Float>, gradient: UnsafeMutableBufferPointer<Float>, batch: Int
     ) {
         for layer in stride(from: layerCount - 1, through: 0, by: -1) {
-            let fanIn = widths[layer]
-            let fanOut = widths[layer + 1]
-            let layerErrors = UnsafeBufferPointer(rebasing: errors[errorRange(layer, batch: batch)])
-            let input = UnsafeBufferPointer(rebasing: activations[activationRange(layer, batch: batch)])
-            BLAS.gemm(transposeA: true, transposeB: false, m: fanIn, n: fanOut, k: batch, alpha: 1,
-                      a: input, b: layerErrors, beta: 0,
-                      c: UnsafeMutableBufferPointer(rebasing: gradient[weightRange(layer)]))
-            let biasGradient = UnsafeMutableBufferPointer(rebasing: gradient[biasRange(layer)])
-            biasGradient.update(repeating: 0)
-            for row in 0..<batch {
-                for column in 0..<fanOut {
-                    biasGradient[column] += layerErrors[row * fanOut + column]
+            accumulateGradient(layer, activations: activations, errors: errors, gradient: gradient, batch: batch)
+            if layer > 0 {
+                propagateErrors(from: layer, parameters: parameters, activations: activations, errors: errors,
+                                batch: batch)
+            }
+        }
+    }
+
+    /// Writes layer `layer`'s gradient from its inputs and errors: `dW_l = a_l^T E_l` (one
+    /// gemm) and `db_l = column sums of E_l`.
+    private func accumulateGradient(
+        _ layer: Int, activations: UnsafeMutableBufferPointer<Float>, errors: UnsafeMutableBufferPointer<Float>,
+        gradient: UnsafeMutableBufferPointer<Float>, batch: Int
+    ) {
+        let fanIn = widths[layer]
+        let fanOut = widths[layer + 1]
+        let layerErrors = UnsafeBufferPointer(rebasing: errors[errorRange(layer, batch: batch)])
+        let input = UnsafeBufferPointer(rebasing: activations[activationRange(layer, batch: batch)])
+        BLAS.gemm(transposeA: true, transposeB: false, m: fanIn, n: fanOut, k: batch, alpha: 1,
+                  a: input, b: layerErrors, beta: 0,
+                  c: UnsafeMutableBufferPointer(rebasing: gradient[weightRange(layer)]))
+        let biasGradient = UnsafeMutableBufferPointer(rebasing: gradient[biasRange(layer)])
+        biasGradient.update(repeating: 0)
+        for row in 0..<batch {
+            for column in 0..<fanOut {
+                biasGradient[column] += layerErrors[row * fanOut + column]
+            }
+        }
+    }
+
+    /// Carries the errors of layer `layer` (>= 1) down to layer `layer - 1`:
+    /// `E_{l-1} = (E_l W_l^T) * [a_l > 0]`.
+    private func propagateErrors(
+        from layer: Int, parameters: UnsafeBufferPointer<Float>, activations: UnsafeMutableBufferPointer<Float>,
+        errors: UnsafeMutableBufferPointer<Float>, batch: Int
+    ) {
+        let fanIn = widths[layer]
+        let fanOut = widths[layer + 1]
+        let layerErrors = UnsafeBufferPointer(rebasing: errors[errorRange(layer, batch: batch)])
+        let input = UnsafeBufferPointer(rebasing: activations[activationRange(layer, batch: batch)])
+        let inputErrors = UnsafeMutableBufferPointer(rebasing: errors[errorRange(layer - 1, batch: batch)])
+        BLAS.gemm(transposeA: false, transposeB: true, m: batch, n: fanIn, k: fanOut, alpha: 1,
+                  a: layerErrors, b: UnsafeBufferPointer(rebasing: parameters[weightRange(layer)]),
+                  beta: 0, c: inputErrors)
+        for index in inputErrors.indices where input[index] <= 0 { inputErrors[index] = 0 }
+    }
+
+    // MARK: Per-example clipping (DP-SGD)
+
+    /// The sum over `rows` of each example's loss gradient clipped to L2 norm `clipNorm`,
+    /// `sum_r g_r * min(1, C / ||g_r||)`, written over `gradient`; returns the summed
+    /// (not averaged) cross-entropy of the rows.
+    ///
+    /// Per-example norms come without materializing any per-example gradient. Example r's
+    /// gradient for layer l is the outer product `a_r delta_r^T` for `W_l` and `delta_r`
+    /// for `b_l` (a_r the layer's input row, delta_r its error row), so
+    /// `||dW||_F^2 + ||db||^2 = (||a_r||^2 + 1) * ||delta_r||^2` (the bias is a weight on
+    /// an input fixed at 1), and `||g_r||^2` sums that over the layers. The errors of
+    /// every layer are propagated first (they do not depend on the gradient), each error
+    /// row is scaled by its example's factor `min(1, C / ||g_r||)`, and one gemm per layer
+    /// then forms the clipped sum `a_l^T E_l'` exactly as the batch gradient does.
+    ///
+    /// The unclipped norms are left in `workspace.exampleGradientNorms[0..<rows.count]`.
+    /// Complexity: the cost of `lossAndGradient` plus O(B * sum of widths).
+    func clippedGradientSum(
+        parameters: [Float], data: Dataset, rows: ArraySlice<Int>, clipNorm: Float,
+        gradient: inout [Float], workspace: inout ModelWorkspace
+    ) -> Double {
+        checkShapes(parameters: parameters, data: data)
+        precondition(gradient.count == parameterCount,
+                     "the gradient buffer holds \(gradient.count) values, the model has \(parameterCount)")
+        precondition(clipNorm.isFinite && clipNorm > 0, "the clip norm must be finite and > 0, got \(clipNorm)")
+        let batch = rows.count
+        guard batch > 0 else {
+            for index in gradient.indices { gradient[index] = 0 }
+            return 0
+        }
+        workspace.reserve(activationCount: batch * widthPrefix[widths.count],
+                          errorCount: batch * (widthPrefix[widths.count] - inputDim), exampleCount: batch)
+        var totalLoss = 0.0
+        parameters.withUnsafeBufferPointer { parameters in
+            gradient.withUnsafeMutableBufferPointer { gradient in
+                workspace.activations.withUnsafeMutableBufferPointer { activations in
+                    workspace.errors.withUnsafeMutableBufferPointer { errors in
+                        workspace.exampleGradientNorms.withUnsafeMutableBufferPointer { norms in
+                            gather(rows, of: data, into: activations)
+                            forward(parameters: parameters, activations: activations, batch: batch)
+                            totalLoss = outputErrors(rows: rows, labels: data.labels, scale: 1,
+                                                     activations: activations, errors: errors)
+                            for layer in stride(from: layerCount - 1, to: 0, by: -1) {
+                                propagateErrors(from: layer, parameters: parameters, activations: activations,
+                                                errors: errors, batch: batch)
+                            }
+                            clipExampleErrors(clipNorm: clipNorm, activations: activations, errors: errors,
+                                              norms: norms, batch: batch)
+                            for layer in 0..<layerCount {
+                                accumulateGradient(layer, activations: activations, errors: errors,
+                                                   gradient: gradient, batch: batch)
+                            }
+                        }
+                    }
                 }
             }
-            if layer > 0 {
-                let inputErrors = UnsafeMutableBufferPointer(rebasing: errors[errorRange(layer - 1, batch: batch)])
-                BLAS.gemm(transposeA: false, transposeB: true, m: batch, n: fanIn, k: fanOut, alpha: 1,
-                          a: layerErrors, b: UnsafeBufferPointer(rebasing: parameters[weightRange(layer)]),
-                          beta: 0, c: inputErrors)
-                for index in inputErrors.indices where input[index] <= 0 { inputErrors[index] = 0 }
+        }
+        return totalLoss
+    }
+
+    /// Writes each example's gradient norm `sqrt(sum_l (||a_l,r||^2 + 1) ||E_l,r||^2)`
+    /// (accumulated in Double) into `norms` and scales its error rows in every layer by
+    /// `min(1, C / norm)`.
+    private func clipExampleErrors(
+        clipNorm: Float, activations: UnsafeMutableBufferPointer<Float>, errors: UnsafeMutableBufferPointer<Float>,
+        norms: UnsafeMutableBufferPointer<Float>, batch: Int
+    ) {
+        for row in 0..<batch {
+            var squaredNorm = 0.0
+            for layer in 0..<layerCount {
+                let inputStart = activationRange(layer, batch: batch).lowerBound + row * widths[layer]
+                let errorStart = errorRange(layer, batch: batch).lowerBound + row * widths[layer + 1]
+                var inputSquares = 1.0
+                for index in inputStart..<(inputStart + widths[layer]) {
+                    inputSquares += Double(activations[index]) * Double(activations[index])
+                }
+                var errorSquares = 0.0
+                for index in errorStart..<(errorStart + widths[layer + 1]) {
+                    errorSquares += Double(errors[index]) * Double(errors[index])
+                }
+                squaredNorm += inputSquares * errorSquares
+            }
+            let norm = Float(squaredNorm.squareRoot())
+            norms[row] = norm
+            guard norm > clipNorm else { continue }
+            let factor = clipNorm / norm
+            for layer in 0..<layerCount {
+                let errorStart = errorRange(layer, batch: batch).lowerBound + row * widths[layer + 1]
+                for index in errorStart..<(errorStart + widths[layer + 1]) { errors[index] *= factor }
             }
         }
     }

@@ -31,6 +31,14 @@ public struct SoftmaxRegression: ClassificationModel {
                                 gradient: &gradient, workspace: &workspace)
     }
 
+    public func clippedGradientSum(
+        parameters: [Float], data: Dataset, rows: ArraySlice<Int>, clipNorm: Float,
+        gradient: inout [Float], workspace: inout ModelWorkspace
+    ) -> Double {
+        network.clippedGradientSum(parameters: parameters, data: data, rows: rows, clipNorm: clipNorm,
+                                   gradient: &gradient, workspace: &workspace)
+    }
+
     public func evaluate(parameters: [Float], on data: Dataset) -> Evaluation {
         network.evaluate(parameters: parameters, on: data)
     }

@@ -5,7 +5,8 @@ public struct LocalTrainingResult: Equatable, Sendable {
     /// Sample-weighted mean of the minibatch losses seen during training (each measured
     /// before its step); 0 if no step was taken.
     public var meanLoss: Double
-    /// Optimizer steps taken: epochs * ceil(samples / batchSize).
+    /// Optimizer steps taken: epochs * ceil(samples / batchSize), or with DP-SGD
+    /// epochs * `DPSGDConfig.stepsPerEpoch`, the count a privacy accountant composes.
     public var steps: Int
     /// Size of the local dataset, the weight sample-weighted aggregation gives this update.
     public var samples: Int
@@ -30,6 +31,14 @@ public struct LocalTrainingResult: Equatable, Sendable {
 /// weight decay: the optimizer sees `grad + mu (theta - theta_start) + weightDecay * theta`.
 /// At the first step theta = theta_start and the term is 0. With mu = 0 the gradient is
 /// left untouched, so the result is bit-identical to training without FedProx.
+///
+/// With `settings.privacy` set (DP-SGD, see `DPSGDConfig`), each of the
+/// `epochs * stepsPerEpoch` steps draws a Poisson sample of the rows from `rng`, sums the
+/// examples' gradients clipped to C (`ClassificationModel.clippedGradientSum`), adds
+/// N(0, sigma^2 C^2) per coordinate drawn from `rng` right after the sample, and divides
+/// by q * samples; the proximal term and weight decay, which do not touch the data, are
+/// then added as above. `batchSize` is unused. The reported loss is a training metric
+/// computed on the same samples and is not itself privatized.
 ///
 /// The result is a pure function of (model, parameters, data, settings, rng state):
 /// no threads, no hashing, a fixed order of Float operations (with single-threaded
@@ -59,6 +68,10 @@ public struct LocalTrainer: Sendable {
                                        meanLoss: 0, steps: 0, samples: data.count)
         }
 
+        if let privacy = settings.privacy {
+            return trainPrivately(from: parameters, data: data, settings: settings, privacy: privacy, rng: &rng)
+        }
+
         var local = parameters
         var gradient = [Float](repeating: 0, count: parameters.count)
         var workspace = ModelWorkspace()
@@ -83,6 +96,41 @@ public struct LocalTrainer: Sendable {
         var delta = local
         for index in delta.indices { delta[index] -= parameters[index] }
         return LocalTrainingResult(delta: delta, meanLoss: weightedLoss / Double(seen),
+                                   steps: optimizer.stepCount, samples: data.count)
+    }
+
+    /// The DP-SGD loop of `train`. Complexity per step: O(q * samples) draws for the
+    /// sample, the clipped sum's forward and backward passes, O(d) for the noise.
+    private func trainPrivately(
+        from parameters: [Float], data: Dataset, settings: LocalTraining, privacy: DPSGDConfig,
+        rng: inout RandomStream
+    ) -> LocalTrainingResult {
+        var local = parameters
+        var gradient = [Float](repeating: 0, count: parameters.count)
+        var workspace = ModelWorkspace()
+        var optimizer = LocalOptimizer(settings, parameterCount: parameters.count)
+        var rows: [Int] = []
+        let clipNorm = Float(privacy.clipNorm)
+        let noiseDeviation = Float(privacy.noiseStandardDeviation)
+        let normalization = Float(1 / (privacy.samplingRate * Double(data.count)))
+        var totalLoss = 0.0
+        var seen = 0
+        for _ in 0..<(settings.epochs * privacy.stepsPerEpoch) {
+            rng.poissonSample(rate: privacy.samplingRate, population: data.count, into: &rows)
+            totalLoss += model.clippedGradientSum(parameters: local, data: data, rows: rows[...], clipNorm: clipNorm,
+                                                  gradient: &gradient, workspace: &workspace)
+            rng.addGaussianNoise(to: &gradient, standardDeviation: noiseDeviation)
+            BLAS.scal(normalization, &gradient)
+            if settings.proximalMu > 0 {
+                addProximalTerm(mu: settings.proximalMu, parameters: local, start: parameters, to: &gradient)
+            }
+            optimizer.step(parameters: &local, gradient: gradient)
+            seen += rows.count
+        }
+
+        var delta = local
+        for index in delta.indices { delta[index] -= parameters[index] }
+        return LocalTrainingResult(delta: delta, meanLoss: seen > 0 ? totalLoss / Double(seen) : 0,
                                    steps: optimizer.stepCount, samples: data.count)
     }
 

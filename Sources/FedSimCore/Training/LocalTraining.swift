@@ -22,9 +22,13 @@ public struct LocalTraining: Equatable, Sendable {
     /// `mu * (theta - theta_start)`, theta_start being the parameters the task started
     /// from. 0 (the default) is plain local training; must be finite and non-negative.
     public var proximalMu: Float
+    /// Sample-level DP-SGD for the local steps; nil (the default) trains without it, on
+    /// shuffled minibatches of `batchSize`, which DP-SGD replaces by Poisson samples.
+    public var privacy: DPSGDConfig?
 
     public init(epochs: Int, batchSize: Int, learningRate: Float, optimizer: OptimizerKind = .sgd,
-                momentum: Float = 0.9, weightDecay: Float = 0, proximalMu: Float = 0) {
+                momentum: Float = 0.9, weightDecay: Float = 0, proximalMu: Float = 0,
+                privacy: DPSGDConfig? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -32,5 +36,6 @@ public struct LocalTraining: Equatable, Sendable {
         self.momentum = momentum
         self.weightDecay = weightDecay
         self.proximalMu = proximalMu
+        self.privacy = privacy
     }
 }

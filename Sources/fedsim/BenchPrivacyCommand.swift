@@ -1,0 +1,85 @@
+import ArgumentParser
+import FedSimCore
+import FedSimRuntime
+import Foundation
+
+/// `fedsim bench-privacy`: the cost of a DP-SGD local step against a plain one.
+struct BenchPrivacy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-privacy",
+        abstract: "Milliseconds per local step with and without DP-SGD, on a scenario's model and data.",
+        discussion: """
+            Trains the scenario's model on all clients' training rows pooled, with the scenario's \
+            local settings: without privacy on shuffled minibatches of batch_size, and with DP-SGD \
+            on Poisson samples of the same expected size (q = batch_size / samples), per-example \
+            clipping and Gaussian noise. Reports the median over the repetitions after one warm-up.
+            """)
+
+    @Argument(help: "Scenario file (YAML) giving the model, data and local training settings.")
+    var scenario = "scenarios/digits-mlp.yaml"
+
+    @Option(help: "Clip norm C of the private steps.")
+    var clip = 1.0
+
+    @Option(name: .customLong("noise-multiplier"), help: "Noise multiplier sigma of the private steps.")
+    var noiseMultiplier = 1.0
+
+    @Option(help: "Local epochs per measured run.")
+    var epochs = 20
+
+    @Option(help: "Measured repetitions (after one warm-up run).")
+    var repeats = 5
+
+    func run() throws {
+        try reportingErrors {
+            guard epochs >= 1, repeats >= 1 else { throw RuntimeError("--epochs and --repeats must be at least 1") }
+            let loaded = try ScenarioLoader.load(path: scenario)
+            let federated = try Simulation.prepareData(loaded)
+            let data = Dataset(features: federated.clients.flatMap(\.features),
+                               labels: federated.clients.flatMap(\.labels),
+                               featureCount: federated.featureCount, classCount: federated.classCount)
+            let spec = ModelSpec(kind: loaded.model.kind, inputDim: data.featureCount, classes: data.classCount,
+                                 hidden: loaded.model.hidden)
+            let trainer = LocalTrainer(model: try makeModel(spec))
+            var initialization = RandomStream(seed: loaded.seed, purpose: .initialization)
+            let parameters = trainer.model.initialParameters(using: &initialization)
+
+            var plain = loaded.training
+            plain.epochs = epochs
+            var dpSGD = plain
+            let samplingRate = DPSGDConfig.samplingRate(batchSize: plain.batchSize, samples: data.count)
+            dpSGD.privacy = try DPSGDConfig(samplingRate: samplingRate, clipNorm: clip, noiseMultiplier: noiseMultiplier)
+
+            let widths = ([spec.inputDim] + spec.hidden + [spec.classes]).map(String.init).joined(separator: "-")
+            print("bench-privacy: \(loaded.name), \(spec.kind.rawValue) \(widths) (\(trainer.model.parameterCount) "
+                  + "parameters), \(data.count) samples, batch \(plain.batchSize) (q = \(format(samplingRate, 5))), "
+                  + "\(plain.optimizer.rawValue), clip \(clip), noise multiplier \(noiseMultiplier)")
+            let plainMilliseconds = measure(trainer, parameters, data, plain, seed: loaded.seed, label: "non-private")
+            let privateMilliseconds = measure(trainer, parameters, data, dpSGD, seed: loaded.seed, label: "private")
+            print("  private / non-private: \(format(privateMilliseconds / plainMilliseconds, 2))x")
+        }
+    }
+
+    /// Median milliseconds per step over `repeats` runs of `settings`, printing each run.
+    private func measure(
+        _ trainer: LocalTrainer, _ parameters: [Float], _ data: Dataset, _ settings: LocalTraining, seed: UInt64,
+        label: String
+    ) -> Double {
+        var perStep: [Double] = []
+        for repetition in 0...repeats {
+            var rng = RandomStream(seed: seed, purpose: .batches, round: repetition)
+            let clock = ContinuousClock()
+            var steps = 0
+            let elapsed = clock.measure {
+                steps = trainer.train(from: parameters, data: data, settings: settings, rng: &rng).steps
+            }
+            let milliseconds = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15
+            if repetition > 0 { perStep.append(milliseconds / Double(max(steps, 1))) }
+        }
+        let sorted = perStep.sorted()
+        let median = sorted[sorted.count / 2]
+        print("  \(label.padding(toLength: 11, withPad: " ", startingAt: 0)): \(format(median, 4)) ms/step "
+              + "(median of \(repeats); min \(format(sorted.first!, 4)), max \(format(sorted.last!, 4)))")
+        return median
+    }
+}
