@@ -64,6 +64,7 @@ public final class Coordinator {
     private var totals: [ClientTotals]
     private var parameters: [Float] = []
     private var optimizer: ServerOptimizer
+    private var combiner: StepCombiner
     private var version = 0
     /// The current model version, encoded once for all the workers that need it.
     private var encodedModel: (version: Int, message: EncodedMessage)?
@@ -93,6 +94,7 @@ public final class Coordinator {
                          hidden: scenario.model.hidden)
         model = try makeModel(spec)
         optimizer = scenario.server.makeOptimizer()
+        combiner = try StepCombiner(scenario: scenario)
         totals = data.clients.enumerated().map { ClientTotals(clientID: $0.offset, samples: $0.element.count) }
     }
 
@@ -250,7 +252,10 @@ public final class Coordinator {
 
     /// Sends worker `index` its clients' data, the seed and the model architecture.
     private func sendAssign(toWorker index: Int) throws {
-        let shards = workers[index].clients.map { ClientShard(clientID: $0, data: data.clients[$0]) }
+        let shards = workers[index].clients.map { client in
+            ClientShard(clientID: client, data: combiner.trainsOnFlippedLabels(client, scenario)
+                            ? LabelFlip.flipped(data.clients[client]) : data.clients[client])
+        }
         try send(EncodedMessage(.assign(Assign(workerIndex: index, seed: scenario.seed, model: spec, clients: shards))),
                  toWorker: index)
     }
@@ -309,20 +314,28 @@ public final class Coordinator {
             while received[key] == nil { try receiveUpdate(waitingFor: key) }
             updates.append(received.removeValue(forKey: key)!)
         }
-        optimizer.apply(step: Aggregation.weightedSum(updates.map(\.delta), weights: step.contributions.map(\.weight)),
-                        to: &parameters)
+        let (combined, facts) = try combiner.combine(
+            updates.map(\.delta), weights: step.contributions.map(\.weight), clients: updates.map(\.clientID),
+            step: step.number)
+        if facts.rejected > 0 {
+            options.log("step \(step.number): rejected \(facts.rejected) updates holding NaN or infinity")
+        }
+        optimizer.apply(step: combined, to: &parameters)
         version = step.version
 
         var lossSum = 0.0
+        var samples = 0
         for update in updates {
-            lossSum += Double(update.sampleCount) * update.trainLoss
+            if update.trainLoss.isFinite {
+                lossSum += Double(update.sampleCount) * update.trainLoss
+                samples += update.sampleCount
+            }
             totals[update.clientID].updates += 1
             totals[update.clientID].localSteps += update.steps
             totals[update.clientID].lastRound = step.number
             totals[update.clientID].lastTrainLoss = update.trainLoss
             totals[update.clientID].bytesUp += transferSizes.upload
         }
-        let samples = updates.reduce(0) { $0 + $1.sampleCount }
         let staleness = step.staleness
         try flushRecord(final: false)
         lastRecord = RoundRecord(
@@ -330,7 +343,7 @@ public final class Coordinator {
             stalenessMean: Double(staleness.reduce(0, +)) / Double(staleness.count), stalenessMax: staleness.max() ?? 0,
             trainLoss: samples > 0 ? lossSum / Double(samples) : .nan,
             bytesUp: transferSizes.upload * updates.count, bytesDown: transferSizes.download * downloadsSinceLastStep,
-            wallSeconds: Date().timeIntervalSince(trainingStarted))
+            robustness: facts, wallSeconds: Date().timeIntervalSince(trainingStarted))
         downloadsSinceLastStep = 0
         try rebalance()
     }

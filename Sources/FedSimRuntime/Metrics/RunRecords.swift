@@ -17,12 +17,14 @@ public struct RoundRecord: Equatable, Sendable {
     /// Simulated traffic: what the round's clients upload and download (float32 tensors).
     public var bytesUp: Int
     public var bytesDown: Int
+    /// Rejected updates, Byzantine updates and what the robust rule did.
+    var robustness: StepCombiner.Facts
     /// Wall seconds since the first step began.
     public var wallSeconds: Double
 
-    public init(round: Int, time: Double, clients: [Int], stalenessMean: Double, stalenessMax: Int,
-                trainLoss: Double, testLoss: Double? = nil, testAccuracy: Double? = nil,
-                bytesUp: Int, bytesDown: Int, wallSeconds: Double) {
+    init(round: Int, time: Double, clients: [Int], stalenessMean: Double, stalenessMax: Int,
+         trainLoss: Double, testLoss: Double? = nil, testAccuracy: Double? = nil,
+         bytesUp: Int, bytesDown: Int, robustness: StepCombiner.Facts = StepCombiner.Facts(), wallSeconds: Double) {
         self.round = round
         self.time = time
         self.clients = clients
@@ -33,6 +35,7 @@ public struct RoundRecord: Equatable, Sendable {
         self.testAccuracy = testAccuracy
         self.bytesUp = bytesUp
         self.bytesDown = bytesDown
+        self.robustness = robustness
         self.wallSeconds = wallSeconds
     }
 
@@ -50,6 +53,16 @@ public struct RoundRecord: Equatable, Sendable {
         }
         object.set("bytes_up", bytesUp)
         object.set("bytes_down", bytesDown)
+        let facts = robustness
+        if facts.rejected > 0 || facts.byzantine != nil || facts.robust != nil {
+            object.set("rejected", facts.rejected)
+        }
+        if let byzantine = facts.byzantine { object.set("byzantine", byzantine) }
+        if let robust = facts.robust { object.set("robust", robust) }
+        if let selected = facts.selectedClients { object.set("selected_clients", selected) }
+        if let clipped = facts.clipped { object.set("clipped", clipped) }
+        if let trimmed = facts.trimmedPerCoordinate { object.set("trimmed_per_coordinate", trimmed) }
+        if let distance = facts.honestDistance { object.set("honest_distance", distance) }
         object.set("wall_seconds", wallSeconds)
         return object
     }

@@ -11,11 +11,16 @@ public struct Scenario: Equatable, Sendable {
     public var training: LocalTraining
     public var server: ServerSettings
     public var system: SystemSettings
+    /// Byzantine clients and what they send; nil: every client is honest.
+    public var attack: AttackSettings?
+    /// The robust rule that replaces the weighted sum of updates; nil: the plain sum.
+    public var aggregator: RobustAggregatorDescription?
     public var evaluation: EvaluationSettings
 
     public init(name: String, seed: UInt64, data: DataSettings, partition: PartitionSettings,
                 model: ModelSettings, training: LocalTraining, server: ServerSettings,
-                system: SystemSettings = SystemSettings(), evaluation: EvaluationSettings) {
+                system: SystemSettings = SystemSettings(), attack: AttackSettings? = nil,
+                aggregator: RobustAggregatorDescription? = nil, evaluation: EvaluationSettings) {
         self.name = name
         self.seed = seed
         self.data = data
@@ -24,6 +29,8 @@ public struct Scenario: Equatable, Sendable {
         self.training = training
         self.server = server
         self.system = system
+        self.attack = attack
+        self.aggregator = aggregator
         self.evaluation = evaluation
     }
 }
@@ -255,6 +262,54 @@ public enum AvailabilityProfileKind: String, Sendable, CaseIterable {
     case always, probability
     case onOff = "on_off"
     case trace
+}
+
+/// Attacks a scenario can name (`attack.kind`, ALGORITHMS.md section 2).
+public enum AttackKind: String, Sendable, CaseIterable {
+    case signFlip = "sign_flip"
+    case ipm, alie, gaussian, mimic
+    case labelFlip = "label_flip"
+    case optimalIPM = "optimal_ipm"
+    case optimalALIE = "optimal_alie"
+}
+
+/// Which clients are Byzantine and what they send.
+public struct AttackSettings: Equatable, Sendable {
+    public var kind: AttackKind
+    /// The Byzantine clients' ids, ascending.
+    public var clients: [Int]
+    /// IPM's epsilon and ALIE's z (`tau`; defaults 2 and 1.5).
+    public var tau: Double
+    /// The Gaussian attack's mean and standard deviation.
+    public var mean: Double
+    public var standardDeviation: Double
+    /// Mimic: which honest update of the step is copied (0 = the first).
+    public var index: Int
+
+    public init(kind: AttackKind, clients: [Int], tau: Double? = nil, mean: Double = 0, standardDeviation: Double = 1,
+                index: Int = 0) {
+        self.kind = kind
+        self.clients = clients
+        self.tau = tau ?? (kind == .alie || kind == .optimalALIE ? 1.5 : 2)
+        self.mean = mean
+        self.standardDeviation = standardDeviation
+        self.index = index
+    }
+
+    /// The update attack, against `aggregator` for the line-searched kinds; nil for label
+    /// flipping, which poisons the Byzantine clients' data instead.
+    public func makeAttack(against aggregator: RobustAggregator) -> (any ByzantineAttack)? {
+        switch kind {
+        case .signFlip: return SignFlip()
+        case .ipm: return InnerProductManipulation(tau: tau)
+        case .alie: return ALittleIsEnough(tau: tau)
+        case .gaussian: return GaussianAttack(mean: mean, standardDeviation: standardDeviation)
+        case .mimic: return Mimic(client: index)
+        case .labelFlip: return nil
+        case .optimalIPM: return LineMaximizedAttack(.innerProductManipulation, against: aggregator)
+        case .optimalALIE: return LineMaximizedAttack(.aLittleIsEnough, against: aggregator)
+        }
+    }
 }
 
 public struct EvaluationSettings: Equatable, Sendable {

@@ -39,6 +39,7 @@ extension Scenario {
         ]
         lines += serverYAML
         lines += systemYAML
+        lines += byzantineYAML
         lines += ["evaluation:", "  every: \(evaluation.every)"]
         return lines.joined(separator: "\n") + "\n"
     }
@@ -74,6 +75,33 @@ extension Scenario {
         case .sgd: break
         case .momentum: lines.append("  beta1: \(server.beta1)")
         case .adam, .yogi: lines += ["  beta1: \(server.beta1)", "  beta2: \(server.beta2)", "  tau: \(server.tau)"]
+        }
+        return lines
+    }
+
+    /// The attack and aggregator sections, when the scenario has them.
+    private var byzantineYAML: [String] {
+        var lines: [String] = []
+        if let attack {
+            lines += ["attack:", "  kind: \(attack.kind.rawValue)",
+                      "  clients: [\(attack.clients.map(String.init).joined(separator: ", "))]"]
+            switch attack.kind {
+            case .ipm, .alie: lines.append("  tau: \(attack.tau)")
+            case .gaussian: lines += ["  mean: \(attack.mean)", "  sigma: \(attack.standardDeviation)"]
+            case .mimic: lines.append("  index: \(attack.index)")
+            case .signFlip, .labelFlip, .optimalIPM, .optimalALIE: break
+            }
+        }
+        if let aggregator {
+            lines += ["aggregator:", "  rule: \(aggregator.rule)"]
+            lines += aggregator.parameters.sorted { $0.key < $1.key }.map { "  \($0.key): \($0.value)" }
+            if !aggregator.pre.isEmpty {
+                lines.append("  pre:")
+                for step in aggregator.pre {
+                    let values = step.parameters.sorted { $0.key < $1.key }.map { ", \($0.key): \($0.value)" }.joined()
+                    lines.append("    - {name: \(step.name)\(values)}")
+                }
+            }
         }
         return lines
     }

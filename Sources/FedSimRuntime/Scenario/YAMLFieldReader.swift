@@ -64,6 +64,9 @@ final class YAMLFieldReader {
         return entry.value
     }
 
+    /// The mapping's keys, in file order.
+    var keys: [String] { entries.map(\.key) }
+
     func has(_ key: String) -> Bool {
         entries.contains { $0.key == key }
     }
