@@ -286,4 +286,66 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(found.first?.message,
                        "every client's job takes at least 1.0 s (system.compute), so a deadline of 0.5 s would drop them all")
     }
+
+    // MARK: - Attacks and robust aggregation
+
+    func testAttackAndAggregatorSectionsLoadAndWriteBack() throws {
+        let scenario = try parse(text(["server:": """
+            attack:
+              kind: alie
+              fraction: 0.2
+              tau: 1
+            aggregator:
+              rule: krum
+              f: 1
+              original: true
+              pre: [nnm, {name: static_clipping, c: 5}]
+            server:
+            """]))
+        let attack = try XCTUnwrap(scenario.attack)
+        XCTAssertEqual(attack.kind, .alie)
+        XCTAssertEqual(attack.tau, 1)
+        XCTAssertEqual(attack.clients.count, 4)
+        XCTAssertEqual(attack.clients, attack.clients.sorted())
+        XCTAssertEqual(scenario.aggregator, RobustAggregatorDescription(
+            rule: "krum", parameters: ["f": 1, "original": 1],
+            pre: [PreAggregatorDescription("nnm"), PreAggregatorDescription("static_clipping", parameters: ["c": 5])]))
+        XCTAssertEqual(try ScenarioLoader.parse(scenario.resolvedYAML, file: "resolved.yaml", baseDirectory: "/"), scenario)
+    }
+
+    func testByzantineClientsByIdsAndTheirDefaults() throws {
+        let scenario = try parse(text(["server:": "attack:\n  kind: ipm\n  clients: [3, 1]\nserver:"]))
+        XCTAssertEqual(scenario.attack, AttackSettings(kind: .ipm, clients: [1, 3], tau: 2))
+        XCTAssertNil(scenario.aggregator)
+    }
+
+    func testAnFTooLargeForTheStepIsNamedAtF() {
+        // Five clients a round: the trimmed mean needs 2f < 5.
+        let found = issues(text(["server:": "aggregator:\n  rule: trimmed_mean\n  f: 3\nserver:"]))
+        XCTAssertEqual(found.map(\.field), ["aggregator.f"])
+        XCTAssert(found.first?.message.hasSuffix("(each step aggregates 5 updates)") == true, found.first?.message ?? "")
+    }
+
+    func testBadAttackAndAggregatorSettingsAreNamed() {
+        let found = issues(text(["server:": """
+            attack:
+              kind: sign_flp
+              count: 2
+              fraction: 0.1
+              tau: 3
+            aggregator:
+              rule: krun
+            server:
+            """]))
+        XCTAssertEqual(found.map(\.field), ["attack.kind", "attack.fraction", "aggregator.rule"])
+        XCTAssert(found[0].message.contains("did you mean 'sign_flip'?"), found[0].message)
+        XCTAssertEqual(found[1].message, "give exactly one of count, fraction or clients to say which clients are Byzantine")
+        XCTAssert(found[2].message.contains("krun"), found[2].message)
+    }
+
+    func testFedAsyncTakesNoRobustRule() {
+        let found = issues(text(["  clients_per_round: 5": "  algorithm: fedasync",
+                                 "server:": "aggregator:\n  rule: median\nserver:"]))
+        XCTAssertEqual(found.map(\.field), ["aggregator.rule"])
+    }
 }

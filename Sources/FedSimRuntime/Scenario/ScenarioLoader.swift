@@ -235,13 +235,16 @@ public enum ScenarioLoader {
     private static func readAttack(_ reader: YAMLFieldReader, clients: Int, seed: UInt64) -> AttackSettings? {
         defer { reader.finish() }
         guard reader.node != nil else { return nil }
+        let named = reader.has("kind") && AttackKind(rawValue: reader.value("kind")?.string ?? "") != nil
         let kind: AttackKind = reader.choice("kind")
-        rejectFields(of: [.ipm: ["tau"], .alie: ["tau"], .optimalIPM: [], .optimalALIE: [],
-                          .gaussian: ["mean", "sigma"], .mimic: ["index"]],
-                     except: kind, in: reader, what: "attack")
+        if named {
+            rejectFields(of: [.ipm: ["tau"], .alie: ["tau"], .gaussian: ["mean", "sigma"], .mimic: ["index"]],
+                         except: kind, in: reader, what: "attack")
+        }
         let selectors = ["count", "fraction", "clients"].filter(reader.has)
         var byzantine: [Int] = []
         if selectors.count != 1 {
+            for selector in selectors { _ = reader.value(selector) }
             let field = selectors.dropFirst().first ?? "count"
             reader.report(selectors.count > 1 ? reader.value(field) : reader.node, field,
                           "give exactly one of count, fraction or clients to say which clients are Byzantine")
