@@ -50,9 +50,14 @@ struct ScenarioOptions: ParsableArguments {
     @Option(help: "Override the scenario's seed.")
     var seed: UInt64?
 
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override a scenario field, the value in YAML (repeatable): --set aggregator.rule=krum, --set attack=null.",
+        valueName: "field.path=value"))
+    var overrides: [String] = []
+
     /// The validated scenario with the overrides applied, and its run folder.
     func load() throws -> (scenario: Scenario, folder: String) {
-        var loaded = try ScenarioLoader.load(path: scenario)
+        var loaded = try ScenarioLoader.load(path: scenario, overrides: overrides)
         if let seed { loaded.seed = seed }
         return (loaded, out ?? "runs/\(loaded.name)")
     }

@@ -7,8 +7,10 @@ import Yams
 /// reported with file, line, column and field, every relative path resolved against
 /// the scenario file's folder.
 public enum ScenarioLoader {
-    /// Loads and validates the scenario at `path`.
-    public static func load(path: String) throws -> Scenario {
+    /// Loads and validates the scenario at `path`, with `overrides` ("field.path=value",
+    /// the value in YAML: `aggregator.rule=krum`, `attack=null`, `aggregator.pre=[nnm]`)
+    /// applied on top of the file before it is read.
+    public static func load(path: String, overrides: [String] = []) throws -> Scenario {
         let url = URL(fileURLWithPath: path)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ScenarioError(issues: [ScenarioIssue(
@@ -16,17 +18,20 @@ public enum ScenarioLoader {
                 message: FileManager.default.fileExists(atPath: path)
                     ? "cannot read the scenario file (is it UTF-8 text?)" : "no such scenario file")])
         }
-        return try parse(text, file: path, baseDirectory: url.deletingLastPathComponent().path)
+        return try parse(text, file: path, baseDirectory: url.deletingLastPathComponent().path, overrides: overrides)
     }
 
     /// Parses scenario text; `file` names it in errors, `baseDirectory` anchors relative paths.
-    public static func parse(_ text: String, file: String, baseDirectory: String) throws -> Scenario {
+    public static func parse(_ text: String, file: String, baseDirectory: String, overrides: [String] = []) throws -> Scenario {
         let diagnostics = ScenarioDiagnostics(file: file)
-        let root: Node?
+        var root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
             throw ScenarioError(issues: [yamlIssue(error, file: file)])
+        }
+        for override in overrides {
+            root = try applying(override, to: root)
         }
         let reader = YAMLFieldReader(root, path: "", diagnostics: diagnostics)
         if root == nil {
@@ -413,6 +418,37 @@ public enum ScenarioLoader {
                     : "scheme natural needs data with its own clients (source: synthetic)")
         }
         return partition
+    }
+
+    /// `root` with the field an override names set to its value (null removes it),
+    /// creating the mappings on its path as needed.
+    private static func applying(_ override: String, to root: Node?) throws -> Node? {
+        func problem(_ message: String) -> ScenarioError {
+            ScenarioError(issues: [ScenarioIssue(file: "--set", line: 1, column: 1, field: String(override.prefix { $0 != "=" }),
+                                                 message: "\(message) in '\(override)'")])
+        }
+        guard let equals = override.firstIndex(of: "=") else { throw problem("expected field.path=value") }
+        let path = override[..<equals].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard !path.contains(where: \.isEmpty) else { throw problem("empty field name") }
+        let value: Node?
+        do {
+            value = try Yams.compose(yaml: String(override[override.index(after: equals)...]))
+        } catch {
+            throw problem("the value is not YAML")
+        }
+        func set(_ keys: ArraySlice<String>, in node: Node?) throws -> Node? {
+            guard let key = keys.first else { return value?.null == nil ? value : nil }
+            var mapping: Node.Mapping
+            switch node {
+            case .none: mapping = Node.Mapping([])
+            case let .some(node) where node.null != nil: mapping = Node.Mapping([])
+            case let .some(.mapping(existing)): mapping = existing
+            case .some: throw problem("'\(key)' is inside a field that is not a mapping")
+            }
+            mapping[key] = try set(keys.dropFirst(), in: mapping[key])
+            return .mapping(mapping)
+        }
+        return try set(path[...], in: root)
     }
 
     private static func yamlIssue(_ error: YamlError, file: String) -> ScenarioIssue {

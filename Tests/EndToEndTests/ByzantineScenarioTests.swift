@@ -1,0 +1,34 @@
+import FedSimRuntime
+import Foundation
+import XCTest
+
+/// `scenarios/byzantine/base.yaml` under attacks, across worker processes.
+final class ByzantineScenarioTests: FedSimProcessTestCase {
+    private func accuracy(_ overrides: [String]) throws -> Double {
+        let loaded = try ScenarioLoader.load(path: scenario("byzantine/base.yaml"), overrides: overrides)
+        let summary = try Simulation.runLocally(loaded, workers: 2, folder: temporaryFolder(), executable: Self.fedsim)
+        return summary.finalTestAccuracy
+    }
+
+    func testRobustRulesHoldWhereTheAverageBreaks() throws {
+        let clean = try accuracy(["attack=null"])
+        XCTAssertGreaterThan(clean, 0.9)
+        // Under sign flip the median and the trimmed mean stay within 5 points of the
+        // attack-free run.
+        for rule in [["aggregator.rule=median"], ["aggregator.rule=trimmed_mean", "aggregator.f=2"]] {
+            let attacked = try accuracy(["attack.kind=sign_flip"] + rule)
+            XCTAssertGreaterThan(attacked, clean - 0.05, "\(rule)")
+        }
+        // A Gaussian attack costs the average more than 20 points; centered clipping
+        // keeps within 5.
+        XCTAssertLessThan(try accuracy(["attack.kind=gaussian"]), clean - 0.2)
+        XCTAssertGreaterThan(try accuracy(["attack.kind=gaussian", "aggregator.rule=centered_clipping", "aggregator.tau=0.1"]),
+                             clean - 0.05)
+    }
+
+    func testOverridesNameTheirProblem() throws {
+        let result = try fedsim(["run", scenario("byzantine/base.yaml"), "--set", "aggregator.rule.x=1", "--out", temporaryFolder()])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.error, "--set:1:1: error: aggregator.rule.x: 'x' is inside a field that is not a mapping in 'aggregator.rule.x=1'\n")
+    }
+}
