@@ -95,4 +95,30 @@ final class ByzantineRunTests: XCTestCase {
         XCTAssertEqual(metrics.components(separatedBy: "\"rejected\":1").count - 1, 2, metrics)
         XCTAssert(run.logs.contains("step 1: rejected 1 updates holding NaN or infinity"), "\(run.logs)")
     }
+
+    func testAnInfiniteAttackIsRejectedLikeAnyOtherUpdate() throws {
+        // A Gaussian attacker with sigma 1e39, beyond Float: its vector is infinite, so
+        // it is dropped and the step is the honest client's update alone.
+        var scenario = blobScenario(clients: 2, perRound: 2, rounds: 2)
+        scenario.attack = AttackSettings(kind: .gaussian, clients: [1], standardDeviation: 1e39)
+        scenario.aggregator = RobustAggregatorDescription(rule: "average")
+        let (coordinator, records) = try run(scenario, blobData(clients: 2))
+        XCTAssertEqual(records.map { $0["rejected"] as? Int }, [1, 1])
+        XCTAssertEqual(records.map { $0["robust"] as? String }, ["average: 1 inputs", "average: 1 inputs"])
+        XCTAssert(coordinator.globalParameters.allSatisfy(\.isFinite))
+    }
+
+    func testADivergingModelIsReportedOnce() throws {
+        // A server learning rate of 1e300, infinite as a Float, throws the model out of range.
+        var scenario = blobScenario(clients: 2, perRound: 2, rounds: 3)
+        scenario.server.learningRate = 1e300
+        let run = InMemoryRun()
+        run.startWorkers(1)
+        var options = CoordinatorOptions(workers: 1)
+        var warnings: [String] = []
+        options.warn = { warnings.append($0) }
+        _ = try Coordinator(scenario: scenario, data: blobData(clients: 2), transport: run.network, folder: nil,
+                            options: options).run()
+        XCTAssertEqual(warnings, ["the global model holds NaN or infinity from step 1 on: training diverged"])
+    }
 }

@@ -65,6 +65,8 @@ public final class Coordinator {
     private var parameters: [Float] = []
     private var optimizer: ServerOptimizer
     private var combiner: StepCombiner
+    /// Whether the global model has left the finite numbers (said once).
+    private var diverged = false
     private var version = 0
     /// The current model version, encoded once for all the workers that need it.
     private var encodedModel: (version: Int, message: EncodedMessage)?
@@ -322,6 +324,10 @@ public final class Coordinator {
         }
         optimizer.apply(step: combined, to: &parameters)
         version = step.version
+        if !diverged, !parameters.allSatisfy(\.isFinite) {
+            diverged = true
+            options.warn("the global model holds NaN or infinity from step \(step.number) on: training diverged")
+        }
 
         var lossSum = 0.0
         var samples = 0

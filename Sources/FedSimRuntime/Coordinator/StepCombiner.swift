@@ -46,23 +46,26 @@ struct StepCombiner {
     mutating func combine(_ deltas: [[Float]], weights: [Double], clients: [Int], step number: Int) throws
         -> (step: [Float], facts: Facts) {
         var facts = Facts()
-        let finite = deltas.indices.filter { index in deltas[index].allSatisfy(\.isFinite) }
-        facts.rejected = deltas.count - finite.count
-        var inputs = finite.map { deltas[$0] }
-        let kept = finite.map { clients[$0] }
-        let honest = kept.indices.filter { !byzantineClients.contains(kept[$0]) }
-        let attacked = kept.indices.filter { byzantineClients.contains(kept[$0]) }
+        var inputs = deltas
+        let honest = deltas.indices.filter { !byzantineClients.contains(clients[$0]) && deltas[$0].allSatisfy(\.isFinite) }
+        let attacked = deltas.indices.filter { byzantineClients.contains(clients[$0]) }
         if !byzantineClients.isEmpty { facts.byzantine = attacked.count }
         if let attack, !attacked.isEmpty {
             var stream = RandomStream(seed: seed, purpose: .attack, round: number)
             do {
                 let vector = try attack.byzantineVector(
-                    honest: honest.map { inputs[$0] }, byzantineCount: attacked.count, stream: &stream)
+                    honest: honest.map { deltas[$0] }, byzantineCount: attacked.count, stream: &stream)
                 for index in attacked { inputs[index] = vector }
             } catch {
                 throw RuntimeError("step \(number): the \(attack.name) attack failed on \(honest.count) honest updates: \(error)")
             }
         }
+        // Whatever a client sent, honest or not, an update holding NaN or infinity is dropped.
+        let finite = inputs.indices.filter { inputs[$0].allSatisfy(\.isFinite) }
+        facts.rejected = inputs.count - finite.count
+        let kept = finite.map { clients[$0] }
+        let honestKept = finite.filter { honest.contains($0) }
+        inputs = finite.map { inputs[$0] }
         guard !inputs.isEmpty else { return ([Float](repeating: 0, count: deltas.first?.count ?? 0), facts) }
 
         let combined: [Float]
@@ -85,9 +88,9 @@ struct StepCombiner {
         } else {
             combined = Aggregation.weightedSum(inputs, weights: finite.map { weights[$0] })
         }
-        if !byzantineClients.isEmpty, !honest.isEmpty {
-            let mean = Aggregation.weightedSum(honest.map { inputs[$0] },
-                                               weights: Array(repeating: 1 / Double(honest.count), count: honest.count))
+        if !byzantineClients.isEmpty, !honestKept.isEmpty {
+            let mean = Aggregation.weightedSum(honestKept.map { deltas[$0] },
+                                               weights: Array(repeating: 1 / Double(honestKept.count), count: honestKept.count))
             facts.honestDistance = zip(combined, mean).reduce(0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }.squareRoot()
         }
         return (combined, facts)
