@@ -64,6 +64,8 @@ public final class Coordinator {
     private var totals: [ClientTotals]
     private var parameters: [Float] = []
     private var optimizer: ServerOptimizer
+    /// Differential privacy: per-client DP-SGD settings, client-level noise, accounting.
+    private var privacy: PrivacyLedger?
     private var version = 0
     /// The current model version, encoded once for all the workers that need it.
     private var encodedModel: (version: Int, message: EncodedMessage)?
@@ -94,6 +96,8 @@ public final class Coordinator {
         model = try makeModel(spec)
         optimizer = scenario.server.makeOptimizer()
         totals = data.clients.enumerated().map { ClientTotals(clientID: $0.offset, samples: $0.element.count) }
+        privacy = try PrivacyLedger.make(scenario: scenario, data: data)
+        if let warning = privacy?.plan.warning { options.warn(warning) }
     }
 
     /// Waits for the workers, runs the scenario's strategy until its stop condition, stops
@@ -118,13 +122,15 @@ public final class Coordinator {
         stopWorkers(reason: "run complete")
 
         let traffic = transport.traffic
-        let summary = RunSummary(
+        var summary = RunSummary(
             scenario: scenario.name, rounds: version, virtualSeconds: lastRecord?.time ?? 0,
             clientUpdates: totals.reduce(0) { $0 + $1.updates }, parameters: parameters.count,
             finalTestAccuracy: lastEvaluation.accuracy, finalTestLoss: lastEvaluation.meanLoss,
             bestTestAccuracy: bestAccuracy, workers: workers.count,
             wallSeconds: Date().timeIntervalSince(started), wallTrainingSeconds: trainingSeconds,
             wireBytesSent: traffic.bytesSent, wireBytesReceived: traffic.bytesReceived)
+        summary.privacy = try privacy?.outcome()
+        try privacy?.annotate(&totals)
         try folder?.finish(clients: totals, summary: summary)
         return summary
     }
@@ -292,7 +298,7 @@ public final class Coordinator {
             workers[host].modelVersion = version
         }
         let task = TrainingTask(clientID: job.client, modelVersion: UInt64(job.version), round: job.number,
-                                training: scenario.training)
+                                training: privacy?.training(scenario.training, client: job.client) ?? scenario.training)
         try send(EncodedMessage(.task(task)), toWorker: host)
         inFlight[JobKey(client: job.client, number: job.number)] = job
         downloadsSinceLastStep += 1
@@ -309,9 +315,14 @@ public final class Coordinator {
             while received[key] == nil { try receiveUpdate(waitingFor: key) }
             updates.append(received.removeValue(forKey: key)!)
         }
-        optimizer.apply(step: Aggregation.weightedSum(updates.map(\.delta), weights: step.contributions.map(\.weight)),
-                        to: &parameters)
+        var deltas = updates.map(\.delta)
+        var weights = step.contributions.map(\.weight)
+        privacy?.clip(&deltas, weights: &weights)
+        var aggregated = Aggregation.weightedSum(deltas, weights: weights)
+        privacy?.addNoise(to: &aggregated, number: step.number)
+        optimizer.apply(step: aggregated, to: &parameters)
         version = step.version
+        try privacy?.record(updates)
 
         var lossSum = 0.0
         for update in updates {
@@ -331,6 +342,7 @@ public final class Coordinator {
             trainLoss: samples > 0 ? lossSum / Double(samples) : .nan,
             bytesUp: transferSizes.upload * updates.count, bytesDown: transferSizes.download * downloadsSinceLastStep,
             wallSeconds: Date().timeIntervalSince(trainingStarted))
+        lastRecord?.epsilonMax = privacy?.epsilonMax
         downloadsSinceLastStep = 0
         try rebalance()
     }
@@ -355,15 +367,8 @@ public final class Coordinator {
         options.progress(record)
     }
 
-    /// Bytes of the encoded messages a simulated client downloads (the model) and
-    /// uploads (its update) per job: what the link model charges and the metrics count.
-    private lazy var transferSizes: (download: Int, upload: Int) = {
-        let model = EncodedMessage(.model(ModelBroadcast(version: 0, parameters: parameters)))
-        let update = EncodedMessage(.update(ClientUpdate(
-            clientID: 0, modelVersion: 0, round: 0, delta: parameters, sampleCount: 0, trainLoss: 0, steps: 0,
-            wallComputeSeconds: 0)))
-        return (model.bytes.count, update.bytes.count)
-    }()
+    /// Bytes a simulated client downloads and uploads per job.
+    private lazy var transferSizes = TransferSizes(parameterCount: parameters.count)
 
     private func currentModel() -> EncodedMessage {
         if let encodedModel, encodedModel.version == version { return encodedModel.message }
