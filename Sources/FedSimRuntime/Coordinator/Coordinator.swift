@@ -307,7 +307,8 @@ public final class Coordinator {
 
     /// Applies `step`: waits for each of its jobs' updates, then moves the model by
     /// sum_i d_i Delta_i, summed in the step's order, through the server optimizer
-    /// (plain theta <- theta + eta_g * sum by default).
+    /// (plain theta <- theta + eta_g * sum by default). Client-level privacy clips each
+    /// Delta_i, sets d_i = 1/k and adds noise to the sum first (`PrivacyLedger`).
     private func aggregate(_ step: AggregationStep) throws {
         var updates: [ClientUpdate] = []
         for contribution in step.contributions {

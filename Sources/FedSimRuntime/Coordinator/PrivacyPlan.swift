@@ -17,7 +17,7 @@ import FedSimCore
 /// - Client mode: each of the run's R aggregation steps is one subsampled Gaussian step
 ///   with q = ceil(k (1 + over_selection)) / M (k clients per round of M); every client's
 ///   epsilon is that of R steps, whether or not it was sampled (the rate accounts for that).
-public struct PrivacyPlan: Sendable {
+public struct PrivacyPlan: Sendable, CustomStringConvertible {
     /// The scenario's settings with sigma filled in.
     public let settings: PrivacySettings
     /// sigma.
@@ -128,7 +128,7 @@ public struct PrivacyPlan: Sendable {
         return resolved
     }
 
-    /// One line for `fedsim validate`.
+    /// One line for `fedsim validate`: the mode, C, sigma and the planned worst epsilon.
     public var description: String {
         let origin = settings.targetEpsilon.map { "calibrated for epsilon \($0)" } ?? "given"
         let level = settings.mode == .sample ? "sample-level DP-SGD" : "client-level DP-FedAvg (q \(roundSamplingRate))"
