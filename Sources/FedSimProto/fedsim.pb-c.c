@@ -1079,7 +1079,7 @@ const ProtobufCMessageDescriptor fedsim__model__descriptor =
   (ProtobufCMessageInit) fedsim__model__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[7] =
+static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[10] =
 {
   {
     "epochs",
@@ -1165,9 +1165,48 @@ static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "dp_sampling_rate",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LocalTraining, dp_sampling_rate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dp_clip_norm",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LocalTraining, dp_clip_norm),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "dp_noise_multiplier",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LocalTraining, dp_noise_multiplier),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__local_training__field_indices_by_name[] = {
   1,   /* field[1] = batch_size */
+  8,   /* field[8] = dp_clip_norm */
+  9,   /* field[9] = dp_noise_multiplier */
+  7,   /* field[7] = dp_sampling_rate */
   0,   /* field[0] = epochs */
   2,   /* field[2] = learning_rate */
   4,   /* field[4] = momentum */
@@ -1178,7 +1217,7 @@ static const unsigned fedsim__local_training__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__local_training__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor fedsim__local_training__descriptor =
 {
@@ -1188,7 +1227,7 @@ const ProtobufCMessageDescriptor fedsim__local_training__descriptor =
   "Fedsim__LocalTraining",
   "fedsim",
   sizeof(Fedsim__LocalTraining),
-  7,
+  10,
   fedsim__local_training__field_descriptors,
   fedsim__local_training__field_indices_by_name,
   1,  fedsim__local_training__number_ranges,

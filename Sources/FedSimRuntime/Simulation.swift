@@ -4,12 +4,14 @@ import Foundation
 /// The runtime's entry points: what `fedsim run`, `fedsim coordinator` and `fedsim worker` do.
 public enum Simulation {
     /// Runs `scenario` with the coordinator in this process and `workers` worker processes
-    /// of `executable` on this host, writing the run folder `folder`.
+    /// of `executable` on this host, writing the run folder `folder`. A privacy target is
+    /// calibrated first, so the folder's scenario.yaml records the noise multiplier used.
     public static func runLocally(
         _ scenario: Scenario, workers: Int, folder: String, executable: String,
         progress: @escaping (RoundRecord) -> Void = { _ in }
     ) throws -> RunSummary {
         let data = try prepareData(scenario)
+        let scenario = try PrivacyPlan.resolve(scenario, data: data)
         let transport = try ZeroMQCoordinatorTransport(
             bind: "tcp://127.0.0.1:*", maxMessageBytes: updateSizeLimit(scenario, data))
         let runFolder = try RunFolder(path: folder, scenario: scenario)
@@ -39,6 +41,7 @@ public enum Simulation {
         scenarioAliases: Set<String> = [], progress: @escaping (RoundRecord) -> Void = { _ in }
     ) throws -> RunSummary {
         let data = try prepareData(scenario)
+        let scenario = try PrivacyPlan.resolve(scenario, data: data)
         let transport = try ZeroMQCoordinatorTransport(bind: endpoint, maxMessageBytes: updateSizeLimit(scenario, data))
         let runFolder = try RunFolder(path: folder, scenario: scenario)
         var options = CoordinatorOptions(workers: workers)

@@ -3,8 +3,10 @@ import FedSimCore
 /// The protocol version this build speaks. A peer with another version is refused.
 ///
 /// Version 2 added `LocalTraining.proximal_mu` (FedProx): a version-1 worker would
-/// ignore it and silently train without the proximal term.
-public let wireProtocolVersion: UInt32 = 3
+/// ignore it and silently train without the proximal term. Version 4 added the DP-SGD
+/// fields of `LocalTraining` (`dp_sampling_rate`, `dp_clip_norm`, `dp_noise_multiplier`):
+/// an older worker would train without the privacy the coordinator accounts for.
+public let wireProtocolVersion: UInt32 = 4
 
 /// A dense float32 tensor as it travels: shape and row-major values.
 public struct WireTensor: Equatable, Sendable {

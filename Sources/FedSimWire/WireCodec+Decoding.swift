@@ -11,8 +11,9 @@ extension WireCodec {
     /// have shape `[labels, inputDim]` and its labels lie in `0..<classes` of the
     /// assignment's model; client ids of one assignment are distinct; names of model
     /// kinds and optimizers are known; a batch size is at least 1, optimizer
-    /// coefficients are finite and FedProx's mu is also non-negative. Float values
-    /// inside tensors are not inspected.
+    /// coefficients are finite and FedProx's mu is also non-negative; DP-SGD settings
+    /// are all absent or a valid `DPSGDConfig`. Float values inside tensors are not
+    /// inspected.
     ///
     /// O(n) in the size of `bytes`, with one bulk copy of each tensor.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> Message {
@@ -190,7 +191,26 @@ extension WireCodec {
         return LocalTraining(
             epochs: try int(training.epochs, "LocalTraining.epochs"), batchSize: batchSize,
             learningRate: training.learning_rate, optimizer: optimizer,
-            momentum: training.momentum, weightDecay: training.weight_decay, proximalMu: training.proximal_mu)
+            momentum: training.momentum, weightDecay: training.weight_decay, proximalMu: training.proximal_mu,
+            privacy: try privacy(training))
+    }
+
+    /// The DP-SGD settings of `training`: nil when all three fields are 0 (absent),
+    /// otherwise q in (0, 1] and C and sigma finite and > 0.
+    private static func privacy(_ training: Fedsim__LocalTraining) throws -> DPSGDConfig? {
+        let fields = [("dpSamplingRate", training.dp_sampling_rate), ("dpClipNorm", training.dp_clip_norm),
+                      ("dpNoiseMultiplier", training.dp_noise_multiplier)]
+        guard fields.contains(where: { $0.1 != 0 }) else { return nil }
+        guard training.dp_sampling_rate > 0, training.dp_sampling_rate <= 1 else {
+            throw WireError.invalid(field: "LocalTraining.dpSamplingRate",
+                                    reason: "must be in (0, 1] when DP-SGD is on, got \(training.dp_sampling_rate)")
+        }
+        for (name, value) in fields.dropFirst() where !(value.isFinite && value > 0) {
+            throw WireError.invalid(field: "LocalTraining." + name,
+                                    reason: "must be finite and > 0 when DP-SGD is on, got \(value)")
+        }
+        return try DPSGDConfig(samplingRate: training.dp_sampling_rate, clipNorm: training.dp_clip_norm,
+                               noiseMultiplier: training.dp_noise_multiplier)
     }
 
     /// The tensor at `pointer`, its values copied out in one bulk copy.

@@ -58,6 +58,11 @@ public enum WireCodec {
                 training.momentum = task.training.momentum
                 training.weight_decay = task.training.weightDecay
                 training.proximal_mu = task.training.proximalMu
+                if let privacy = task.training.privacy {
+                    training.dp_sampling_rate = privacy.samplingRate
+                    training.dp_clip_norm = privacy.clipNorm
+                    training.dp_noise_multiplier = privacy.noiseMultiplier
+                }
                 return withUnsafeMutablePointer(to: &training) { training in
                     var body = Fedsim__Task()
                     fedsim__task__init(&body)

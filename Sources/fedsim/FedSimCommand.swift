@@ -164,6 +164,13 @@ struct Validate: ParsableCommand {
                     print("\(path): ok — \(scenario.name): \(data.clients.count) clients, \(samples) training and "
                           + "\(data.test.count) test samples, \(data.featureCount) features, \(data.classCount) classes; "
                           + "\(scenario.model.kind.rawValue) model, \(scenario.server.algorithm.rawValue)")
+                    if scenario.privacy != nil {
+                        let plan = try PrivacyPlan(scenario: scenario, data: data)
+                        print("  privacy: \(plan.description)")
+                        if let warning = plan.warning {
+                            FileHandle.standardError.write(Data("\(path): warning: \(warning)\n".utf8))
+                        }
+                    }
                 }
             } catch {
                 failed = true

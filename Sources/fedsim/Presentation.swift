@@ -50,10 +50,17 @@ enum SummaryTable {
             ("wall seconds", format(summary.wallSeconds, 2)),
             ("client updates / s", format(summary.clientUpdatesPerSecond, 0)),
             ("wire bytes sent / received", "\(summary.wireBytesSent) / \(summary.wireBytesReceived)"),
-            ("run folder", folder),
-        ]
+        ] + privacyRows(summary.privacy) + [("run folder", folder)]
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
             .joined(separator: "\n")
+    }
+
+    /// The noise and the worst client's (epsilon, delta) of a private run.
+    private static func privacyRows(_ privacy: PrivacyOutcome?) -> [(String, String)] {
+        guard let privacy else { return [] }
+        let who = privacy.worstClient.map { " (client \($0))" } ?? " (every client)"
+        return [("noise multiplier", "\(privacy.noiseMultiplier) (\(privacy.mode.rawValue)-level)"),
+                ("worst client epsilon", format(privacy.worstClientEpsilon, 4) + who + " at delta \(privacy.delta)")]
     }
 }

@@ -78,7 +78,7 @@ final class ScenarioLoaderTests: XCTestCase {
 
     func testResolvedYAMLLoadsBackToTheSameScenario() throws {
         for file in ["quickstart.yaml", "digits-mlp.yaml", "synthetic-1-1.yaml", "quickstart-fedasync.yaml",
-                     "fedfix/fedfix-0.5.yaml", "fedfix/fedbuff-5.yaml"] {
+                     "fedfix/fedfix-0.5.yaml", "fedfix/fedbuff-5.yaml", "privacy/quickstart-eps3.yaml"] {
             let scenario = try ScenarioLoader.load(path: Self.scenarios.appendingPathComponent(file).path)
             let again = try ScenarioLoader.parse(scenario.resolvedYAML, file: "resolved.yaml", baseDirectory: "/")
             XCTAssertEqual(again, scenario, file)
@@ -347,5 +347,109 @@ final class ScenarioLoaderTests: XCTestCase {
         let found = issues(text(["  clients_per_round: 5": "  algorithm: fedasync",
                                  "server:": "aggregator:\n  rule: median\nserver:"]))
         XCTAssertEqual(found.map(\.field), ["aggregator.rule"])
+    }
+
+    // MARK: - Privacy
+
+    func testPrivacySectionIsReadAndResolvesBack() throws {
+        let calibrated = try parse(text() + "privacy:\n  clip: 0.5\n  target_epsilon: 3\n")
+        XCTAssertEqual(calibrated.privacy, PrivacySettings(mode: .sample, clipNorm: 0.5, targetEpsilon: 3, delta: 1e-5))
+        let given = try parse(text() + """
+            privacy:
+              mode: sample
+              clip: 1
+              noise_multiplier: 1.25
+              delta: 1e-6
+              sampling_rate: 0.2
+
+            """)
+        XCTAssertEqual(given.privacy, PrivacySettings(mode: .sample, clipNorm: 1, noiseMultiplier: 1.25, delta: 1e-6,
+                                                      samplingRate: 0.2))
+        let client = try parse(text() + "privacy:\n  mode: client\n  clip: 2\n  noise_multiplier: 0.9\n")
+        XCTAssertEqual(client.privacy?.mode, .client)
+        XCTAssertEqual(client.server.weighting, .uniform, "DP-FedAvg weighs every update 1/k")
+        var resolved = calibrated
+        resolved.privacy?.noiseMultiplier = 2.718281828459045
+        for scenario in [calibrated, given, client, resolved] {
+            XCTAssertEqual(try ScenarioLoader.parse(scenario.resolvedYAML, file: "resolved.yaml", baseDirectory: "/"),
+                           scenario, scenario.resolvedYAML)
+        }
+        XCTAssertNil(try parse(text()).privacy)
+    }
+
+    /// The one issue `privacy` (lines from 20 on) raises.
+    private func privacyIssue(_ privacy: String, server: String = "", file: StaticString = #filePath,
+                              line: UInt = #line) -> ScenarioIssue? {
+        var yaml = text() + "privacy:\n" + privacy
+        if !server.isEmpty { yaml = yaml.replacingOccurrences(of: "  rounds: 3\n", with: "  rounds: 3\n" + server) }
+        let found = issues(yaml)
+        XCTAssertEqual(found.count, 1, "\(found)", file: file, line: line)
+        return found.first
+    }
+
+    func testSamplingRateOutsideZeroToOneIsNamed() {
+        for bad in ["0", "1.5", "-0.25"] {
+            let issue = privacyIssue("  clip: 1\n  noise_multiplier: 1\n  sampling_rate: \(bad)\n")
+            XCTAssertEqual(issue?.field, "privacy.sampling_rate")
+            XCTAssertEqual(issue?.line, 23)
+            XCTAssert(issue?.message.hasPrefix("must be greater than 0.0 and at most 1.0") == true, issue?.message ?? "")
+        }
+    }
+
+    func testNoiseMultiplierMustBePositive() {
+        for bad in ["0", "-1"] {
+            let issue = privacyIssue("  clip: 1\n  noise_multiplier: \(bad)\n")
+            XCTAssertEqual(issue?.field, "privacy.noise_multiplier")
+            XCTAssertEqual(issue?.line, 22)
+            XCTAssert(issue?.message.hasPrefix("must be greater than 0.0") == true, issue?.message ?? "")
+        }
+        let clip = privacyIssue("  clip: 0\n  noise_multiplier: 1\n")
+        XCTAssertEqual(clip?.field, "privacy.clip")
+    }
+
+    func testDeltaMustBeBelowOne() {
+        for bad in ["1", "2.5", "0", "-1e-5"] {
+            let issue = privacyIssue("  clip: 1\n  target_epsilon: 3\n  delta: \(bad)\n")
+            XCTAssertEqual(issue?.field, "privacy.delta")
+            XCTAssertEqual(issue?.line, 23)
+            XCTAssert(issue?.message.hasPrefix("must be in (0, 1), got") == true, issue?.message ?? "")
+        }
+    }
+
+    func testUnreachableTargetEpsilonIsNamed() throws {
+        let issue = privacyIssue("  clip: 1\n  target_epsilon: 0.1\n")
+        XCTAssertEqual(issue?.field, "privacy.target_epsilon")
+        XCTAssertEqual(issue?.line, 22)
+        XCTAssert(issue?.message.contains("target epsilon 0.1 is unreachable at delta 1e-05") == true, issue?.message ?? "")
+        // The floor falls as delta grows: 0.1 is reachable at delta 1e-3.
+        XCTAssertNoThrow(try parse(text() + "privacy:\n  clip: 1\n  target_epsilon: 0.1\n  delta: 1e-3\n"))
+    }
+
+    func testPrivacyNeedsNoiseOrTargetAndKnownFields() {
+        let missing = privacyIssue("  clip: 1\n")
+        XCTAssertEqual(missing?.field, "privacy.noise_multiplier")
+        XCTAssertEqual(missing?.line, 21)
+        XCTAssert(missing?.message.contains("'target_epsilon'") == true, missing?.message ?? "")
+
+        let unknown = privacyIssue("  clip: 1\n  noise_multiplier: 1\n  epsilon: 3\n")
+        XCTAssertEqual(unknown?.field, "privacy.epsilon")
+        XCTAssertEqual(unknown?.line, 23)
+        XCTAssertEqual(privacyIssue("  mode: user\n  clip: 1\n  noise_multiplier: 1\n")?.field, "privacy.mode")
+        XCTAssertEqual(privacyIssue("  noise_multiplier: 1\n")?.message, "missing field 'clip'")
+    }
+
+    func testClientLevelPrivacyNeedsFedAvgOverEveryClient() {
+        let rate = privacyIssue("  mode: client\n  clip: 1\n  noise_multiplier: 1\n  sampling_rate: 0.1\n")
+        XCTAssertEqual(rate?.field, "privacy.sampling_rate")
+        XCTAssertEqual(rate?.message, "applies to mode sample, not client")
+
+        let weighting = privacyIssue("  mode: client\n  clip: 1\n  noise_multiplier: 1\n", server: "  weighting: samples\n")
+        XCTAssertEqual(weighting?.field, "server.weighting")
+
+        let found = issues(text([
+            "  rounds: 3\n  clients_per_round: 5\n": "  algorithm: fedasync\n  rounds: 3\n",
+        ]) + "privacy:\n  mode: client\n  clip: 1\n  noise_multiplier: 1\n")
+        XCTAssertEqual(found.map(\.field), ["privacy.mode"])
+        XCTAssert(found.first?.message.contains("needs server.algorithm fedavg") == true, found.first?.message ?? "")
     }
 }

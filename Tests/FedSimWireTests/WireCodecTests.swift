@@ -313,6 +313,44 @@ final class WireCodecTests: XCTestCase {
         assertInvalid(taskBytes { $0.float(7, .infinity) }, field: "LocalTraining.proximalMu", mentioning: "inf")
     }
 
+    func testDPSGDSettingsTravelExactly() throws {
+        // q = 1/3 is not a float32: the double on the wire keeps round(1/q) and the
+        // accountant's q the same on both sides.
+        var training = self.training
+        training.privacy = try DPSGDConfig(samplingRate: 1.0 / 3, clipNorm: 0.75, noiseMultiplier: 1.0e-3 + 1.1)
+        let task = TrainingTask(clientID: 4, modelVersion: 2, round: 9, training: training)
+        guard case .task(let decoded) = try WireCodec.decode(WireCodec.encode(.task(task))) else {
+            return XCTFail("expected a task")
+        }
+        XCTAssertEqual(decoded, task)
+        XCTAssertEqual(decoded.training.privacy?.samplingRate, 1.0 / 3)
+
+        guard case .task(let plain) = try WireCodec.decode(taskBytes { _ in }) else {
+            return XCTFail("expected a task")
+        }
+        XCTAssertNil(plain.training.privacy, "absent DP fields train without DP-SGD")
+    }
+
+    func testDPSGDSettingsMustBeAValidConfiguration() {
+        func dp(_ q: Double, _ clip: Double, _ sigma: Double) -> [UInt8] {
+            taskBytes {
+                $0.double(8, q)
+                $0.double(9, clip)
+                $0.double(10, sigma)
+            }
+        }
+        assertInvalid(dp(0, 1, 1), field: "LocalTraining.dpSamplingRate", mentioning: "(0, 1]")
+        assertInvalid(dp(1.5, 1, 1), field: "LocalTraining.dpSamplingRate", mentioning: "1.5")
+        assertInvalid(dp(-0.1, 1, 1), field: "LocalTraining.dpSamplingRate")
+        assertInvalid(dp(.nan, 1, 1), field: "LocalTraining.dpSamplingRate", mentioning: "nan")
+        assertInvalid(dp(0.5, 0, 1), field: "LocalTraining.dpClipNorm")
+        assertInvalid(dp(0.5, .infinity, 1), field: "LocalTraining.dpClipNorm", mentioning: "inf")
+        assertInvalid(dp(0.5, 1, 0), field: "LocalTraining.dpNoiseMultiplier", mentioning: "> 0")
+        assertInvalid(dp(0.5, 1, -2), field: "LocalTraining.dpNoiseMultiplier", mentioning: "-2")
+        assertInvalid(taskBytes { $0.double(10, 1) }, field: "LocalTraining.dpSamplingRate",
+                      mentioning: "when DP-SGD is on")
+    }
+
     func testSampleCountBeyondIntIsInvalid() {
         assertInvalid(envelope(.update) {
             $0.message(4) { $0.packedVarints(1, [0]) }

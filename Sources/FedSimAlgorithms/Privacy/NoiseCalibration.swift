@@ -8,6 +8,13 @@ import Foundation
 /// `min_alpha [ -(log delta + log alpha) / (alpha - 1) + log((alpha - 1) / alpha) ]` that
 /// RDP-to-DP conversion alone costs; targets at or below it are unreachable.
 public enum NoiseCalibration {
+    /// The epsilon that RDP-to-DP conversion alone costs at `delta` (that of zero RDP):
+    /// every target must lie above it. About 0.103 at delta 1e-5 with Opacus's orders.
+    /// - Throws: `PrivacyError.outOfRange` unless delta is in (0, 1).
+    public static func floor(delta: Double, orders: [Double] = SubsampledGaussian.defaultOrders) throws -> Double {
+        try RenyiBudget(orders: orders).spent(delta: delta).epsilon
+    }
+
     /// The smallest sigma with epsilon(q, sigma, T, delta) <= `targetEpsilon`, to a
     /// relative precision of 1e-9: doubling from sigma = 1 brackets it, bisection narrows
     /// the bracket, and the upper end (which meets the target) is returned.
@@ -26,7 +33,7 @@ public enum NoiseCalibration {
         guard steps >= 1 else {
             throw PrivacyError.outOfRange(parameter: "steps", value: Double(steps), allowed: "at least 1")
         }
-        let floor = try RenyiBudget(orders: orders).spent(delta: delta).epsilon
+        let floor = try Self.floor(delta: delta, orders: orders)
         guard targetEpsilon > floor else {
             throw PrivacyError.unreachableTarget(epsilon: targetEpsilon, delta: delta, floor: floor)
         }

@@ -38,7 +38,12 @@ public struct DPSGDConfig: Equatable, Sendable {
     }
 
     /// Steps per local epoch: 1 / q rounded to the nearest integer, at least 1.
-    public var stepsPerEpoch: Int { max(1, Int((1 / samplingRate).rounded())) }
+    public var stepsPerEpoch: Int { Self.stepsPerEpoch(samplingRate: samplingRate) }
+
+    /// Steps per local epoch at sampling rate q: 1 / q rounded to the nearest integer, at least 1.
+    public static func stepsPerEpoch(samplingRate: Double) -> Int {
+        max(1, Int((1 / samplingRate).rounded()))
+    }
 
     /// The standard deviation of the noise added to the clipped sum, sigma * C.
     public var noiseStandardDeviation: Double { noiseMultiplier * clipNorm }

@@ -165,10 +165,18 @@ struct  Fedsim__LocalTraining
    * FedProx mu >= 0; 0 is plain local training
    */
   float proximal_mu;
+  /*
+   * Sample-level DP-SGD: all three 0 trains without it; otherwise q in (0, 1] and
+   * C, sigma finite and > 0. Doubles, so q (and the steps round(1/q) an epoch takes)
+   * is exactly the value the coordinator's accountant composes.
+   */
+  double dp_sampling_rate;
+  double dp_clip_norm;
+  double dp_noise_multiplier;
 };
 #define FEDSIM__LOCAL_TRAINING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__local_training__descriptor) \
-    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0 }
+    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0 }
 
 
 /*

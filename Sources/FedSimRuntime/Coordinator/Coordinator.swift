@@ -67,6 +67,8 @@ public final class Coordinator {
     private var combiner: StepCombiner
     /// Whether the global model has left the finite numbers (said once).
     private var diverged = false
+    /// Differential privacy: per-client DP-SGD settings, client-level noise, accounting.
+    private var privacy: PrivacyLedger?
     private var version = 0
     /// The current model version, encoded once for all the workers that need it.
     private var encodedModel: (version: Int, message: EncodedMessage)?
@@ -98,6 +100,8 @@ public final class Coordinator {
         optimizer = scenario.server.makeOptimizer()
         combiner = try StepCombiner(scenario: scenario)
         totals = data.clients.enumerated().map { ClientTotals(clientID: $0.offset, samples: $0.element.count) }
+        privacy = try PrivacyLedger.make(scenario: scenario, data: data)
+        if let warning = privacy?.plan.warning { options.warn(warning) }
     }
 
     /// Waits for the workers, runs the scenario's strategy until its stop condition, stops
@@ -122,13 +126,15 @@ public final class Coordinator {
         stopWorkers(reason: "run complete")
 
         let traffic = transport.traffic
-        let summary = RunSummary(
+        var summary = RunSummary(
             scenario: scenario.name, rounds: version, virtualSeconds: lastRecord?.time ?? 0,
             clientUpdates: totals.reduce(0) { $0 + $1.updates }, parameters: parameters.count,
             finalTestAccuracy: lastEvaluation.accuracy, finalTestLoss: lastEvaluation.meanLoss,
             bestTestAccuracy: bestAccuracy, workers: workers.count,
             wallSeconds: Date().timeIntervalSince(started), wallTrainingSeconds: trainingSeconds,
             wireBytesSent: traffic.bytesSent, wireBytesReceived: traffic.bytesReceived)
+        summary.privacy = try privacy?.outcome()
+        try privacy?.annotate(&totals)
         try folder?.finish(clients: totals, summary: summary)
         return summary
     }
@@ -299,7 +305,7 @@ public final class Coordinator {
             workers[host].modelVersion = version
         }
         let task = TrainingTask(clientID: job.client, modelVersion: UInt64(job.version), round: job.number,
-                                training: scenario.training)
+                                training: privacy?.training(scenario.training, client: job.client) ?? scenario.training)
         try send(EncodedMessage(.task(task)), toWorker: host)
         inFlight[JobKey(client: job.client, number: job.number)] = job
         downloadsSinceLastStep += 1
@@ -308,7 +314,8 @@ public final class Coordinator {
 
     /// Applies `step`: waits for each of its jobs' updates, then moves the model by
     /// sum_i d_i Delta_i, summed in the step's order, through the server optimizer
-    /// (plain theta <- theta + eta_g * sum by default).
+    /// (plain theta <- theta + eta_g * sum by default). Client-level privacy clips each
+    /// Delta_i, sets d_i = 1/k and adds noise to the sum first (`PrivacyLedger`).
     private func aggregate(_ step: AggregationStep) throws {
         var updates: [ClientUpdate] = []
         for contribution in step.contributions {
@@ -316,18 +323,22 @@ public final class Coordinator {
             while received[key] == nil { try receiveUpdate(waitingFor: key) }
             updates.append(received.removeValue(forKey: key)!)
         }
-        let (combined, facts) = try combiner.combine(
-            updates.map(\.delta), weights: step.contributions.map(\.weight), clients: updates.map(\.clientID),
-            step: step.number)
+        var deltas = updates.map(\.delta)
+        var weights = step.contributions.map(\.weight)
+        privacy?.clip(&deltas, weights: &weights)
+        var (aggregated, facts) = try combiner.combine(
+            deltas, weights: weights, clients: updates.map(\.clientID), step: step.number)
+        privacy?.addNoise(to: &aggregated, number: step.number)
         if facts.rejected > 0 {
             options.log("step \(step.number): rejected \(facts.rejected) updates holding NaN or infinity")
         }
-        optimizer.apply(step: combined, to: &parameters)
+        optimizer.apply(step: aggregated, to: &parameters)
         version = step.version
         if !diverged, !parameters.allSatisfy(\.isFinite) {
             diverged = true
             options.warn("the global model holds NaN or infinity from step \(step.number) on: training diverged")
         }
+        try privacy?.record(updates)
 
         var lossSum = 0.0
         var samples = 0
@@ -350,6 +361,7 @@ public final class Coordinator {
             trainLoss: samples > 0 ? lossSum / Double(samples) : .nan,
             bytesUp: transferSizes.upload * updates.count, bytesDown: transferSizes.download * downloadsSinceLastStep,
             robustness: facts, wallSeconds: Date().timeIntervalSince(trainingStarted))
+        lastRecord?.epsilonMax = privacy?.epsilonMax
         downloadsSinceLastStep = 0
         try rebalance()
     }
@@ -374,15 +386,8 @@ public final class Coordinator {
         options.progress(record)
     }
 
-    /// Bytes of the encoded messages a simulated client downloads (the model) and
-    /// uploads (its update) per job: what the link model charges and the metrics count.
-    private lazy var transferSizes: (download: Int, upload: Int) = {
-        let model = EncodedMessage(.model(ModelBroadcast(version: 0, parameters: parameters)))
-        let update = EncodedMessage(.update(ClientUpdate(
-            clientID: 0, modelVersion: 0, round: 0, delta: parameters, sampleCount: 0, trainLoss: 0, steps: 0,
-            wallComputeSeconds: 0)))
-        return (model.bytes.count, update.bytes.count)
-    }()
+    /// Bytes a simulated client downloads and uploads per job.
+    private lazy var transferSizes = TransferSizes(parameterCount: parameters.count)
 
     private func currentModel() -> EncodedMessage {
         if let encodedModel, encodedModel.version == version { return encodedModel.message }

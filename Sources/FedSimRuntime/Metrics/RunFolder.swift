@@ -57,7 +57,7 @@ public final class RunFolder {
 
     /// Writes `clients.csv` and `summary.json`.
     public func finish(clients: [ClientTotals], summary: RunSummary) throws {
-        let csv = ([ClientTotals.csvHeader] + clients.map(\.csvRow)).joined(separator: "\n") + "\n"
+        let csv = ClientTotals.csv(clients)
         do {
             try Data(csv.utf8).write(to: url("clients.csv"))
             try Data(summary.json.pretty.utf8).write(to: url("summary.json"))

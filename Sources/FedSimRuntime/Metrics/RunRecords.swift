@@ -19,6 +19,9 @@ public struct RoundRecord: Equatable, Sendable {
     public var bytesDown: Int
     /// Rejected updates, Byzantine updates and what the robust rule did.
     var robustness: StepCombiner.Facts
+    /// Private runs: the largest epsilon any client has spent since the run began (at the
+    /// scenario's delta), this step included; nil without privacy.
+    public var epsilonMax: Double?
     /// Wall seconds since the first step began.
     public var wallSeconds: Double
 
@@ -63,6 +66,7 @@ public struct RoundRecord: Equatable, Sendable {
         if let clipped = facts.clipped { object.set("clipped", clipped) }
         if let trimmed = facts.trimmedPerCoordinate { object.set("trimmed_per_coordinate", trimmed) }
         if let distance = facts.honestDistance { object.set("honest_distance", distance) }
+        if let epsilonMax { object.set("epsilon_max", epsilonMax) }
         object.set("wall_seconds", wallSeconds)
         return object
     }
@@ -78,18 +82,42 @@ public struct ClientTotals: Equatable, Sendable {
     public var lastTrainLoss = Double.nan
     public var bytesUp = 0
     public var bytesDown = 0
+    /// Private runs: the epsilon this client spent over the run (0 if it never took part
+    /// under sample-level DP); nil without privacy.
+    public var epsilon: Double?
 
     public init(clientID: Int, samples: Int) {
         self.clientID = clientID
         self.samples = samples
     }
 
-    static let csvHeader = "client_id,samples,updates,local_steps,last_round,last_train_loss,bytes_up,bytes_down"
+    /// `clients.csv`: a header and one row per client; the `epsilon` column appears when
+    /// the run is private.
+    static func csv(_ totals: [ClientTotals]) -> String {
+        let privacy = totals.contains { $0.epsilon != nil }
+        let header = "client_id,samples,updates,local_steps,last_round,last_train_loss,bytes_up,bytes_down"
+            + (privacy ? ",epsilon" : "")
+        return ([header] + totals.map { $0.csvRow(privacy: privacy) }).joined(separator: "\n") + "\n"
+    }
 
-    var csvRow: String {
+    private func csvRow(privacy: Bool) -> String {
         let loss = lastTrainLoss.isFinite ? "\(lastTrainLoss)" : ""
         return "\(clientID),\(samples),\(updates),\(localSteps),\(lastRound),\(loss),\(bytesUp),\(bytesDown)"
+            + (privacy ? ",\(epsilon ?? 0)" : "")
     }
+}
+
+/// A private run's guarantee at its end (`summary.json`).
+public struct PrivacyOutcome: Equatable, Sendable {
+    public var mode: PrivacyMode
+    /// sigma, as given or calibrated.
+    public var noiseMultiplier: Double
+    public var delta: Double
+    /// The largest epsilon any client spent.
+    public var worstClientEpsilon: Double
+    /// The client that spent it (the smallest id on ties); nil under client-level DP,
+    /// where every client's epsilon is the federation's.
+    public var worstClient: Int?
 }
 
 /// The outcome of a run (`summary.json`).
@@ -111,6 +139,8 @@ public struct RunSummary: Equatable, Sendable {
     public var wallTrainingSeconds: Double
     public var wireBytesSent: Int
     public var wireBytesReceived: Int
+    /// Private runs: the guarantee reached; nil without privacy.
+    public var privacy: PrivacyOutcome?
 
     /// Client updates per second of `wallTrainingSeconds`.
     public var clientUpdatesPerSecond: Double {
@@ -133,6 +163,13 @@ public struct RunSummary: Equatable, Sendable {
         object.set("client_updates_per_second", clientUpdatesPerSecond)
         object.set("wire_bytes_sent", wireBytesSent)
         object.set("wire_bytes_received", wireBytesReceived)
+        if let privacy {
+            object.set("privacy_mode", privacy.mode.rawValue)
+            object.set("noise_multiplier", privacy.noiseMultiplier)
+            object.set("delta", privacy.delta)
+            object.set("worst_client_epsilon", privacy.worstClientEpsilon)
+            object.set("worst_client", privacy.worstClient.map(Double.init))
+        }
         return object
     }
 }

@@ -16,11 +16,14 @@ public struct Scenario: Equatable, Sendable {
     /// The robust rule that replaces the weighted sum of updates; nil: the plain sum.
     public var aggregator: RobustAggregatorDescription?
     public var evaluation: EvaluationSettings
+    /// Differential privacy (`privacy:`); nil trains without it.
+    public var privacy: PrivacySettings?
 
     public init(name: String, seed: UInt64, data: DataSettings, partition: PartitionSettings,
                 model: ModelSettings, training: LocalTraining, server: ServerSettings,
                 system: SystemSettings = SystemSettings(), attack: AttackSettings? = nil,
-                aggregator: RobustAggregatorDescription? = nil, evaluation: EvaluationSettings) {
+                aggregator: RobustAggregatorDescription? = nil, evaluation: EvaluationSettings,
+                privacy: PrivacySettings? = nil) {
         self.name = name
         self.seed = seed
         self.data = data
@@ -32,6 +35,7 @@ public struct Scenario: Equatable, Sendable {
         self.attack = attack
         self.aggregator = aggregator
         self.evaluation = evaluation
+        self.privacy = privacy
     }
 }
 
@@ -318,5 +322,45 @@ public struct EvaluationSettings: Equatable, Sendable {
 
     public init(every: Int = 1) {
         self.every = every
+    }
+}
+
+/// Where differential privacy applies (`privacy.mode`), ALGORITHMS.md section 3.
+public enum PrivacyMode: String, Sendable, CaseIterable {
+    /// Sample-level DP-SGD in every client's local steps: a client's epsilon protects
+    /// each of its examples and composes only the tasks it ran.
+    case sample
+    /// Client-level DP-FedAvg at the server: each update is clipped to C, the sum gets
+    /// N(0, sigma^2 C^2 I), and epsilon protects a client's whole data set.
+    case client
+}
+
+/// A run's differential privacy (`privacy:`). Exactly how sigma is obtained: given as
+/// `noiseMultiplier`, or calibrated before training from `targetEpsilon` (the smallest
+/// sigma for which every client's epsilon over the run's schedule is at most the
+/// target); a scenario with both uses sigma as given and refuses to run if it misses
+/// the target.
+public struct PrivacySettings: Equatable, Sendable {
+    public var mode: PrivacyMode
+    /// C: the L2 norm each example's gradient (sample) or each client's update (client) is clipped to.
+    public var clipNorm: Double
+    /// sigma: the noise standard deviation in units of C; nil until calibrated.
+    public var noiseMultiplier: Double?
+    /// The epsilon sigma is calibrated for (or checked against).
+    public var targetEpsilon: Double?
+    /// The delta of (epsilon, delta)-DP; 1e-5 by default.
+    public var delta: Double
+    /// Sample mode: one Poisson rate q for every client; nil (the default) gives client i
+    /// q_i = min(1, training.batch_size / n_i), an expected batch of `batch_size` examples.
+    public var samplingRate: Double?
+
+    public init(mode: PrivacyMode = .sample, clipNorm: Double, noiseMultiplier: Double? = nil,
+                targetEpsilon: Double? = nil, delta: Double = 1e-5, samplingRate: Double? = nil) {
+        self.mode = mode
+        self.clipNorm = clipNorm
+        self.noiseMultiplier = noiseMultiplier
+        self.targetEpsilon = targetEpsilon
+        self.delta = delta
+        self.samplingRate = samplingRate
     }
 }

@@ -69,9 +69,18 @@ public enum ScenarioLoader {
             proximalMu: Float(trainingReader.number("proximal_mu", default: 0, in: 0...1e6)))
         let serverReader = root.section("server", required: true)
         let stalenessReader = serverReader.section("staleness")
-        let server = readServer(serverReader, staleness: stalenessReader, clients: partition.clients)
+        var server = readServer(serverReader, staleness: stalenessReader, clients: partition.clients)
         let system = readSystem(root.section("system"), clients: partition.clients, seed: seed,
                                 baseDirectory: baseDirectory)
+        let privacy = readPrivacy(root.section("privacy"), server: server, system: system)
+        if privacy?.mode == .client {
+            if serverReader.has("weighting"), server.weighting != .uniform {
+                serverReader.report(serverReader.value("weighting"), "weighting",
+                                    "client-level privacy (privacy.mode: client) weighs every update 1/clients_per_round; "
+                                    + "use weighting: uniform or leave it out")
+            }
+            server.weighting = .uniform
+        }
         if let deadline = server.deadline, let machines = try? system.makeModel(clients: partition.clients, seed: seed) {
             let fastest = (0..<partition.clients).map(machines.computeTime).min() ?? 0
             if deadline < fastest {
@@ -90,7 +99,53 @@ public enum ScenarioLoader {
         }
         return Scenario(name: name, seed: seed, data: data, partition: partition, model: model,
                         training: training, server: server, system: system, attack: attack, aggregator: aggregator,
-                        evaluation: evaluation)
+                        evaluation: evaluation, privacy: privacy)
+    }
+
+    /// The `privacy:` section; nil when it is absent. Only the fields are checked here:
+    /// calibrating sigma for `target_epsilon` needs the clients' data and the run's
+    /// schedule (`PrivacyPlan`).
+    private static func readPrivacy(_ reader: YAMLFieldReader, server: ServerSettings,
+                                    system: SystemSettings) -> PrivacySettings? {
+        guard reader.node != nil else { return nil }
+        defer { reader.finish() }
+        let mode: PrivacyMode = reader.choice("mode", default: .sample)
+        rejectFields(of: [PrivacyMode.sample: ["sampling_rate"]], except: mode, in: reader, what: "mode")
+        let settings = PrivacySettings(
+            mode: mode,
+            clipNorm: reader.number("clip", in: 0...1e12, excludingLowerBound: true),
+            noiseMultiplier: reader.optionalNumber("noise_multiplier", in: 0...1e6, excludingLowerBound: true),
+            targetEpsilon: reader.optionalNumber("target_epsilon", in: 0...1e6, excludingLowerBound: true),
+            delta: reader.number("delta", default: 1e-5, in: -1e12...1e12),
+            samplingRate: reader.optionalNumber("sampling_rate", in: 0...1, excludingLowerBound: true))
+        let deltaIsValid = settings.delta > 0 && settings.delta < 1
+        if !deltaIsValid {
+            reader.report(reader.value("delta"), "delta",
+                          "must be in (0, 1), got \(settings.delta); it is the chance the guarantee fails, "
+                          + "usually below 1 / (training examples), like 1e-5")
+        }
+        if settings.noiseMultiplier == nil, settings.targetEpsilon == nil {
+            reader.report(reader.node, "noise_multiplier",
+                          "missing field 'noise_multiplier' (or 'target_epsilon', to calibrate it before training)")
+        }
+        if let target = settings.targetEpsilon, deltaIsValid, target > 0,
+           let floor = try? NoiseCalibration.floor(delta: settings.delta), target <= floor {
+            reader.report(reader.value("target_epsilon"), "target_epsilon",
+                          "\(PrivacyError.unreachableTarget(epsilon: target, delta: settings.delta, floor: floor))")
+        }
+        if mode == .client {
+            if server.algorithm != .fedavg {
+                reader.report(reader.value("mode"), "mode",
+                              "client-level DP-FedAvg needs server.algorithm fedavg (its accountant samples "
+                              + "clients_per_round of the clients every round), not \(server.algorithm.rawValue)")
+            }
+            if system.availability != .always {
+                reader.report(reader.value("mode"), "mode",
+                              "client-level accounting takes q = clients_per_round / clients, which needs every "
+                              + "client online every round (system.availability.profile: always)")
+            }
+        }
+        return settings
     }
 
     private static func readData(_ reader: YAMLFieldReader, baseDirectory: String) -> DataSettings {

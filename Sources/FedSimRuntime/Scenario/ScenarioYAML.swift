@@ -41,6 +41,13 @@ extension Scenario {
         lines += systemYAML
         lines += byzantineYAML
         lines += ["evaluation:", "  every: \(evaluation.every)"]
+        if let privacy {
+            lines += ["privacy:", "  mode: \(privacy.mode.rawValue)", "  clip: \(privacy.clipNorm)"]
+            if let sigma = privacy.noiseMultiplier { lines.append("  noise_multiplier: \(sigma)") }
+            if let target = privacy.targetEpsilon { lines.append("  target_epsilon: \(target)") }
+            lines.append("  delta: \(privacy.delta)")
+            if let rate = privacy.samplingRate { lines.append("  sampling_rate: \(rate)") }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -1,0 +1,17 @@
+import FedSimWire
+
+/// Bytes of the encoded messages a simulated client downloads (the model) and uploads
+/// (its update) per job: what the link model charges and the metrics count. Tensors
+/// travel as packed float32, so both depend only on the parameter count.
+struct TransferSizes: Equatable, Sendable {
+    let download: Int
+    let upload: Int
+
+    init(parameterCount: Int) {
+        let parameters = [Float](repeating: 0, count: parameterCount)
+        download = EncodedMessage(.model(ModelBroadcast(version: 0, parameters: parameters))).bytes.count
+        upload = EncodedMessage(.update(ClientUpdate(
+            clientID: 0, modelVersion: 0, round: 0, delta: parameters, sampleCount: 0, trainLoss: 0, steps: 0,
+            wallComputeSeconds: 0))).bytes.count
+    }
+}
