@@ -102,52 +102,6 @@ public enum ScenarioLoader {
                         evaluation: evaluation, privacy: privacy)
     }
 
-    /// The `privacy:` section; nil when it is absent. Only the fields are checked here:
-    /// calibrating sigma for `target_epsilon` needs the clients' data and the run's
-    /// schedule (`PrivacyPlan`).
-    private static func readPrivacy(_ reader: YAMLFieldReader, server: ServerSettings,
-                                    system: SystemSettings) -> PrivacySettings? {
-        guard reader.node != nil else { return nil }
-        defer { reader.finish() }
-        let mode: PrivacyMode = reader.choice("mode", default: .sample)
-        rejectFields(of: [PrivacyMode.sample: ["sampling_rate"]], except: mode, in: reader, what: "mode")
-        let settings = PrivacySettings(
-            mode: mode,
-            clipNorm: reader.number("clip", in: 0...1e12, excludingLowerBound: true),
-            noiseMultiplier: reader.optionalNumber("noise_multiplier", in: 0...1e6, excludingLowerBound: true),
-            targetEpsilon: reader.optionalNumber("target_epsilon", in: 0...1e6, excludingLowerBound: true),
-            delta: reader.number("delta", default: 1e-5, in: -1e12...1e12),
-            samplingRate: reader.optionalNumber("sampling_rate", in: 0...1, excludingLowerBound: true))
-        let deltaIsValid = settings.delta > 0 && settings.delta < 1
-        if !deltaIsValid {
-            reader.report(reader.value("delta"), "delta",
-                          "must be in (0, 1), got \(settings.delta); it is the chance the guarantee fails, "
-                          + "usually below 1 / (training examples), like 1e-5")
-        }
-        if settings.noiseMultiplier == nil, settings.targetEpsilon == nil {
-            reader.report(reader.node, "noise_multiplier",
-                          "missing field 'noise_multiplier' (or 'target_epsilon', to calibrate it before training)")
-        }
-        if let target = settings.targetEpsilon, deltaIsValid, target > 0,
-           let floor = try? NoiseCalibration.floor(delta: settings.delta), target <= floor {
-            reader.report(reader.value("target_epsilon"), "target_epsilon",
-                          "\(PrivacyError.unreachableTarget(epsilon: target, delta: settings.delta, floor: floor))")
-        }
-        if mode == .client {
-            if server.algorithm != .fedavg {
-                reader.report(reader.value("mode"), "mode",
-                              "client-level DP-FedAvg needs server.algorithm fedavg (its accountant samples "
-                              + "clients_per_round of the clients every round), not \(server.algorithm.rawValue)")
-            }
-            if system.availability != .always {
-                reader.report(reader.value("mode"), "mode",
-                              "client-level accounting takes q = clients_per_round / clients, which needs every "
-                              + "client online every round (system.availability.profile: always)")
-            }
-        }
-        return settings
-    }
-
     private static func readData(_ reader: YAMLFieldReader, baseDirectory: String) -> DataSettings {
         let kind = reader.string("source") ?? "csv"
         func file(_ key: String) -> String {
@@ -182,7 +136,7 @@ public enum ScenarioLoader {
 
     /// The path in field `key`, resolved against `baseDirectory`; reported and nil when
     /// the field is missing or names no file.
-    private static func existingFile(_ reader: YAMLFieldReader, _ key: String, baseDirectory: String,
+    static func existingFile(_ reader: YAMLFieldReader, _ key: String, baseDirectory: String,
                                      kind: String) -> String? {
         guard let relative = reader.string(key) else { return nil }
         let path = relative.hasPrefix("/") ? relative
@@ -196,7 +150,7 @@ public enum ScenarioLoader {
 
     /// Reports every field of `reader` that only other choices than `chosen` read,
     /// naming the choices that do: `owners` lists the fields each choice reads.
-    private static func rejectFields<Choice: RawRepresentable & Hashable>(
+    static func rejectFields<Choice: RawRepresentable & Hashable>(
         of owners: [Choice: [String]], except chosen: Choice, in reader: YAMLFieldReader, what: String
     ) where Choice.RawValue == String {
         let allowed = Set(owners[chosen] ?? [])
@@ -208,200 +162,6 @@ public enum ScenarioLoader {
             let list = names.sorted().joined(separator: ", ")
             reader.report(reader.value(field), field,
                           "applies to \(what)\(names.count > 1 ? "s" : "") \(list), not \(chosen.rawValue)")
-        }
-    }
-
-    /// The `system:` section: compute, link and availability of the simulated clients.
-    private static func readSystem(_ reader: YAMLFieldReader, clients: Int, seed: UInt64,
-                                   baseDirectory: String) -> SystemSettings {
-        var settings = SystemSettings()
-        let issuesBefore = reader.issueCount
-
-        let compute = reader.section("compute")
-        let computeKind: ComputeProfileKind = compute.choice("profile", default: .constant)
-        rejectFields(of: [.constant: ["seconds"], .linear: ["heterogeneity", "slowest"], .exponential: ["mean"],
-                          .lognormal: ["mu", "sigma"], .trace: ["path"]],
-                     except: computeKind, in: compute, what: "profile")
-        switch computeKind {
-        case .constant:
-            settings.compute = .constant(seconds: compute.number("seconds", default: 1, in: 0...1e12, excludingLowerBound: true))
-        case .linear:
-            let heterogeneity = compute.number("heterogeneity", in: 0...100)
-            if heterogeneity >= 100 {
-                compute.report(compute.value("heterogeneity"), "heterogeneity",
-                               "must be below 100 (F-100 would give the fastest client a job of 0 seconds), got \(heterogeneity)")
-            }
-            settings.compute = .linear(heterogeneity: min(heterogeneity, 99),
-                                       slowest: compute.number("slowest", default: 1, in: 0...1e12, excludingLowerBound: true))
-        case .exponential:
-            settings.compute = .exponential(mean: compute.number("mean", default: 1, in: 0...1e12, excludingLowerBound: true))
-        case .lognormal:
-            settings.compute = .lognormal(mu: compute.number("mu", default: 0, in: -50...50),
-                                          sigma: compute.number("sigma", default: 0.5, in: 0...10))
-        case .trace:
-            if let path = existingFile(compute, "path", baseDirectory: baseDirectory, kind: "compute trace"),
-               let profile = readTrace(compute, path: path, parse: { try ComputeProfile.parseTrace($0, clients: clients, source: path) }) {
-                settings.compute = profile
-                settings.computeTrace = path
-            }
-        }
-
-        let link = reader.section("link")
-        settings.link = LinkProfile(
-            latency: link.number("latency", default: 0, in: 0...1e9),
-            downloadBytesPerSecond: link.optionalNumber("download_bandwidth", in: 0...1e15, excludingLowerBound: true),
-            uploadBytesPerSecond: link.optionalNumber("upload_bandwidth", in: 0...1e15, excludingLowerBound: true),
-            bandwidthHeterogeneity: link.number("bandwidth_sigma", default: 0, in: 0...10))
-
-        let availability = reader.section("availability")
-        let availabilityKind: AvailabilityProfileKind = availability.choice("profile", default: .always)
-        rejectFields(of: [.probability: ["p", "period"], .onOff: ["mean_online", "mean_offline"], .trace: ["path"]],
-                     except: availabilityKind, in: availability, what: "profile")
-        switch availabilityKind {
-        case .always:
-            settings.availability = .always
-        case .probability:
-            settings.availability = .probability(
-                p: availability.number("p", in: 0...1, excludingLowerBound: true),
-                period: availability.number("period", in: 0...1e12, excludingLowerBound: true))
-        case .onOff:
-            settings.availability = .onOff(
-                meanOnline: availability.number("mean_online", in: 0...1e12, excludingLowerBound: true),
-                meanOffline: availability.number("mean_offline", in: 0...1e12, excludingLowerBound: true))
-        case .trace:
-            if let path = existingFile(availability, "path", baseDirectory: baseDirectory, kind: "availability trace"),
-               let profile = readTrace(availability, path: path, parse: {
-                   try AvailabilityProfile.parseTrace($0, clients: clients, source: path) }) {
-                settings.availability = profile
-                settings.availabilityTrace = path
-            }
-        }
-        for section in [compute, link, availability, reader] { section.finish() }
-
-        // With the fields valid, only the drawn speeds can still fail (say lognormal
-        // parameters whose draws overflow).
-        guard reader.issueCount == issuesBefore else { return settings }
-        do {
-            _ = try settings.makeModel(clients: clients, seed: seed)
-        } catch {
-            reader.report(compute.node ?? reader.node, "compute", "\(error)")
-        }
-        return settings
-    }
-
-    /// The `attack:` section: which clients are Byzantine (exactly one of `count`,
-    /// `fraction` or `clients`) and what they send. Counts and fractions pick clients
-    /// uniformly from the seed's attack stream.
-    private static func readAttack(_ reader: YAMLFieldReader, clients: Int, seed: UInt64) -> AttackSettings? {
-        defer { reader.finish() }
-        guard reader.node != nil else { return nil }
-        let named = reader.has("kind") && AttackKind(rawValue: reader.value("kind")?.string ?? "") != nil
-        let kind: AttackKind = reader.choice("kind")
-        if named {
-            rejectFields(of: [.ipm: ["tau"], .alie: ["tau"], .gaussian: ["mean", "sigma"], .mimic: ["index"]],
-                         except: kind, in: reader, what: "attack")
-        }
-        let selectors = ["count", "fraction", "clients"].filter(reader.has)
-        var byzantine: [Int] = []
-        if selectors.count != 1 {
-            for selector in selectors { _ = reader.value(selector) }
-            let field = selectors.dropFirst().first ?? "count"
-            reader.report(selectors.count > 1 ? reader.value(field) : reader.node, field,
-                          "give exactly one of count, fraction or clients to say which clients are Byzantine")
-        } else if selectors[0] == "clients" {
-            byzantine = reader.integerList("clients", default: [], elementsIn: 0...max(0, clients - 1))
-            if Set(byzantine).count != byzantine.count {
-                reader.report(reader.value("clients"), "clients", "lists a client twice")
-            }
-        } else {
-            let count = selectors[0] == "count"
-                ? reader.integer("count", in: 0...clients)
-                : Int((reader.number("fraction", in: 0...1) * Double(clients)).rounded())
-            var stream = RandomStream(seed: seed, purpose: .attack)
-            byzantine = stream.sample(count, from: clients)
-        }
-        let settings = AttackSettings(
-            kind: kind, clients: byzantine.sorted(), tau: reader.optionalNumber("tau", in: -1e6...1e6),
-            mean: reader.number("mean", default: 0, in: -1e12...1e12),
-            standardDeviation: reader.number("sigma", default: 1, in: 0...1e12),
-            index: reader.integer("index", default: 0, in: 0...1_000_000))
-        if settings.kind == .mimic, settings.clients.count == clients {
-            reader.report(reader.node, "kind", "mimic copies an honest client, but every client is Byzantine")
-        }
-        return settings
-    }
-
-    /// The `aggregator:` section: a robust rule (`rule`, with its numeric parameters
-    /// beside it) and the pre-aggregators run before it (`pre`, names or mappings with a
-    /// `name`). The rule is tried on as many inputs as a step aggregates, so an f too
-    /// large for them is reported here, not mid-run.
-    private static func readAggregator(_ reader: YAMLFieldReader, server: ServerSettings) -> RobustAggregatorDescription? {
-        defer { reader.finish() }
-        guard reader.node != nil else { return nil }
-        let rule = reader.string("rule") ?? ""
-        var parameters: [String: Double] = [:]
-        for key in reader.keys where key != "rule" && key != "pre" {
-            if key == "original", let flag = reader.value(key)?.bool {
-                parameters[key] = flag ? 1 : 0
-            } else {
-                parameters[key] = reader.number(key, in: -1e12...1e12)
-            }
-        }
-        var pre: [PreAggregatorDescription] = []
-        if let list = reader.value("pre") {
-            for step in list.sequence ?? [list] {
-                if let name = step.string, step.scalar != nil {
-                    pre.append(PreAggregatorDescription(name))
-                } else if let mapping = step.mapping {
-                    var name = ""
-                    var values: [String: Double] = [:]
-                    for (key, value) in mapping {
-                        let label = key.string ?? ""
-                        if label == "name" { name = value.string ?? "" } else if let number = value.float { values[label] = number } else {
-                            reader.report(value, "pre", "pre-aggregator parameter '\(label)' must be a number")
-                        }
-                    }
-                    pre.append(PreAggregatorDescription(name, parameters: values))
-                } else {
-                    reader.report(step, "pre", "each pre-aggregator is a name (nnm) or a mapping ({name: bucketing, s: 2})")
-                }
-            }
-        }
-        let description = RobustAggregatorDescription(rule: rule, parameters: parameters, pre: pre)
-        let inputs: Int?
-        switch server.algorithm {
-        case .fedavg: inputs = server.clientsPerRound
-        case .fedbuff: inputs = server.bufferSize
-        case .fedfix: inputs = nil
-        case .fedasync:
-            reader.report(reader.node, "rule", "fedasync applies one update at a time; a robust rule needs several (use fedavg, fedbuff or fedfix)")
-            return description
-        }
-        do {
-            var aggregator = try RobustAggregator(description)
-            if let inputs {
-                var stream = RandomStream(seed: 0, purpose: .aggregation)
-                _ = try aggregator.aggregate(Array(repeating: [0], count: inputs), stream: &stream)
-            }
-        } catch {
-            let field = parameters["f"] != nil && "\(error)".contains("f ") ? "f" : "rule"
-            reader.report(reader.value(field), field, "\(error)" + (inputs.map { " (each step aggregates \($0) updates)" } ?? ""))
-        }
-        return description
-    }
-
-    /// Reads and parses the trace file at `path`, reporting any problem at field `path`.
-    private static func readTrace<Profile>(_ reader: YAMLFieldReader, path: String,
-                                           parse: (String) throws -> Profile) -> Profile? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            reader.report(reader.value("path"), "path", "cannot read the trace '\(path)' (is it UTF-8 text?)")
-            return nil
-        }
-        do {
-            return try parse(text)
-        } catch {
-            reader.report(reader.value("path"), "path", "bad trace: \(error)")
-            return nil
         }
     }
 
@@ -473,37 +233,6 @@ public enum ScenarioLoader {
                     : "scheme natural needs data with its own clients (source: synthetic)")
         }
         return partition
-    }
-
-    /// `root` with the field an override names set to its value (null removes it),
-    /// creating the mappings on its path as needed.
-    private static func applying(_ override: String, to root: Node?) throws -> Node? {
-        func problem(_ message: String) -> ScenarioError {
-            ScenarioError(issues: [ScenarioIssue(file: "--set", line: 1, column: 1, field: String(override.prefix { $0 != "=" }),
-                                                 message: "\(message) in '\(override)'")])
-        }
-        guard let equals = override.firstIndex(of: "=") else { throw problem("expected field.path=value") }
-        let path = override[..<equals].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard !path.contains(where: \.isEmpty) else { throw problem("empty field name") }
-        let value: Node?
-        do {
-            value = try Yams.compose(yaml: String(override[override.index(after: equals)...]))
-        } catch {
-            throw problem("the value is not YAML")
-        }
-        func set(_ keys: ArraySlice<String>, in node: Node?) throws -> Node? {
-            guard let key = keys.first else { return value?.null == nil ? value : nil }
-            var mapping: Node.Mapping
-            switch node {
-            case .none: mapping = Node.Mapping([])
-            case let .some(node) where node.null != nil: mapping = Node.Mapping([])
-            case let .some(.mapping(existing)): mapping = existing
-            case .some: throw problem("'\(key)' is inside a field that is not a mapping")
-            }
-            mapping[key] = try set(keys.dropFirst(), in: mapping[key])
-            return .mapping(mapping)
-        }
-        return try set(path[...], in: root)
     }
 
     private static func yamlIssue(_ error: YamlError, file: String) -> ScenarioIssue {
