@@ -7,7 +7,7 @@ extension ScenarioLoader {
     /// calibrating sigma for `target_epsilon` needs the clients' data and the run's
     /// schedule (`PrivacyPlan`).
     static func readPrivacy(_ reader: YAMLFieldReader, server: ServerSettings,
-                                    system: SystemSettings) -> PrivacySettings? {
+                            system: SystemSettings) -> PrivacySettings? {
         guard reader.node != nil else { return nil }
         defer { reader.finish() }
         let mode: PrivacyMode = reader.choice("mode", default: .sample)

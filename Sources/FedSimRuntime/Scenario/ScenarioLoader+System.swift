@@ -5,7 +5,7 @@ import Foundation
 extension ScenarioLoader {
     /// The `system:` section: compute, link and availability of the simulated clients.
     static func readSystem(_ reader: YAMLFieldReader, clients: Int, seed: UInt64,
-                                   baseDirectory: String) -> SystemSettings {
+                           baseDirectory: String) -> SystemSettings {
         var settings = SystemSettings()
         let issuesBefore = reader.issueCount
 
@@ -83,7 +83,7 @@ extension ScenarioLoader {
 
     /// Reads and parses the trace file at `path`, reporting any problem at field `path`.
     static func readTrace<Profile>(_ reader: YAMLFieldReader, path: String,
-                                           parse: (String) throws -> Profile) -> Profile? {
+                                   parse: (String) throws -> Profile) -> Profile? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             reader.report(reader.value("path"), "path", "cannot read the trace '\(path)' (is it UTF-8 text?)")
             return nil
