@@ -153,12 +153,16 @@ struct Validate: ParsableCommand {
     @Argument(help: "Scenario files.")
     var scenarios: [String]
 
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override a scenario field, as `run` does (repeatable).", valueName: "field.path=value"))
+    var overrides: [String] = []
+
     func run() throws {
         var failed = false
         for path in scenarios {
             do {
                 try reportingErrors {
-                    let scenario = try ScenarioLoader.load(path: path)
+                    let scenario = try ScenarioLoader.load(path: path, overrides: overrides)
                     let data = try Simulation.prepareData(scenario)
                     let samples = data.clients.reduce(0) { $0 + $1.count }
                     print("\(path): ok — \(scenario.name): \(data.clients.count) clients, \(samples) training and "

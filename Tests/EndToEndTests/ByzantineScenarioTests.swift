@@ -27,6 +27,11 @@ final class ByzantineScenarioTests: FedSimProcessTestCase {
     }
 
     func testOverridesNameTheirProblem() throws {
+        let typo = try fedsim(["validate", scenario("byzantine/base.yaml"), "--set", "attack.kind=sign_flp"])
+        XCTAssertEqual(typo.status, 1)
+        XCTAssert(typo.error.hasPrefix("--set:1:1: error: attack.kind: unknown value 'sign_flp'"), typo.error)
+        XCTAssert(typo.error.hasSuffix("did you mean 'sign_flip'? (from --set attack.kind=sign_flp)\n"), typo.error)
+
         let result = try fedsim(["run", scenario("byzantine/base.yaml"), "--set", "aggregator.rule.x=1", "--out", temporaryFolder()])
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(result.error, "--set:1:1: error: aggregator.rule.x: 'x' is inside a field that is not a mapping in 'aggregator.rule.x=1'\n")

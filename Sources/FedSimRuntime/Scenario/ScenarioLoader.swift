@@ -38,7 +38,9 @@ public enum ScenarioLoader {
             diagnostics.report(at: nil, field: "", "the scenario file is empty")
         }
         let scenario = read(reader, file: file, baseDirectory: baseDirectory)
-        guard diagnostics.issues.isEmpty else { throw ScenarioError(issues: diagnostics.issues) }
+        guard diagnostics.issues.isEmpty else {
+            throw ScenarioError(issues: diagnostics.issues.map { locatingOverrides($0, overrides) })
+        }
         return scenario
     }
 
@@ -233,6 +235,17 @@ public enum ScenarioLoader {
                     : "scheme natural needs data with its own clients (source: synthetic)")
         }
         return partition
+    }
+
+    /// `issue` placed at the `--set` that gave its field, when one did: a value set from
+    /// the command line has no line in the file.
+    private static func locatingOverrides(_ issue: ScenarioIssue, _ overrides: [String]) -> ScenarioIssue {
+        guard let override = overrides.last(where: { override in
+            let path = String(override.prefix { $0 != "=" })
+            return issue.field == path || issue.field.hasPrefix(path + ".")
+        }) else { return issue }
+        return ScenarioIssue(file: "--set", line: 1, column: 1, field: issue.field,
+                             message: "\(issue.message) (from --set \(override))")
     }
 
     private static func yamlIssue(_ error: YamlError, file: String) -> ScenarioIssue {
