@@ -106,4 +106,44 @@ final class WorkerJoiningTests: XCTestCase {
             XCTAssertEqual("\(error)", "w: no answer from tcp://nowhere:5555 within 0 s; is the coordinator running and reachable from here?")
         }
     }
+
+    /// Delivers a straggler's Hello just as the coordinator drains its queue at the end.
+    private final class LastMinuteHello: CoordinatorTransport {
+        let network: InMemoryNetwork
+        let straggler: InMemoryWorkerEndpoint
+        private var sent = false
+
+        init(_ network: InMemoryNetwork) {
+            self.network = network
+            straggler = network.connectWorker()
+        }
+
+        func send(_ message: EncodedMessage, to peer: PeerID) throws {
+            try network.send(message, to: peer)
+        }
+
+        func receive(timeoutMilliseconds: Int) throws -> Inbound? {
+            if timeoutMilliseconds == 0, !sent {
+                sent = true
+                try straggler.send(.hello(Hello(workerName: "straggler")))
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return try network.receive(timeoutMilliseconds: timeoutMilliseconds)
+        }
+
+        var traffic: WireTraffic { network.traffic }
+    }
+
+    func testAWorkerWhoseHelloArrivesAtTheEndIsToldToStop() throws {
+        let network = InMemoryNetwork()
+        let worker = WorkerThread(network.connectWorker(), name: "w")
+        let transport = LastMinuteHello(network)
+        _ = try Coordinator(scenario: blobScenario(clients: 2, perRound: 2, rounds: 2), data: blobData(clients: 2),
+                            transport: transport, folder: nil, options: CoordinatorOptions(workers: 1)).run()
+        XCTAssertEqual(try worker.wait()?.get(), 4)
+        guard case let .stop(reason)? = try transport.straggler.receive(timeoutMilliseconds: 1000) else {
+            return XCTFail("the straggler was not told to stop")
+        }
+        XCTAssertEqual(reason, "run complete")
+    }
 }

@@ -159,12 +159,20 @@ public final class Coordinator {
     }
 
     /// Tells every joined worker to stop; a worker that cannot be reached is only logged.
+    /// Workers whose Hello is still queued are told too, so a surplus worker that
+    /// connected near the end exits instead of waiting for tasks.
     private func stopWorkers(reason: String) {
-        for worker in workers {
+        var peers = workers.map { ($0.peer, $0.name) }
+        while let inbound = try? transport.receive(timeoutMilliseconds: 0) {
+            if case let .message(.hello(hello), from: peer) = inbound, !peers.contains(where: { $0.0 == peer }) {
+                peers.append((peer, hello.workerName))
+            }
+        }
+        for (peer, name) in peers {
             do {
-                try transport.send(.stop(reason: reason), to: worker.peer)
+                try transport.send(.stop(reason: reason), to: peer)
             } catch {
-                options.log("could not stop \(worker.name): \(error)")
+                options.log("could not stop \(name): \(error)")
             }
         }
     }
