@@ -26,6 +26,23 @@ final class ByzantineScenarioTests: FedSimProcessTestCase {
                              clean - 0.05)
     }
 
+    func testAttacksAndRandomizedRulesGiveTheSameMetricsWithOneOrThreeWorkers() throws {
+        var runs: [[NSDictionary]] = []
+        for workers in [1, 3] {
+            let folder = temporaryFolder()
+            let result = try fedsim([
+                "run", scenario("byzantine/base.yaml"), "--workers", "\(workers)", "--out", folder,
+                "--set", "attack.kind=gaussian", "--set", "aggregator.rule=trimmed_mean", "--set", "aggregator.f=2",
+                "--set", "aggregator.pre=[{name: bucketing, s: 2}]", "--set", "server.rounds=30"])
+            XCTAssertEqual(result.status, 0, result.error)
+            runs.append(try deterministicMetrics(folder))
+        }
+        XCTAssertEqual(runs[0].count, 30)
+        XCTAssertEqual(runs[0], runs[1])
+        XCTAssert((runs[0].first?["robust"] as? String)?.hasPrefix("bucketing: 10 inputs, 5 outputs") == true,
+                  "\(runs[0].first ?? [:])")
+    }
+
     func testOverridesNameTheirProblem() throws {
         let typo = try fedsim(["validate", scenario("byzantine/base.yaml"), "--set", "attack.kind=sign_flp"])
         XCTAssertEqual(typo.status, 1)
