@@ -21,21 +21,24 @@ struct Report: ParsableCommand {
     @Option(help: "Virtual seconds between the samples of the loss spread.")
     var grid = 0.5
 
+    @Option(help: "Also write an HTML page with the table and SVG plots of test loss and accuracy against virtual time.")
+    var html: String?
+
     func run() throws {
         try reportingErrors {
             guard !runs.isEmpty else { throw RuntimeError("give at least one run folder") }
             guard grid > 0 else { throw RuntimeError("--grid must be positive, got \(grid)") }
             let histories = try runs.map { try RunHistory(folder: $0) }
-            let target = try reference.map { try RunHistory(folder: $0) } ?? histories[0]
-            let targetLoss = target.final.testLoss
-            print("| run | steps | virtual s | final test loss | final accuracy | time to loss \(format(targetLoss, 4)) | loss spread |")
-            print("|---|---:|---:|---:|---:|---:|---:|")
-            for history in histories {
-                let reached = history.firstTime(testLossAtMost: targetLoss).map { format($0, 1) } ?? "not reached"
-                let spread = history.lossSpread(every: grid).map { format($0, 4) } ?? "-"
-                print("| \(history.name) | \(history.steps) | \(format(history.duration, 1)) | "
-                      + "\(format(history.final.testLoss, 4)) | \(format(history.final.testAccuracy, 4)) | "
-                      + "\(reached) | \(spread) |")
+            let comparison = RunComparison(
+                runs: histories, reference: try reference.map { try RunHistory(folder: $0) } ?? histories[0], grid: grid)
+            print(comparison.markdown, terminator: "")
+            if let html {
+                do {
+                    try Data(comparison.html.utf8).write(to: URL(fileURLWithPath: html))
+                } catch {
+                    throw RuntimeError("cannot write '\(html)': \(error.localizedDescription)")
+                }
+                print("wrote \(html)")
             }
         }
     }

@@ -55,4 +55,28 @@ final class RunHistoryTests: XCTestCase {
             XCTAssertEqual("\(error)", "cannot read '/nonexistent/metrics.jsonl': is '/nonexistent' a run folder?")
         }
     }
+
+    func testAComparisonTimesRunsToTheReferenceLossAndPlotsThem() throws {
+        let a = try RunHistory(folder: folder([
+            #"{"round":1,"time":1,"test_loss":1.0,"test_accuracy":0.5}"#,
+            #"{"round":2,"time":2,"test_loss":0.5,"test_accuracy":0.8}"#,
+        ]))
+        let b = try RunHistory(folder: folder([
+            #"{"round":1,"time":1,"test_loss":0.8,"test_accuracy":0.6}"#,
+            #"{"round":2,"time":2,"test_loss":0.6,"test_accuracy":0.7}"#,
+        ]))
+        let comparison = RunComparison(runs: [a, b], reference: a, grid: 1)
+        let lines = comparison.markdown.split(separator: "\n")
+        XCTAssertEqual(lines.count, 4)
+        XCTAssert(lines[0].contains("time to loss 0.5000"), String(lines[0]))
+        XCTAssert(lines[2].hasSuffix("| 2 | 2.0 | 0.5000 | 0.8000 | 2.0 | - |"), String(lines[2]))
+        XCTAssert(lines[3].hasSuffix("| 0.6000 | 0.7000 | not reached | - |"), String(lines[3]))
+
+        // Loss chart: time 0...2 spans x 48...592, loss 0.5...1.0 spans y 272...48, so
+        // run a's first evaluation (1 s, loss 1.0) is drawn at (320, 48).
+        let html = comparison.html
+        XCTAssertEqual(html.components(separatedBy: "<polyline").count - 1, 4)
+        XCTAssert(html.contains("points=\"320.0,48.0 592.0,272.0\""), html)
+        XCTAssert(html.contains("<td>not reached</td>"))
+    }
 }
