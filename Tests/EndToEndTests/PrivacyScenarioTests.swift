@@ -43,6 +43,18 @@ final class PrivacyScenarioTests: FedSimProcessTestCase {
         XCTAssertGreaterThan(none, eight + 0.03, "\(accuracy)")
     }
 
+    func testClientLevelDPMeetsItsTargetAndStillLearns() throws {
+        let folder = temporaryFolder()
+        let result = try fedsim(["run", scenario("privacy/quickstart-client-eps8.yaml"), "--out", folder])
+        XCTAssertEqual(result.status, 0, result.error)
+        let values = try summary(folder)
+        XCTAssertEqual(values["privacy_mode"] as? String, "client")
+        let worst = try XCTUnwrap(values["worst_client_epsilon"] as? Double)
+        XCTAssertLessThanOrEqual(worst, 8 * (1 + 1e-9))
+        XCTAssertGreaterThan(worst, 8 * 0.999)
+        XCTAssertGreaterThan(try XCTUnwrap(values["final_test_accuracy"] as? Double), 0.9)
+    }
+
     func testPrivateMetricsAreTheSameWithOneOrThreeWorkers() throws {
         var runs: [[NSDictionary]] = []
         var clients: [String] = []
