@@ -452,4 +452,10 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(found.map(\.field), ["privacy.mode"])
         XCTAssert(found.first?.message.contains("needs server.algorithm fedavg") == true, found.first?.message ?? "")
     }
+
+    func testClientLevelPrivacyTakesNoRobustRule() {
+        let found = issues(text(["server:": "aggregator:\n  rule: median\nserver:"])
+                           + "privacy:\n  mode: client\n  clip: 1\n  noise_multiplier: 1\n")
+        XCTAssertEqual(found.map(\.field), ["aggregator.rule"])
+    }
 }

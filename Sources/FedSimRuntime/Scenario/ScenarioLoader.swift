@@ -91,7 +91,13 @@ public enum ScenarioLoader {
             }
         }
         let attack = readAttack(root.section("attack"), clients: partition.clients, seed: seed)
-        let aggregator = readAggregator(root.section("aggregator"), server: server)
+        let aggregatorReader = root.section("aggregator")
+        let aggregator = readAggregator(aggregatorReader, server: server)
+        if privacy?.mode == .client, aggregator != nil {
+            aggregatorReader.report(aggregatorReader.node, "rule",
+                                    "client-level privacy bounds each client's effect on the clipped average; "
+                                    + "a robust rule changes that bound, so the two do not combine")
+        }
         let evaluationReader = root.section("evaluation")
         let evaluation = EvaluationSettings(every: evaluationReader.integer("every", default: 1, in: 1...100_000_000))
 
