@@ -81,8 +81,4 @@ struct BenchAggregators: ParsableCommand {
             return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         }
     }
-
-    private func median(_ values: [Double]) -> Double {
-        values.sorted()[values.count / 2]
-    }
 }

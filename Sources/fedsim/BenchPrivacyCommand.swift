@@ -76,10 +76,9 @@ struct BenchPrivacy: ParsableCommand {
             let milliseconds = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15
             if repetition > 0 { perStep.append(milliseconds / Double(max(steps, 1))) }
         }
-        let sorted = perStep.sorted()
-        let median = sorted[sorted.count / 2]
-        print("  \(label.padding(toLength: 11, withPad: " ", startingAt: 0)): \(format(median, 4)) ms/step "
-              + "(median of \(repeats); min \(format(sorted.first!, 4)), max \(format(sorted.last!, 4)))")
-        return median
+        let middle = median(perStep)
+        print("  \(label.padding(toLength: 11, withPad: " ", startingAt: 0)): \(format(middle, 4)) ms/step "
+              + "(median of \(repeats); min \(format(perStep.min()!, 4)), max \(format(perStep.max()!, 4)))")
+        return middle
     }
 }

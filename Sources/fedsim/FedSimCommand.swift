@@ -217,10 +217,9 @@ struct Bench: ParsableCommand {
                           + "accuracy \(format(summary.finalTestAccuracy, 4))")
                     if repetition > 0 { rates.append(summary.clientUpdatesPerSecond) }
                 }
-                let sorted = rates.sorted()
-                print("  client updates per second: median \(format(sorted[sorted.count / 2], 0)), "
-                      + "min \(format(sorted.first!, 0)), max \(format(sorted.last!, 0))")
-                medians.append((loaded.name, sorted[sorted.count / 2]))
+                print("  client updates per second: median \(format(median(rates), 0)), "
+                      + "min \(format(rates.min()!, 0)), max \(format(rates.max()!, 0))")
+                medians.append((loaded.name, median(rates)))
             }
             let width = medians.map(\.0.count).max() ?? 0
             print("median client updates per second, \(workers) workers:")
@@ -229,6 +228,13 @@ struct Bench: ParsableCommand {
             }
         }
     }
+}
+
+/// The middle of `values` once sorted (the upper of the two middles for an even count).
+///
+/// - Precondition: `values` is not empty.
+func median(_ values: [Double]) -> Double {
+    values.sorted()[values.count / 2]
 }
 
 func format(_ value: Double, _ decimals: Int) -> String {
