@@ -44,7 +44,7 @@ final class GoldenMetricsTests: FedSimProcessTestCase {
                 if file == "metrics.jsonl" { produced = try Self.withoutWallFields(produced) }
                 let expected = try String(contentsOf: Self.golden.appendingPathComponent(expectedFile), encoding: .utf8)
                 guard produced != expected else { continue }
-                let pairs = zip(produced.split(separator: "\n"), expected.split(separator: "\n"))
+                let pairs = Array(zip(produced.split(separator: "\n"), expected.split(separator: "\n")))
                 let line = pairs.firstIndex { $0 != $1 }.map { $0 + 1 }
                 XCTFail("\(run.name) (\(workers) workers): \(file) differs from Tests/Golden/\(expectedFile)"
                         + (line.map { " from line \($0)" } ?? " in length"))
