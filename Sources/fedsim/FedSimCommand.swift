@@ -11,6 +11,11 @@ struct FedSimCommand: ParsableCommand {
         abstract: "Simulate federated and decentralized training across real processes.",
         subcommands: [Run.self, Coordinator.self, Worker.self, Validate.self, Report.self, Aggregate.self,
                       PrivacyCommand.self, Bench.self, BenchAggregators.self, BenchPrivacy.self])
+
+    static func main() {
+        PinnedKernels.relaunchIfNeeded()
+        main(nil)
+    }
 }
 
 /// Runs `body`, printing a scenario, runtime, data, aggregation or privacy error as a plain message and
