@@ -1,7 +1,7 @@
 import Foundation
 
 /// Staleness damping s(staleness) of an asynchronous update (Xie et al. 2019, FedAsync).
-public enum StalenessDamping: Equatable, Sendable {
+public enum StalenessDamping: Equatable, Codable, Sendable {
     /// s = 1.
     case constant
     /// s = (1 + staleness)^(-a).
@@ -22,7 +22,8 @@ public enum StalenessDamping: Equatable, Sendable {
 /// Asynchronous FedAvg (FedAsync), ALGORITHMS.md section 1: the server aggregates each
 /// update as it returns, d_i = (sum_j 1/tau_j) tau_i p_i ("weight") or 1 ("identical"),
 /// times s(staleness); the client then restarts from the new model.
-public struct FedAsync: ServerStrategy, Sendable {
+public struct FedAsync: ServerStrategy {
+    public static let name = "fedasync"
     public var weighting: AsyncWeighting
     public var damping: StalenessDamping
     private var pool: TrainingPool

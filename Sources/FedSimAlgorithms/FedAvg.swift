@@ -1,7 +1,7 @@
 import FedSimCore
 
 /// How each aggregated update is weighted among those of one step.
-public enum ClientWeighting: String, Sendable, CaseIterable {
+public enum ClientWeighting: String, Codable, Sendable, CaseIterable {
     /// p_i proportional to the client's sample count (FedAvg's default).
     case samples
     /// Every client counts the same.
@@ -15,7 +15,8 @@ public enum ClientWeighting: String, Sendable, CaseIterable {
 /// aggregated. Two options bound a round's length: a `deadline` (seconds after the round
 /// starts) after which stragglers are dropped, and `overSelection` (sample
 /// ceil(k (1 + overSelection)) clients, keep the first k to return).
-public struct FedAvg: ServerStrategy, Sendable {
+public struct FedAvg: ServerStrategy {
+    public static let name = "fedavg"
     public var clientsPerRound: Int
     public var weighting: ClientWeighting
     public var deadline: Double?

@@ -3,7 +3,8 @@
 /// the latest of the c) and those c clients restart from the new model.
 /// d_i = 1/c ("identical") or p_i / q_i ("weight"), q_i = min(1, c / (tau_i sum_j 1/tau_j))
 /// the expected fraction of steps that include client i.
-public struct FedBuff: ServerStrategy, Sendable {
+public struct FedBuff: ServerStrategy {
+    public static let name = "fedbuff"
     public var bufferSize: Int
     public var weighting: AsyncWeighting
     private var pool: TrainingPool

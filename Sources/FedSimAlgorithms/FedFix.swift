@@ -3,7 +3,8 @@
 /// (n+1) dt from the new model; the others keep training on the model they started from.
 /// d_i = (steps the job spanned) p_i, which is ceil(tau_i / dt) p_i for a client that is
 /// always online: it compensates client i being aggregated once every ceil(tau_i/dt) steps.
-public struct FedFix: ServerStrategy, Sendable {
+public struct FedFix: ServerStrategy {
+    public static let name = "fedfix"
     public var period: Double
     private var tick = 0
     /// The tick each running job became ready at.

@@ -38,8 +38,7 @@ struct BenchPrivacy: ParsableCommand {
             let data = Dataset(features: federated.clients.flatMap(\.features),
                                labels: federated.clients.flatMap(\.labels),
                                featureCount: federated.featureCount, classCount: federated.classCount)
-            let spec = ModelSpec(kind: loaded.model.kind, inputDim: data.featureCount, classes: data.classCount,
-                                 hidden: loaded.model.hidden)
+            let spec = loaded.modelSpec(for: federated)
             let trainer = LocalTrainer(model: try makeModel(spec))
             var initialization = RandomStream(seed: loaded.seed, purpose: .initialization)
             let parameters = trainer.model.initialParameters(using: &initialization)

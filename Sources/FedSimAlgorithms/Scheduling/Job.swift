@@ -1,7 +1,7 @@
 /// One client's local job: it trains from global model `version`, becomes ready at
 /// `ready`, starts at `start` (the client may be offline in between) and its update
 /// reaches the server at `end`.
-public struct Job: Hashable, Sendable, CustomStringConvertible {
+public struct Job: Hashable, Codable, Sendable, CustomStringConvertible {
     public let client: Int
     /// The client's job number, from 1: the `round` key of its random streams.
     public let number: Int
@@ -25,7 +25,7 @@ public struct Job: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// One aggregated update and its weight d_i.
-public struct Contribution: Equatable, Sendable {
+public struct Contribution: Equatable, Codable, Sendable {
     public let job: Job
     public let weight: Double
 
@@ -37,7 +37,7 @@ public struct Contribution: Equatable, Sendable {
 
 /// A server step: theta <- theta + eta_g * sum_i d_i Delta_i over `contributions`,
 /// producing model `version`.
-public struct AggregationStep: Equatable, Sendable {
+public struct AggregationStep: Equatable, Codable, Sendable {
     /// 1, 2, ... in the order steps are taken.
     public let number: Int
     public let time: Double

@@ -1,18 +1,5 @@
 import FedSimCore
 
-/// A server strategy as a state machine over virtual time: it reacts to events by
-/// aggregating finished jobs and starting new ones through the `Scheduler`. Strategies
-/// see only timings, never model values, so a whole schedule can be computed (and
-/// tested) without training anything.
-public protocol ServerStrategy {
-    /// Called once, at time 0.
-    mutating func begin(_ scheduler: inout Scheduler)
-    /// A job's update reached the server.
-    mutating func jobEnded(_ job: Job, _ scheduler: inout Scheduler)
-    /// A timer this strategy set fired.
-    mutating func timerFired(_ scheduler: inout Scheduler)
-}
-
 /// What a strategy acts through: the clock, the clients, the current model version, and
 /// the actions it takes (aggregate, start a job, set a timer, drop a job), recorded in
 /// the order taken so the runtime applies them in that order.

@@ -1,6 +1,6 @@
 /// The clients training at once in an asynchronous strategy: every client (the paper's
 /// setting), or at most `concurrency`, each finished one replaced by a random idle client.
-struct TrainingPool: Sendable {
+struct TrainingPool: Codable, Sendable {
     let concurrency: Int?
     private var idle: [Int] = []
 
@@ -38,7 +38,7 @@ struct TrainingPool: Sendable {
 }
 
 /// d_i of an asynchronous update (ALGORITHMS.md section 1).
-public enum AsyncWeighting: String, Sendable, CaseIterable {
+public enum AsyncWeighting: String, Codable, Sendable, CaseIterable {
     /// Compensates fast clients being aggregated more often: proportional to tau_i p_i.
     case weight
     /// Every update counts the same.

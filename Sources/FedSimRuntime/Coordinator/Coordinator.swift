@@ -94,8 +94,7 @@ public final class Coordinator {
         self.transport = transport
         self.folder = folder
         self.options = options
-        spec = ModelSpec(kind: scenario.model.kind, inputDim: data.featureCount, classes: data.classCount,
-                         hidden: scenario.model.hidden)
+        spec = scenario.modelSpec(for: data)
         model = try makeModel(spec)
         optimizer = scenario.server.makeOptimizer()
         combiner = try StepCombiner(scenario: scenario)

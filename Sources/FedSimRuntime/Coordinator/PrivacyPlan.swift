@@ -187,9 +187,7 @@ struct ScheduleReplay {
 
     init(scenario: Scenario, data: FederatedDataset) throws {
         aggregatedTasks = [Int](repeating: 0, count: data.clients.count)
-        let spec = ModelSpec(kind: scenario.model.kind, inputDim: data.featureCount, classes: data.classCount,
-                             hidden: scenario.model.hidden)
-        let sizes = TransferSizes(parameterCount: try makeModel(spec).parameterCount)
+        let sizes = TransferSizes(parameterCount: try makeModel(scenario.modelSpec(for: data)).parameterCount)
         let clock = SystemClock(
             system: try scenario.system.makeModel(clients: data.clients.count, seed: scenario.seed),
             downloadBytes: sizes.download, uploadBytes: sizes.upload)

@@ -132,6 +132,14 @@ public struct ModelSettings: Equatable, Sendable {
     }
 }
 
+extension Scenario {
+    /// The architecture of the scenario's model over `data`: the one place a model is
+    /// described, for the coordinator, the workers (through Assign) and every command.
+    public func modelSpec(for data: FederatedDataset) -> ModelSpec {
+        ModelSpec(kind: model.kind, inputDim: data.featureCount, classes: data.classCount, hidden: model.hidden)
+    }
+}
+
 /// The staleness damping a scenario can name (`server.staleness.kind`).
 public enum StalenessKind: String, Sendable, CaseIterable {
     case constant, polynomial, hinge
