@@ -129,6 +129,22 @@ public struct ServerOptimizer: Sendable {
         }
     }
 
+    /// Continues from saved moments m and v (empty before the first `apply`).
+    /// - Throws: `ServerOptimizerError.stateMismatch` when the moments are not those
+    ///   this kind keeps: m and v of equal length for Adam and Yogi, m alone for momentum,
+    ///   neither for sgd.
+    public mutating func restore(firstMoment: [Double], secondMoment: [Double]) throws {
+        let expectsSecond = kind == .adam || kind == .yogi
+        guard kind != .sgd || (firstMoment.isEmpty && secondMoment.isEmpty),
+              !expectsSecond || secondMoment.count == firstMoment.count,
+              expectsSecond || secondMoment.isEmpty else {
+            throw ServerOptimizerError.stateMismatch(
+                kind: kind, firstMoment: firstMoment.count, secondMoment: secondMoment.count)
+        }
+        self.firstMoment = firstMoment
+        self.secondMoment = secondMoment
+    }
+
     /// Sizes m (and v for Adam and Yogi) to `parameterCount` at the first `apply`:
     /// m = 0, v = tau^2.
     private mutating func allocateStateOnFirstUse(parameterCount: Int) {
@@ -136,6 +152,18 @@ public struct ServerOptimizer: Sendable {
         firstMoment = [Double](repeating: 0, count: parameterCount)
         if kind == .adam || kind == .yogi {
             secondMoment = [Double](repeating: tau * tau, count: parameterCount)
+        }
+    }
+}
+
+/// Saved server optimizer state that does not fit the optimizer.
+public enum ServerOptimizerError: Error, Equatable, Sendable, CustomStringConvertible {
+    case stateMismatch(kind: ServerOptimizerKind, firstMoment: Int, secondMoment: Int)
+
+    public var description: String {
+        switch self {
+        case let .stateMismatch(kind, first, second):
+            return "saved moments of lengths \(first) and \(second) do not fit the \(kind.rawValue) server optimizer"
         }
     }
 }

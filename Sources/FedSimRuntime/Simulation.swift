@@ -8,10 +8,11 @@ public enum Simulation {
     /// calibrated first, so the folder's scenario.yaml records the noise multiplier used.
     public static func runLocally(
         _ scenario: Scenario, workers: Int, folder: String, executable: String,
-        progress: @escaping (RoundRecord) -> Void = { _ in }
+        progress: @escaping (StepRecord) -> Void = { _ in }
     ) throws -> RunSummary {
         let data = try prepareData(scenario)
-        let scenario = try PrivacyPlan.resolve(scenario, data: data)
+        let plan = try PrivacyPlan.make(scenario, data: data)
+        let scenario = plan?.resolving(scenario) ?? scenario
         let transport = try ZeroMQCoordinatorTransport(
             bind: "tcp://127.0.0.1:*", maxMessageBytes: updateSizeLimit(scenario, data))
         let runFolder = try RunFolder(path: folder, scenario: scenario)
@@ -30,7 +31,7 @@ public enum Simulation {
         options.healthCheck = cluster.checkWorkers
         options.progress = progress
         let summary = try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
-                                      options: options).run()
+                                      options: options, privacy: plan).run()
         finished = true
         return summary
     }
@@ -38,10 +39,11 @@ public enum Simulation {
     /// Runs `scenario`'s coordinator on `endpoint`, waiting for `workers` workers to join.
     public static func coordinate(
         _ scenario: Scenario, bind endpoint: String, workers: Int, folder: String, joinTimeout: Double,
-        scenarioAliases: Set<String> = [], progress: @escaping (RoundRecord) -> Void = { _ in }
+        scenarioAliases: Set<String> = [], progress: @escaping (StepRecord) -> Void = { _ in }
     ) throws -> RunSummary {
         let data = try prepareData(scenario)
-        let scenario = try PrivacyPlan.resolve(scenario, data: data)
+        let plan = try PrivacyPlan.make(scenario, data: data)
+        let scenario = plan?.resolving(scenario) ?? scenario
         let transport = try ZeroMQCoordinatorTransport(bind: endpoint, maxMessageBytes: updateSizeLimit(scenario, data))
         let runFolder = try RunFolder(path: folder, scenario: scenario)
         var options = CoordinatorOptions(workers: workers)
@@ -50,7 +52,7 @@ public enum Simulation {
         options.progress = progress
         options.log("listening on \(transport.endpoint) for \(workers) workers")
         return try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
-                               options: options).run()
+                               options: options, privacy: plan).run()
     }
 
     /// Joins the coordinator at `endpoint` and trains until it says Stop.

@@ -15,14 +15,14 @@ final class ProgressLine {
         self.stop = stop
     }
 
-    func update(_ record: RoundRecord) {
+    func update(_ record: StepRecord) {
         updates += record.clients.count
         if let accuracy = record.testAccuracy { lastAccuracy = accuracy }
-        guard enabled, record.round == stop.aggregations || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+        guard enabled, record.step == stop.aggregations || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = Date()
         let rate = record.wallSeconds > 0 ? Double(updates) / record.wallSeconds : 0
         let accuracy = lastAccuracy.map { format($0, 4) } ?? "-"
-        let line = "step \(record.round)\(stop.aggregations.map { "/\($0)" } ?? "")  "
+        let line = "step \(record.step)\(stop.aggregations.map { "/\($0)" } ?? "")  "
             + "time \(format(record.time, 2))\(stop.timeBudget.map { "/\(format($0, 2))" } ?? "")  "
             + "train loss \(format(record.trainLoss, 4))  "
             + "test accuracy \(accuracy)  \(format(rate, 0)) updates/s"
@@ -39,7 +39,7 @@ enum SummaryTable {
     static func render(_ summary: RunSummary, folder: String) -> String {
         let rows: [(String, String)] = [
             ("scenario", summary.scenario),
-            ("aggregation steps", "\(summary.rounds)"),
+            ("aggregation steps", "\(summary.steps)"),
             ("virtual seconds", format(summary.virtualSeconds, 2)),
             ("client updates", "\(summary.clientUpdates)"),
             ("model parameters", "\(summary.parameters)"),

@@ -19,11 +19,9 @@ final class FedAvgTests: XCTestCase {
         var server = EventDrivenServer(
             strategy: strategy,
             scheduler: Scheduler(clock: FixedDurations(Array(repeating: 1, count: clients)),
-                                 sampleCounts: samples ?? Array(repeating: 1, count: clients), seed: seed))
-        var steps: [[Contribution]] = []
-        server.run(until: StopCondition(aggregations: rounds), dispatch: { _ in },
-                   aggregate: { steps.append($0.contributions) }, drop: { _ in })
-        return steps
+                                 sampleCounts: samples ?? Array(repeating: 1, count: clients), seed: seed),
+            stop: StopCondition(aggregations: rounds))
+        return server.remainingSteps().map(\.contributions)
     }
 
     func testRoundsSampleDistinctClientsInIdOrderDeterministically() {

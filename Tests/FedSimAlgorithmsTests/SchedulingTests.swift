@@ -10,19 +10,25 @@ final class SchedulingTests: XCTestCase {
     private func schedule<S: ServerStrategy>(_ strategy: S, _ stop: StopCondition, clock: JobClock? = nil)
         -> (steps: [(Double, [[Double]])], dispatched: [Job], dropped: [Job]) {
         var server = EventDrivenServer(strategy: strategy,
-                                       scheduler: Scheduler(clock: clock ?? f80, sampleCounts: [10, 10, 10, 10, 10], seed: 3))
+                                       scheduler: Scheduler(clock: clock ?? f80, sampleCounts: [10, 10, 10, 10, 10], seed: 3),
+                                       stop: stop)
         var steps: [(Double, [[Double]])] = []
         var dispatched: [Job] = []
         var dropped: [Job] = []
         var version = 0
-        server.run(until: stop, dispatch: { job in
-            XCTAssertEqual(job.version, version, "a job starts on the model the caller holds")
-            dispatched.append(job)
-        }, aggregate: { step in
-            version += 1
-            XCTAssertEqual(step.version, version)
-            steps.append((step.time, step.contributions.map { [Double($0.job.client), Double($0.job.version), $0.weight] }))
-        }, drop: { dropped.append($0) })
+        while let action = server.next() {
+            switch action {
+            case let .dispatch(job):
+                XCTAssertEqual(job.version, version, "a job starts on the model the caller holds")
+                dispatched.append(job)
+            case let .aggregate(step):
+                version += 1
+                XCTAssertEqual(step.version, version)
+                steps.append((step.time, step.contributions.map { [Double($0.job.client), Double($0.job.version), $0.weight] }))
+            case let .drop(job):
+                dropped.append(job)
+            }
+        }
         return (steps, dispatched, dropped)
     }
 
@@ -134,15 +140,21 @@ final class SchedulingTests: XCTestCase {
 
     func testConcurrencyLimitKeepsThatManyClientsTraining() {
         var server = EventDrivenServer(strategy: FedAsync(concurrency: 2),
-                                       scheduler: Scheduler(clock: f80, sampleCounts: Array(repeating: 1, count: 5), seed: 1))
+                                       scheduler: Scheduler(clock: f80, sampleCounts: Array(repeating: 1, count: 5), seed: 1),
+                                       stop: StopCondition(aggregations: 30))
         var running = Set<Job>()
         var most = 0
-        server.run(until: StopCondition(aggregations: 30), dispatch: { job in
-            running.insert(job)
-            most = max(most, running.count)
-        }, aggregate: { step in
-            for contribution in step.contributions { running.remove(contribution.job) }
-        }, drop: { _ in })
+        while let action = server.next() {
+            switch action {
+            case let .dispatch(job):
+                running.insert(job)
+                most = max(most, running.count)
+            case let .aggregate(step):
+                for contribution in step.contributions { running.remove(contribution.job) }
+            case .drop:
+                break
+            }
+        }
         XCTAssertEqual(most, 2)
     }
 

@@ -82,10 +82,9 @@ final class CoordinatorTests: XCTestCase {
         var schedule = EventDrivenServer(
             strategy: FedAvg(clientsPerRound: 4),
             scheduler: Scheduler(clock: FixedDurations(Array(repeating: 1, count: 6)),
-                                 sampleCounts: data.clients.map(\.count), seed: scenario.seed))
-        var selected: [Int] = []
-        schedule.run(until: StopCondition(aggregations: 1), dispatch: { _ in },
-                     aggregate: { selected = $0.contributions.map(\.job.client) }, drop: { _ in })
+                                 sampleCounts: data.clients.map(\.count), seed: scenario.seed),
+            stop: StopCondition(aggregations: 1))
+        let selected = schedule.remainingSteps()[0].contributions.map(\.job.client)
         let trainer = LocalTrainer(model: model)
         var expected = start.map(Double.init)
         let total = Double(selected.reduce(0) { $0 + data.clients[$1].count })
@@ -162,7 +161,7 @@ final class CoordinatorTests: XCTestCase {
         options.warn = { warnings.append($0) }
         let summary = try Coordinator(scenario: scenario, data: blobData(clients: 2), transport: run.network,
                                       folder: nil, options: options).run()
-        XCTAssertEqual(summary.rounds, 3)
+        XCTAssertEqual(summary.steps, 3)
         XCTAssertEqual(summary.clientUpdates, 5)
         XCTAssertEqual(summary.virtualSeconds, 3)
         XCTAssertEqual(warnings, ["the run ended after 3 of 10 steps, at virtual time 3.0: no client is online again (system.availability)"])
@@ -174,7 +173,7 @@ final class CoordinatorTests: XCTestCase {
         let summary = try run.coordinator(blobScenario(clients: 8, perRound: 4, rounds: 15), blobData(clients: 8),
                                           workers: 2).run()
         XCTAssertGreaterThan(summary.finalTestAccuracy, 0.95)
-        XCTAssertEqual(summary.rounds, 15)
+        XCTAssertEqual(summary.steps, 15)
         XCTAssertGreaterThan(summary.wireBytesSent, 0)
     }
 

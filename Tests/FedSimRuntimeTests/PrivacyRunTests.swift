@@ -24,11 +24,9 @@ final class PrivacyRunTests: XCTestCase {
         var schedule = EventDrivenServer(
             strategy: FedAvg(clientsPerRound: scenario.server.clientsPerRound),
             scheduler: Scheduler(clock: FixedDurations(Array(repeating: 1, count: data.clients.count)),
-                                 sampleCounts: data.clients.map(\.count), seed: scenario.seed))
-        var selected: [Int] = []
-        schedule.run(until: StopCondition(aggregations: 1), dispatch: { _ in },
-                     aggregate: { selected = $0.contributions.map(\.job.client) }, drop: { _ in })
-        return selected
+                                 sampleCounts: data.clients.map(\.count), seed: scenario.seed),
+            stop: StopCondition(aggregations: 1))
+        return schedule.remainingSteps()[0].contributions.map(\.job.client)
     }
 
     func testEachTaskRunsDPSGDWithItsClientsSamplingRate() throws {

@@ -39,7 +39,7 @@ final class WorkerJoiningTests: XCTestCase {
         var logs: [String] = []
         var options = CoordinatorOptions(workers: workers)
         options.log = { logs.append($0) }
-        options.progress = { duringRound($0.round) }
+        options.progress = { duringRound($0.step) }
         _ = try Coordinator(scenario: scenario, data: data, transport: network,
                             folder: RunFolder(path: folder, scenario: scenario), options: options).run()
         return (try metrics(folder), logs)

@@ -8,11 +8,22 @@ import FedSimCore
 /// (epsilon, delta), and `worst(delta:)` the largest over the clients recorded, what a
 /// run's summary reports. One-step RDP curves are cached per (q, sigma), so recording
 /// costs O(orders) once a pair has been seen.
-public struct PrivacyAccountant: Sendable {
+///
+/// The accountant is a value: it encodes (without its cache) and compares by its
+/// orders and budgets, so a run's privacy can be saved and resumed.
+public struct PrivacyAccountant: Equatable, Codable, Sendable {
     /// The RDP orders every client's budget tracks.
     public let orders: [Double]
     private var budgets: [Int: RenyiBudget] = [:]
     private var curves: [CurveKey: [Double]] = [:]
+
+    private enum CodingKeys: String, CodingKey {
+        case orders, budgets
+    }
+
+    public static func == (lhs: PrivacyAccountant, rhs: PrivacyAccountant) -> Bool {
+        lhs.orders == rhs.orders && lhs.budgets == rhs.budgets
+    }
 
     private struct CurveKey: Hashable, Sendable {
         var samplingRate: Double

@@ -20,7 +20,7 @@ public struct PrivacySpent: Equatable, Sendable {
 ///
 /// For client-level DP-FedAvg the participant is the whole federation: compose one step
 /// per round with q = clients per round / clients.
-public struct RenyiBudget: Equatable, Sendable {
+public struct RenyiBudget: Equatable, Codable, Sendable {
     /// The RDP orders alpha tracked, each finite and > 1.
     public let orders: [Double]
     /// The accumulated RDP at each order; all zero before the first composition.

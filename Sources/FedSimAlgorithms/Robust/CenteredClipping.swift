@@ -17,6 +17,11 @@ public struct CenteredClipping: RobustRule {
     /// The previous round's output, where the next round starts; nil before the first.
     public private(set) var center: [Float]?
 
+    public var carriedState: [Float]? {
+        get { center }
+        set { center = newValue }
+    }
+
     public init(tau: Double = 100, iterations: Int = 1, center: [Float]? = nil) {
         self.tau = tau
         self.iterations = iterations

@@ -67,6 +67,16 @@ public protocol RobustRule: Sendable {
     /// The name in scenario files and on the command line.
     var name: String { get }
     mutating func aggregate(_ inputs: RobustInputs, stream: inout RandomStream) throws -> RobustResult
+    /// What the rule carries from one round to the next (centered clipping's center), so
+    /// a run can be saved and resumed; nil for the rules that carry nothing.
+    var carriedState: [Float]? { get set }
+}
+
+extension RobustRule {
+    public var carriedState: [Float]? {
+        get { nil }
+        set {}
+    }
 }
 
 extension RobustRule {

@@ -1,5 +1,5 @@
 /// Something that happens at a virtual time.
-public enum ServerEvent: Equatable, Sendable {
+public enum ServerEvent: Equatable, Codable, Sendable {
     /// A job's update reaches the server.
     case jobEnded(Job)
     /// A timer a strategy set.
@@ -16,8 +16,8 @@ public enum ServerEvent: Equatable, Sendable {
 /// Pending events in (time, job ends before timers, client id, insertion) order: a binary
 /// heap, O(log n) per push and pop. At equal times every job that ends is seen before a
 /// timer, so "every client whose job ended by then" includes jobs ending exactly then.
-struct EventQueue {
-    private struct Entry {
+struct EventQueue: Equatable, Codable, Sendable {
+    private struct Entry: Equatable, Codable, Sendable {
         let event: ServerEvent
         let sequence: Int
 

@@ -1,6 +1,6 @@
 /// What a scheduler knows of its clients' timing: when a job can run and how long it takes.
 /// Implementations are pure: the same question always gets the same answer.
-public protocol JobClock {
+public protocol JobClock: Sendable {
     /// Start and end of a job of `client` that is ready at `ready`; nil if the client is
     /// never online again.
     func job(client: Int, ready: Double) -> (start: Double, end: Double)?

@@ -3,9 +3,9 @@ import FedSimCore
 /// What a strategy acts through: the clock, the clients, the current model version, and
 /// the actions it takes (aggregate, start a job, set a timer, drop a job), recorded in
 /// the order taken so the runtime applies them in that order.
-public struct Scheduler {
+public struct Scheduler: Sendable {
     /// What a strategy did, in order.
-    public enum Action: Equatable, Sendable {
+    public enum Action: Equatable, Codable, Sendable {
         case aggregate(AggregationStep)
         case start(Job)
         /// The job's update will never be used (a straggler past its round).
@@ -21,23 +21,37 @@ public struct Scheduler {
     /// sum_j 1/tau_j: the rate at which updates reach the server when every client trains.
     public let updateRate: Double
     private let totalSamples: Int
-    public private(set) var now: Double = 0
-    /// The current global model version (0 before any aggregation).
-    public private(set) var version = 0
-    public private(set) var aggregations = 0
-    private var jobCounts: [Int]
+    /// Where the schedule has got to.
+    public private(set) var progress: Progress
     private(set) var actions: [Action] = []
     private(set) var timers: [Double] = []
 
-    public init(clock: JobClock, sampleCounts: [Int], seed: UInt64) {
+    /// How far a schedule has got: what changes as it runs.
+    public struct Progress: Equatable, Codable, Sendable {
+        /// The virtual time of the event being handled.
+        public internal(set) var now: Double = 0
+        /// The current global model version (0 before any aggregation).
+        public internal(set) var version = 0
+        public internal(set) var aggregations = 0
+        /// Jobs started per client so far: the number of a client's latest job.
+        public internal(set) var jobCounts: [Int]
+    }
+
+    /// A scheduler at time 0, or continuing from `progress`.
+    public init(clock: JobClock, sampleCounts: [Int], seed: UInt64, progress: Progress? = nil) {
         self.clock = clock
         self.sampleCounts = sampleCounts
         self.seed = seed
         expectedDurations = (0..<sampleCounts.count).map { clock.expectedDuration(client: $0) }
         updateRate = expectedDurations.reduce(0) { $0 + 1 / $1 }
         totalSamples = sampleCounts.reduce(0, +)
-        jobCounts = Array(repeating: 0, count: sampleCounts.count)
+        self.progress = progress ?? Progress(jobCounts: Array(repeating: 0, count: sampleCounts.count))
     }
+
+    public var now: Double { progress.now }
+    /// The current global model version (0 before any aggregation).
+    public var version: Int { progress.version }
+    public var aggregations: Int { progress.aggregations }
 
     public var clientCount: Int { sampleCounts.count }
 
@@ -51,8 +65,8 @@ public struct Scheduler {
     @discardableResult
     public mutating func start(client: Int) -> Job? {
         guard let timing = clock.job(client: client, ready: now) else { return nil }
-        jobCounts[client] += 1
-        let job = Job(client: client, number: jobCounts[client], version: version, ready: now,
+        progress.jobCounts[client] += 1
+        let job = Job(client: client, number: progress.jobCounts[client], version: version, ready: now,
                       start: snappedTime(timing.start), end: snappedTime(timing.end))
         actions.append(.start(job))
         return job
@@ -62,8 +76,8 @@ public struct Scheduler {
     /// when `contributions` is empty.
     public mutating func aggregate(_ contributions: [Contribution]) {
         guard !contributions.isEmpty else { return }
-        aggregations += 1
-        version += 1
+        progress.aggregations += 1
+        progress.version += 1
         actions.append(.aggregate(AggregationStep(number: aggregations, time: now, version: version,
                                                   contributions: contributions)))
     }
@@ -84,7 +98,7 @@ public struct Scheduler {
     }
 
     mutating func advance(to time: Double) {
-        now = time
+        progress.now = time
     }
 
     mutating func takeActions() -> (actions: [Action], timers: [Double]) {

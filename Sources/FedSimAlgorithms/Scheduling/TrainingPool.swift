@@ -1,6 +1,6 @@
 /// The clients training at once in an asynchronous strategy: every client (the paper's
 /// setting), or at most `concurrency`, each finished one replaced by a random idle client.
-struct TrainingPool: Codable, Sendable {
+struct TrainingPool: Equatable, Codable, Sendable {
     let concurrency: Int?
     private var idle: [Int] = []
 

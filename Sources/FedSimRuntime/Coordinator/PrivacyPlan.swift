@@ -120,11 +120,15 @@ public struct PrivacyPlan: Sendable, CustomStringConvertible {
         warning = participants.map(\.steps).min().flatMap { NoiseFloor.warning(noiseMultiplier: sigma, updates: $0) }
     }
 
-    /// The scenario `plan`ned, with sigma filled in: what the run folder's scenario.yaml records.
-    public static func resolve(_ scenario: Scenario, data: FederatedDataset) throws -> Scenario {
-        guard scenario.privacy != nil else { return scenario }
+    /// The plan of `scenario`'s privacy over `data`; nil when it has none.
+    public static func make(_ scenario: Scenario, data: FederatedDataset) throws -> PrivacyPlan? {
+        scenario.privacy == nil ? nil : try PrivacyPlan(scenario: scenario, data: data)
+    }
+
+    /// `scenario` with sigma filled in: what the run folder's scenario.yaml records.
+    public func resolving(_ scenario: Scenario) -> Scenario {
         var resolved = scenario
-        resolved.privacy = try PrivacyPlan(scenario: scenario, data: data).settings
+        resolved.privacy = settings
         return resolved
     }
 
@@ -174,36 +178,5 @@ private struct Participant: Hashable, Sendable {
             frontier.append(participant)
         }
         return frontier
-    }
-}
-
-/// A run's schedule computed without training: the server strategy on the scenario's
-/// clock, exactly as the coordinator drives it, with every action only counted.
-struct ScheduleReplay {
-    /// Client i's tasks whose updates an aggregation step uses.
-    private(set) var aggregatedTasks: [Int]
-    /// Aggregation steps taken.
-    private(set) var aggregations = 0
-
-    init(scenario: Scenario, data: FederatedDataset) throws {
-        aggregatedTasks = [Int](repeating: 0, count: data.clients.count)
-        let sizes = TransferSizes(parameterCount: try makeModel(scenario.modelSpec(for: data)).parameterCount)
-        let clock = SystemClock(
-            system: try scenario.system.makeModel(clients: data.clients.count, seed: scenario.seed),
-            downloadBytes: sizes.download, uploadBytes: sizes.upload)
-        replay(scenario.server.makeStrategy(), clock: clock, scenario: scenario, data: data)
-    }
-
-    private mutating func replay(_ strategy: some ServerStrategy, clock: SystemClock, scenario: Scenario,
-                                 data: FederatedDataset) {
-        var server = EventDrivenServer(
-            strategy: strategy,
-            scheduler: Scheduler(clock: clock, sampleCounts: data.clients.map(\.count), seed: scenario.seed))
-        var tasks = aggregatedTasks
-        server.run(until: scenario.server.stop, dispatch: { _ in }, aggregate: { step in
-            for contribution in step.contributions { tasks[contribution.job.client] += 1 }
-        }, drop: { _ in })
-        aggregatedTasks = tasks
-        aggregations = server.scheduler.aggregations
     }
 }

@@ -1,8 +1,9 @@
-/// What one aggregation step produced. Fields named `wall...` depend on the machine;
-/// every other field is a pure function of (scenario, seed).
-public struct RoundRecord: Equatable, Sendable {
-    /// The step's number (the round, for FedAvg).
-    public var round: Int
+/// What one aggregation step produced, one line of `metrics.jsonl`. Fields named
+/// `wall...` depend on the machine; every other field is a pure function of
+/// (scenario, seed).
+public struct StepRecord: Equatable, Sendable {
+    /// The step's number, from 1 (the round, for FedAvg); `round` in metrics.jsonl.
+    public var step: Int
     /// Virtual seconds since the run began.
     public var time: Double
     /// The clients aggregated, in aggregation order.
@@ -18,17 +19,17 @@ public struct RoundRecord: Equatable, Sendable {
     public var bytesUp: Int
     public var bytesDown: Int
     /// Rejected updates, Byzantine updates and what the robust rule did.
-    var robustness: StepCombiner.Facts
+    var robustness: AggregationFacts
     /// Private runs: the largest epsilon any client has spent since the run began (at the
     /// scenario's delta), this step included; nil without privacy.
     public var epsilonMax: Double?
     /// Wall seconds since the first step began.
     public var wallSeconds: Double
 
-    init(round: Int, time: Double, clients: [Int], stalenessMean: Double, stalenessMax: Int,
+    init(step: Int, time: Double, clients: [Int], stalenessMean: Double, stalenessMax: Int,
          trainLoss: Double, testLoss: Double? = nil, testAccuracy: Double? = nil,
-         bytesUp: Int, bytesDown: Int, robustness: StepCombiner.Facts = StepCombiner.Facts(), wallSeconds: Double) {
-        self.round = round
+         bytesUp: Int, bytesDown: Int, robustness: AggregationFacts = AggregationFacts(), wallSeconds: Double) {
+        self.step = step
         self.time = time
         self.clients = clients
         self.stalenessMean = stalenessMean
@@ -44,7 +45,7 @@ public struct RoundRecord: Equatable, Sendable {
 
     public var json: JSONObject {
         var object = JSONObject()
-        object.set("round", round)
+        object.set("round", step)
         object.set("time", time)
         object.set("clients", clients.count)
         object.set("staleness_mean", stalenessMean)
@@ -73,13 +74,15 @@ public struct RoundRecord: Equatable, Sendable {
 }
 
 /// Per-client totals over a run (`clients.csv`).
-public struct ClientTotals: Equatable, Sendable {
+public struct ClientTotals: Equatable, Codable, Sendable {
     public var clientID: Int
     public var samples: Int
     public var updates = 0
     public var localSteps = 0
-    public var lastRound = 0
-    public var lastTrainLoss = Double.nan
+    /// The step that last aggregated an update of this client (0: none).
+    public var lastStep = 0
+    /// The local training loss of that update; nil before the first.
+    public var lastTrainLoss: Double?
     public var bytesUp = 0
     public var bytesDown = 0
     /// Private runs: the epsilon this client spent over the run (0 if it never took part
@@ -101,8 +104,8 @@ public struct ClientTotals: Equatable, Sendable {
     }
 
     private func csvRow(privacy: Bool) -> String {
-        let loss = lastTrainLoss.isFinite ? "\(lastTrainLoss)" : ""
-        return "\(clientID),\(samples),\(updates),\(localSteps),\(lastRound),\(loss),\(bytesUp),\(bytesDown)"
+        let loss = lastTrainLoss.flatMap { $0.isFinite ? "\($0)" : nil } ?? ""
+        return "\(clientID),\(samples),\(updates),\(localSteps),\(lastStep),\(loss),\(bytesUp),\(bytesDown)"
             + (privacy ? ",\(epsilon ?? 0)" : "")
     }
 }
@@ -123,8 +126,8 @@ public struct PrivacyOutcome: Equatable, Sendable {
 /// The outcome of a run (`summary.json`).
 public struct RunSummary: Equatable, Sendable {
     public var scenario: String
-    /// Aggregation steps taken.
-    public var rounds: Int
+    /// Aggregation steps taken; `rounds` in summary.json.
+    public var steps: Int
     /// Virtual seconds at the last step.
     public var virtualSeconds: Double
     public var clientUpdates: Int
@@ -150,7 +153,7 @@ public struct RunSummary: Equatable, Sendable {
     public var json: JSONObject {
         var object = JSONObject()
         object.set("scenario", scenario)
-        object.set("rounds", rounds)
+        object.set("rounds", steps)
         object.set("virtual_seconds", virtualSeconds)
         object.set("client_updates", clientUpdates)
         object.set("parameters", parameters)

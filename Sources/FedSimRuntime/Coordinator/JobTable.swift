@@ -1,0 +1,126 @@
+import FedSimAlgorithms
+
+/// What a client's update brings to its aggregation step.
+struct ClientResult: Codable, Equatable, Sendable {
+    /// Delta_i: the local model minus the model the job started from.
+    var delta: [Float]
+    var sampleCount: Int
+    /// Mean loss over the local minibatches.
+    var trainLoss: Double
+    /// Local optimizer steps taken.
+    var steps: Int
+}
+
+/// Every job of a run that is not finished with, in one table keyed by (client, job
+/// number): dispatched and still running, dropped while running (its update is thrown
+/// away when it arrives), or received and waiting for its aggregation step.
+///
+/// Each operation is O(1) but `runningClients` and `versionsInUse`, which are O(jobs).
+struct JobTable: Codable, Equatable, Sendable {
+    /// A job as its Update names it.
+    struct Key: Hashable, Codable, Sendable {
+        let client: Int
+        let number: Int
+
+        init(client: Int, number: Int) {
+            self.client = client
+            self.number = number
+        }
+
+        init(_ job: Job) {
+            self.init(client: job.client, number: job.number)
+        }
+    }
+
+    enum Status: Codable, Equatable, Sendable {
+        /// Its update has not arrived yet.
+        case running
+        /// Dropped by the strategy before its update arrived.
+        case dropped
+        /// Its update arrived and waits for the job's step.
+        case received(ClientResult)
+    }
+
+    struct Entry: Codable, Equatable, Sendable {
+        let job: Job
+        var status: Status
+    }
+
+    private var entries: [Key: Entry] = [:]
+
+    init() {}
+
+    /// Jobs whose update has not arrived, dropped ones included.
+    var runningCount: Int { entries.values.filter { !$0.isReceived }.count }
+
+    /// The clients with a job whose update has not arrived: their tasks are on a worker.
+    var runningClients: Set<Int> {
+        Set(entries.values.filter { !$0.isReceived }.map(\.job.client))
+    }
+
+    /// The model versions the running jobs (dropped ones aside) train from.
+    var versionsInUse: Set<Int> {
+        Set(entries.values.filter { $0.status == .running }.map(\.job.version))
+    }
+
+    mutating func dispatched(_ job: Job) {
+        entries[Key(job)] = Entry(job: job, status: .running)
+    }
+
+    /// Why an update of job `key` trained from `modelVersion` cannot be taken; nil when it can.
+    func problem(withUpdateOf key: Key, modelVersion: UInt64) -> String? {
+        guard let entry = entries[key], !entry.isReceived else {
+            return "no job \(key.number) of this client is in flight"
+        }
+        guard modelVersion == UInt64(entry.job.version) else {
+            return "model version \(modelVersion), the job started from \(entry.job.version)"
+        }
+        return nil
+    }
+
+    /// Takes the update of running job `key` (checked with `problem`); a dropped job's
+    /// update is thrown away.
+    mutating func receive(_ result: ClientResult, of key: Key) {
+        guard let entry = entries[key] else { return }
+        if entry.status == .dropped {
+            entries[key] = nil
+        } else {
+            entries[key]?.status = .received(result)
+        }
+    }
+
+    /// The strategy will not use `job`'s update.
+    mutating func drop(_ job: Job) {
+        let key = Key(job)
+        if entries[key]?.isReceived == true {
+            entries[key] = nil
+        } else {
+            entries[key]?.status = .dropped
+        }
+    }
+
+    /// The update of `job` once it has arrived, removing the job; nil before.
+    mutating func take(_ job: Job) -> ClientResult? {
+        let key = Key(job)
+        guard case let .received(result)? = entries[key]?.status else { return nil }
+        entries[key] = nil
+        return result
+    }
+
+    // Saved in (client, number) order, so the same table always encodes to the same bytes.
+    init(from decoder: any Decoder) throws {
+        let list = try [Entry](from: decoder)
+        entries = Dictionary(uniqueKeysWithValues: list.map { (Key($0.job), $0) })
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try entries.values.sorted { ($0.job.client, $0.job.number) < ($1.job.client, $1.job.number) }.encode(to: encoder)
+    }
+}
+
+extension JobTable.Entry {
+    var isReceived: Bool {
+        if case .received = status { return true }
+        return false
+    }
+}

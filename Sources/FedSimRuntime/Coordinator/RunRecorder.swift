@@ -1,0 +1,141 @@
+import FedSimAlgorithms
+import FedSimCore
+import Foundation
+
+/// What a run writes as it goes: each step's record the moment the step is taken (with
+/// a test evaluation every `evaluation.every` steps and at the last step), the client
+/// totals, and at the end `clients.csv` and `summary.json`.
+final class RunRecorder {
+    /// What changes as the run goes.
+    struct State: Codable, Equatable, Sendable {
+        var totals: [ClientTotals]
+        /// Tasks sent since the last step: the next step's downloads.
+        var downloadsSinceLastStep = 0
+        /// The latest test evaluation; nil before the first.
+        var testLoss: Double?
+        var testAccuracy = 0.0
+        var bestAccuracy = 0.0
+        /// Virtual seconds at the last step.
+        var time = 0.0
+        /// Whether the global model has left the finite numbers (said once).
+        var diverged = false
+    }
+
+    private(set) var state: State
+    private let folder: RunFolder?
+    private let model: any ClassificationModel
+    private let test: Dataset
+    private let evaluationEvery: Int
+    private let sizes: TransferSizes
+    private let options: CoordinatorOptions
+    private var trainingStarted = Date()
+
+    init(data: FederatedDataset, model: any ClassificationModel, evaluationEvery: Int, sizes: TransferSizes,
+         folder: RunFolder?, options: CoordinatorOptions) {
+        state = State(totals: data.clients.enumerated().map { ClientTotals(clientID: $0.offset, samples: $0.element.count) })
+        test = data.test
+        self.model = model
+        self.evaluationEvery = evaluationEvery
+        self.sizes = sizes
+        self.folder = folder
+        self.options = options
+    }
+
+    /// Marks the start of the first step's work: `wall_seconds` count from here.
+    func startTraining() {
+        trainingStarted = Date()
+    }
+
+    /// Seconds since `startTraining`.
+    var trainingSeconds: Double { Date().timeIntervalSince(trainingStarted) }
+
+    /// Counts the model `job`'s client downloads.
+    func dispatched(_ job: Job) {
+        state.downloadsSinceLastStep += 1
+        state.totals[job.client].bytesDown += sizes.download
+    }
+
+    /// Records `step`, which combined `results` (in the step's order) into `model` as
+    /// `facts` say, and writes its line, evaluating `model` on the test set first when
+    /// the step is on the evaluation grid or `isLast`.
+    func record(_ step: AggregationStep, results: [ClientResult], facts: AggregationFacts, model parameters: [Float],
+                epsilonMax: Double?, isLast: Bool) throws {
+        if facts.rejected > 0 {
+            options.log("step \(step.number): rejected \(facts.rejected) updates holding NaN or infinity")
+        }
+        if !state.diverged, !parameters.allSatisfy(\.isFinite) {
+            state.diverged = true
+            options.warn("the global model holds NaN or infinity from step \(step.number) on: training diverged")
+        }
+        var lossSum = 0.0
+        var samples = 0
+        for (contribution, result) in zip(step.contributions, results) {
+            if result.trainLoss.isFinite {
+                lossSum += Double(result.sampleCount) * result.trainLoss
+                samples += result.sampleCount
+            }
+            let client = contribution.job.client
+            state.totals[client].updates += 1
+            state.totals[client].localSteps += result.steps
+            state.totals[client].lastStep = step.number
+            state.totals[client].lastTrainLoss = result.trainLoss
+            state.totals[client].bytesUp += sizes.upload
+        }
+        let staleness = step.staleness
+        var record = StepRecord(
+            step: step.number, time: step.time, clients: step.contributions.map(\.job.client),
+            stalenessMean: Double(staleness.reduce(0, +)) / Double(staleness.count), stalenessMax: staleness.max() ?? 0,
+            trainLoss: samples > 0 ? lossSum / Double(samples) : .nan,
+            bytesUp: sizes.upload * results.count, bytesDown: sizes.download * state.downloadsSinceLastStep,
+            robustness: facts, wallSeconds: trainingSeconds)
+        record.epsilonMax = epsilonMax
+        state.downloadsSinceLastStep = 0
+        state.time = step.time
+        try flush(parameters, final: false)
+        pending = record
+    }
+
+    private var pending: StepRecord?
+
+    private func flush(_ parameters: [Float], final: Bool) throws {
+        guard var record = pending else { return }
+        if final || record.step % evaluationEvery == 0 {
+            let evaluation = model.evaluate(parameters: parameters, on: test)
+            record.testLoss = evaluation.meanLoss
+            record.testAccuracy = evaluation.accuracy
+            state.testLoss = evaluation.meanLoss
+            state.testAccuracy = evaluation.accuracy
+            state.bestAccuracy = max(state.bestAccuracy, evaluation.accuracy)
+        }
+        pending = nil
+        try folder?.append(record.json)
+        options.progress(record)
+    }
+
+    func flushLast(_ parameters: [Float]) throws {
+        try flush(parameters, final: true)
+    }
+
+    /// Writes `clients.csv` (with each client's epsilon from `privacy`) and
+    /// `summary.json`, and returns the summary of a run of `steps` steps.
+    func finish(scenario: String, steps: Int, parameters: Int, workers: Int, started: Date, trainingSeconds: Double,
+                traffic: WireTraffic, privacy: PrivacyLedger?) throws -> RunSummary {
+        var summary = RunSummary(
+            scenario: scenario, steps: steps, virtualSeconds: state.time,
+            clientUpdates: state.totals.reduce(0) { $0 + $1.updates }, parameters: parameters,
+            finalTestAccuracy: state.testAccuracy, finalTestLoss: state.testLoss ?? .nan,
+            bestTestAccuracy: state.bestAccuracy, workers: workers,
+            wallSeconds: Date().timeIntervalSince(started), wallTrainingSeconds: trainingSeconds,
+            wireBytesSent: traffic.bytesSent, wireBytesReceived: traffic.bytesReceived)
+        var totals = state.totals
+        summary.privacy = try privacy?.outcome()
+        try privacy?.annotate(&totals)
+        try folder?.finish(clients: totals, summary: summary)
+        return summary
+    }
+
+    /// Continues from a saved `state`.
+    func restore(_ state: State) {
+        self.state = state
+    }
+}

@@ -1,0 +1,34 @@
+import FedSimAlgorithms
+import FedSimCore
+
+extension Scenario {
+    /// The event loop of this scenario's server strategy over `data`: its system's clock,
+    /// charging transfers of `sizes`, its seed and its stop condition.
+    func makeServer(data: FederatedDataset, sizes: TransferSizes) throws -> EventDrivenServer {
+        let clock = SystemClock(system: try system.makeModel(clients: data.clients.count, seed: seed),
+                                downloadBytes: sizes.download, uploadBytes: sizes.upload)
+        return EventDrivenServer(
+            strategy: server.makeStrategy(),
+            scheduler: Scheduler(clock: clock, sampleCounts: data.clients.map(\.count), seed: seed),
+            stop: server.stop)
+    }
+}
+
+/// A run's schedule computed without training: the server strategy on the scenario's
+/// clock, exactly as the coordinator drives it, with every action only counted.
+struct ScheduleReplay {
+    /// Client i's tasks whose updates an aggregation step uses.
+    private(set) var aggregatedTasks: [Int]
+    /// Aggregation steps taken.
+    private(set) var aggregations = 0
+
+    init(scenario: Scenario, data: FederatedDataset) throws {
+        aggregatedTasks = [Int](repeating: 0, count: data.clients.count)
+        let sizes = TransferSizes(parameterCount: try makeModel(scenario.modelSpec(for: data)).parameterCount)
+        var server = try scenario.makeServer(data: data, sizes: sizes)
+        for step in server.remainingSteps() {
+            for contribution in step.contributions { aggregatedTasks[contribution.job.client] += 1 }
+        }
+        aggregations = server.scheduler.aggregations
+    }
+}

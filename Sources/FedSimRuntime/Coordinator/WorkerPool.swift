@@ -1,0 +1,223 @@
+import FedSimCore
+import FedSimWire
+import Foundation
+
+/// The worker processes of a run, as the coordinator sees them through its transport:
+/// who joined, which clients each hosts, which model version each holds. It lets
+/// workers join (refusing those started for another scenario), places the clients and
+/// moves idle ones to workers that join late, sends (checking the workers' health when a
+/// send fails), answers what it does not accept, and stops everyone at the end.
+final class WorkerPool {
+    private struct Member {
+        let peer: PeerID
+        let name: String
+        var clients: [Int] = []
+        /// The model version this worker holds, so each version is sent to it once.
+        var modelVersion: Int?
+    }
+
+    private let transport: CoordinatorTransport
+    private let options: CoordinatorOptions
+    private let scenarioName: String
+    private let clientCount: Int
+    /// The Assign of worker `index` hosting `clients`.
+    private let assignment: (_ index: Int, _ clients: [Int]) -> Assign
+    private var members: [Member] = []
+    private var hostOfClient: [Int] = []
+
+    init(transport: CoordinatorTransport, options: CoordinatorOptions, scenarioName: String, clientCount: Int,
+         assignment: @escaping (_ index: Int, _ clients: [Int]) -> Assign) {
+        self.transport = transport
+        self.options = options
+        self.scenarioName = scenarioName
+        self.clientCount = clientCount
+        self.assignment = assignment
+    }
+
+    /// Workers that joined.
+    var count: Int { members.count }
+
+    /// The name of the worker hosting `client`.
+    func hostName(of client: Int) -> String { members[hostOfClient[client]].name }
+
+    /// Whether `peer` is the worker hosting `client`.
+    func isHost(_ peer: PeerID, of client: Int) -> Bool { members[hostOfClient[client]].peer == peer }
+
+    // MARK: - Joining
+
+    /// Waits for the awaited workers to say Hello, refusing anything else meanwhile.
+    func awaitWorkers() throws {
+        let deadline = Date(timeIntervalSinceNow: options.handshakeTimeout)
+        while members.count < options.workers {
+            guard Date() < deadline else {
+                throw RuntimeError("only \(members.count) of \(options.workers) workers connected within \(Int(options.handshakeTimeout)) s")
+            }
+            guard let inbound = try transport.receive(timeoutMilliseconds: 100) else {
+                try options.healthCheck()
+                continue
+            }
+            switch inbound {
+            case let .message(.hello(hello), from: peer):
+                welcome(hello, from: peer)
+            case let .message(message, from: peer):
+                refuse(peer, "expected Hello while workers join, got \(message.kind)")
+            case let .rejected(error, from: peer):
+                refuse(peer, "\(error)")
+            }
+        }
+    }
+
+    /// Takes a Hello: a worker started for another scenario is refused, a repeated Hello
+    /// is ignored, and a new worker joins. Returns whether it joined.
+    @discardableResult
+    private func welcome(_ hello: Hello, from peer: PeerID) -> Bool {
+        let accepted = options.scenarioAliases.union([scenarioName])
+        if !hello.scenario.isEmpty, !accepted.contains(hello.scenario) {
+            refuse(peer, "this coordinator runs scenario '\(scenarioName)', the worker was started for '\(hello.scenario)'")
+            return false
+        }
+        guard !members.contains(where: { $0.peer == peer }) else {
+            options.log("ignored a repeated Hello from \(hello.workerName)")
+            return false
+        }
+        members.append(Member(peer: peer, name: hello.workerName.isEmpty ? "\(peer)" : hello.workerName))
+        let count = members.count <= options.workers ? "\(members.count)/\(options.workers)" : "\(members.count)"
+        options.log("worker \(count) joined: \(hello.workerName) (pid \(hello.processID))")
+        do {
+            // Tells the worker it was heard, so it stops waiting for the coordinator.
+            try transport.send(.heartbeat(sequence: UInt64(members.count)), to: peer)
+        } catch {
+            options.log("could not welcome \(hello.workerName): \(error)")
+        }
+        return true
+    }
+
+    // MARK: - Placing clients
+
+    /// Client c goes to worker c mod W, each worker receiving its clients' data once.
+    func placeClients() throws {
+        hostOfClient = (0..<clientCount).map { $0 % members.count }
+        for (client, host) in hostOfClient.enumerated() {
+            members[host].clients.append(client)
+        }
+        for index in members.indices {
+            try sendAssign(to: index)
+        }
+    }
+
+    /// Evens out the clients per worker once workers have joined mid-run: clients move
+    /// from workers hosting more than M / W to those hosting fewer, taking only clients
+    /// not in `busy` (an update must come from the worker that was sent the task), so a
+    /// worker that joins while every client is busy gets its share at a later step. Each
+    /// worker that receives clients is sent its new Assign. O(M) when shares are uneven,
+    /// O(W) otherwise.
+    func rebalance(busy: @autoclosure () -> Set<Int>) throws {
+        let share = clientCount / members.count
+        guard members.contains(where: { $0.clients.count < share }) else { return }
+        let busy = busy()
+        var received: [Int: Int] = [:]
+        while let needy = members.indices.filter({ members[$0].clients.count < share })
+                .min(by: { (members[$0].clients.count, $0) < (members[$1].clients.count, $1) }),
+              let donor = members.indices.filter({ index in
+                  members[index].clients.count > share && members[index].clients.contains { !busy.contains($0) }
+              }).min(by: { (-members[$0].clients.count, $0) < (-members[$1].clients.count, $1) }) {
+            let client = members[donor].clients.last { !busy.contains($0) }!
+            members[donor].clients.removeAll { $0 == client }
+            members[needy].clients.append(client)
+            hostOfClient[client] = needy
+            received[needy, default: 0] += 1
+        }
+        for (index, count) in received.sorted(by: { $0.key < $1.key }) {
+            members[index].clients.sort()
+            try sendAssign(to: index)
+            options.log("\(members[index].name) took over \(count) clients and now hosts \(members[index].clients.count)")
+        }
+    }
+
+    private func sendAssign(to index: Int) throws {
+        try send(EncodedMessage(.assign(assignment(index, members[index].clients))), to: index)
+    }
+
+    // MARK: - Sending and receiving
+
+    /// Sends `task` to the worker hosting its client, preceded by model `version` (made
+    /// by `model` at most once per version) when the worker does not hold it yet.
+    func send(_ task: TrainingTask, version: Int, model: () -> EncodedMessage) throws {
+        let host = hostOfClient[task.clientID]
+        if members[host].modelVersion != version {
+            try send(model(), to: host)
+            members[host].modelVersion = version
+        }
+        try send(EncodedMessage(.task(task)), to: host)
+    }
+
+    /// Sends to a joined worker. A worker that cannot be reached has usually died: the
+    /// health check is given a second to say so (with the worker's log) before the send
+    /// error is reported under the worker's name.
+    private func send(_ message: EncodedMessage, to index: Int) throws {
+        do {
+            try transport.send(message, to: members[index].peer)
+        } catch {
+            for _ in 0..<20 {
+                try options.healthCheck()
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            throw RuntimeError("cannot send \(message.kind) to \(members[index].name): \(error)")
+        }
+    }
+
+    /// The next Update from a worker, waiting up to `timeoutMilliseconds`; nil when none
+    /// came. Meanwhile a new worker's Hello is welcomed (and clients not in `busy` are
+    /// moved to it), a refusal from a worker fails the run, and anything else is refused.
+    func receiveUpdate(timeoutMilliseconds: Int, busy: @autoclosure () -> Set<Int>) throws
+        -> (update: ClientUpdate, peer: PeerID)? {
+        guard let inbound = try transport.receive(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        switch inbound {
+        case let .message(.update(update), from: peer):
+            return (update, peer)
+        case let .message(.hello(hello), from: peer):
+            if welcome(hello, from: peer) { try rebalance(busy: busy()) }
+        case let .message(.refused(reason), from: peer):
+            throw RuntimeError("\(name(of: peer)) refused a message: \(reason)")
+        case let .message(message, from: peer):
+            refuse(peer, "unexpected \(message.kind) while jobs run")
+        case let .rejected(error, from: peer):
+            refuse(peer, "\(error)")
+        }
+        return nil
+    }
+
+    /// Answers a message that is not accepted, and logs it; a peer already gone is only logged.
+    func refuse(_ peer: PeerID, _ reason: String) {
+        let name = name(of: peer)
+        options.log("refused a message from \(name): \(reason)")
+        do {
+            try transport.send(.refused(reason: reason), to: peer)
+        } catch {
+            options.log("could not tell \(name) why: \(error)")
+        }
+    }
+
+    private func name(of peer: PeerID) -> String {
+        members.first { $0.peer == peer }?.name ?? "peer \(peer)"
+    }
+
+    /// Tells every joined worker to stop; a worker that cannot be reached is only logged.
+    /// Workers whose Hello is still queued are told too, so a surplus worker that
+    /// connected near the end exits instead of waiting for tasks.
+    func stopAll(reason: String) {
+        var peers = members.map { ($0.peer, $0.name) }
+        while let inbound = try? transport.receive(timeoutMilliseconds: 0) {
+            if case let .message(.hello(hello), from: peer) = inbound, !peers.contains(where: { $0.0 == peer }) {
+                peers.append((peer, hello.workerName))
+            }
+        }
+        for (peer, name) in peers {
+            do {
+                try transport.send(.stop(reason: reason), to: peer)
+            } catch {
+                options.log("could not stop \(name): \(error)")
+            }
+        }
+    }
+}
