@@ -120,6 +120,38 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertEqual(outputs[0], outputs[1])
     }
 
+    /// The metrics lines of `scenario` run on one in-memory worker.
+    private func records(_ scenario: Scenario, _ data: FederatedDataset) throws -> [[String: Any]] {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-records-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = InMemoryRun()
+        run.startWorkers(1)
+        _ = try run.coordinator(scenario, data, workers: 1, folder: RunFolder(path: folder, scenario: scenario)).run()
+        return try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    func testEachRecordEvaluatesTheModelItsStepProduced() throws {
+        let data = blobData(clients: 6)
+        var scenario = blobScenario(clients: 6, perRound: 3, rounds: 5)
+        scenario.evaluation.every = 2
+        let full = try records(scenario, data)
+        XCTAssertEqual(full.map { $0["test_loss"] != nil }, [false, true, false, true, true],
+                       "every 2 steps and at the last")
+        // A run stopped after k steps ends with the model of step k, evaluated in its last record.
+        for steps in [2, 4, 5] {
+            scenario.server.rounds = steps
+            let prefix = try records(scenario, data)
+            let last = try XCTUnwrap(prefix.last)
+            XCTAssertEqual(last["round"] as? Int, steps)
+            XCTAssertEqual(last["test_loss"] as? Double, full[steps - 1]["test_loss"] as? Double, "step \(steps)")
+            XCTAssertEqual(last["test_accuracy"] as? Double, full[steps - 1]["test_accuracy"] as? Double, "step \(steps)")
+        }
+        let losses = full.compactMap { $0["test_loss"] as? Double }
+        XCTAssertEqual(Set(losses).count, losses.count, "each evaluation is of another model")
+    }
+
     func testTheScenariosServerOptimizerMovesTheModel() throws {
         let data = blobData(clients: 6)
         func oneRound(_ optimizer: ServerOptimizerKind) throws -> [Float] {

@@ -81,7 +81,6 @@ public final class Coordinator {
             while let action = server.next() {
                 try carryOut(action)
             }
-            try recorder.flushLast(models.latest)
             warnIfEndedEarly()
         } catch {
             pool.stopAll(reason: "the coordinator stopped: \(error)")

@@ -91,15 +91,7 @@ final class RunRecorder {
         record.epsilonMax = epsilonMax
         state.downloadsSinceLastStep = 0
         state.time = step.time
-        try flush(parameters, final: false)
-        pending = record
-    }
-
-    private var pending: StepRecord?
-
-    private func flush(_ parameters: [Float], final: Bool) throws {
-        guard var record = pending else { return }
-        if final || record.step % evaluationEvery == 0 {
+        if isLast || step.number % evaluationEvery == 0 {
             let evaluation = model.evaluate(parameters: parameters, on: test)
             record.testLoss = evaluation.meanLoss
             record.testAccuracy = evaluation.accuracy
@@ -107,13 +99,8 @@ final class RunRecorder {
             state.testAccuracy = evaluation.accuracy
             state.bestAccuracy = max(state.bestAccuracy, evaluation.accuracy)
         }
-        pending = nil
         try folder?.append(record.json)
         options.progress(record)
-    }
-
-    func flushLast(_ parameters: [Float]) throws {
-        try flush(parameters, final: true)
     }
 
     /// Writes `clients.csv` (with each client's epsilon from `privacy`) and
