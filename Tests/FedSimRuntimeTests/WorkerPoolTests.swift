@@ -1,0 +1,154 @@
+import FedSimCore
+@testable import FedSimRuntime
+import FedSimWire
+import Foundation
+import XCTest
+
+/// The worker pool against endpoints of an in-memory network that the test speaks for.
+final class WorkerPoolTests: XCTestCase {
+    private var logs: [String] = []
+
+    private func pool(_ network: InMemoryNetwork, workers: Int, clients: Int) -> WorkerPool {
+        var options = CoordinatorOptions(workers: workers)
+        options.handshakeTimeout = 5
+        options.log = { [weak self] in self?.logs.append($0) }
+        let data = blobData(clients: clients)
+        return WorkerPool(transport: network, options: options, scenarioName: "blobs", clientCount: clients) { index, hosted in
+            Assign(workerIndex: index, seed: 1, model: ModelSpec(kind: .softmax, inputDim: 4, classes: 3),
+                   clients: hosted.map { ClientShard(clientID: $0, data: data.clients[$0]) })
+        }
+    }
+
+    /// Every message waiting at `endpoint`.
+    private func inbox(_ endpoint: InMemoryWorkerEndpoint) throws -> [Message] {
+        var messages: [Message] = []
+        while let message = try endpoint.receive(timeoutMilliseconds: 50) { messages.append(message) }
+        return messages
+    }
+
+    private func hostedClients(_ messages: [Message]) -> [[Int]] {
+        messages.compactMap { message in
+            if case let .assign(assign) = message { return assign.clients.map(\.clientID) }
+            return nil
+        }
+    }
+
+    func testWorkersJoinAndClientsArePlacedRoundRobin() throws {
+        let network = InMemoryNetwork()
+        let pool = pool(network, workers: 2, clients: 5)
+        let (a, b) = (network.connectWorker(), network.connectWorker())
+        try a.send(.task(TrainingTask(clientID: 0, modelVersion: 0, round: 1,
+                                      training: LocalTraining(epochs: 1, batchSize: 1, learningRate: 1))))
+        try a.send(.hello(Hello(workerName: "a")))
+        try b.send(.hello(Hello(workerName: "b", scenario: "blobs")))
+        try pool.awaitWorkers()
+        try pool.placeClients()
+        let (toA, toB) = (try inbox(a), try inbox(b))
+        XCTAssertEqual(hostedClients(toA), [[0, 2, 4]])
+        XCTAssertEqual(hostedClients(toB), [[1, 3]])
+        XCTAssert(toA.contains { if case .refused(let reason) = $0 { return reason.contains("expected Hello") }; return false })
+        XCTAssertEqual(pool.count, 2)
+        XCTAssertEqual(pool.hostName(of: 3), "b")
+        XCTAssert(pool.isHost(b.peer, of: 3))
+        XCTAssertFalse(pool.isHost(a.peer, of: 3))
+    }
+
+    func testAWorkerOfAnotherScenarioIsRefusedAndTheWaitGoesOn() throws {
+        let network = InMemoryNetwork()
+        let pool = pool(network, workers: 1, clients: 2)
+        let (stranger, member) = (network.connectWorker(), network.connectWorker())
+        try stranger.send(.hello(Hello(workerName: "s", scenario: "other")))
+        try member.send(.hello(Hello(workerName: "m")))
+        try pool.awaitWorkers()
+        XCTAssertEqual(pool.count, 1)
+        guard case let .refused(reason)? = try inbox(stranger).first else { return XCTFail("the stranger was not refused") }
+        XCTAssertEqual(reason, "this coordinator runs scenario 'blobs', the worker was started for 'other'")
+    }
+
+    func testEachModelVersionGoesToAWorkerOnceBeforeItsTasks() throws {
+        let network = InMemoryNetwork()
+        let pool = pool(network, workers: 1, clients: 3)
+        let worker = network.connectWorker()
+        try worker.send(.hello(Hello(workerName: "w")))
+        try pool.awaitWorkers()
+        try pool.placeClients()
+        _ = try inbox(worker)
+        var encoded = 0
+        func model(_ version: Int) -> () -> EncodedMessage {
+            { encoded += 1; return EncodedMessage(.model(ModelBroadcast(version: UInt64(version), parameters: [1]))) }
+        }
+        let training = LocalTraining(epochs: 1, batchSize: 1, learningRate: 1)
+        for client in 0..<3 {
+            try pool.send(TrainingTask(clientID: client, modelVersion: 0, round: 1, training: training), version: 0,
+                          model: model(0))
+        }
+        try pool.send(TrainingTask(clientID: 0, modelVersion: 1, round: 2, training: training), version: 1, model: model(1))
+        XCTAssertEqual(try inbox(worker).map(\.kind), ["Model", "Task", "Task", "Task", "Model", "Task"])
+        XCTAssertEqual(encoded, 2)
+    }
+
+    func testALateWorkerTakesOverIdleClientsOnly() throws {
+        let network = InMemoryNetwork()
+        let pool = pool(network, workers: 1, clients: 6)
+        let first = network.connectWorker()
+        try first.send(.hello(Hello(workerName: "first")))
+        try pool.awaitWorkers()
+        try pool.placeClients()
+        let late = network.connectWorker()
+        try late.send(.hello(Hello(workerName: "late")))
+        // The late worker's share is 6 / 2 = 3 clients. Clients 4 and 5 have tasks running
+        // on the first worker, so they stay there and 3, 2, 1 move.
+        XCTAssertNil(try pool.receiveUpdate(timeoutMilliseconds: 1000, busy: [4, 5]))
+        XCTAssertEqual(hostedClients(try inbox(late)), [[1, 2, 3]])
+        XCTAssertEqual((0..<6).map { pool.hostName(of: $0) }, ["first", "late", "late", "late", "first", "first"])
+        XCTAssert(logs.contains("late took over 3 clients and now hosts 3"), "\(logs)")
+    }
+
+    func testUpdatesPassAnythingElseIsRefusedAndARefusalFailsTheRun() throws {
+        let network = InMemoryNetwork()
+        let pool = pool(network, workers: 1, clients: 1)
+        let worker = network.connectWorker()
+        try worker.send(.hello(Hello(workerName: "w")))
+        try pool.awaitWorkers()
+        _ = try inbox(worker)
+        let update = ClientUpdate(clientID: 0, modelVersion: 0, round: 1, delta: [1], sampleCount: 1, trainLoss: 0,
+                                  steps: 1, wallComputeSeconds: 0)
+        try worker.send(.update(update))
+        XCTAssertEqual(try pool.receiveUpdate(timeoutMilliseconds: 1000, busy: [])?.update, update)
+        try worker.send(.heartbeat(sequence: 1))
+        XCTAssertNil(try pool.receiveUpdate(timeoutMilliseconds: 1000, busy: []))
+        guard case let .refused(reason)? = try inbox(worker).first else { return XCTFail("the heartbeat was not refused") }
+        XCTAssertEqual(reason, "unexpected Heartbeat while jobs run")
+        try worker.send(.refused(reason: "bad task"))
+        XCTAssertThrowsError(try pool.receiveUpdate(timeoutMilliseconds: 1000, busy: [])) { error in
+            XCTAssertEqual("\(error)", "w refused a message: bad task")
+        }
+    }
+
+    func testStopReachesJoinedWorkersAndThoseWhoseHelloIsStillQueued() throws {
+        let network = InMemoryNetwork()
+        let pool = pool(network, workers: 1, clients: 2)
+        let (member, latecomer) = (network.connectWorker(), network.connectWorker())
+        try member.send(.hello(Hello(workerName: "m")))
+        try pool.awaitWorkers()
+        _ = try inbox(member)
+        try latecomer.send(.hello(Hello(workerName: "l")))
+        pool.stopAll(reason: "run complete")
+        for endpoint in [member, latecomer] {
+            guard case let .stop(reason)? = try inbox(endpoint).last else { return XCTFail("no Stop") }
+            XCTAssertEqual(reason, "run complete")
+        }
+    }
+
+    func testTooFewWorkersWithinTheHandshakeTimeoutFailsNamingTheCount() {
+        let network = InMemoryNetwork()
+        var options = CoordinatorOptions(workers: 2)
+        options.handshakeTimeout = 0.3
+        let pool = WorkerPool(transport: network, options: options, scenarioName: "blobs", clientCount: 2) { index, _ in
+            Assign(workerIndex: index, seed: 1, model: ModelSpec(kind: .softmax, inputDim: 4, classes: 3), clients: [])
+        }
+        XCTAssertThrowsError(try pool.awaitWorkers()) { error in
+            XCTAssertEqual("\(error)", "only 0 of 2 workers connected within 0 s")
+        }
+    }
+}
