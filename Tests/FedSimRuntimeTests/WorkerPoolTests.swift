@@ -11,6 +11,7 @@ final class WorkerPoolTests: XCTestCase {
     private func pool(_ network: InMemoryNetwork, workers: Int, clients: Int) -> WorkerPool {
         var options = CoordinatorOptions(workers: workers)
         options.handshakeTimeout = 5
+        options.silenceTimeout = 0.5
         options.log = { [weak self] in self?.logs.append($0) }
         let data = blobData(clients: clients)
         return WorkerPool(transport: network, options: options, scenarioName: "blobs", clientCount: clients) { index, hosted in
@@ -98,7 +99,9 @@ final class WorkerPoolTests: XCTestCase {
         try late.send(.hello(Hello(workerName: "late")))
         // The late worker's share is 6 / 2 = 3 clients. Clients 4 and 5 have tasks running
         // on the first worker, so they stay there and 3, 2, 1 move.
-        XCTAssertNil(try pool.receiveUpdate(timeoutMilliseconds: 1000, busy: [4, 5]))
+        XCTAssertThrowsError(try pool.nextUpdate(busy: [4, 5]) { "an update" }) { error in
+            XCTAssertEqual("\(error)", "no message for 0 s; still waiting for an update")
+        }
         XCTAssertEqual(hostedClients(try inbox(late)), [[1, 2, 3]])
         XCTAssertEqual((0..<6).map { pool.hostName(of: $0) }, ["first", "late", "late", "late", "first", "first"])
         XCTAssert(logs.contains("late took over 3 clients and now hosts 3"), "\(logs)")
@@ -113,14 +116,13 @@ final class WorkerPoolTests: XCTestCase {
         _ = try inbox(worker)
         let update = ClientUpdate(clientID: 0, modelVersion: 0, round: 1, delta: [1], sampleCount: 1, trainLoss: 0,
                                   steps: 1, wallComputeSeconds: 0)
-        try worker.send(.update(update))
-        XCTAssertEqual(try pool.receiveUpdate(timeoutMilliseconds: 1000, busy: [])?.update, update)
         try worker.send(.heartbeat(sequence: 1))
-        XCTAssertNil(try pool.receiveUpdate(timeoutMilliseconds: 1000, busy: []))
+        try worker.send(.update(update))
+        XCTAssertEqual(try pool.nextUpdate(busy: []) { "an update" }.update, update)
         guard case let .refused(reason)? = try inbox(worker).first else { return XCTFail("the heartbeat was not refused") }
         XCTAssertEqual(reason, "unexpected Heartbeat while jobs run")
         try worker.send(.refused(reason: "bad task"))
-        XCTAssertThrowsError(try pool.receiveUpdate(timeoutMilliseconds: 1000, busy: [])) { error in
+        XCTAssertThrowsError(try pool.nextUpdate(busy: []) { "an update" }) { error in
             XCTAssertEqual("\(error)", "w refused a message: bad task")
         }
     }

@@ -86,6 +86,13 @@ public struct EventDrivenServer: Sendable {
         }
     }
 
+    /// Whether the run ended before its aggregation count and its time budget: nothing
+    /// was left to happen (no client ever online again).
+    public var endedEarly: Bool {
+        guard let last = stop.aggregations, scheduler.aggregations < last else { return false }
+        return stop.timeBudget.map { scheduler.now < $0 } ?? true
+    }
+
     /// The aggregation steps from here to the end, every other action skipped: the
     /// schedule as a replay without training sees it.
     public mutating func remainingSteps() -> [AggregationStep] {

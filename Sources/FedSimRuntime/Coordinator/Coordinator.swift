@@ -81,7 +81,10 @@ public final class Coordinator {
             while let action = server.next() {
                 try carryOut(action)
             }
-            warnIfEndedEarly()
+            if server.endedEarly {
+                options.warn("the run ended after \(server.scheduler.aggregations) of \(server.stop.aggregations ?? 0) steps, "
+                             + "at virtual time \(server.scheduler.now): no client is online again (system.availability)")
+            }
         } catch {
             pool.stopAll(reason: "the coordinator stopped: \(error)")
             throw error
@@ -143,21 +146,12 @@ public final class Coordinator {
         return message
     }
 
-    /// Receives messages until a valid update arrives (and is filed), failing the run
-    /// after `silenceTimeout` seconds without any message.
+    /// Receives updates until a valid one arrives, and files it.
     private func receiveUpdate(waitingFor job: Job) throws {
-        var lastHeard = Date()
         while true {
-            guard let (update, peer) = try pool.receiveUpdate(timeoutMilliseconds: 200, busy: jobs.runningClients) else {
-                try options.healthCheck()
-                if Date().timeIntervalSince(lastHeard) > options.silenceTimeout {
-                    throw RuntimeError("no message for \(Int(options.silenceTimeout)) s; still waiting for job "
-                                       + "\(job.number) of client \(job.client) on \(pool.hostName(of: job.client)) "
-                                       + "(\(jobs.runningCount) jobs in flight)")
-                }
-                continue
+            let (update, peer) = try pool.nextUpdate(busy: jobs.runningClients) {
+                "job \(job.number) of client \(job.client) on \(pool.hostName(of: job.client)) (\(jobs.runningCount) jobs in flight)"
             }
-            lastHeard = Date()
             if let problem = problem(with: update, from: peer) {
                 pool.refuse(peer, "Update for client \(update.clientID) rejected: \(problem)")
                 continue
@@ -184,15 +178,5 @@ public final class Coordinator {
             return "sample count \(update.sampleCount), the client holds \(data.clients[update.clientID].count)"
         }
         return nil
-    }
-
-    /// Says so when the run stopped short of its steps because no client came back online.
-    private func warnIfEndedEarly() {
-        let steps = server.scheduler.aggregations
-        if let rounds = scenario.server.rounds, steps < rounds,
-           scenario.server.timeBudget.map({ server.scheduler.now < $0 }) ?? true {
-            options.warn("the run ended after \(steps) of \(rounds) steps, at virtual time \(server.scheduler.now): "
-                         + "no client is online again (system.availability)")
-        }
     }
 }

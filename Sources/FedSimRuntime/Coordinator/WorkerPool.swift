@@ -166,25 +166,36 @@ final class WorkerPool {
         }
     }
 
-    /// The next Update from a worker, waiting up to `timeoutMilliseconds`; nil when none
-    /// came. Meanwhile a new worker's Hello is welcomed (and clients not in `busy` are
-    /// moved to it), a refusal from a worker fails the run, and anything else is refused.
-    func receiveUpdate(timeoutMilliseconds: Int, busy: @autoclosure () -> Set<Int>) throws
-        -> (update: ClientUpdate, peer: PeerID)? {
-        guard let inbound = try transport.receive(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
-        switch inbound {
-        case let .message(.update(update), from: peer):
-            return (update, peer)
-        case let .message(.hello(hello), from: peer):
-            if welcome(hello, from: peer) { try rebalance(busy: busy()) }
-        case let .message(.refused(reason), from: peer):
-            throw RuntimeError("\(name(of: peer)) refused a message: \(reason)")
-        case let .message(message, from: peer):
-            refuse(peer, "unexpected \(message.kind) while jobs run")
-        case let .rejected(error, from: peer):
-            refuse(peer, "\(error)")
+    /// The next Update from a worker. Meanwhile a new worker's Hello is welcomed (and
+    /// clients not in `busy` are moved to it), a refusal from a worker fails the run,
+    /// anything else is refused, and the workers' health is checked between messages.
+    /// Fails after `silenceTimeout` seconds without any message, saying what it was
+    /// `waitingFor`.
+    func nextUpdate(busy: @autoclosure () -> Set<Int>, waitingFor: () -> String) throws
+        -> (update: ClientUpdate, peer: PeerID) {
+        var lastHeard = Date()
+        while true {
+            guard let inbound = try transport.receive(timeoutMilliseconds: 200) else {
+                try options.healthCheck()
+                if Date().timeIntervalSince(lastHeard) > options.silenceTimeout {
+                    throw RuntimeError("no message for \(Int(options.silenceTimeout)) s; still waiting for \(waitingFor())")
+                }
+                continue
+            }
+            lastHeard = Date()
+            switch inbound {
+            case let .message(.update(update), from: peer):
+                return (update, peer)
+            case let .message(.hello(hello), from: peer):
+                if welcome(hello, from: peer) { try rebalance(busy: busy()) }
+            case let .message(.refused(reason), from: peer):
+                throw RuntimeError("\(name(of: peer)) refused a message: \(reason)")
+            case let .message(message, from: peer):
+                refuse(peer, "unexpected \(message.kind) while jobs run")
+            case let .rejected(error, from: peer):
+                refuse(peer, "\(error)")
+            }
         }
-        return nil
     }
 
     /// Answers a message that is not accepted, and logs it; a peer already gone is only logged.
