@@ -24,19 +24,29 @@ public enum KrumNeighbourCount: String, Sendable, CaseIterable {
     }
 }
 
-/// Krum scores: `score(i) = sum of ||x_i - x_j||^2 over the k nearest other inputs j`,
-/// with k from `neighbours`. ByzFL averages over the k neighbours instead of summing,
-/// which has the same argmin. Distances come from one Gram sgemm; O(n^2 d + n^2 log n).
-func krumScores(_ inputs: RobustInputs, f: Int, neighbours: KrumNeighbourCount, rule: String) throws -> [Double] {
-    let n = inputs.count
-    try RobustKernel.checkFaulty(f, inputs: n, rule: rule, requirement: neighbours.requirement) {
-        neighbours.count(inputs: $1, f: $0) >= 1
+/// Krum and Multi-Krum: both score every input by its nearest neighbours.
+protocol KrumScoring: FaultTolerant {
+    var neighbours: KrumNeighbourCount { get }
+}
+
+extension KrumScoring {
+    public var faultBound: String { neighbours.requirement }
+
+    public func tolerates(_ faulty: Int, among n: Int) -> Bool {
+        neighbours.count(inputs: n, f: faulty) >= 1
     }
-    let k = neighbours.count(inputs: n, f: f)
-    let distances = try RobustKernel.squaredDistances(inputs, rule: rule)
-    return (0..<n).map { i in
-        let others = (0..<n).filter { $0 != i }.map { Double(distances[i, $0]) }.sorted()
-        return others.prefix(k).reduce(0, +)
+
+    /// Krum scores: `score(i) = sum of ||x_i - x_j||^2 over the k nearest other inputs j`,
+    /// with k from `neighbours`. ByzFL averages over the k neighbours instead of summing,
+    /// which has the same argmin. Distances come from one Gram sgemm; O(n^2 d + n^2 log n).
+    func scores(_ inputs: RobustInputs) throws -> [Double] {
+        let n = try checkedCount(inputs)
+        let k = neighbours.count(inputs: n, f: f)
+        let distances = try RobustKernel.squaredDistances(inputs, rule: name)
+        return (0..<n).map { i in
+            let others = (0..<n).filter { $0 != i }.map { Double(distances[i, $0]) }.sorted()
+            return others.prefix(k).reduce(0, +)
+        }
     }
 }
 
@@ -48,7 +58,7 @@ func lowestScores(_ scores: [Double], count: Int) -> [Int] {
 /// Krum (Blanchard et al. 2017): the input with the lowest Krum score (see
 /// `KrumNeighbourCount`), the lowest index on ties. Needs n - f - 1 >= 1 (n - f - 2 >= 1
 /// with the original neighbour count). O(n^2 d) in one sgemm, plus O(n^2 log n).
-public struct Krum: RobustRule {
+public struct Krum: RobustRule, KrumScoring {
     public var name: String { "krum" }
     public var f: Int
     public var neighbours: KrumNeighbourCount
@@ -59,7 +69,7 @@ public struct Krum: RobustRule {
     }
 
     public func aggregate(_ inputs: RobustInputs, stream: inout RandomStream) throws -> RobustResult {
-        let scores = try krumScores(inputs, f: f, neighbours: neighbours, rule: name)
+        let scores = try scores(inputs)
         let chosen = lowestScores(scores, count: 1)[0]
         return RobustResult(aggregate: inputs.row(chosen),
                             report: RobustReport(step: name, inputs: inputs.count, selected: [chosen]))
@@ -68,7 +78,7 @@ public struct Krum: RobustRule {
 
 /// Multi-Krum (Blanchard et al. 2017): the mean of the m inputs with the lowest Krum
 /// scores (ties broken by the lower index); m defaults to n - f. O(n^2 d + m d).
-public struct MultiKrum: RobustRule {
+public struct MultiKrum: RobustRule, KrumScoring {
     public var name: String { "multi_krum" }
     public var f: Int
     /// How many inputs to average; nil means n - f.
@@ -83,7 +93,7 @@ public struct MultiKrum: RobustRule {
 
     public func aggregate(_ inputs: RobustInputs, stream: inout RandomStream) throws -> RobustResult {
         let n = inputs.count
-        let scores = try krumScores(inputs, f: f, neighbours: neighbours, rule: name)
+        let scores = try scores(inputs)
         let count = m ?? n - f
         guard (1...n).contains(count) else {
             throw RobustAggregationError.invalidParameter(

@@ -9,8 +9,9 @@ import FedSimCore
 /// subset of minimal diameter wins ties. The worst case visits every one of the
 /// C(n, f) subsets, so the rule refuses more than `subsetLimit` of them.
 /// O(n^2 d) for the distances (one sgemm) plus up to O(C(n, f) (n - f)) for the search.
-public struct MDA: RobustRule {
+public struct MDA: RobustRule, FaultTolerant {
     public var name: String { "mda" }
+    public var faultBound: String { "MDA needs f < n" }
     public var f: Int
     /// The most subsets (C(n, f)) the search may face; default 10^7.
     public var subsetLimit: Double
@@ -21,8 +22,7 @@ public struct MDA: RobustRule {
     }
 
     public func aggregate(_ inputs: RobustInputs, stream: inout RandomStream) throws -> RobustResult {
-        let n = inputs.count
-        try RobustKernel.checkFaulty(f, inputs: n, rule: name, requirement: "MDA needs f < n") { $0 < $1 }
+        let n = try checkedCount(inputs)
         let subsets = (0..<f).reduce(1.0) { $0 * Double(n - f + $1 + 1) / Double($1 + 1) }
         guard subsets <= subsetLimit else {
             throw RobustAggregationError.tooManySubsets(rule: name, subsets: subsets, limit: subsetLimit)

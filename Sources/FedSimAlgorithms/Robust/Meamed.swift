@@ -7,8 +7,9 @@ import FedSimCore
 /// The n - f closest values form a run of the sorted values around the median; it is
 /// grown one value at a time from the middle, taking the lower value when two are
 /// equally close, so the result is well defined with ties. O(d n log n).
-public struct Meamed: RobustRule {
+public struct Meamed: RobustRule, FaultTolerant {
     public var name: String { "meamed" }
+    public var faultBound: String { "Meamed needs f < n" }
     /// Values per coordinate left out (the farthest from the median).
     public var f: Int
 
@@ -17,8 +18,7 @@ public struct Meamed: RobustRule {
     }
 
     public func aggregate(_ inputs: RobustInputs, stream: inout RandomStream) throws -> RobustResult {
-        let n = inputs.count
-        try RobustKernel.checkFaulty(f, inputs: n, rule: name, requirement: "Meamed needs f < n") { $0 < $1 }
+        let n = try checkedCount(inputs)
         let kept = n - f
         let result = RobustKernel.sortedCoordinatewise(inputs) { column in
             let median = Double(RobustKernel.medianOfSorted(column))

@@ -241,17 +241,4 @@ public enum RobustKernel {
         if n % 2 == 1 { return values[n / 2] }
         return Float((Double(values[n / 2 - 1]) + Double(values[n / 2])) / 2)
     }
-
-    /// Throws unless `f` is non-negative and `holds(f, n)`; `requirement` states the
-    /// condition in the error ("needs 2f < n").
-    public static func checkFaulty(
-        _ f: Int, inputs n: Int, rule: String, requirement: String, _ holds: (Int, Int) -> Bool
-    ) throws {
-        guard f >= 0 else {
-            throw RobustAggregationError.invalidParameter(rule: rule, parameter: "f", message: "must be >= 0, got \(f)")
-        }
-        guard holds(f, n) else {
-            throw RobustAggregationError.tooManyFaulty(rule: rule, f: f, inputs: n, requirement: requirement)
-        }
-    }
 }

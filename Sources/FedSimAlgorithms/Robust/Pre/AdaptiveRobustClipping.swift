@@ -5,8 +5,9 @@ import FedSimCore
 /// the k inputs of largest norm are clipped to the largest norm among the other n - k
 /// (ties in norm broken by the lower index counting as smaller). Needs f < n; k = 0
 /// passes the inputs on unchanged. O(n d + n log n).
-public struct AdaptiveRobustClipping: PreAggregator {
+public struct AdaptiveRobustClipping: PreAggregator, FaultTolerant {
     public var name: String { "arc" }
+    public var faultBound: String { "ARC needs f < n" }
     public var f: Int
 
     public init(f: Int = 0) {
@@ -14,8 +15,7 @@ public struct AdaptiveRobustClipping: PreAggregator {
     }
 
     public func apply(_ inputs: RobustInputs, stream: inout RandomStream) throws -> PreAggregation {
-        let n = inputs.count
-        try RobustKernel.checkFaulty(f, inputs: n, rule: name, requirement: "ARC needs f < n") { $0 < $1 }
+        let n = try checkedCount(inputs)
         let clippedCount = 2 * f * (n - f) / n
         let norms = RobustKernel.rowNorms(inputs)
         let ascending = norms.indices.sorted { (norms[$0], $0) < (norms[$1], $1) }

@@ -6,8 +6,9 @@ import FedSimCore
 ///
 /// Distances come from one Gram sgemm and the n means from a second one, `W X` with
 /// `W_ij = 1/(n - f)` for j among i's neighbours. O(n^2 d + n^2 log n).
-public struct NearestNeighborMixing: PreAggregator {
+public struct NearestNeighborMixing: PreAggregator, FaultTolerant {
     public var name: String { "nnm" }
+    public var faultBound: String { "NNM averages n - f neighbours and needs f < n" }
     public var f: Int
 
     public init(f: Int = 0) {
@@ -15,10 +16,7 @@ public struct NearestNeighborMixing: PreAggregator {
     }
 
     public func apply(_ inputs: RobustInputs, stream: inout RandomStream) throws -> PreAggregation {
-        let n = inputs.count
-        try RobustKernel.checkFaulty(f, inputs: n, rule: name, requirement: "NNM averages n - f neighbours and needs f < n") {
-            $0 < $1
-        }
+        let n = try checkedCount(inputs)
         let distances = try RobustKernel.squaredDistances(inputs, rule: name)
         var mixing = Matrix(rows: n, columns: n)
         let share = 1 / Float(n - f)
