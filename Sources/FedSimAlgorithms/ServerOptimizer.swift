@@ -1,3 +1,5 @@
+import FedSimCore
+
 /// The server-side update rules of FedOpt (Reddi et al. 2021, "Adaptive Federated
 /// Optimization", Algorithm 2).
 public enum ServerOptimizerKind: String, Sendable, CaseIterable {
@@ -157,7 +159,7 @@ public struct ServerOptimizer: Sendable {
 }
 
 /// Saved server optimizer state that does not fit the optimizer.
-public enum ServerOptimizerError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum ServerOptimizerError: FedSimError, Equatable, Sendable {
     case stateMismatch(kind: ServerOptimizerKind, firstMoment: Int, secondMoment: Int)
 
     public var description: String {

@@ -1,9 +1,11 @@
+import FedSimCore
+
 /// Why bytes received from a peer were not accepted as a `Message`.
 ///
 /// Decoding checks, in order: that the bytes parse as an envelope (`malformed`), that
 /// the envelope speaks this build's protocol (`versionMismatch`), that it carries a
 /// body (`emptyEnvelope`), and that every field makes sense (`invalid`).
-public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum WireError: FedSimError, Equatable, Sendable {
     /// The bytes are not a protobuf envelope: truncated, garbage, or a field of the wrong type.
     case malformed(byteCount: Int)
     /// The peer speaks another protocol version; nothing else of the message was read.

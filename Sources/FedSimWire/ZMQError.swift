@@ -1,9 +1,10 @@
 import CZeroMQ
+import FedSimCore
 
 /// A libzmq call that failed: which call (with its argument), and libzmq's reason.
 ///
 /// Its description reads like `zmq_bind(tcp://127.0.0.1:5555): Address already in use`.
-public struct ZMQError: Error, Equatable, Sendable, CustomStringConvertible {
+public struct ZMQError: FedSimError, Equatable, Sendable {
     /// The failing call and its argument, e.g. `zmq_bind(tcp://127.0.0.1:5555)`.
     public let operation: String
     /// The errno value libzmq reported.

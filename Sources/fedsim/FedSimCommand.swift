@@ -18,30 +18,29 @@ struct FedSimCommand: ParsableCommand {
     }
 }
 
-/// Runs `body`, printing a scenario, runtime, data, aggregation or privacy error as a plain message and
-/// exiting with status 1 instead of a stack of Swift error descriptions.
+/// Runs `body` and prints any error it throws the one way fedsim prints errors: a
+/// scenario's problems as the file:line:column lines they are, every other `FedSimError`
+/// as "fedsim: error: ...", and an error of an unexpected type as an internal error.
+/// Either way the command exits with status 1. The command-line parser's own errors
+/// (usage, help, exit codes) pass through to it.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     BLAS.useSingleThread()
     do {
         return try body()
     } catch let error as ScenarioError {
         FileHandle.standardError.write(Data("\(error)\n".utf8))
-        throw ExitCode.failure
+    } catch let error as FedSimError {
+        FileHandle.standardError.write(Data("fedsim: error: \(error)\n".utf8))
     } catch let error as RuntimeError {
-        throw reported(error)
-    } catch let error as DataError {
-        throw reported(error)
-    } catch let error as RobustAggregationError {
-        throw reported(error)
-    } catch let error as PrivacyError {
-        throw reported(error)
+        FileHandle.standardError.write(Data("fedsim: error: \(error)\n".utf8))
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("fedsim: internal error: \(error)\n".utf8))
     }
-}
-
-/// Prints `error` as "fedsim: error: ..." and returns the failure exit code.
-private func reported(_ error: Error) -> ExitCode {
-    FileHandle.standardError.write(Data("fedsim: error: \(error)\n".utf8))
-    return ExitCode.failure
+    throw ExitCode.failure
 }
 
 /// The scenario a run executes, and what a run may override.

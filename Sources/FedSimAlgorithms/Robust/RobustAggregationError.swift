@@ -1,8 +1,10 @@
+import FedSimCore
+
 /// Why a robust aggregator, pre-aggregator or attack refused its inputs or parameters.
 ///
 /// Every case names the rule (or attack) it comes from; rows and columns count from 0,
 /// as the indices in `RobustReport.selected` do.
-public enum RobustAggregationError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum RobustAggregationError: FedSimError, Equatable, Sendable {
     /// No input vectors, or vectors with no coordinates.
     case noInputs(rule: String)
     /// Row `row` has `length` coordinates while row 0 has `expected`.

@@ -1,5 +1,7 @@
+import FedSimCore
+
 /// Why a `SystemModel` could not be built from its profiles.
-public enum SystemModelError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum SystemModelError: FedSimError, Equatable, Sendable {
     /// The number of clients is not positive.
     case clientCount(Int)
     /// A parameter lies outside the values it may take; `allowed` says which.

@@ -4,7 +4,7 @@
 /// 1-based field on that line (a CSV column, or a whitespace-separated LIBSVM token),
 /// so `description` reads like a compiler diagnostic:
 /// `train.csv:12: field 3: "abc" is not a finite number`.
-public struct DataError: Error, CustomStringConvertible, Equatable, Sendable {
+public struct DataError: FedSimError, Equatable, Sendable {
     public enum Kind: Sendable, Equatable {
         case fileNotFound
         case unreadableFile

@@ -1,5 +1,5 @@
 /// Why a linear-algebra operation refused its inputs or failed.
-public enum LinearAlgebraError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum LinearAlgebraError: FedSimError, Equatable, Sendable {
     /// Operand shapes do not fit the operation; the message names the shapes.
     case shapeMismatch(String)
     /// A LAPACK routine reported that its argument at `position` (1-based) was illegal.

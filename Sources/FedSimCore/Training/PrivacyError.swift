@@ -1,5 +1,5 @@
 /// A differential-privacy parameter fedsim cannot use, or a privacy target it cannot meet.
-public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum PrivacyError: FedSimError, Equatable, Sendable {
     /// `parameter` lies outside the values it may take; `allowed` says which.
     case outOfRange(parameter: String, value: Double, allowed: String)
     /// No noise multiplier reaches `epsilon` at `delta`: with the accountant's orders the

@@ -32,7 +32,7 @@ public final class Coordinator {
     public init(scenario: Scenario, data: FederatedDataset, transport: CoordinatorTransport,
                 folder: RunFolder?, options: CoordinatorOptions, privacy: PrivacyPlan? = nil) throws {
         guard data.clients.count == scenario.partition.clients else {
-            throw RuntimeError("the data has \(data.clients.count) clients, the scenario \(scenario.partition.clients)")
+            throw RunError.dataMismatch(dataClients: data.clients.count, scenarioClients: scenario.partition.clients)
         }
         self.scenario = scenario
         self.data = data

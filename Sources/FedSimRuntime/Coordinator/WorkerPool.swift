@@ -50,7 +50,8 @@ final class WorkerPool {
         let deadline = Date(timeIntervalSinceNow: options.handshakeTimeout)
         while members.count < options.workers {
             guard Date() < deadline else {
-                throw RuntimeError("only \(members.count) of \(options.workers) workers connected within \(Int(options.handshakeTimeout)) s")
+                throw RunError.workersMissing(joined: members.count, expected: options.workers,
+                                             seconds: Int(options.handshakeTimeout))
             }
             guard let inbound = try transport.receive(timeoutMilliseconds: 100) else {
                 try options.healthCheck()
@@ -162,7 +163,7 @@ final class WorkerPool {
                 try options.healthCheck()
                 Thread.sleep(forTimeInterval: 0.05)
             }
-            throw RuntimeError("cannot send \(message.kind) to \(members[index].name): \(error)")
+            throw RunError.unreachable(message: message.kind, worker: members[index].name, reason: "\(error)")
         }
     }
 
@@ -178,7 +179,7 @@ final class WorkerPool {
             guard let inbound = try transport.receive(timeoutMilliseconds: 200) else {
                 try options.healthCheck()
                 if Date().timeIntervalSince(lastHeard) > options.silenceTimeout {
-                    throw RuntimeError("no message for \(Int(options.silenceTimeout)) s; still waiting for \(waitingFor())")
+                    throw RunError.silence(seconds: Int(options.silenceTimeout), waitingFor: waitingFor())
                 }
                 continue
             }
@@ -189,7 +190,7 @@ final class WorkerPool {
             case let .message(.hello(hello), from: peer):
                 if welcome(hello, from: peer) { try rebalance(busy: busy()) }
             case let .message(.refused(reason), from: peer):
-                throw RuntimeError("\(name(of: peer)) refused a message: \(reason)")
+                throw RunError.refusedByWorker(worker: name(of: peer), reason: reason)
             case let .message(message, from: peer):
                 refuse(peer, "unexpected \(message.kind) while jobs run")
             case let .rejected(error, from: peer):

@@ -31,7 +31,7 @@ public final class LocalCluster {
             do {
                 try process.run()
             } catch {
-                throw RuntimeError("cannot start worker process \(executable): \(error.localizedDescription)")
+                throw LaunchError.cannotStart(executable: executable, reason: error.localizedDescription)
             }
             children.append(Child(name: name, process: process, logPath: logPath))
         }
@@ -45,10 +45,8 @@ public final class LocalCluster {
             let how = child.process.terminationReason == .uncaughtSignal
                 ? "was killed by signal \(child.process.terminationStatus)"
                 : "exited with status \(child.process.terminationStatus)"
-            throw RuntimeError("""
-                \(child.name) (pid \(child.process.processIdentifier)) \(how); its log \(child.logPath) ends with:
-                \(tail)
-                """)
+            throw LaunchError.workerExited(worker: child.name, processID: child.process.processIdentifier, how: how,
+                                           log: child.logPath, tail: tail)
         }
     }
 

@@ -18,7 +18,7 @@ public final class RunFolder {
             try Data().write(to: metricsURL)
             metrics = try FileHandle(forWritingTo: metricsURL)
         } catch {
-            throw RuntimeError("cannot write the run folder '\(path)': \(error.localizedDescription)")
+            throw RunFolderError.cannotCreate(folder: path, reason: error.localizedDescription)
         }
     }
 
@@ -39,7 +39,7 @@ public final class RunFolder {
         do {
             try metrics.write(contentsOf: Data((record.description + "\n").utf8))
         } catch {
-            throw RuntimeError("cannot append to \(url("metrics.jsonl").path): \(error.localizedDescription)")
+            throw RunFolderError.cannotAppend(file: url("metrics.jsonl").path, reason: error.localizedDescription)
         }
     }
 
@@ -50,7 +50,7 @@ public final class RunFolder {
         try? FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: file.path, contents: nil),
               let handle = FileHandle(forWritingAtPath: file.path) else {
-            throw RuntimeError("cannot write the log file \(file.path)")
+            throw RunFolderError.cannotCreateLog(file: file.path)
         }
         return handle
     }
@@ -63,7 +63,7 @@ public final class RunFolder {
             try Data(summary.json.pretty.utf8).write(to: url("summary.json"))
             try metrics.synchronize()
         } catch {
-            throw RuntimeError("cannot finish the run folder '\(path)': \(error.localizedDescription)")
+            throw RunFolderError.cannotFinish(folder: path, reason: error.localizedDescription)
         }
     }
 }

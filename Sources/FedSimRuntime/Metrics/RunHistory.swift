@@ -26,7 +26,7 @@ public struct RunHistory: Sendable {
     public init(folder: String) throws {
         let path = URL(fileURLWithPath: folder).appendingPathComponent("metrics.jsonl").path
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw RuntimeError("cannot read '\(path)': is '\(folder)' a run folder?")
+            throw RunFolderError.notARunFolder(metrics: path, folder: folder)
         }
         var steps = 0
         var duration = 0.0
@@ -36,7 +36,7 @@ public struct RunHistory: Sendable {
             guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let step = (record["round"] as? NSNumber)?.intValue,
                   let time = (record["time"] as? NSNumber)?.doubleValue else {
-                throw RuntimeError("\(path):\(offset + 1): not a metrics record with 'round' and 'time'")
+                throw RunFolderError.notARecord(metrics: path, line: offset + 1)
             }
             steps = step
             duration = time
@@ -45,7 +45,7 @@ public struct RunHistory: Sendable {
                 evaluations.append(Evaluation(step: step, time: time, testLoss: loss, testAccuracy: accuracy))
             }
         }
-        guard !evaluations.isEmpty else { throw RuntimeError("\(path): no record has a test evaluation") }
+        guard !evaluations.isEmpty else { throw RunFolderError.noEvaluation(metrics: path) }
         self.name = URL(fileURLWithPath: folder).lastPathComponent
         self.steps = steps
         self.duration = duration

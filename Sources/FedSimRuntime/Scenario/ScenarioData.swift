@@ -24,7 +24,7 @@ extension Simulation {
             }
             return federated
         } catch let error as DataError {
-            throw RuntimeError("data: \(error)")
+            throw DataPreparationError.data(error)
         }
     }
 
@@ -43,7 +43,7 @@ extension Simulation {
 
     private static func partitionScheme(_ settings: PartitionSettings) throws -> PartitionScheme {
         switch settings.scheme {
-        case .natural: throw RuntimeError("partition scheme natural needs synthetic data")
+        case .natural: throw DataPreparationError.naturalWithoutClients
         case .iid: return .iid
         case .dirichlet: return .dirichlet(alpha: settings.alpha, minSamples: settings.minSamples)
         case .shards: return .shards(perClient: settings.shardsPerClient)

@@ -1,3 +1,5 @@
+import FedSimCore
+
 /// One problem in a scenario file, located by line and column and named by its
 /// dotted field path (`training.batch_size`).
 public struct ScenarioIssue: Equatable, Sendable, CustomStringConvertible {
@@ -21,7 +23,7 @@ public struct ScenarioIssue: Equatable, Sendable, CustomStringConvertible {
 }
 
 /// Every problem found in a scenario file; a file with any problem is not run.
-public struct ScenarioError: Error, Equatable, CustomStringConvertible {
+public struct ScenarioError: FedSimError, Equatable {
     public var issues: [ScenarioIssue]
 
     public init(issues: [ScenarioIssue]) {

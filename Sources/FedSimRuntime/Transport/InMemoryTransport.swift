@@ -70,7 +70,7 @@ public final class InMemoryNetwork: CoordinatorTransport, @unchecked Sendable {
         counters.bytesSent += message.bytes.count
         counters.messagesSent += 1
         lock.unlock()
-        guard let outbox else { throw RuntimeError("no worker connection \(peer)") }
+        guard let outbox else { throw TransportError.unknownPeer("\(peer)") }
         outbox.push(message.bytes)
     }
 

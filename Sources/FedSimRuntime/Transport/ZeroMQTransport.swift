@@ -23,7 +23,7 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
         do {
             try socket.bind(endpoint)
         } catch let error as ZMQError {
-            throw RuntimeError("cannot listen on \(endpoint): \(error)")
+            throw TransportError.cannotListen(endpoint: endpoint, reason: "\(error)")
         }
         self.endpoint = try socket.lastEndpoint
     }
@@ -65,7 +65,7 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
         do {
             try socket.connect(endpoint)
         } catch let error as ZMQError {
-            throw RuntimeError("cannot connect to \(endpoint): \(error)")
+            throw TransportError.cannotConnect(endpoint: endpoint, reason: "\(error)")
         }
     }
 

@@ -22,7 +22,7 @@ struct ByzantineSubstitution: AggregationStage {
                 honest: honest.map { work.updates[$0] }, byzantineCount: attacked.count, stream: &stream)
             for index in attacked { work.updates[index] = vector }
         } catch {
-            throw RuntimeError("step \(work.step): the \(attack.name) attack failed on \(honest.count) honest updates: \(error)")
+            throw RunError.attackFailed(step: work.step, attack: attack.name, honestUpdates: honest.count, reason: "\(error)")
         }
     }
 }

@@ -22,7 +22,7 @@ struct RobustCombination: AggregationStage {
         do {
             result = try rule.aggregate(work.updates, stream: &stream)
         } catch {
-            throw RuntimeError("step \(work.step): \(rule.name) could not aggregate \(work.updates.count) updates: \(error)")
+            throw RunError.aggregationFailed(step: work.step, rule: rule.name, updates: work.updates.count, reason: "\(error)")
         }
         work.combined = result.aggregate
         work.facts.robust = result.reports.map(\.description).joined(separator: "; ")

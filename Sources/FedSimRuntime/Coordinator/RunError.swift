@@ -1,0 +1,38 @@
+import FedSimCore
+
+/// Why a coordinator's run failed.
+public enum RunError: FedSimError, Equatable, Sendable {
+    /// The data was prepared for another number of clients than the scenario has.
+    case dataMismatch(dataClients: Int, scenarioClients: Int)
+    /// Fewer workers than awaited said Hello within the handshake timeout.
+    case workersMissing(joined: Int, expected: Int, seconds: Int)
+    /// A message could not be sent to a worker, which has usually died.
+    case unreachable(message: String, worker: String, reason: String)
+    /// No message came for `seconds` while the run waited for an update.
+    case silence(seconds: Int, waitingFor: String)
+    /// A worker refused a message it was sent.
+    case refusedByWorker(worker: String, reason: String)
+    /// The attack could not craft the Byzantine clients' vector at a step.
+    case attackFailed(step: Int, attack: String, honestUpdates: Int, reason: String)
+    /// The robust rule refused a step's updates.
+    case aggregationFailed(step: Int, rule: String, updates: Int, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .dataMismatch(dataClients, scenarioClients):
+            return "the data has \(dataClients) clients, the scenario \(scenarioClients)"
+        case let .workersMissing(joined, expected, seconds):
+            return "only \(joined) of \(expected) workers connected within \(seconds) s"
+        case let .unreachable(message, worker, reason):
+            return "cannot send \(message) to \(worker): \(reason)"
+        case let .silence(seconds, waitingFor):
+            return "no message for \(seconds) s; still waiting for \(waitingFor)"
+        case let .refusedByWorker(worker, reason):
+            return "\(worker) refused a message: \(reason)"
+        case let .attackFailed(step, attack, honestUpdates, reason):
+            return "step \(step): the \(attack) attack failed on \(honestUpdates) honest updates: \(reason)"
+        case let .aggregationFailed(step, rule, updates, reason):
+            return "step \(step): \(rule) could not aggregate \(updates) updates: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import FedSimCore
+
+/// Why a scenario's data could not be prepared.
+public enum DataPreparationError: FedSimError, Equatable, Sendable {
+    /// Loading, splitting, scaling or partitioning failed.
+    case data(DataError)
+    /// `partition.scheme: natural` with data that is not split by client.
+    case naturalWithoutClients
+
+    public var description: String {
+        switch self {
+        case let .data(error): return "data: \(error)"
+        case .naturalWithoutClients: return "partition scheme natural needs synthetic data"
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import FedSimCore
+
+/// Why a transport could not be set up or could not deliver.
+public enum TransportError: FedSimError, Equatable, Sendable {
+    case cannotListen(endpoint: String, reason: String)
+    case cannotConnect(endpoint: String, reason: String)
+    /// No worker is connected under this peer name.
+    case unknownPeer(String)
+
+    public var description: String {
+        switch self {
+        case let .cannotListen(endpoint, reason): return "cannot listen on \(endpoint): \(reason)"
+        case let .cannotConnect(endpoint, reason): return "cannot connect to \(endpoint): \(reason)"
+        case let .unknownPeer(peer): return "no worker connection \(peer)"
+        }
+    }
+}
