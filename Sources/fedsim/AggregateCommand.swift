@@ -4,8 +4,9 @@ import FedSimCore
 import Foundation
 
 /// `fedsim aggregate`: one robust aggregation of the vectors in a CSV file.
-struct Aggregate: ParsableCommand {
+struct AggregateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "aggregate",
         abstract: "Apply one robust aggregator to the vectors of a CSV file and print the aggregate.",
         discussion: """
             VECTORS.csv holds one vector per row, no header. The aggregate is printed on one \

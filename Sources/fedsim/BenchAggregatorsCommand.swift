@@ -4,7 +4,7 @@ import FedSimCore
 import Foundation
 
 /// `fedsim bench-aggregators`: wall time of each robust aggregator on one random input set.
-struct BenchAggregators: ParsableCommand {
+struct BenchAggregatorsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-aggregators",
         abstract: "Time the robust aggregators on n standard normal vectors of dimension d (build with -c release).")
@@ -74,11 +74,6 @@ struct BenchAggregators: ParsableCommand {
 
     /// Seconds per run of `body`: one warm-up, then `repeats` measured runs.
     private func measure(_ body: () throws -> Void) throws -> [Double] {
-        try body()
-        let clock = ContinuousClock()
-        return try (0..<repeats).map { _ in
-            let elapsed = try clock.measure(body)
-            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        }
+        try measured(repeats: repeats) { _ in try seconds(body) }
     }
 }

@@ -4,7 +4,7 @@ import FedSimRuntime
 import Foundation
 
 /// `fedsim bench-privacy`: the cost of a DP-SGD local step against a plain one.
-struct BenchPrivacy: ParsableCommand {
+struct BenchPrivacyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-privacy",
         abstract: "Milliseconds per local step with and without DP-SGD, on a scenario's model and data.",
@@ -32,7 +32,7 @@ struct BenchPrivacy: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard epochs >= 1, repeats >= 1 else { throw RuntimeError("--epochs and --repeats must be at least 1") }
+            guard epochs >= 1, repeats >= 1 else { throw UsageError("--epochs and --repeats must be at least 1") }
             let loaded = try ScenarioLoader.load(path: scenario)
             let federated = try Simulation.prepareData(loaded)
             let data = Dataset(features: federated.clients.flatMap(\.features),
@@ -64,16 +64,13 @@ struct BenchPrivacy: ParsableCommand {
         _ trainer: LocalTrainer, _ parameters: [Float], _ data: Dataset, _ settings: LocalTraining, seed: UInt64,
         label: String
     ) -> Double {
-        var perStep: [Double] = []
-        for repetition in 0...repeats {
+        let perStep = measured(repeats: repeats) { repetition in
             var rng = RandomStream(seed: seed, purpose: .batches, round: repetition)
-            let clock = ContinuousClock()
             var steps = 0
-            let elapsed = clock.measure {
+            let elapsed = seconds {
                 steps = trainer.train(from: parameters, data: data, settings: settings, rng: &rng).steps
             }
-            let milliseconds = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) * 1e-15
-            if repetition > 0 { perStep.append(milliseconds / Double(max(steps, 1))) }
+            return elapsed * 1e3 / Double(max(steps, 1))
         }
         let middle = median(perStep)
         print("  \(label.padding(toLength: 11, withPad: " ", startingAt: 0)): \(format(middle, 4)) ms/step "

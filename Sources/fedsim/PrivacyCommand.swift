@@ -59,7 +59,7 @@ struct PrivacyCommand: ParsableCommand {
                 }
                 warnBelowNoiseFloor(sigma)
             default:
-                throw RuntimeError("give exactly one of --noise-multiplier (to get epsilon) and --target-epsilon "
+                throw UsageError("give exactly one of --noise-multiplier (to get epsilon) and --target-epsilon "
                                    + "(to get the noise multiplier)")
             }
         }

@@ -2,8 +2,9 @@ import ArgumentParser
 import FedSimRuntime
 import Foundation
 
-struct Report: ParsableCommand {
+struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "report",
         abstract: "Compare run folders on virtual time: final loss and accuracy, time to a target loss, loss stability.",
         discussion: """
             Prints a Markdown table, one row per run folder. "time to target" is the virtual time at which \
@@ -26,8 +27,8 @@ struct Report: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard !runs.isEmpty else { throw RuntimeError("give at least one run folder") }
-            guard grid > 0 else { throw RuntimeError("--grid must be positive, got \(grid)") }
+            guard !runs.isEmpty else { throw UsageError("give at least one run folder") }
+            guard grid > 0 else { throw UsageError("--grid must be positive, got \(grid)") }
             let histories = try runs.map { try RunHistory(folder: $0) }
             let comparison = RunComparison(
                 runs: histories, reference: try reference.map { try RunHistory(folder: $0) } ?? histories[0], grid: grid)
@@ -36,7 +37,7 @@ struct Report: ParsableCommand {
                 do {
                     try Data(comparison.html.utf8).write(to: URL(fileURLWithPath: html))
                 } catch {
-                    throw RuntimeError("cannot write '\(html)': \(error.localizedDescription)")
+                    throw RunFolderError.cannotWriteReport(file: html, reason: error.localizedDescription)
                 }
                 print("wrote \(html)")
             }

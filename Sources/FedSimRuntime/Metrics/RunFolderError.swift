@@ -11,6 +11,8 @@ public enum RunFolderError: FedSimError, Equatable, Sendable {
     /// A line of metrics.jsonl is not a step record.
     case notARecord(metrics: String, line: Int)
     case noEvaluation(metrics: String)
+    /// `fedsim report --html` could not write its page.
+    case cannotWriteReport(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum RunFolderError: FedSimError, Equatable, Sendable {
         case let .notARunFolder(metrics, folder): return "cannot read '\(metrics)': is '\(folder)' a run folder?"
         case let .notARecord(metrics, line): return "\(metrics):\(line): not a metrics record with 'round' and 'time'"
         case let .noEvaluation(metrics): return "\(metrics): no record has a test evaluation"
+        case let .cannotWriteReport(file, reason): return "cannot write '\(file)': \(reason)"
         }
     }
 }

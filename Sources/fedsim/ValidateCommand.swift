@@ -1,0 +1,43 @@
+import ArgumentParser
+import FedSimRuntime
+import Foundation
+
+/// `fedsim validate`: scenario files and their data checked without running them.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check scenario files and their data; print every problem with file:line:column.")
+
+    @Argument(help: "Scenario files.")
+    var scenarios: [String]
+
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override a scenario field, as `run` does (repeatable).", valueName: "field.path=value"))
+    var overrides: [String] = []
+
+    func run() throws {
+        var failed = false
+        for path in scenarios {
+            do {
+                try reportingErrors {
+                    let scenario = try ScenarioLoader.load(path: path, overrides: overrides)
+                    let data = try Simulation.prepareData(scenario)
+                    let samples = data.clients.reduce(0) { $0 + $1.count }
+                    print("\(path): ok — \(scenario.name): \(data.clients.count) clients, \(samples) training and "
+                          + "\(data.test.count) test samples, \(data.featureCount) features, \(data.classCount) classes; "
+                          + "\(scenario.model.kind.rawValue) model, \(scenario.server.algorithm.rawValue)")
+                    if scenario.privacy != nil {
+                        let plan = try PrivacyPlan(scenario: scenario, data: data)
+                        print("  privacy: \(plan.description)")
+                        if let warning = plan.warning {
+                            FileHandle.standardError.write(Data("\(path): warning: \(warning)\n".utf8))
+                        }
+                    }
+                }
+            } catch {
+                failed = true
+            }
+        }
+        if failed { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import FedSimRuntime
+import Foundation
+
+/// `fedsim worker`: a worker process that joins a coordinator.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Join a coordinator and train the clients it assigns.")
+
+    @Option(help: "The coordinator's ZeroMQ endpoint, e.g. tcp://coordinator:5555.")
+    var connect: String
+
+    @Option(help: "This worker's name in logs (default: hostname-pid).")
+    var name: String?
+
+    @Option(help: "The scenario this worker is for (its name or file); a coordinator running another refuses it.")
+    var scenario = ""
+
+    @Option(help: "Seconds to keep trying to reach the coordinator before giving up.")
+    var connectTimeout = 120.0
+
+    @Option(help: "Seconds without a message from the coordinator before giving up.")
+    var idleTimeout = 600.0
+
+    func run() throws {
+        try reportingErrors {
+            let process = ProcessInfo.processInfo
+            let workerName = name ?? "\(process.hostName)-\(process.processIdentifier)"
+            try Simulation.work(connect: connect, name: workerName, scenario: scenario, connectTimeout: connectTimeout,
+                                idleTimeout: idleTimeout)
+        }
+    }
+}
