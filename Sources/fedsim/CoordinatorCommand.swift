@@ -20,18 +20,12 @@ struct CoordinatorCommand: ParsableCommand {
     var joinTimeout = 120.0
 
     func run() throws {
-        try reportingErrors {
-            guard workers >= 1 else { throw UsageError("--workers must be at least 1") }
-            let (loaded, folder) = try options.load()
-            let progress = ProgressLine(loaded.server.stop)
-            // A worker may name the scenario by its name, its file or the file's base name.
-            let file = URL(fileURLWithPath: options.scenario)
-            let summary = try Simulation.coordinate(
-                loaded, bind: bind, workers: workers, folder: folder, joinTimeout: joinTimeout,
-                scenarioAliases: [options.scenario, file.lastPathComponent, file.deletingPathExtension().lastPathComponent],
-                progress: progress.update)
-            progress.finish()
-            print(SummaryTable.render(summary, folder: folder))
+        // A worker may name the scenario by its name, its file or the file's base name.
+        let file = URL(fileURLWithPath: options.scenario)
+        let aliases: Set = [options.scenario, file.lastPathComponent, file.deletingPathExtension().lastPathComponent]
+        try options.runShowingProgress(workers: workers) { scenario, folder, progress in
+            try Simulation.coordinate(scenario, bind: bind, workers: workers, folder: folder, joinTimeout: joinTimeout,
+                                      scenarioAliases: aliases, progress: progress)
         }
     }
 }

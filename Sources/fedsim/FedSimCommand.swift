@@ -66,6 +66,22 @@ struct ScenarioOptions: ParsableArguments {
         if let seed { loaded.seed = seed }
         return (loaded, out ?? "runs/\(loaded.name)")
     }
+
+    /// Runs the scenario with `workers` workers through `run` (given the scenario, its
+    /// run folder and the progress callback) under a live progress line, and prints the
+    /// summary table; every error is printed by `reportingErrors`.
+    func runShowingProgress(
+        workers: Int, _ run: (Scenario, String, @escaping (StepRecord) -> Void) throws -> RunSummary
+    ) throws {
+        try reportingErrors {
+            guard workers >= 1 else { throw UsageError("--workers must be at least 1") }
+            let (loaded, folder) = try load()
+            let progress = ProgressLine(loaded.server.stop)
+            let summary = try run(loaded, folder, progress.update)
+            progress.finish()
+            print(SummaryTable.render(summary, folder: folder))
+        }
+    }
 }
 
 /// An option value a command cannot use, said in the option's words ("--workers must be

@@ -14,15 +14,9 @@ struct RunCommand: ParsableCommand {
     var workers = 2
 
     func run() throws {
-        try reportingErrors {
-            guard workers >= 1 else { throw UsageError("--workers must be at least 1") }
-            let (loaded, folder) = try options.load()
-            let progress = ProgressLine(loaded.server.stop)
-            let summary = try Simulation.runLocally(
-                loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable,
-                progress: progress.update)
-            progress.finish()
-            print(SummaryTable.render(summary, folder: folder))
+        try options.runShowingProgress(workers: workers) { scenario, folder, progress in
+            try Simulation.runLocally(scenario, workers: workers, folder: folder,
+                                      executable: LocalCluster.currentExecutable, progress: progress)
         }
     }
 }

@@ -20,6 +20,19 @@ final class WorkerPoolTests: XCTestCase {
         }
     }
 
+    /// A pool on `network` whose one awaited worker, `name`, has joined (and, when `placed`,
+    /// received its clients); the messages it was sent so far are read.
+    private func joined(_ network: InMemoryNetwork, _ name: String, clients: Int, placed: Bool = false) throws
+        -> (WorkerPool, InMemoryWorkerEndpoint) {
+        let pool = pool(network, workers: 1, clients: clients)
+        let worker = network.connectWorker()
+        try worker.send(.hello(Hello(workerName: name)))
+        try pool.awaitWorkers()
+        if placed { try pool.placeClients() }
+        _ = try inbox(worker)
+        return (pool, worker)
+    }
+
     /// Every message waiting at `endpoint`.
     private func inbox(_ endpoint: InMemoryWorkerEndpoint) throws -> [Message] {
         var messages: [Message] = []
@@ -67,13 +80,7 @@ final class WorkerPoolTests: XCTestCase {
     }
 
     func testEachModelVersionGoesToAWorkerOnceBeforeItsTasks() throws {
-        let network = InMemoryNetwork()
-        let pool = pool(network, workers: 1, clients: 3)
-        let worker = network.connectWorker()
-        try worker.send(.hello(Hello(workerName: "w")))
-        try pool.awaitWorkers()
-        try pool.placeClients()
-        _ = try inbox(worker)
+        let (pool, worker) = try joined(InMemoryNetwork(), "w", clients: 3, placed: true)
         var encoded = 0
         func model(_ version: Int) -> () -> EncodedMessage {
             { encoded += 1; return EncodedMessage(.model(ModelBroadcast(version: UInt64(version), parameters: [1]))) }
@@ -90,11 +97,7 @@ final class WorkerPoolTests: XCTestCase {
 
     func testALateWorkerTakesOverIdleClientsOnly() throws {
         let network = InMemoryNetwork()
-        let pool = pool(network, workers: 1, clients: 6)
-        let first = network.connectWorker()
-        try first.send(.hello(Hello(workerName: "first")))
-        try pool.awaitWorkers()
-        try pool.placeClients()
+        let (pool, _) = try joined(network, "first", clients: 6, placed: true)
         let late = network.connectWorker()
         try late.send(.hello(Hello(workerName: "late")))
         // The late worker's share is 6 / 2 = 3 clients. Clients 4 and 5 have tasks running
@@ -108,12 +111,7 @@ final class WorkerPoolTests: XCTestCase {
     }
 
     func testUpdatesPassAnythingElseIsRefusedAndARefusalFailsTheRun() throws {
-        let network = InMemoryNetwork()
-        let pool = pool(network, workers: 1, clients: 1)
-        let worker = network.connectWorker()
-        try worker.send(.hello(Hello(workerName: "w")))
-        try pool.awaitWorkers()
-        _ = try inbox(worker)
+        let (pool, worker) = try joined(InMemoryNetwork(), "w", clients: 1)
         let update = ClientUpdate(clientID: 0, modelVersion: 0, round: 1, delta: [1], sampleCount: 1, trainLoss: 0,
                                   steps: 1, wallComputeSeconds: 0)
         try worker.send(.heartbeat(sequence: 1))
@@ -129,11 +127,8 @@ final class WorkerPoolTests: XCTestCase {
 
     func testStopReachesJoinedWorkersAndThoseWhoseHelloIsStillQueued() throws {
         let network = InMemoryNetwork()
-        let pool = pool(network, workers: 1, clients: 2)
-        let (member, latecomer) = (network.connectWorker(), network.connectWorker())
-        try member.send(.hello(Hello(workerName: "m")))
-        try pool.awaitWorkers()
-        _ = try inbox(member)
+        let (pool, member) = try joined(network, "m", clients: 2)
+        let latecomer = network.connectWorker()
         try latecomer.send(.hello(Hello(workerName: "l")))
         pool.stopAll(reason: "run complete")
         for endpoint in [member, latecomer] {
