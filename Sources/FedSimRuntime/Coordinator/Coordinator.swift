@@ -56,7 +56,7 @@ public final class Coordinator {
     private let transport: CoordinatorTransport
     private let folder: RunFolder?
     private let options: CoordinatorOptions
-    private let model: any ClassificationModel
+    private let model: Sequential
     private let spec: ModelSpec
 
     private var workers: [WorkerSlot] = []
@@ -95,7 +95,7 @@ public final class Coordinator {
         self.folder = folder
         self.options = options
         spec = scenario.modelSpec(for: data)
-        model = try makeModel(spec)
+        (model, parameters) = try Sequential.initialized(spec, seed: scenario.seed)
         optimizer = scenario.server.makeOptimizer()
         combiner = try StepCombiner(scenario: scenario)
         totals = data.clients.enumerated().map { ClientTotals(clientID: $0.offset, samples: $0.element.count) }
@@ -108,8 +108,6 @@ public final class Coordinator {
     /// are told to stop, with the reason.
     public func run() throws -> RunSummary {
         let started = Date()
-        var initialization = RandomStream(seed: scenario.seed, purpose: .initialization)
-        parameters = model.initialParameters(using: &initialization)
         let trainingSeconds: Double
         do {
             try acceptWorkers()

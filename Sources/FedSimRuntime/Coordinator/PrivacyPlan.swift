@@ -187,7 +187,7 @@ struct ScheduleReplay {
 
     init(scenario: Scenario, data: FederatedDataset) throws {
         aggregatedTasks = [Int](repeating: 0, count: data.clients.count)
-        let sizes = TransferSizes(parameterCount: try makeModel(scenario.modelSpec(for: data)).parameterCount)
+        let sizes = TransferSizes(parameterCount: scenario.modelSpec(for: data).trainableParameterCount)
         let clock = SystemClock(
             system: try scenario.system.makeModel(clients: data.clients.count, seed: scenario.seed),
             downloadBytes: sizes.download, uploadBytes: sizes.upload)
