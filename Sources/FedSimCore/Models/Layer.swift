@@ -5,7 +5,9 @@
 /// vectors, the trainable one (optimized, broadcast, returned as updates) and the frozen
 /// one (rebuilt from the seed by every process, never sent); each call receives the
 /// layer's own slices of both as `LayerParameters`. Every buffer holds `batch` rows,
-/// row-major and packed, and is exactly as long as those rows.
+/// row-major and packed, and is exactly as long as those rows. The protocol is internal:
+/// its requirements take raw buffers, which only `Sequential` hands out, inside its
+/// `withUnsafe...` closures; a layer's public face is its value in a `LayerSpec`.
 ///
 /// The backward pass comes in two halves so that DP-SGD can clip between them:
 /// `propagateErrors` turns dLoss/d(output) into dLoss/d(input), and `gradient` forms
@@ -15,9 +17,13 @@
 /// example's squared gradient norm from the same rows. `Sequential.clippedGradientSum`
 /// clips per example with these three, without materializing per-example gradients.
 ///
-/// Adding a layer kind: a type conforming to `Layer` (or `ParameterFreeLayer`), a case
-/// of `LayerSpec`, and its message in Protos/fedsim.proto with its encoder and decoder
-/// in FedSimWire.
+/// Adding a layer kind: a public value type conforming to `Layer` (or
+/// `ParameterFreeLayer`) in this folder; a case of `LayerSpec` with its `kindName`,
+/// `sizes` and `layer`; a message in the `LayerSpec` oneof of Protos/fedsim.proto
+/// (regenerated with scripts/generate-protos) with its encoding in
+/// `WireCodec.layerStruct` and its decoding in `WireCodec.layerSpec`. An older peer
+/// refuses an Assign holding the new kind, naming the layer, so the protocol version
+/// only changes when an existing message changes meaning.
 protocol Layer: Sendable {
     var inputWidth: Int { get }
     var outputWidth: Int { get }

@@ -13,7 +13,8 @@ public struct ModelSpec: Equatable, Sendable {
         self.layers = layers
     }
 
-    /// Number of classes: the last layer's output width.
+    /// Number of classes: the last layer's output width (`inputDim` while there is no
+    /// layer, a spec `validate` refuses).
     public var classes: Int { layers.last?.layer.outputWidth ?? inputDim }
 
     /// Length of the trainable vector, the one that is optimized and travels. O(layers);
