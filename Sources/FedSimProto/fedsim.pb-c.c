@@ -142,6 +142,141 @@ void   fedsim__model_spec__free_unpacked
   assert(message->base.descriptor == &fedsim__model_spec__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fedsim__layer_spec__init
+                     (Fedsim__LayerSpec         *message)
+{
+  static const Fedsim__LayerSpec init_value = FEDSIM__LAYER_SPEC__INIT;
+  *message = init_value;
+}
+size_t fedsim__layer_spec__get_packed_size
+                     (const Fedsim__LayerSpec *message)
+{
+  assert(message->base.descriptor == &fedsim__layer_spec__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fedsim__layer_spec__pack
+                     (const Fedsim__LayerSpec *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fedsim__layer_spec__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fedsim__layer_spec__pack_to_buffer
+                     (const Fedsim__LayerSpec *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fedsim__layer_spec__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fedsim__LayerSpec *
+       fedsim__layer_spec__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fedsim__LayerSpec *)
+     protobuf_c_message_unpack (&fedsim__layer_spec__descriptor,
+                                allocator, len, data);
+}
+void   fedsim__layer_spec__free_unpacked
+                     (Fedsim__LayerSpec *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fedsim__layer_spec__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fedsim__dense_layer__init
+                     (Fedsim__DenseLayer         *message)
+{
+  static const Fedsim__DenseLayer init_value = FEDSIM__DENSE_LAYER__INIT;
+  *message = init_value;
+}
+size_t fedsim__dense_layer__get_packed_size
+                     (const Fedsim__DenseLayer *message)
+{
+  assert(message->base.descriptor == &fedsim__dense_layer__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fedsim__dense_layer__pack
+                     (const Fedsim__DenseLayer *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fedsim__dense_layer__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fedsim__dense_layer__pack_to_buffer
+                     (const Fedsim__DenseLayer *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fedsim__dense_layer__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fedsim__DenseLayer *
+       fedsim__dense_layer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fedsim__DenseLayer *)
+     protobuf_c_message_unpack (&fedsim__dense_layer__descriptor,
+                                allocator, len, data);
+}
+void   fedsim__dense_layer__free_unpacked
+                     (Fedsim__DenseLayer *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fedsim__dense_layer__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fedsim__relu_layer__init
+                     (Fedsim__ReluLayer         *message)
+{
+  static const Fedsim__ReluLayer init_value = FEDSIM__RELU_LAYER__INIT;
+  *message = init_value;
+}
+size_t fedsim__relu_layer__get_packed_size
+                     (const Fedsim__ReluLayer *message)
+{
+  assert(message->base.descriptor == &fedsim__relu_layer__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fedsim__relu_layer__pack
+                     (const Fedsim__ReluLayer *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fedsim__relu_layer__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fedsim__relu_layer__pack_to_buffer
+                     (const Fedsim__ReluLayer *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fedsim__relu_layer__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fedsim__ReluLayer *
+       fedsim__relu_layer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fedsim__ReluLayer *)
+     protobuf_c_message_unpack (&fedsim__relu_layer__descriptor,
+                                allocator, len, data);
+}
+void   fedsim__relu_layer__free_unpacked
+                     (Fedsim__ReluLayer *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fedsim__relu_layer__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   fedsim__client_shard__init
                      (Fedsim__ClientShard         *message)
 {
@@ -810,20 +945,8 @@ const ProtobufCMessageDescriptor fedsim__hello__descriptor =
   (ProtobufCMessageInit) fedsim__hello__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__model_spec__field_descriptors[4] =
+static const ProtobufCFieldDescriptor fedsim__model_spec__field_descriptors[2] =
 {
-  {
-    "kind",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Fedsim__ModelSpec, kind),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
   {
     "input_dim",
     2,
@@ -837,40 +960,27 @@ static const ProtobufCFieldDescriptor fedsim__model_spec__field_descriptors[4] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "classes",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT32,
-    0,   /* quantifier_offset */
-    offsetof(Fedsim__ModelSpec, classes),
-    NULL,
+    "layers",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fedsim__ModelSpec, n_layers),
+    offsetof(Fedsim__ModelSpec, layers),
+    &fedsim__layer_spec__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
-  {
-    "hidden",
-    4,
-    PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_UINT32,
-    offsetof(Fedsim__ModelSpec, n_hidden),
-    offsetof(Fedsim__ModelSpec, hidden),
-    NULL,
-    NULL,
-    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
 };
 static const unsigned fedsim__model_spec__field_indices_by_name[] = {
-  2,   /* field[2] = classes */
-  3,   /* field[3] = hidden */
-  1,   /* field[1] = input_dim */
-  0,   /* field[0] = kind */
+  0,   /* field[0] = input_dim */
+  1,   /* field[1] = layers */
 };
-static const ProtobufCIntRange fedsim__model_spec__number_ranges[1 + 1] =
+static const ProtobufCIntRange fedsim__model_spec__number_ranges[2 + 1] =
 {
-  { 1, 0 },
-  { 0, 4 }
+  { 2, 0 },
+  { 5, 1 },
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor fedsim__model_spec__descriptor =
 {
@@ -880,11 +990,177 @@ const ProtobufCMessageDescriptor fedsim__model_spec__descriptor =
   "Fedsim__ModelSpec",
   "fedsim",
   sizeof(Fedsim__ModelSpec),
-  4,
+  2,
   fedsim__model_spec__field_descriptors,
   fedsim__model_spec__field_indices_by_name,
-  1,  fedsim__model_spec__number_ranges,
+  2,  fedsim__model_spec__number_ranges,
   (ProtobufCMessageInit) fedsim__model_spec__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fedsim__layer_spec__field_descriptors[2] =
+{
+  {
+    "dense",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fedsim__LayerSpec, kind_case),
+    offsetof(Fedsim__LayerSpec, dense),
+    &fedsim__dense_layer__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "relu",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fedsim__LayerSpec, kind_case),
+    offsetof(Fedsim__LayerSpec, relu),
+    &fedsim__relu_layer__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fedsim__layer_spec__field_indices_by_name[] = {
+  0,   /* field[0] = dense */
+  1,   /* field[1] = relu */
+};
+static const ProtobufCIntRange fedsim__layer_spec__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor fedsim__layer_spec__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fedsim.LayerSpec",
+  "LayerSpec",
+  "Fedsim__LayerSpec",
+  "fedsim",
+  sizeof(Fedsim__LayerSpec),
+  2,
+  fedsim__layer_spec__field_descriptors,
+  fedsim__layer_spec__field_indices_by_name,
+  1,  fedsim__layer_spec__number_ranges,
+  (ProtobufCMessageInit) fedsim__layer_spec__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fedsim__dense_layer__field_descriptors[4] =
+{
+  {
+    "inputs",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__DenseLayer, inputs),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outputs",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__DenseLayer, outputs),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "initialization",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__DenseLayer, initialization),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "frozen",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__DenseLayer, frozen),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fedsim__dense_layer__field_indices_by_name[] = {
+  3,   /* field[3] = frozen */
+  2,   /* field[2] = initialization */
+  0,   /* field[0] = inputs */
+  1,   /* field[1] = outputs */
+};
+static const ProtobufCIntRange fedsim__dense_layer__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor fedsim__dense_layer__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fedsim.DenseLayer",
+  "DenseLayer",
+  "Fedsim__DenseLayer",
+  "fedsim",
+  sizeof(Fedsim__DenseLayer),
+  4,
+  fedsim__dense_layer__field_descriptors,
+  fedsim__dense_layer__field_indices_by_name,
+  1,  fedsim__dense_layer__number_ranges,
+  (ProtobufCMessageInit) fedsim__dense_layer__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fedsim__relu_layer__field_descriptors[1] =
+{
+  {
+    "width",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__ReluLayer, width),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fedsim__relu_layer__field_indices_by_name[] = {
+  0,   /* field[0] = width */
+};
+static const ProtobufCIntRange fedsim__relu_layer__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fedsim__relu_layer__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fedsim.ReluLayer",
+  "ReluLayer",
+  "Fedsim__ReluLayer",
+  "fedsim",
+  sizeof(Fedsim__ReluLayer),
+  1,
+  fedsim__relu_layer__field_descriptors,
+  fedsim__relu_layer__field_indices_by_name,
+  1,  fedsim__relu_layer__number_ranges,
+  (ProtobufCMessageInit) fedsim__relu_layer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor fedsim__client_shard__field_descriptors[3] =

@@ -67,7 +67,7 @@ public enum Simulation {
     /// The largest message the coordinator accepts: an update of this model with room
     /// to spare. Anything larger is dropped by ZeroMQ before it is read.
     static func updateSizeLimit(_ scenario: Scenario, _ data: FederatedDataset) -> Int {
-        let parameters = (try? makeModel(scenario.modelSpec(for: data)).parameterCount) ?? 0
+        let parameters = scenario.modelSpec(for: data).trainableParameterCount
         return 2 * parameters * MemoryLayout<Float>.size + (1 << 20)
     }
 }

@@ -6,7 +6,10 @@ import FedSimCore
 /// ignore it and silently train without the proximal term. Version 4 added the DP-SGD
 /// fields of `LocalTraining` (`dp_sampling_rate`, `dp_clip_norm`, `dp_noise_multiplier`):
 /// an older worker would train without the privacy the coordinator accounts for.
-public let wireProtocolVersion: UInt32 = 4
+/// Version 5 made `ModelSpec` a list of layers (Dense with its initialization and
+/// trainable flag, ReLU) in place of a kind and hidden widths: an older worker could
+/// not read it.
+public let wireProtocolVersion: UInt32 = 5
 
 /// A dense float32 tensor as it travels: shape and row-major values.
 public struct WireTensor: Equatable, Sendable {
@@ -54,8 +57,10 @@ public struct ClientShard: Equatable, Sendable {
 
 /// Coordinator -> worker: the clients it hosts and the model they train.
 ///
-/// Each shard's features travel as a `[samples, featureCount]` tensor; a decoded
-/// shard takes its `featureCount` and `classCount` from `model` (`inputDim`,
+/// The worker builds its model with `Sequential.initialized(model, seed: seed)`, which
+/// gives it the coordinator's frozen values; the trainable ones arrive in
+/// `ModelBroadcast`. Each shard's features travel as a `[samples, featureCount]` tensor;
+/// a decoded shard takes its `featureCount` and `classCount` from `model` (`inputDim`,
 /// `classes`), and a shard that disagrees with `model` is refused.
 public struct Assign: Equatable, Sendable {
     public var workerIndex: Int
@@ -74,6 +79,7 @@ public struct Assign: Equatable, Sendable {
 /// Coordinator -> worker: a global model, sent once per worker per version.
 public struct ModelBroadcast: Equatable, Sendable {
     public var version: UInt64
+    /// The model's trainable vector; frozen values never travel.
     public var parameters: [Float]
 
     public init(version: UInt64, parameters: [Float]) {
@@ -102,7 +108,7 @@ public struct ClientUpdate: Equatable, Sendable {
     public var clientID: Int
     public var modelVersion: UInt64
     public var round: Int
-    /// Local model minus the model the task started from.
+    /// Local trainable vector minus the one the task started from.
     public var delta: [Float]
     public var sampleCount: Int
     /// Mean loss over the local minibatches.

@@ -7,10 +7,12 @@ extension WireCodec {
     /// Never traps, whatever the bytes: the protocol version is checked before the
     /// body is read, then every size, range and name the body carries. Tensors need
     /// a shape whose product is their value count (any shape is accepted for the
-    /// flat vectors of `ModelBroadcast` and `ClientUpdate`); a client shard's features
+    /// flat vectors of `ModelBroadcast` and `ClientUpdate`); a model spec passes
+    /// `ModelSpec.validate` (refusals name the field, as `ModelSpec.layers[2].dense.outputs`)
+    /// and its layers have known kinds and initializations; a client shard's features
     /// have shape `[labels, inputDim]` and its labels lie in `0..<classes` of the
-    /// assignment's model; client ids of one assignment are distinct; names of model
-    /// kinds and optimizers are known; a batch size is at least 1, optimizer
+    /// assignment's model; client ids of one assignment are distinct; optimizer names
+    /// are known; a batch size is at least 1, optimizer
     /// coefficients are finite and FedProx's mu is also non-negative; DP-SGD settings
     /// are all absent or a valid `DPSGDConfig`. Float values inside tensors are not
     /// inspected.
@@ -129,25 +131,41 @@ extension WireCodec {
             seed: assign.seed, model: model, clients: clients)
     }
 
+    /// The spec of `spec`, checked by `ModelSpec.validate` with its fields named from
+    /// `ModelSpec`.
     private static func modelSpec(_ spec: Fedsim__ModelSpec) throws -> ModelSpec {
-        let kindName = try string(spec.kind, "ModelSpec.kind")
-        guard let kind = ModelKind(rawValue: kindName) else {
-            let known = ModelKind.allCases.map(\.rawValue).joined(separator: ", ")
-            throw WireError.invalid(field: "ModelSpec.kind", reason: "unknown model kind \"\(kindName)\" (known: \(known))")
+        let layers = try array(spec.layers, count: spec.n_layers, "ModelSpec.layers").enumerated().map { index, pointer in
+            let field = "ModelSpec.layers[\(index)]"
+            return try layerSpec(required(pointer, field), field)
         }
-        let inputDim = try int(spec.input_dim, "ModelSpec.inputDim")
-        let classes = try int(spec.classes, "ModelSpec.classes")
-        let hidden = try array(spec.hidden, count: spec.n_hidden, "ModelSpec.hidden").map { try int($0, "ModelSpec.hidden") }
-        guard inputDim >= 1 else {
-            throw WireError.invalid(field: "ModelSpec.inputDim", reason: "must be at least 1, got \(inputDim)")
+        let model = ModelSpec(inputDim: try int(spec.input_dim, "ModelSpec.inputDim"), layers: layers)
+        do {
+            try model.validate()
+        } catch ModelError.invalidSpec(let field, let reason) {
+            throw WireError.invalid(field: "ModelSpec." + field, reason: reason)
         }
-        guard classes >= 1 else {
-            throw WireError.invalid(field: "ModelSpec.classes", reason: "must be at least 1, got \(classes)")
+        return model
+    }
+
+    private static func layerSpec(_ layer: Fedsim__LayerSpec, _ field: String) throws -> LayerSpec {
+        switch layer.kind_case {
+        case FEDSIM__LAYER_SPEC__KIND_DENSE:
+            let dense = try required(layer.dense, field + ".dense")
+            let name = try string(dense.initialization, field + ".dense.initialization")
+            guard let initialization = WeightInitialization(rawValue: name) else {
+                let known = WeightInitialization.allCases.map(\.rawValue).joined(separator: ", ")
+                throw WireError.invalid(field: field + ".dense.initialization",
+                                        reason: "unknown initialization \"\(name)\" (known: \(known))")
+            }
+            return .dense(Dense(inputs: try int(dense.inputs, field + ".dense.inputs"),
+                                outputs: try int(dense.outputs, field + ".dense.outputs"),
+                                initialization: initialization, trainable: dense.frozen == 0))
+        case FEDSIM__LAYER_SPEC__KIND_RELU:
+            let relu = try required(layer.relu, field + ".relu")
+            return .relu(ReLU(width: try int(relu.width, field + ".relu.width")))
+        default:
+            throw WireError.invalid(field: field, reason: "no layer kind, or one this build does not know")
         }
-        if let width = hidden.first(where: { $0 < 1 }) {
-            throw WireError.invalid(field: "ModelSpec.hidden", reason: "layer widths must be at least 1, got \(width)")
-        }
-        return ModelSpec(kind: kind, inputDim: inputDim, classes: classes, hidden: hidden)
     }
 
     private static func clientShard(_ shard: Fedsim__ClientShard, _ field: String, model: ModelSpec) throws -> ClientShard {

@@ -179,13 +179,14 @@ public enum WireCodec {
     /// per worker, so its shards are copied (one bulk copy per array) rather than
     /// pinned with one nested closure per client.
     private static func assignStruct(_ assign: Assign, in scratch: PackScratch) -> Fedsim__Assign {
+        let layers = assign.model.layers.enumerated().map { index, layer in
+            scratch.store(layerStruct(layer, "ModelSpec.layers[\(index)]", in: scratch))
+        }
         var model = Fedsim__ModelSpec()
         fedsim__model_spec__init(&model)
-        model.kind = scratch.cString(assign.model.kind.rawValue)
         model.input_dim = wireUInt32(assign.model.inputDim, "ModelSpec.inputDim")
-        model.classes = wireUInt32(assign.model.classes, "ModelSpec.classes")
-        model.n_hidden = assign.model.hidden.count
-        model.hidden = scratch.copy(assign.model.hidden.map { wireUInt32($0, "ModelSpec.hidden") })
+        model.n_layers = layers.count
+        model.layers = scratch.copy(layers.map(Optional.some))
 
         let shards = assign.clients.map { client -> UnsafeMutablePointer<Fedsim__ClientShard>? in
             var features = Fedsim__Tensor()
@@ -215,6 +216,30 @@ public enum WireCodec {
         body.n_clients = shards.count
         body.clients = scratch.copy(shards)
         return body
+    }
+
+    /// The C struct of one layer of a model spec, pointing into `scratch`.
+    private static func layerStruct(_ layer: LayerSpec, _ field: String, in scratch: PackScratch) -> Fedsim__LayerSpec {
+        var wire = Fedsim__LayerSpec()
+        fedsim__layer_spec__init(&wire)
+        switch layer {
+        case .dense(let dense):
+            var body = Fedsim__DenseLayer()
+            fedsim__dense_layer__init(&body)
+            body.inputs = wireUInt32(dense.inputs, field + ".dense.inputs")
+            body.outputs = wireUInt32(dense.outputs, field + ".dense.outputs")
+            body.initialization = scratch.cString(dense.initialization.rawValue)
+            body.frozen = dense.trainable ? 0 : 1
+            wire.kind_case = FEDSIM__LAYER_SPEC__KIND_DENSE
+            wire.dense = scratch.store(body)
+        case .relu(let relu):
+            var body = Fedsim__ReluLayer()
+            fedsim__relu_layer__init(&body)
+            body.width = wireUInt32(relu.width, field + ".relu.width")
+            wire.kind_case = FEDSIM__LAYER_SPEC__KIND_RELU
+            wire.relu = scratch.store(body)
+        }
+        return wire
     }
 
     /// `value` as the wire's uint32. Traps if it does not fit: see `encode`.

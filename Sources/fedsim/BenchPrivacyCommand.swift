@@ -39,9 +39,8 @@ struct BenchPrivacyCommand: ParsableCommand {
                                labels: federated.clients.flatMap(\.labels),
                                featureCount: federated.featureCount, classCount: federated.classCount)
             let spec = loaded.modelSpec(for: federated)
-            let trainer = LocalTrainer(model: try makeModel(spec))
-            var initialization = RandomStream(seed: loaded.seed, purpose: .initialization)
-            let parameters = trainer.model.initialParameters(using: &initialization)
+            let (model, parameters) = try Sequential.initialized(spec, seed: loaded.seed)
+            let trainer = LocalTrainer(model: model)
 
             var plain = loaded.training
             plain.epochs = epochs
@@ -49,8 +48,8 @@ struct BenchPrivacyCommand: ParsableCommand {
             let samplingRate = DPSGDConfig.samplingRate(batchSize: plain.batchSize, samples: data.count)
             dpSGD.privacy = try DPSGDConfig(samplingRate: samplingRate, clipNorm: clip, noiseMultiplier: noiseMultiplier)
 
-            let widths = ([spec.inputDim] + spec.hidden + [spec.classes]).map(String.init).joined(separator: "-")
-            print("bench-privacy: \(loaded.name), \(spec.kind.rawValue) \(widths) (\(trainer.model.parameterCount) "
+            let widths = ([spec.inputDim] + loaded.model.hidden + [spec.classes]).map(String.init).joined(separator: "-")
+            print("bench-privacy: \(loaded.name), \(loaded.model.kind.rawValue) \(widths) (\(model.trainableParameterCount) "
                   + "parameters), \(data.count) samples, batch \(plain.batchSize) (q = \(format(samplingRate, 5))), "
                   + "\(plain.optimizer.rawValue), clip \(clip), noise multiplier \(noiseMultiplier)")
             let plainMilliseconds = measure(trainer, parameters, data, plain, seed: loaded.seed, label: "non-private")

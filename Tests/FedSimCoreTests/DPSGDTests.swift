@@ -17,9 +17,10 @@ final class DPSGDTests: XCTestCase {
 
     /// Initial parameters with every coordinate (biases too) moved off its start, so no
     /// layer's gradient is trivially zero.
-    private func perturbedParameters(_ model: any ClassificationModel, seed: UInt64) -> [Float] {
-        var stream = RandomStream(seed: seed, purpose: .initialization)
-        return model.initialParameters(using: &stream).map { $0 + Float(0.3 * stream.normal()) }
+    private func perturbedParameters(_ spec: ModelSpec, seed: UInt64) throws -> (model: Sequential, parameters: [Float]) {
+        let (model, start) = try Sequential.initialized(spec, seed: seed)
+        var stream = RandomStream(seed: seed, purpose: .synthetic, round: 1)
+        return (model, start.map { $0 + Float(0.3 * stream.normal()) })
     }
 
     private func norm(_ vector: [Float]) -> Double {
@@ -29,10 +30,10 @@ final class DPSGDTests: XCTestCase {
     /// Brute force: each example's gradient from a one-row `lossAndGradient`, clipped to C
     /// and summed in Double.
     private func bruteForceClippedSum(
-        _ model: any ClassificationModel, _ parameters: [Float], _ data: Dataset, rows: [Int], clipNorm: Double
+        _ model: Sequential, _ parameters: [Float], _ data: Dataset, rows: [Int], clipNorm: Double
     ) -> (sum: [Double], loss: Double, norms: [Double]) {
-        var sum = [Double](repeating: 0, count: model.parameterCount)
-        var gradient = [Float](repeating: 0, count: model.parameterCount)
+        var sum = [Double](repeating: 0, count: model.trainableParameterCount)
+        var gradient = [Float](repeating: 0, count: model.trainableParameterCount)
         var workspace = ModelWorkspace()
         var loss = 0.0
         var norms: [Double] = []
@@ -52,14 +53,13 @@ final class DPSGDTests: XCTestCase {
     private func assertClippedSumMatchesBruteForce(
         _ spec: ModelSpec, file: StaticString = #filePath, line: UInt = #line
     ) throws {
-        let model = try makeModel(spec)
+        let (model, parameters) = try perturbedParameters(spec, seed: 3)
         let data = randomDataset(rows: 40, features: spec.inputDim, classes: spec.classes, seed: 7)
-        let parameters = perturbedParameters(model, seed: 3)
         let rows = [3, 0, 17, 17, 39, 8, 25, 11, 30, 2, 21, 14]
         let unclipped = bruteForceClippedSum(model, parameters, data, rows: rows, clipNorm: .infinity)
         let clipNorm = unclipped.norms.sorted()[rows.count / 2]
 
-        var gradient = [Float](repeating: .nan, count: model.parameterCount)
+        var gradient = [Float](repeating: .nan, count: model.trainableParameterCount)
         var workspace = ModelWorkspace()
         let loss = model.clippedGradientSum(parameters: parameters, data: data, rows: rows[...],
                                             clipNorm: Float(clipNorm), gradient: &gradient, workspace: &workspace)
@@ -86,19 +86,37 @@ final class DPSGDTests: XCTestCase {
     }
 
     func testSoftmaxClippedSumMatchesBruteForce() throws {
-        try assertClippedSumMatchesBruteForce(ModelSpec(kind: .softmax, inputDim: 6, classes: 4))
+        try assertClippedSumMatchesBruteForce(.softmaxRegression(inputDim: 6, classes: 4))
     }
 
     func testMLPClippedSumMatchesBruteForce() throws {
-        try assertClippedSumMatchesBruteForce(ModelSpec(kind: .mlp, inputDim: 6, classes: 4, hidden: [9, 5]))
+        try assertClippedSumMatchesBruteForce(.multilayerPerceptron(inputDim: 6, hidden: [9, 5], classes: 4))
+    }
+
+    /// A frozen Dense layer in the middle adds no gradient and no norm but passes the
+    /// errors down to the trainable layer below it; a frozen first layer ends the
+    /// backward pass above it.
+    func testClippedSumWithFrozenLayersMatchesBruteForce() throws {
+        try assertClippedSumMatchesBruteForce(ModelSpec(inputDim: 6, layers: [
+            .dense(Dense(inputs: 6, outputs: 9, initialization: .heNormal)),
+            .relu(ReLU(width: 9)),
+            .dense(Dense(inputs: 9, outputs: 7, initialization: .heNormal, trainable: false)),
+            .relu(ReLU(width: 7)),
+            .dense(Dense(inputs: 7, outputs: 5, initialization: .heNormal)),
+            .dense(Dense(inputs: 5, outputs: 4, initialization: .heNormal)),
+        ]))
+        try assertClippedSumMatchesBruteForce(ModelSpec(inputDim: 6, layers: [
+            .dense(Dense(inputs: 6, outputs: 8, initialization: .heNormal, trainable: false)),
+            .relu(ReLU(width: 8)),
+            .dense(Dense(inputs: 8, outputs: 4, initialization: .heNormal)),
+        ]))
     }
 
     func testHugeClipNormGivesTheSummedBatchGradient() throws {
-        let model = try makeModel(ModelSpec(kind: .mlp, inputDim: 5, classes: 3, hidden: [7]))
+        let (model, parameters) = try perturbedParameters(.multilayerPerceptron(inputDim: 5, hidden: [7], classes: 3), seed: 5)
         let data = randomDataset(rows: 20, features: 5, classes: 3, seed: 11)
-        let parameters = perturbedParameters(model, seed: 5)
         let rows = Array(0..<20)[...]
-        var mean = [Float](repeating: 0, count: model.parameterCount)
+        var mean = [Float](repeating: 0, count: model.trainableParameterCount)
         var sum = mean
         var workspace = ModelWorkspace()
         let meanLoss = model.lossAndGradient(parameters: parameters, data: data, rows: rows, gradient: &mean,
@@ -112,14 +130,14 @@ final class DPSGDTests: XCTestCase {
     }
 
     func testEmptyRowsGiveAZeroSum() throws {
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 2, classes: 2))
+        let (model, parameters) = try perturbedParameters(.softmaxRegression(inputDim: 2, classes: 2), seed: 1)
         let data = randomDataset(rows: 3, features: 2, classes: 2, seed: 1)
-        var gradient = [Float](repeating: .nan, count: model.parameterCount)
+        var gradient = [Float](repeating: .nan, count: model.trainableParameterCount)
         var workspace = ModelWorkspace()
-        let loss = model.clippedGradientSum(parameters: perturbedParameters(model, seed: 1), data: data,
+        let loss = model.clippedGradientSum(parameters: parameters, data: data,
                                             rows: [][...], clipNorm: 1, gradient: &gradient, workspace: &workspace)
         XCTAssertEqual(loss, 0)
-        XCTAssertEqual(gradient, [Float](repeating: 0, count: model.parameterCount))
+        XCTAssertEqual(gradient, [Float](repeating: 0, count: model.trainableParameterCount))
     }
 
     // MARK: Noise
@@ -226,12 +244,11 @@ final class DPSGDTests: XCTestCase {
     /// delta = -(clipped sum + noise) / (q n), so the noise is recovered exactly and its
     /// moments over many tasks must be those of N(0, sigma^2 C^2).
     func testTrainerAddsNoiseWithDeviationSigmaCAndDividesByTheExpectedBatch() throws {
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 4, classes: 3))
+        let (model, parameters) = try perturbedParameters(.softmaxRegression(inputDim: 4, classes: 3), seed: 2)
         let data = randomDataset(rows: 6, features: 4, classes: 3, seed: 2)
-        let parameters = perturbedParameters(model, seed: 2)
         let privacy = try DPSGDConfig(samplingRate: 1, clipNorm: 0.5, noiseMultiplier: 1.3)
         let settings = LocalTraining(epochs: 1, batchSize: 99, learningRate: 1, privacy: privacy)
-        var clipped = [Float](repeating: 0, count: model.parameterCount)
+        var clipped = [Float](repeating: 0, count: model.trainableParameterCount)
         var workspace = ModelWorkspace()
         _ = model.clippedGradientSum(parameters: parameters, data: data, rows: Array(0..<6)[...], clipNorm: 0.5,
                                      gradient: &clipped, workspace: &workspace)
@@ -253,10 +270,9 @@ final class DPSGDTests: XCTestCase {
     }
 
     func testPrivateTrainingIsDeterministicAndCountsSteps() throws {
-        let model = try makeModel(ModelSpec(kind: .mlp, inputDim: 4, classes: 3, hidden: [6]))
+        let (model, parameters) = try Sequential.initialized(.multilayerPerceptron(inputDim: 4, hidden: [6], classes: 3),
+                                                             seed: 5)
         let data = randomDataset(rows: 30, features: 4, classes: 3, seed: 5)
-        var initialization = RandomStream(seed: 5, purpose: .initialization)
-        let parameters = model.initialParameters(using: &initialization)
         let privacy = try DPSGDConfig(samplingRate: 0.2, clipNorm: 1, noiseMultiplier: 0.8)
         let settings = LocalTraining(epochs: 3, batchSize: 6, learningRate: 0.1, optimizer: .momentum,
                                      proximalMu: 0.01, privacy: privacy)
@@ -275,9 +291,8 @@ final class DPSGDTests: XCTestCase {
     /// With q = 1, a clip norm no gradient reaches and almost no noise, a private step is
     /// the full-batch mean gradient step.
     func testPrivateStepWithoutClippingOrNoiseIsTheFullBatchStep() throws {
-        let model = try makeModel(ModelSpec(kind: .mlp, inputDim: 4, classes: 3, hidden: [5]))
+        let (model, parameters) = try perturbedParameters(.multilayerPerceptron(inputDim: 4, hidden: [5], classes: 3), seed: 9)
         let data = randomDataset(rows: 12, features: 4, classes: 3, seed: 9)
-        let parameters = perturbedParameters(model, seed: 9)
         let privacy = try DPSGDConfig(samplingRate: 1, clipNorm: 1e6, noiseMultiplier: 1e-12)
         let trainer = LocalTrainer(model: model)
         var rng = RandomStream(seed: 1, purpose: .batches)

@@ -1,6 +1,18 @@
 @testable import FedSimCore
 import XCTest
 
+/// Dense(3 -> 5) ReLU Dense(5 -> 4) ReLU Dense(4 -> 3), every layer trainable unless
+/// `frozenMiddle`, which freezes the middle Dense layer.
+func mixedStack(frozenMiddle: Bool = false) -> ModelSpec {
+    ModelSpec(inputDim: 3, layers: [
+        .dense(Dense(inputs: 3, outputs: 5, initialization: .heNormal)),
+        .relu(ReLU(width: 5)),
+        .dense(Dense(inputs: 5, outputs: 4, initialization: .heNormal, trainable: !frozenMiddle)),
+        .relu(ReLU(width: 4)),
+        .dense(Dense(inputs: 4, outputs: 3, initialization: .heNormal)),
+    ])
+}
+
 final class ModelTests: XCTestCase {
     override func setUp() {
         BLAS.useSingleThread()
@@ -14,9 +26,9 @@ final class ModelTests: XCTestCase {
     }
 
     private func lossAndGradient(
-        _ model: any ClassificationModel, _ parameters: [Float], _ data: Dataset
+        _ model: Sequential, _ parameters: [Float], _ data: Dataset
     ) -> (loss: Double, gradient: [Float]) {
-        var gradient = [Float](repeating: .nan, count: model.parameterCount)
+        var gradient = [Float](repeating: .nan, count: model.trainableParameterCount)
         var workspace = ModelWorkspace()
         let loss = model.lossAndGradient(parameters: parameters, data: data, rows: Array(0..<data.count)[...],
                                          gradient: &gradient, workspace: &workspace)
@@ -26,7 +38,7 @@ final class ModelTests: XCTestCase {
     /// Compares the analytic gradient with central differences (L(p + h e_i) - L(p - h e_i)) / 2h
     /// of the full-batch mean loss, which `evaluate` computes independently of the backward pass.
     private func assertGradientMatchesFiniteDifferences(
-        _ model: any ClassificationModel, _ parameters: [Float], _ data: Dataset,
+        _ model: Sequential, _ parameters: [Float], _ data: Dataset,
         file: StaticString = #filePath, line: UInt = #line
     ) {
         let (loss, gradient) = lossAndGradient(model, parameters, data)
@@ -45,12 +57,63 @@ final class ModelTests: XCTestCase {
         }
     }
 
+    /// A naive Double forward pass over the documented layouts (a Dense layer's values are
+    /// W row-major, inputs x outputs, then b, in the trainable or the frozen vector):
+    /// the mean loss, and the smallest |value| any ReLU receives.
+    private func referenceForward(
+        _ model: Sequential, _ parameters: [Float], _ data: Dataset
+    ) -> (meanLoss: Double, smallestReLUInput: Double) {
+        var rows = (0..<data.count).map { row in
+            data.features[(row * data.featureCount)..<((row + 1) * data.featureCount)].map(Double.init)
+        }
+        var smallest = Double.infinity
+        for (index, layer) in model.spec.layers.enumerated() {
+            switch layer {
+            case .dense(let dense):
+                let ranges = model.parameterRanges(ofLayer: index)
+                let values = dense.trainable ? Array(parameters[ranges.trainable]) : Array(model.frozenParameters[ranges.frozen])
+                rows = rows.map { input in
+                    (0..<dense.outputs).map { column in
+                        (0..<dense.inputs).reduce(Double(values[dense.inputs * dense.outputs + column])) {
+                            $0 + input[$1] * Double(values[$1 * dense.outputs + column])
+                        }
+                    }
+                }
+            case .relu:
+                smallest = min(smallest, rows.flatMap { $0 }.map(abs).min()!)
+                rows = rows.map { $0.map { max($0, 0) } }
+            }
+        }
+        let loss = zip(rows, data.labels).reduce(0.0) { total, pair in
+            total + log(pair.0.map { exp($0) }.reduce(0, +)) - pair.0[Int(pair.1)]
+        }
+        return (loss / Double(data.count), smallest)
+    }
+
+    /// Finite differences on a stack with ReLUs: the values from the seed with biases (frozen
+    /// ones too) moved off zero, and every ReLU input far from the kink a step of 1e-3 could cross.
+    private func assertStackGradientMatchesFiniteDifferences(
+        _ spec: ModelSpec, seed: UInt64, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let (initialized, start) = try Sequential.initialized(spec, seed: seed)
+        var stream = RandomStream(seed: seed, purpose: .synthetic, round: 1)
+        let offZero = { (value: Float) in value == 0 ? Float(stream.normal() * 0.1) : value }
+        let parameters = start.map(offZero)
+        let model = try Sequential(spec, frozenParameters: initialized.frozenParameters.map(offZero))
+        let data = randomDataset(rows: 6, features: spec.inputDim, classes: spec.classes, seed: seed)
+        let reference = referenceForward(model, parameters, data)
+        XCTAssertEqual(model.evaluate(parameters: parameters, on: data).meanLoss, reference.meanLoss, accuracy: 1e-5,
+                       file: file, line: line)
+        XCTAssertGreaterThan(reference.smallestReLUInput, 0.02, file: file, line: line)
+        assertGradientMatchesFiniteDifferences(model, parameters, data, file: file, line: line)
+    }
+
     func testSoftmaxWorkedExample() throws {
         // W = [[ln 3, 0], [0, 0]], b = [0, ln 2]; rows x1 = (1, 0) with label 0 and x2 = (0, 2)
         // with label 1. Logits: (ln 3, ln 2) -> p = (3/5, 2/5); (0, ln 2) -> p = (1/3, 2/3).
         // Loss = (-ln 3/5 - ln 2/3) / 2 = 0.458145. Errors E = (P - Y)/2 = [[-0.2, 0.2], [1/6, -1/6]].
         // dW = X^T E = [[-0.2, 0.2], [1/3, -1/3]]; db = column sums of E = [-1/30, 1/30].
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 2, classes: 2))
+        let model = try Sequential(.softmaxRegression(inputDim: 2, classes: 2))
         let parameters: [Float] = [Float(log(3.0)), 0, 0, 0, 0, Float(log(2.0))]
         let data = Dataset(features: [1, 0, 0, 2], labels: [0, 1], featureCount: 2, classCount: 2)
         let (loss, gradient) = lossAndGradient(model, parameters, data)
@@ -61,57 +124,38 @@ final class ModelTests: XCTestCase {
     }
 
     func testSoftmaxGradientMatchesFiniteDifferences() throws {
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 3, classes: 4))
+        let model = try Sequential(.softmaxRegression(inputDim: 3, classes: 4))
         var stream = RandomStream(seed: 3, purpose: .initialization)
-        let parameters = (0..<model.parameterCount).map { _ in Float(stream.normal()) }
+        let parameters = (0..<model.trainableParameterCount).map { _ in Float(stream.normal()) }
         assertGradientMatchesFiniteDifferences(model, parameters, randomDataset(rows: 5, features: 3, classes: 4, seed: 4))
     }
 
-    /// The smallest |pre-activation| of any hidden unit on any row, by a naive Double
-    /// forward pass over the documented layout (per layer: W row-major fanIn x fanOut, then b).
-    private func smallestHiddenPreActivation(widths: [Int], parameters: [Float], data: Dataset) -> Double {
-        var activations = data.features.map(Double.init)
-        var offset = 0
-        var smallest = Double.infinity
-        for layer in 0..<(widths.count - 1) {
-            let (fanIn, fanOut) = (widths[layer], widths[layer + 1])
-            var outputs = [Double](repeating: 0, count: data.count * fanOut)
-            for row in 0..<data.count {
-                for column in 0..<fanOut {
-                    var value = Double(parameters[offset + fanIn * fanOut + column])
-                    for inner in 0..<fanIn {
-                        value += activations[row * fanIn + inner] * Double(parameters[offset + inner * fanOut + column])
-                    }
-                    if layer < widths.count - 2 {
-                        smallest = min(smallest, abs(value))
-                        value = max(value, 0)
-                    }
-                    outputs[row * fanOut + column] = value
-                }
-            }
-            offset += (fanIn + 1) * fanOut
-            activations = outputs
-        }
-        return smallest
+    func testMixedStackGradientMatchesFiniteDifferences() throws {
+        try assertStackGradientMatchesFiniteDifferences(mixedStack(), seed: 12)
     }
 
-    func testMLPGradientMatchesFiniteDifferences() throws {
-        let model = try makeModel(ModelSpec(kind: .mlp, inputDim: 3, classes: 3, hidden: [5, 4]))
-        var stream = RandomStream(seed: 12, purpose: .initialization)
-        var parameters = model.initialParameters(using: &stream)
-        // Non-zero biases so the bias gradients are exercised away from the initial point.
-        for index in parameters.indices where parameters[index] == 0 { parameters[index] = Float(stream.normal() * 0.1) }
-        let data = randomDataset(rows: 6, features: 3, classes: 3, seed: 12)
-        // Central differences are only valid away from ReLU kinks: every hidden pre-activation
-        // must stay clear of zero by much more than a step of 1e-3 can move it.
-        XCTAssertGreaterThan(smallestHiddenPreActivation(widths: [3, 5, 4, 3], parameters: parameters, data: data), 0.05)
-        assertGradientMatchesFiniteDifferences(model, parameters, data)
+    func testGradientThroughAFrozenMiddleLayerMatchesFiniteDifferences() throws {
+        let spec = mixedStack(frozenMiddle: true)
+        XCTAssertEqual(spec.trainableParameterCount, (3 + 1) * 5 + (4 + 1) * 3)
+        XCTAssertEqual(spec.frozenParameterCount, (5 + 1) * 4)
+        try assertStackGradientMatchesFiniteDifferences(spec, seed: 12)
+    }
+
+    func testGradientBelowNothingButAFrozenFirstLayerMatchesFiniteDifferences() throws {
+        // Dense(3 -> 6, frozen) then two trainable Dense layers without an activation between.
+        let spec = ModelSpec(inputDim: 3, layers: [
+            .dense(Dense(inputs: 3, outputs: 6, initialization: .heNormal, trainable: false)),
+            .relu(ReLU(width: 6)),
+            .dense(Dense(inputs: 6, outputs: 4, initialization: .heNormal)),
+            .dense(Dense(inputs: 4, outputs: 3, initialization: .zeros)),
+        ])
+        try assertStackGradientMatchesFiniteDifferences(spec, seed: 5)
     }
 
     func testLossIsStableForHugeLogits() throws {
         // One feature, W = [1000, 0]: the logits (1000, 0) would overflow exp in Float;
         // log-softmax gives loss 1000 for label 1 and dL/dW = x (p - y) = (1, -1).
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 1, classes: 2))
+        let model = try Sequential(.softmaxRegression(inputDim: 1, classes: 2))
         let data = Dataset(features: [1], labels: [1], featureCount: 1, classCount: 2)
         let (loss, gradient) = lossAndGradient(model, [1000, 0, 0, 0], data)
         XCTAssertEqual(loss, 1000, accuracy: 1e-3)
@@ -119,18 +163,16 @@ final class ModelTests: XCTestCase {
     }
 
     func testReusedWorkspaceGivesTheSameResultAsAFreshOne() throws {
-        let model = try makeModel(ModelSpec(kind: .mlp, inputDim: 3, classes: 3, hidden: [4]))
-        var stream = RandomStream(seed: 8, purpose: .initialization)
-        let parameters = model.initialParameters(using: &stream)
+        let (model, parameters) = try Sequential.initialized(mixedStack(frozenMiddle: true), seed: 8)
         let data = randomDataset(rows: 6, features: 3, classes: 3, seed: 9)
         var workspace = ModelWorkspace()
-        var gradient = [Float](repeating: 0, count: model.parameterCount)
+        var gradient = [Float](repeating: 0, count: model.trainableParameterCount)
         _ = model.lossAndGradient(parameters: parameters, data: data, rows: [0, 1, 2, 3, 4][...],
                                   gradient: &gradient, workspace: &workspace)
         let reusedLoss = model.lossAndGradient(parameters: parameters, data: data, rows: [5, 2][...],
                                                gradient: &gradient, workspace: &workspace)
         var freshWorkspace = ModelWorkspace()
-        var freshGradient = [Float](repeating: 0, count: model.parameterCount)
+        var freshGradient = [Float](repeating: 0, count: model.trainableParameterCount)
         let freshLoss = model.lossAndGradient(parameters: parameters, data: data, rows: [5, 2][...],
                                               gradient: &freshGradient, workspace: &freshWorkspace)
         XCTAssertEqual(reusedLoss, freshLoss)
@@ -139,7 +181,7 @@ final class ModelTests: XCTestCase {
 
     func testEvaluateHandMadeCase() throws {
         // W = [[1, 0, 0], [0, 1, 0]], b = [0, 0, 0.5].
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 2, classes: 3))
+        let model = try Sequential(.softmaxRegression(inputDim: 2, classes: 3))
         let parameters: [Float] = [1, 0, 0, 0, 1, 0, 0, 0, 0.5]
         let data = Dataset(
             features: [2, 0, /**/ 0, 3, /**/ 0, 0, /**/ 1, 0, /**/ 0.5, 0],
@@ -165,21 +207,50 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(model.evaluate(parameters: parameters, on: empty), Evaluation(meanLoss: 0, accuracy: 0, count: 0))
     }
 
-    func testParameterCountsAndInitialization() throws {
-        let softmax = try makeModel(ModelSpec(kind: .softmax, inputDim: 3, classes: 4))
-        XCTAssertEqual(softmax.parameterCount, (3 + 1) * 4)
-        var stream = RandomStream(seed: 1, purpose: .initialization)
-        XCTAssertEqual(softmax.initialParameters(using: &stream), [Float](repeating: 0, count: 16))
+    func testOffsetsAndParameterCountsOfAWorkedExample() throws {
+        // Dense(3 -> 5): (3 + 1) * 5 = 20 trainable; ReLU: none; Dense(5 -> 4, frozen):
+        // (5 + 1) * 4 = 24 frozen; ReLU: none; Dense(4 -> 3): (4 + 1) * 3 = 15 trainable.
+        let (model, trainable) = try Sequential.initialized(mixedStack(frozenMiddle: true), seed: 2)
+        XCTAssertEqual(model.trainableParameterCount, 35)
+        XCTAssertEqual(model.frozenParameters.count, 24)
+        XCTAssertEqual(trainable.count, 35)
+        XCTAssertEqual(model.classes, 3)
+        let expected: [(trainable: Range<Int>, frozen: Range<Int>)] = [
+            (0..<20, 0..<0), (20..<20, 0..<0), (20..<20, 0..<24), (20..<20, 24..<24), (20..<35, 24..<24),
+        ]
+        for (layer, ranges) in expected.enumerated() {
+            XCTAssertEqual(model.parameterRanges(ofLayer: layer).trainable, ranges.trainable, "layer \(layer)")
+            XCTAssertEqual(model.parameterRanges(ofLayer: layer).frozen, ranges.frozen, "layer \(layer)")
+        }
+        // The frozen biases start at zero, the frozen weights do not.
+        XCTAssertTrue(model.frozenParameters[20..<24].allSatisfy { $0 == 0 })
+        XCTAssertTrue(model.frozenParameters[0..<20].allSatisfy { $0 != 0 })
+    }
 
-        let small = try makeModel(ModelSpec(kind: .mlp, inputDim: 3, classes: 3, hidden: [5, 4]))
-        XCTAssertEqual(small.parameterCount, (3 + 1) * 5 + (5 + 1) * 4 + (4 + 1) * 3)
+    func testInitializationDrawsLayerByLayerInRowMajorOrder() throws {
+        // Every Dense weight of every layer, trainable or frozen, is the next draw of the
+        // seed's initialization stream times sqrt(2 / inputs); zero layers draw nothing.
+        let spec = ModelSpec(inputDim: 3, layers: [
+            .dense(Dense(inputs: 3, outputs: 4, initialization: .zeros)),
+            .relu(ReLU(width: 4)),
+            .dense(Dense(inputs: 4, outputs: 2, initialization: .heNormal, trainable: false)),
+            .dense(Dense(inputs: 2, outputs: 3, initialization: .heNormal)),
+        ])
+        let (model, trainable) = try Sequential.initialized(spec, seed: 17)
+        var stream = RandomStream(seed: 17, purpose: .initialization)
+        let frozenWeights = (0..<8).map { _ in Float(stream.normal() * (2.0 / 4).squareRoot()) }
+        let lastWeights = (0..<6).map { _ in Float(stream.normal() * (2.0 / 2).squareRoot()) }
+        XCTAssertEqual(model.frozenParameters, frozenWeights + [0, 0])
+        XCTAssertEqual(trainable, [Float](repeating: 0, count: 16) + lastWeights + [0, 0, 0])
+    }
 
-        // He-normal: layer 0 weights have standard deviation sqrt(2/200) = 0.1, layer 1
-        // weights sqrt(2/100); biases are zero. Layout: W0 [0, 20000), b0 [20000, 20100),
+    func testHeNormalStatisticsAndZeroBiases() throws {
+        // Layer 0 weights have standard deviation sqrt(2/200) = 0.1, layer 1 weights
+        // sqrt(2/100); biases are zero. Layout: W0 [0, 20000), b0 [20000, 20100),
         // W1 [20100, 21100), b1 [21100, 21110).
-        let mlp = try makeModel(ModelSpec(kind: .mlp, inputDim: 200, classes: 10, hidden: [100]))
-        XCTAssertEqual(mlp.parameterCount, 21110)
-        let parameters = mlp.initialParameters(using: &stream)
+        let (mlp, parameters) = try Sequential.initialized(
+            .multilayerPerceptron(inputDim: 200, hidden: [100], classes: 10), seed: 1)
+        XCTAssertEqual(mlp.trainableParameterCount, 21110)
         func standardDeviation(_ values: ArraySlice<Float>) -> Double {
             let mean = values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
             return (values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(values.count)).squareRoot()
@@ -189,25 +260,63 @@ final class ModelTests: XCTestCase {
         XCTAssertTrue(parameters[20000..<20100].allSatisfy { $0 == 0 })
         XCTAssertTrue(parameters[21100..<21110].allSatisfy { $0 == 0 })
 
-        var again = RandomStream(seed: 1, purpose: .initialization)
-        _ = softmax.initialParameters(using: &again)
-        XCTAssertEqual(mlp.initialParameters(using: &again), parameters)
+        let (softmax, zeros) = try Sequential.initialized(.softmaxRegression(inputDim: 3, classes: 4), seed: 1)
+        XCTAssertEqual(softmax.trainableParameterCount, (3 + 1) * 4)
+        XCTAssertEqual(zeros, [Float](repeating: 0, count: 16))
     }
 
-    func testMakeModelRejectsInvalidSpecs() {
-        let invalid: [(ModelSpec, String)] = [
-            (ModelSpec(kind: .softmax, inputDim: 0, classes: 2), "inputDim must be at least 1, got 0"),
-            (ModelSpec(kind: .mlp, inputDim: 2, classes: 0, hidden: [3]), "classes must be at least 1, got 0"),
-            (ModelSpec(kind: .mlp, inputDim: 2, classes: 2), "an MLP needs at least one hidden layer"),
-            (ModelSpec(kind: .mlp, inputDim: 2, classes: 2, hidden: [4, 0]),
-             "hidden layer 1 has width 0; widths must be at least 1"),
-            (ModelSpec(kind: .softmax, inputDim: 2, classes: 2, hidden: [4]),
-             "softmax regression has no hidden layers, got hidden [4]"),
+    func testTheSameSpecAndSeedGiveTheSameFrozenValues() throws {
+        // What a coordinator and a worker each compute from (spec, seed).
+        let spec = mixedStack(frozenMiddle: true)
+        let (coordinator, coordinatorStart) = try Sequential.initialized(spec, seed: 31)
+        let (worker, _) = try Sequential.initialized(spec, seed: 31)
+        XCTAssertEqual(worker.frozenParameters.map(\.bitPattern), coordinator.frozenParameters.map(\.bitPattern))
+        XCTAssertEqual(worker.spec, coordinator.spec)
+        let data = randomDataset(rows: 7, features: 3, classes: 3, seed: 31)
+        XCTAssertEqual(worker.evaluate(parameters: coordinatorStart, on: data),
+                       coordinator.evaluate(parameters: coordinatorStart, on: data))
+        XCTAssertNotEqual(try Sequential.initialized(spec, seed: 32).model.frozenParameters, coordinator.frozenParameters)
+    }
+
+    func testFactorySpecs() {
+        XCTAssertEqual(ModelSpec.softmaxRegression(inputDim: 64, classes: 10), ModelSpec(inputDim: 64, layers: [
+            .dense(Dense(inputs: 64, outputs: 10, initialization: .zeros)),
+        ]))
+        let mlp = ModelSpec.multilayerPerceptron(inputDim: 64, hidden: [32, 16], classes: 10)
+        XCTAssertEqual(mlp, ModelSpec(inputDim: 64, layers: [
+            .dense(Dense(inputs: 64, outputs: 32, initialization: .heNormal)),
+            .relu(ReLU(width: 32)),
+            .dense(Dense(inputs: 32, outputs: 16, initialization: .heNormal)),
+            .relu(ReLU(width: 16)),
+            .dense(Dense(inputs: 16, outputs: 10, initialization: .heNormal)),
+        ]))
+        XCTAssertEqual(mlp.classes, 10)
+        XCTAssertEqual(mlp.trainableParameterCount, 65 * 32 + 33 * 16 + 17 * 10)
+        XCTAssertEqual(mlp.frozenParameterCount, 0)
+    }
+
+    func testInvalidSpecsAreRefusedNamingTheField() {
+        let dense = { (inputs: Int, outputs: Int) in LayerSpec.dense(Dense(inputs: inputs, outputs: outputs, initialization: .zeros)) }
+        let invalid: [(ModelSpec, field: String, reason: String)] = [
+            (ModelSpec(inputDim: 0, layers: [dense(0, 2)]), "inputDim", "must be in 1...16777216, got 0"),
+            (ModelSpec(inputDim: 2, layers: []), "layers", "must hold at least one layer"),
+            (ModelSpec(inputDim: 2, layers: [dense(2, 4), .relu(ReLU(width: 4)), dense(4, 0)]),
+             "layers[2].dense.outputs", "must be in 1...16777216, got 0"),
+            (ModelSpec(inputDim: 2, layers: [dense(3, 4)]), "layers[0].dense.inputs", "is 3, but inputDim is 2"),
+            (ModelSpec(inputDim: 2, layers: [dense(2, 4), .relu(ReLU(width: 5))]),
+             "layers[1].relu.width", "is 5, but layers[0]'s output width is 4"),
+            (ModelSpec(inputDim: 2, layers: [dense(2, 1 << 25)]),
+             "layers[0].dense.outputs", "must be in 1...16777216, got 33554432"),
+            (ModelSpec(inputDim: 1 << 24, layers: Array(repeating: dense(1 << 24, 1 << 24), count: 40000)),
+             "layers", "hold more parameters than Int can count"),
         ]
-        for (spec, message) in invalid {
-            XCTAssertThrowsError(try makeModel(spec)) { error in
-                XCTAssertEqual(error as? ModelError, .invalidSpec(message))
+        for (spec, field, reason) in invalid {
+            XCTAssertThrowsError(try spec.validate(), field) { error in
+                XCTAssertEqual(error as? ModelError, .invalidSpec(field: field, reason: reason))
             }
+            XCTAssertThrowsError(try Sequential(spec), field)
         }
+        XCTAssertEqual("\(ModelError.invalidSpec(field: "layers", reason: "must hold at least one layer"))",
+                       "invalid model spec: layers: must hold at least one layer")
     }
 }

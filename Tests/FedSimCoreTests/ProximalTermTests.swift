@@ -8,7 +8,7 @@ final class ProximalTermTests: XCTestCase {
         BLAS.useSingleThread()
     }
 
-    private func train(_ model: any ClassificationModel, from start: [Float], on data: Dataset,
+    private func train(_ model: Sequential, from start: [Float], on data: Dataset,
                        _ settings: LocalTraining) -> LocalTrainingResult {
         var rng = RandomStream(seed: 21, purpose: .batches)
         return LocalTrainer(model: model).train(from: start, data: data, settings: settings, rng: &rng)
@@ -35,7 +35,7 @@ final class ProximalTermTests: XCTestCase {
         //   Weight decay 0.1 on top adds 0.1 theta1 to the gradient after the proximal term,
         //   another -0.05 theta1 = [-0.025, 0.025, -0.0125, 0.0125]:
         //   [0.45085818, -0.45085818, 0.22542909, -0.22542909].
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 1, classes: 2))
+        let model = try Sequential(.softmaxRegression(inputDim: 1, classes: 2))
         let data = Dataset(features: [2], labels: [0], featureCount: 1, classCount: 2)
         let start: [Float] = [0, 0, 0, 0]
         let plain = train(model, from: start, on: data, LocalTraining(epochs: 2, batchSize: 1, learningRate: 0.5))
@@ -59,7 +59,7 @@ final class ProximalTermTests: XCTestCase {
         // the loss gradient is the same along both trajectories; the proximal pull depends
         // on theta - theta_start only, so the deltas agree. A pull towards 0 instead would
         // drag the shifted biases by mu * 3 per step.
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 1, classes: 2))
+        let model = try Sequential(.softmaxRegression(inputDim: 1, classes: 2))
         let data = Dataset(features: [2, -1, 0.5], labels: [0, 1, 1], featureCount: 1, classCount: 2)
         let settings = LocalTraining(epochs: 3, batchSize: 2, learningRate: 0.5, proximalMu: 1.5)
         let fromZero = train(model, from: [0, 0, 0, 0], on: data, settings)
@@ -68,14 +68,14 @@ final class ProximalTermTests: XCTestCase {
     }
 
     func testLargerMuGivesASmallerUpdate() throws {
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 3, classes: 3))
+        let model = try Sequential(.softmaxRegression(inputDim: 3, classes: 3))
         var stream = RandomStream(seed: 8, purpose: .synthetic)
         let labels = (0..<60).map { Int32($0 % 3) }
         let features = labels.flatMap { label in
             (0..<3).map { feature in Float(stream.normal()) + (Int32(feature) == label ? 2 : 0) }
         }
         let data = Dataset(features: features, labels: labels, featureCount: 3, classCount: 3)
-        let start = (0..<model.parameterCount).map { _ in Float(stream.normal()) * 0.1 }
+        let start = (0..<model.trainableParameterCount).map { _ in Float(stream.normal()) * 0.1 }
         for optimizer in [OptimizerKind.sgd, .momentum] {
             let norms = [Float(0), 0.1, 0.5, 2].map { mu -> Float in
                 let delta = train(model, from: start, on: data,

@@ -87,10 +87,8 @@ final class LocalTrainerTests: XCTestCase {
     }
 
     func testSoftmaxRegressionLearnsSeparableBlobs() throws {
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 2, classes: 3))
+        let (model, start) = try Sequential.initialized(.softmaxRegression(inputDim: 2, classes: 3), seed: 1)
         let trainer = LocalTrainer(model: model)
-        var initStream = RandomStream(seed: 1, purpose: .initialization)
-        let start = model.initialParameters(using: &initStream)
         var rng = RandomStream(seed: 1, purpose: .batches)
         let result = trainer.train(from: start, data: blobs(perClass: 50, seed: 1),
                                    settings: LocalTraining(epochs: 5, batchSize: 10, learningRate: 0.1),
@@ -104,10 +102,8 @@ final class LocalTrainerTests: XCTestCase {
     }
 
     func testTrainingIsAPureFunctionOfTheRandomKey() throws {
-        let model = try makeModel(ModelSpec(kind: .mlp, inputDim: 2, classes: 3, hidden: [8]))
+        let (model, start) = try Sequential.initialized(.multilayerPerceptron(inputDim: 2, hidden: [8], classes: 3), seed: 3)
         let trainer = LocalTrainer(model: model)
-        var initStream = RandomStream(seed: 3, purpose: .initialization)
-        let start = model.initialParameters(using: &initStream)
         let data = blobs(perClass: 20, seed: 3)
         let settings = LocalTraining(epochs: 2, batchSize: 7, learningRate: 0.01, optimizer: .adam, weightDecay: 1e-4)
         func run(round: Int) -> LocalTrainingResult {
@@ -124,7 +120,7 @@ final class LocalTrainerTests: XCTestCase {
         // learning rate the parameters never move, so the sample-weighted mean of the
         // minibatch losses equals the full-data mean loss (a plain mean of the three
         // batch means would not, since the last batch is smaller).
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 2, classes: 3))
+        let model = try Sequential(.softmaxRegression(inputDim: 2, classes: 3))
         let data = blobs(perClass: 4, seed: 5).subset(Array(0..<10))
         let start: [Float] = [0.3, -0.2, 0.1, 0.5, 0.4, -0.6, 0.05, 0, -0.05]
         var rng = RandomStream(seed: 5, purpose: .batches)
@@ -136,11 +132,9 @@ final class LocalTrainerTests: XCTestCase {
     }
 
     func testOneFullBatchSGDStepMovesAgainstTheGradient() throws {
-        let model = try makeModel(ModelSpec(kind: .mlp, inputDim: 2, classes: 3, hidden: [4]))
-        var initStream = RandomStream(seed: 6, purpose: .initialization)
-        let start = model.initialParameters(using: &initStream)
+        let (model, start) = try Sequential.initialized(.multilayerPerceptron(inputDim: 2, hidden: [4], classes: 3), seed: 6)
         let data = blobs(perClass: 2, seed: 6)
-        var gradient = [Float](repeating: 0, count: model.parameterCount)
+        var gradient = [Float](repeating: 0, count: model.trainableParameterCount)
         var workspace = ModelWorkspace()
         _ = model.lossAndGradient(parameters: start, data: data, rows: Array(0..<data.count)[...],
                                   gradient: &gradient, workspace: &workspace)
@@ -153,8 +147,46 @@ final class LocalTrainerTests: XCTestCase {
         }
     }
 
+    func testFrozenValuesStayPutAndStayOutOfTheDelta() throws {
+        // The same network with its middle Dense layer frozen, and with it trainable: one
+        // full-batch SGD step of the first moves its trainable values exactly as the
+        // second's gradient says, at the same values, and leaves the frozen ones alone.
+        func spec(middleTrainable: Bool) -> ModelSpec {
+            ModelSpec(inputDim: 2, layers: [
+                .dense(Dense(inputs: 2, outputs: 6, initialization: .heNormal)),
+                .relu(ReLU(width: 6)),
+                .dense(Dense(inputs: 6, outputs: 5, initialization: .heNormal, trainable: middleTrainable)),
+                .relu(ReLU(width: 5)),
+                .dense(Dense(inputs: 5, outputs: 3, initialization: .heNormal)),
+            ])
+        }
+        let (model, start) = try Sequential.initialized(spec(middleTrainable: false), seed: 4)
+        let frozen = model.frozenParameters
+        let unfrozen = try Sequential(spec(middleTrainable: true))
+        let middle = unfrozen.parameterRanges(ofLayer: 2).trainable
+        XCTAssertEqual(middle.count, frozen.count)
+        let together = Array(start[..<middle.lowerBound]) + frozen + Array(start[middle.lowerBound...])
+
+        let data = blobs(perClass: 3, seed: 4)
+        var gradient = [Float](repeating: 0, count: unfrozen.trainableParameterCount)
+        var workspace = ModelWorkspace()
+        _ = unfrozen.lossAndGradient(parameters: together, data: data, rows: Array(0..<data.count)[...],
+                                     gradient: &gradient, workspace: &workspace)
+        let trainer = LocalTrainer(model: model)
+        var rng = RandomStream(seed: 4, purpose: .batches)
+        let result = trainer.train(
+            from: start, data: data, settings: LocalTraining(epochs: 1, batchSize: 64, learningRate: 0.5), rng: &rng)
+        XCTAssertEqual(result.delta.count, model.trainableParameterCount)
+        let withoutMiddle = Array(gradient[..<middle.lowerBound]) + Array(gradient[middle.upperBound...])
+        for (change, slope) in zip(result.delta, withoutMiddle) {
+            XCTAssertEqual(change, -0.5 * slope, accuracy: 1e-6)
+        }
+        XCTAssertGreaterThan(withoutMiddle.map(abs).max() ?? 0, 1e-3)
+        XCTAssertEqual(trainer.model.frozenParameters, frozen)
+    }
+
     func testEmptyDataGivesAZeroUpdate() throws {
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 2, classes: 3))
+        let model = try Sequential(.softmaxRegression(inputDim: 2, classes: 3))
         let empty = Dataset(features: [], labels: [], featureCount: 2, classCount: 3)
         var rng = RandomStream(seed: 7, purpose: .batches)
         let result = LocalTrainer(model: model).train(

@@ -22,9 +22,7 @@ final class ByzantineRunTests: XCTestCase {
     }
 
     private func initialParameters(_ scenario: Scenario) throws -> [Float] {
-        var initialization = RandomStream(seed: scenario.seed, purpose: .initialization)
-        return try makeModel(ModelSpec(kind: .softmax, inputDim: 4, classes: 3, hidden: []))
-            .initialParameters(using: &initialization)
+        try Sequential.initialized(.softmaxRegression(inputDim: 4, classes: 3), seed: scenario.seed).trainableParameters
     }
 
     func testASignFlipperCancelsItsHonestPeerUnderTheAverage() throws {

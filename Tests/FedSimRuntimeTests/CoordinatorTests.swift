@@ -76,9 +76,7 @@ final class CoordinatorTests: XCTestCase {
         _ = try coordinator.run()
 
         // The same round, computed directly.
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 4, classes: 3))
-        var initialization = RandomStream(seed: scenario.seed, purpose: .initialization)
-        let start = model.initialParameters(using: &initialization)
+        let (model, start) = try Sequential.initialized(scenario.modelSpec(for: data), seed: scenario.seed)
         var schedule = EventDrivenServer(
             strategy: FedAvg(clientsPerRound: 4),
             scheduler: Scheduler(clock: FixedDurations(Array(repeating: 1, count: 6)),
@@ -163,9 +161,7 @@ final class CoordinatorTests: XCTestCase {
             _ = try coordinator.run()
             return coordinator.globalParameters
         }
-        var initialization = RandomStream(seed: 9, purpose: .initialization)
-        let start = try makeModel(ModelSpec(kind: .softmax, inputDim: 4, classes: 3, hidden: []))
-            .initialParameters(using: &initialization)
+        let start = try Sequential.initialized(.softmaxRegression(inputDim: 4, classes: 3), seed: 9).trainableParameters
         // With eta_g = 1 plain SGD moves theta by exactly the aggregated step s.
         let viaSGD = try oneRound(.sgd)
         let step = zip(viaSGD, start).map { $0 - $1 }

@@ -15,8 +15,7 @@ final class PrivacyRunTests: XCTestCase {
     }
 
     private func startingParameters(_ seed: UInt64) throws -> [Float] {
-        var initialization = RandomStream(seed: seed, purpose: .initialization)
-        return try makeModel(ModelSpec(kind: .softmax, inputDim: 4, classes: 3)).initialParameters(using: &initialization)
+        try Sequential.initialized(.softmaxRegression(inputDim: 4, classes: 3), seed: seed).trainableParameters
     }
 
     /// The clients FedAvg samples in round 1 of `scenario` (every job lasts one second).
@@ -40,7 +39,7 @@ final class PrivacyRunTests: XCTestCase {
         _ = try coordinator.run()
 
         let start = try startingParameters(scenario.seed)
-        let trainer = LocalTrainer(model: try makeModel(ModelSpec(kind: .softmax, inputDim: 4, classes: 3)))
+        let trainer = LocalTrainer(model: try Sequential(.softmaxRegression(inputDim: 4, classes: 3)))
         let selected = firstRound(scenario, data)
         let total = Double(selected.reduce(0) { $0 + data.clients[$1].count })
         var expected = start.map(Double.init)
@@ -122,7 +121,7 @@ final class PrivacyRunTests: XCTestCase {
         let summary = try coordinator.run()
 
         let start = try startingParameters(scenario.seed)
-        let trainer = LocalTrainer(model: try makeModel(ModelSpec(kind: .softmax, inputDim: 4, classes: 3)))
+        let trainer = LocalTrainer(model: try Sequential(.softmaxRegression(inputDim: 4, classes: 3)))
         let clipping = try DPFedAvgNoise(clipNorm: 0.05, noiseMultiplier: 0.8)
         var sum = [Double](repeating: 0, count: start.count)
         for client in firstRound(scenario, data) {

@@ -12,12 +12,12 @@ final class RunRecorderTests: XCTestCase {
     private var warnings: [String] = []
     private var logs: [String] = []
 
-    private func recorder(folder: RunFolder? = nil) throws -> (RunRecorder, any ClassificationModel) {
+    private func recorder(folder: RunFolder? = nil) throws -> (RunRecorder, Sequential) {
         var options = CoordinatorOptions(workers: 1)
         options.progress = { [weak self] in self?.records.append($0) }
         options.warn = { [weak self] in self?.warnings.append($0) }
         options.log = { [weak self] in self?.logs.append($0) }
-        let model = try makeModel(ModelSpec(kind: .softmax, inputDim: 4, classes: 3))
+        let model = try Sequential(ModelSpec.softmaxRegression(inputDim: 4, classes: 3), frozenParameters: [])
         return (RunRecorder(data: data, model: model, evaluationEvery: 2, sizes: sizes, folder: folder, options: options),
                 model)
     }

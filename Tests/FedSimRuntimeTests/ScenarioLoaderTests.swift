@@ -139,6 +139,12 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(found.map(\.field), ["model.hidden"])
     }
 
+    func testSoftmaxHasNoHiddenLayers() {
+        let found = issues(text(["  kind: softmax": "  kind: softmax\n  hidden: [8]"]))
+        XCTAssertEqual(found.map(\.field), ["model.hidden"])
+        XCTAssert(found[0].message.contains("use kind: mlp"), found[0].message)
+    }
+
     func testSyntheticDataNeedsNaturalPartition() {
         let found = issues(text(["  source: csv\n  path: ../data/digits.csv\n": "  source: synthetic\n"]))
         XCTAssertEqual(found.map(\.field), ["partition.scheme"])

@@ -15,7 +15,7 @@ final class WorkerPoolTests: XCTestCase {
         options.log = { [weak self] in self?.logs.append($0) }
         let data = blobData(clients: clients)
         return WorkerPool(transport: network, options: options, scenarioName: "blobs", clientCount: clients) { index, hosted in
-            Assign(workerIndex: index, seed: 1, model: ModelSpec(kind: .softmax, inputDim: 4, classes: 3),
+            Assign(workerIndex: index, seed: 1, model: ModelSpec.softmaxRegression(inputDim: 4, classes: 3),
                    clients: hosted.map { ClientShard(clientID: $0, data: data.clients[$0]) })
         }
     }
@@ -142,7 +142,7 @@ final class WorkerPoolTests: XCTestCase {
         var options = CoordinatorOptions(workers: 2)
         options.handshakeTimeout = 0.3
         let pool = WorkerPool(transport: network, options: options, scenarioName: "blobs", clientCount: 2) { index, _ in
-            Assign(workerIndex: index, seed: 1, model: ModelSpec(kind: .softmax, inputDim: 4, classes: 3), clients: [])
+            Assign(workerIndex: index, seed: 1, model: ModelSpec.softmaxRegression(inputDim: 4, classes: 3), clients: [])
         }
         XCTAssertThrowsError(try pool.awaitWorkers()) { error in
             XCTAssertEqual("\(error)", "only 0 of 2 workers connected within 0 s")

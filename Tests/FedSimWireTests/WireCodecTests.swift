@@ -22,9 +22,9 @@ final class WireCodecTests: XCTestCase {
             .hello(Hello(workerName: "worker-7 · Zürich", capacity: 250, processID: 4242, scenario: "fedfix-async")),
             .hello(Hello(workerName: "")),
             .assign(Assign(workerIndex: 3, seed: .max,
-                           model: ModelSpec(kind: .mlp, inputDim: 3, classes: 4, hidden: [16, 8]),
+                           model: .multilayerPerceptron(inputDim: 3, hidden: [16, 8], classes: 4),
                            clients: [shard(10, samples: 5), shard(11, samples: 0), shard(12, samples: 1)])),
-            .assign(Assign(workerIndex: 0, seed: 0, model: ModelSpec(kind: .softmax, inputDim: 1, classes: 1),
+            .assign(Assign(workerIndex: 0, seed: 0, model: .softmaxRegression(inputDim: 1, classes: 1),
                            clients: [])),
             .model(ModelBroadcast(version: 9, parameters: [1.5, -2, 0, .greatestFiniteMagnitude])),
             .model(ModelBroadcast(version: 0, parameters: [])),
@@ -63,7 +63,7 @@ final class WireCodecTests: XCTestCase {
 
     func testClientShardKeepsRowsAndLabels() throws {
         let shards = [shard(5, samples: 4), shard(6, samples: 2)]
-        let model = ModelSpec(kind: .softmax, inputDim: 3, classes: 4)
+        let model = ModelSpec.softmaxRegression(inputDim: 3, classes: 4)
         guard case .assign(let assign) = try WireCodec.decode(
             WireCodec.encode(.assign(Assign(workerIndex: 1, seed: 7, model: model, clients: shards)))) else {
             return XCTFail("expected an assignment")
@@ -74,6 +74,18 @@ final class WireCodecTests: XCTestCase {
         XCTAssertEqual(assign.clients[1].data.count, 2)
         XCTAssertEqual(assign.clients[1].data.featureCount, 3)
         XCTAssertEqual(assign.clients[1].data.classCount, 4)
+    }
+
+    func testLayerTreeRoundTripsWithItsFrozenLayersAndInitializations() throws {
+        let model = ModelSpec(inputDim: 3, layers: [
+            .relu(ReLU(width: 3)),
+            .dense(Dense(inputs: 3, outputs: 7, initialization: .heNormal, trainable: false)),
+            .relu(ReLU(width: 7)),
+            .dense(Dense(inputs: 7, outputs: 6, initialization: .zeros)),
+            .dense(Dense(inputs: 6, outputs: 4, initialization: .heNormal)),
+        ])
+        let assign = Assign(workerIndex: 2, seed: 99, model: model, clients: [shard(1, samples: 3)])
+        XCTAssertEqual(try WireCodec.decode(WireCodec.encode(.assign(assign))), .assign(assign))
     }
 
     func testHandWrittenTaskDecodes() throws {
@@ -149,7 +161,7 @@ final class WireCodecTests: XCTestCase {
         var random = SplitMix64(seed: 0x5EED)
         let valid = [
             WireCodec.encode(.assign(Assign(workerIndex: 1, seed: 2,
-                                            model: ModelSpec(kind: .mlp, inputDim: 3, classes: 4, hidden: [5]),
+                                            model: .multilayerPerceptron(inputDim: 3, hidden: [5], classes: 4),
                                             clients: [shard(1, samples: 3), shard(2, samples: 2)]))),
             WireCodec.encode(.task(TrainingTask(clientID: 1, modelVersion: 2, round: 3, training: training))),
             WireCodec.encode(.gossip(Gossip(fromNode: 1, toNode: 2, virtualTime: 1,
@@ -222,14 +234,32 @@ final class WireCodecTests: XCTestCase {
         assertInvalid(envelope(.update) { $0.varint(1, 3) }, field: "Update.delta", mentioning: "missing")
     }
 
-    private func assignBytes(kind: String = "softmax", inputDim: UInt64 = 2, classes: UInt64 = 3,
+    /// A Dense layer as `ModelSpec.layers` carries it; `frozen` nil leaves the flag out.
+    private func denseLayer(_ inputs: UInt64, _ outputs: UInt64, initialization: String = "zeros",
+                            frozen: Bool? = nil) -> (inout ProtobufWriter) -> Void {
+        return { layer in
+            layer.message(1) {
+                $0.varint(1, inputs)
+                $0.varint(2, outputs)
+                $0.string(3, initialization)
+                if let frozen { $0.varint(4, frozen ? 1 : 0) }
+            }
+        }
+    }
+
+    private func reluLayer(_ width: UInt64) -> (inout ProtobufWriter) -> Void {
+        return { layer in layer.message(2) { $0.varint(1, width) } }
+    }
+
+    private func assignBytes(inputDim: UInt64 = 2, layers: [(inout ProtobufWriter) -> Void]? = nil,
                              shards: [(id: UInt64, shape: [UInt64], features: [Float], labels: [Int32])]) -> [UInt8] {
         envelope(.assign) {
             $0.varint(1, 1)
             $0.message(3) {
-                $0.string(1, kind)
                 $0.varint(2, inputDim)
-                $0.varint(3, classes)
+                for layer in layers ?? [denseLayer(inputDim, 3)] {
+                    $0.message(5, layer)
+                }
             }
             for shard in shards {
                 $0.message(4) {
@@ -274,10 +304,36 @@ final class WireCodecTests: XCTestCase {
         ]), field: "Assign.clients[1].clientID", mentioning: "client 4")
     }
 
-    func testModelSpecMustNameAKnownKindAndPositiveSizes() {
-        assertInvalid(assignBytes(kind: "cnn", shards: []), field: "ModelSpec.kind", mentioning: "\"cnn\"")
-        assertInvalid(assignBytes(inputDim: 0, shards: []), field: "ModelSpec.inputDim")
-        assertInvalid(assignBytes(classes: 0, shards: []), field: "ModelSpec.classes")
+    func testHandWrittenLayerTreeDecodes() throws {
+        let bytes = assignBytes(inputDim: 4, layers: [
+            denseLayer(4, 5, initialization: "he_normal"), reluLayer(5), denseLayer(5, 3, frozen: true),
+        ], shards: [])
+        guard case .assign(let assign) = try WireCodec.decode(bytes) else { return XCTFail("expected an assignment") }
+        XCTAssertEqual(assign.model, ModelSpec(inputDim: 4, layers: [
+            .dense(Dense(inputs: 4, outputs: 5, initialization: .heNormal)),
+            .relu(ReLU(width: 5)),
+            .dense(Dense(inputs: 5, outputs: 3, initialization: .zeros, trainable: false)),
+        ]), "a Dense layer without the frozen flag is trainable")
+    }
+
+    func testMalformedLayerTreesAreRefusedNamingTheField() {
+        assertInvalid(assignBytes(inputDim: 0, shards: []), field: "ModelSpec.inputDim", mentioning: "got 0")
+        assertInvalid(assignBytes(layers: [], shards: []), field: "ModelSpec.layers", mentioning: "at least one layer")
+        assertInvalid(assignBytes(layers: [denseLayer(2, 4), reluLayer(4), denseLayer(4, 0)], shards: []),
+                      field: "ModelSpec.layers[2].dense.outputs", mentioning: "got 0")
+        assertInvalid(assignBytes(layers: [reluLayer(0)], shards: []), field: "ModelSpec.layers[0].relu.width")
+        assertInvalid(assignBytes(layers: [denseLayer(3, 4)], shards: []),
+                      field: "ModelSpec.layers[0].dense.inputs", mentioning: "inputDim is 2")
+        assertInvalid(assignBytes(layers: [denseLayer(2, 4), reluLayer(5), denseLayer(5, 3)], shards: []),
+                      field: "ModelSpec.layers[1].relu.width", mentioning: "layers[0]'s output width is 4")
+        assertInvalid(assignBytes(layers: [denseLayer(2, UInt64(UInt32.max))], shards: []),
+                      field: "ModelSpec.layers[0].dense.outputs", mentioning: "4294967295")
+        assertInvalid(assignBytes(layers: [denseLayer(2, 3, initialization: "glorot")], shards: []),
+                      field: "ModelSpec.layers[0].dense.initialization", mentioning: "\"glorot\"")
+        assertInvalid(assignBytes(layers: [denseLayer(2, 3), { $0.message(3) { $0.varint(1, 7) } }], shards: []),
+                      field: "ModelSpec.layers[1]", mentioning: "layer kind")
+        assertInvalid(assignBytes(layers: [{ _ in }], shards: []), field: "ModelSpec.layers[0]")
+        assertInvalid(envelope(.assign) { $0.varint(1, 1) }, field: "Assign.model", mentioning: "missing")
     }
 
     private func taskBytes(_ build: @escaping (inout ProtobufWriter) -> Void) -> [UInt8] {

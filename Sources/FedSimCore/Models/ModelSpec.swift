@@ -1,23 +1,149 @@
-/// The model families fedsim trains.
-public enum ModelKind: String, Sendable, CaseIterable {
-    /// Multinomial logistic regression: logits = x W + b.
-    case softmax
-    /// Fully connected layers with ReLU between them, softmax output.
-    case mlp
+/// A model's architecture: rows of `inputDim` features go through `layers` in order, and
+/// the last layer's outputs are the class logits (softmax cross-entropy is the loss).
+///
+/// A spec is a value that travels (in `Assign`) and, with a seed, determines the whole
+/// model: `Sequential.initialized(_:seed:)` draws every layer's starting values from it.
+public struct ModelSpec: Equatable, Sendable {
+    /// Width of an input row: the dataset's feature count.
+    public var inputDim: Int
+    public var layers: [LayerSpec]
+
+    public init(inputDim: Int, layers: [LayerSpec]) {
+        self.inputDim = inputDim
+        self.layers = layers
+    }
+
+    /// Number of classes: the last layer's output width (`inputDim` while there is no
+    /// layer, a spec `validate` refuses).
+    public var classes: Int { layers.last?.layer.outputWidth ?? inputDim }
+
+    /// Length of the trainable vector, the one that is optimized and travels. O(layers);
+    /// for a valid spec (see `validate`).
+    public var trainableParameterCount: Int { layers.reduce(0) { $0 + $1.layer.trainableParameterCount } }
+
+    /// Length of the frozen vector, rebuilt from (spec, seed) on every process and never
+    /// sent. O(layers); for a valid spec (see `validate`).
+    public var frozenParameterCount: Int { layers.reduce(0) { $0 + $1.layer.frozenParameterCount } }
+
+    /// The widest layer or input a spec may have, so no parameter count of one layer
+    /// can overflow `Int`.
+    public static let maximumWidth = 1 << 24
+
+    /// Checks that the spec describes a model: `inputDim` and every size of every layer
+    /// in `1...maximumWidth`, at least one layer, each layer's input width equal to the
+    /// previous layer's output width (the first one's to `inputDim`), and parameter
+    /// counts that `Int` can hold. O(layers).
+    /// - Throws: `ModelError.invalidSpec` naming the first bad field, as a path such as
+    ///   `layers[2].dense.outputs`.
+    public func validate() throws {
+        try Self.check(inputDim, field: "inputDim")
+        guard !layers.isEmpty else {
+            throw ModelError.invalidSpec(field: "layers", reason: "must hold at least one layer")
+        }
+        var width = inputDim
+        var counts = (trainable: 0, frozen: 0)
+        for (index, layer) in layers.enumerated() {
+            let path = "layers[\(index)].\(layer.kindName)"
+            for size in layer.sizes {
+                try Self.check(size.value, field: path + "." + size.name)
+            }
+            guard layer.layer.inputWidth == width else {
+                let source = index == 0 ? "inputDim" : "layers[\(index - 1)]'s output width"
+                throw ModelError.invalidSpec(
+                    field: path + "." + layer.sizes[0].name,
+                    reason: "is \(layer.layer.inputWidth), but \(source) is \(width)")
+            }
+            width = layer.layer.outputWidth
+            let trainable = counts.trainable.addingReportingOverflow(layer.layer.trainableParameterCount)
+            let frozen = counts.frozen.addingReportingOverflow(layer.layer.frozenParameterCount)
+            guard !trainable.overflow, !frozen.overflow else {
+                throw ModelError.invalidSpec(field: "layers", reason: "hold more parameters than Int can count")
+            }
+            counts = (trainable.partialValue, frozen.partialValue)
+        }
+    }
+
+    private static func check(_ size: Int, field: String) throws {
+        guard size >= 1, size <= maximumWidth else {
+            throw ModelError.invalidSpec(field: field, reason: "must be in 1...\(maximumWidth), got \(size)")
+        }
+    }
 }
 
-/// Everything needed to build a model's architecture.
-public struct ModelSpec: Equatable, Sendable {
-    public var kind: ModelKind
-    public var inputDim: Int
-    public var classes: Int
-    /// Hidden layer widths (MLP only).
-    public var hidden: [Int]
+extension ModelSpec {
+    /// Multinomial logistic regression, `logits = x W + b`: one trainable Dense layer from
+    /// the features to the classes, zero-initialized (the loss is convex, so no symmetry
+    /// needs breaking; it draws nothing from the seed).
+    public static func softmaxRegression(inputDim: Int, classes: Int) -> ModelSpec {
+        ModelSpec(inputDim: inputDim,
+                  layers: [.dense(Dense(inputs: inputDim, outputs: classes, initialization: .zeros))])
+    }
 
-    public init(kind: ModelKind, inputDim: Int, classes: Int, hidden: [Int] = []) {
-        self.kind = kind
-        self.inputDim = inputDim
-        self.classes = classes
-        self.hidden = hidden
+    /// A multilayer perceptron `inputDim -> hidden[0] -> ... -> classes`: per hidden
+    /// width a He-normal Dense layer and a ReLU, then a He-normal Dense layer to the
+    /// classes; every layer trainable.
+    public static func multilayerPerceptron(inputDim: Int, hidden: [Int], classes: Int) -> ModelSpec {
+        var layers: [LayerSpec] = []
+        var width = inputDim
+        for units in hidden {
+            layers.append(.dense(Dense(inputs: width, outputs: units, initialization: .heNormal)))
+            layers.append(.relu(ReLU(width: units)))
+            width = units
+        }
+        layers.append(.dense(Dense(inputs: width, outputs: classes, initialization: .heNormal)))
+        return ModelSpec(inputDim: inputDim, layers: layers)
+    }
+}
+
+/// One layer of a `ModelSpec`: its kind and sizes. Each case wraps the layer itself,
+/// a value holding no parameters (those live in the model's flat vectors).
+public enum LayerSpec: Equatable, Sendable {
+    case dense(Dense)
+    case relu(ReLU)
+
+    /// The kind's name in field paths and on the wire.
+    public var kindName: String {
+        switch self {
+        case .dense: return "dense"
+        case .relu: return "relu"
+        }
+    }
+
+    /// The sizes the layer is made of, named as in field paths; the first one is its
+    /// input width.
+    var sizes: [(name: String, value: Int)] {
+        switch self {
+        case .dense(let dense): return [("inputs", dense.inputs), ("outputs", dense.outputs)]
+        case .relu(let relu): return [("width", relu.width)]
+        }
+    }
+
+    /// The layer as `Sequential` runs it.
+    var layer: any Layer {
+        switch self {
+        case .dense(let dense): return dense
+        case .relu(let relu): return relu
+        }
+    }
+}
+
+/// How a layer's weights start. Biases always start at zero.
+public enum WeightInitialization: String, Sendable, CaseIterable {
+    /// Every weight 0; draws nothing from the stream.
+    case zeros
+    /// He et al. (2015): `W_ij ~ N(0, 2 / inputs)`, one `normal()` draw per weight in
+    /// row-major order.
+    case heNormal = "he_normal"
+}
+
+/// A `ModelSpec` that describes no model.
+public enum ModelError: FedSimError, Equatable, Sendable {
+    /// `field` (a path such as `layers[2].dense.outputs`) breaks a rule; `reason` says which.
+    case invalidSpec(field: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidSpec(let field, let reason): return "invalid model spec: \(field): \(reason)"
+        }
     }
 }

@@ -19,7 +19,8 @@ public struct LocalTrainingResult: Equatable, Sendable {
     }
 }
 
-/// Runs a client's local minibatch training for a model.
+/// Runs a client's local minibatch training for a model: only its trainable vector
+/// moves; its frozen values stay as the model holds them.
 ///
 /// Each epoch draws a fresh row order with `rng.permutation(count)` and walks it in
 /// minibatches of `batchSize`, the last partial batch included. The optimizer starts
@@ -34,7 +35,7 @@ public struct LocalTrainingResult: Equatable, Sendable {
 ///
 /// With `settings.privacy` set (DP-SGD, see `DPSGDConfig`), each of the
 /// `epochs * stepsPerEpoch` steps draws a Poisson sample of the rows from `rng`, sums the
-/// examples' gradients clipped to C (`ClassificationModel.clippedGradientSum`), adds
+/// examples' gradients clipped to C (`Sequential.clippedGradientSum`), adds
 /// N(0, sigma^2 C^2) per coordinate drawn from `rng` right after the sample, and divides
 /// by q * samples; the proximal term and weight decay, which do not touch the data, are
 /// then added as above. `batchSize` is unused. The reported loss is a training metric
@@ -44,21 +45,22 @@ public struct LocalTrainingResult: Equatable, Sendable {
 /// no threads, no hashing, a fixed order of Float operations (with single-threaded
 /// OpenBLAS, see `BLAS.useSingleThread()`).
 public struct LocalTrainer: Sendable {
-    public let model: any ClassificationModel
+    public let model: Sequential
 
-    public init(model: any ClassificationModel) {
+    public init(model: Sequential) {
         self.model = model
     }
 
-    /// Trains from `parameters` on `data` and returns the update.
+    /// Trains from the trainable vector `parameters` on `data` and returns the update
+    /// (of the trainable vector).
     ///
     /// Complexity: `epochs * samples` rows forward and backward; allocations are
-    /// O(parameterCount + batchSize * widths) once per call, none per step.
+    /// O(trainableParameterCount + batchSize * widths) once per call, none per step.
     public func train(
         from parameters: [Float], data: Dataset, settings: LocalTraining, rng: inout RandomStream
     ) -> LocalTrainingResult {
-        precondition(parameters.count == model.parameterCount,
-                     "the model has \(model.parameterCount) parameters, got a vector of \(parameters.count)")
+        precondition(parameters.count == model.trainableParameterCount,
+                     "the model has \(model.trainableParameterCount) trainable parameters, got a vector of \(parameters.count)")
         precondition(settings.epochs >= 0, "epochs must not be negative, got \(settings.epochs)")
         precondition(settings.batchSize >= 1, "batchSize must be at least 1, got \(settings.batchSize)")
         precondition(settings.proximalMu.isFinite && settings.proximalMu >= 0,

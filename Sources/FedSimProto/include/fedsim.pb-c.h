@@ -18,6 +18,9 @@ PROTOBUF_C__BEGIN_DECLS
 typedef struct Fedsim__Tensor Fedsim__Tensor;
 typedef struct Fedsim__Hello Fedsim__Hello;
 typedef struct Fedsim__ModelSpec Fedsim__ModelSpec;
+typedef struct Fedsim__LayerSpec Fedsim__LayerSpec;
+typedef struct Fedsim__DenseLayer Fedsim__DenseLayer;
+typedef struct Fedsim__ReluLayer Fedsim__ReluLayer;
 typedef struct Fedsim__ClientShard Fedsim__ClientShard;
 typedef struct Fedsim__Assign Fedsim__Assign;
 typedef struct Fedsim__Model Fedsim__Model;
@@ -77,23 +80,82 @@ struct  Fedsim__Hello
 
 
 /*
- * The architecture every worker builds its local model from.
+ * The architecture every worker builds its local model from: rows of input_dim
+ * features go through the layers in order; the last layer's outputs are the class
+ * logits. Each layer's input width equals the previous layer's output width (the
+ * first one's equals input_dim), every size is at least 1, and there is at least one
+ * layer. Frozen values are not sent: a worker draws them from this spec and the
+ * Assign's seed exactly as the coordinator does.
  */
 struct  Fedsim__ModelSpec
 {
   ProtobufCMessage base;
-  /*
-   * "softmax" | "mlp"
-   */
-  char *kind;
   uint32_t input_dim;
-  uint32_t classes;
-  size_t n_hidden;
-  uint32_t *hidden;
+  size_t n_layers;
+  Fedsim__LayerSpec **layers;
 };
 #define FEDSIM__MODEL_SPEC__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__model_spec__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, 0,NULL }
+    , 0, 0,NULL }
+
+
+typedef enum {
+  FEDSIM__LAYER_SPEC__KIND__NOT_SET = 0,
+  FEDSIM__LAYER_SPEC__KIND_DENSE = 1,
+  FEDSIM__LAYER_SPEC__KIND_RELU = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FEDSIM__LAYER_SPEC__KIND__CASE)
+} Fedsim__LayerSpec__KindCase;
+
+/*
+ * One layer; exactly one kind is set.
+ */
+struct  Fedsim__LayerSpec
+{
+  ProtobufCMessage base;
+  Fedsim__LayerSpec__KindCase kind_case;
+  union {
+    Fedsim__DenseLayer *dense;
+    Fedsim__ReluLayer *relu;
+  };
+};
+#define FEDSIM__LAYER_SPEC__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fedsim__layer_spec__descriptor) \
+    , FEDSIM__LAYER_SPEC__KIND__NOT_SET, {0} }
+
+
+/*
+ * y = x W + b, W inputs x outputs.
+ */
+struct  Fedsim__DenseLayer
+{
+  ProtobufCMessage base;
+  uint32_t inputs;
+  uint32_t outputs;
+  /*
+   * "zeros" | "he_normal" (W; b starts at zero)
+   */
+  char *initialization;
+  /*
+   * false: trainable, its values travel in Model and Update
+   */
+  protobuf_c_boolean frozen;
+};
+#define FEDSIM__DENSE_LAYER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fedsim__dense_layer__descriptor) \
+    , 0, 0, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * y = max(x, 0) on each of width values.
+ */
+struct  Fedsim__ReluLayer
+{
+  ProtobufCMessage base;
+  uint32_t width;
+};
+#define FEDSIM__RELU_LAYER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fedsim__relu_layer__descriptor) \
+    , 0 }
 
 
 /*
@@ -139,6 +201,9 @@ struct  Fedsim__Model
 {
   ProtobufCMessage base;
   uint64_t version;
+  /*
+   * the trainable vector; frozen values never travel
+   */
   Fedsim__Tensor *parameters;
 };
 #define FEDSIM__MODEL__INIT \
@@ -205,7 +270,7 @@ struct  Fedsim__Update
   uint64_t model_version;
   uint32_t round;
   /*
-   * local model minus the model it started from
+   * local trainable vector minus the one it started from
    */
   Fedsim__Tensor *delta;
   uint64_t sample_count;
@@ -377,6 +442,63 @@ Fedsim__ModelSpec *
                       const uint8_t       *data);
 void   fedsim__model_spec__free_unpacked
                      (Fedsim__ModelSpec *message,
+                      ProtobufCAllocator *allocator);
+/* Fedsim__LayerSpec methods */
+void   fedsim__layer_spec__init
+                     (Fedsim__LayerSpec         *message);
+size_t fedsim__layer_spec__get_packed_size
+                     (const Fedsim__LayerSpec   *message);
+size_t fedsim__layer_spec__pack
+                     (const Fedsim__LayerSpec   *message,
+                      uint8_t             *out);
+size_t fedsim__layer_spec__pack_to_buffer
+                     (const Fedsim__LayerSpec   *message,
+                      ProtobufCBuffer     *buffer);
+Fedsim__LayerSpec *
+       fedsim__layer_spec__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fedsim__layer_spec__free_unpacked
+                     (Fedsim__LayerSpec *message,
+                      ProtobufCAllocator *allocator);
+/* Fedsim__DenseLayer methods */
+void   fedsim__dense_layer__init
+                     (Fedsim__DenseLayer         *message);
+size_t fedsim__dense_layer__get_packed_size
+                     (const Fedsim__DenseLayer   *message);
+size_t fedsim__dense_layer__pack
+                     (const Fedsim__DenseLayer   *message,
+                      uint8_t             *out);
+size_t fedsim__dense_layer__pack_to_buffer
+                     (const Fedsim__DenseLayer   *message,
+                      ProtobufCBuffer     *buffer);
+Fedsim__DenseLayer *
+       fedsim__dense_layer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fedsim__dense_layer__free_unpacked
+                     (Fedsim__DenseLayer *message,
+                      ProtobufCAllocator *allocator);
+/* Fedsim__ReluLayer methods */
+void   fedsim__relu_layer__init
+                     (Fedsim__ReluLayer         *message);
+size_t fedsim__relu_layer__get_packed_size
+                     (const Fedsim__ReluLayer   *message);
+size_t fedsim__relu_layer__pack
+                     (const Fedsim__ReluLayer   *message,
+                      uint8_t             *out);
+size_t fedsim__relu_layer__pack_to_buffer
+                     (const Fedsim__ReluLayer   *message,
+                      ProtobufCBuffer     *buffer);
+Fedsim__ReluLayer *
+       fedsim__relu_layer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fedsim__relu_layer__free_unpacked
+                     (Fedsim__ReluLayer *message,
                       ProtobufCAllocator *allocator);
 /* Fedsim__ClientShard methods */
 void   fedsim__client_shard__init
@@ -617,6 +739,15 @@ typedef void (*Fedsim__Hello_Closure)
 typedef void (*Fedsim__ModelSpec_Closure)
                  (const Fedsim__ModelSpec *message,
                   void *closure_data);
+typedef void (*Fedsim__LayerSpec_Closure)
+                 (const Fedsim__LayerSpec *message,
+                  void *closure_data);
+typedef void (*Fedsim__DenseLayer_Closure)
+                 (const Fedsim__DenseLayer *message,
+                  void *closure_data);
+typedef void (*Fedsim__ReluLayer_Closure)
+                 (const Fedsim__ReluLayer *message,
+                  void *closure_data);
 typedef void (*Fedsim__ClientShard_Closure)
                  (const Fedsim__ClientShard *message,
                   void *closure_data);
@@ -662,6 +793,9 @@ typedef void (*Fedsim__Envelope_Closure)
 extern const ProtobufCMessageDescriptor fedsim__tensor__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__hello__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__model_spec__descriptor;
+extern const ProtobufCMessageDescriptor fedsim__layer_spec__descriptor;
+extern const ProtobufCMessageDescriptor fedsim__dense_layer__descriptor;
+extern const ProtobufCMessageDescriptor fedsim__relu_layer__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__client_shard__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__assign__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__model__descriptor;

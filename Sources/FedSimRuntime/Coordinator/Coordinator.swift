@@ -39,10 +39,9 @@ public final class Coordinator {
         self.transport = transport
         self.options = options
         spec = scenario.modelSpec(for: data)
-        let model = try makeModel(spec)
-        sizes = TransferSizes(parameterCount: model.parameterCount)
-        var initialization = RandomStream(seed: scenario.seed, purpose: .initialization)
-        models = ModelVersions(initial: model.initialParameters(using: &initialization))
+        let (model, parameters) = try Sequential.initialized(spec, seed: scenario.seed)
+        sizes = TransferSizes(parameterCount: model.trainableParameterCount)
+        models = ModelVersions(initial: parameters)
         server = try scenario.makeServer(data: data, sizes: sizes)
         let plan = try privacy ?? PrivacyPlan.make(scenario, data: data)
         pipeline = try AggregationPipeline(scenario: scenario, privacy: plan)

@@ -23,14 +23,14 @@ final class RunRecorder {
 
     private(set) var state: State
     private let folder: RunFolder?
-    private let model: any ClassificationModel
+    private let model: Sequential
     private let test: Dataset
     private let evaluationEvery: Int
     private let sizes: TransferSizes
     private let options: CoordinatorOptions
     private var trainingStarted = Date()
 
-    init(data: FederatedDataset, model: any ClassificationModel, evaluationEvery: Int, sizes: TransferSizes,
+    init(data: FederatedDataset, model: Sequential, evaluationEvery: Int, sizes: TransferSizes,
          folder: RunFolder?, options: CoordinatorOptions) {
         state = State(totals: data.clients.enumerated().map { ClientTotals(clientID: $0.offset, samples: $0.element.count) })
         test = data.test

@@ -24,7 +24,7 @@ struct ScheduleReplay {
 
     init(scenario: Scenario, data: FederatedDataset) throws {
         aggregatedTasks = [Int](repeating: 0, count: data.clients.count)
-        let sizes = TransferSizes(parameterCount: try makeModel(scenario.modelSpec(for: data)).parameterCount)
+        let sizes = TransferSizes(parameterCount: scenario.modelSpec(for: data).trainableParameterCount)
         var server = try scenario.makeServer(data: data, sizes: sizes)
         for step in server.remainingSteps() {
             for contribution in step.contributions { aggregatedTasks[contribution.job.client] += 1 }

@@ -122,6 +122,14 @@ public struct PartitionSettings: Equatable, Sendable {
     }
 }
 
+/// The model families a scenario can name (`model.kind`).
+public enum ModelKind: String, Sendable, CaseIterable {
+    /// Multinomial logistic regression: logits = x W + b.
+    case softmax
+    /// Fully connected layers with ReLU between them, softmax output.
+    case mlp
+}
+
 public struct ModelSettings: Equatable, Sendable {
     public var kind: ModelKind
     public var hidden: [Int]
@@ -135,8 +143,16 @@ public struct ModelSettings: Equatable, Sendable {
 extension Scenario {
     /// The architecture of the scenario's model over `data`: the one place a model is
     /// described, for the coordinator, the workers (through Assign) and every command.
+    /// `softmax` is one zero-initialized Dense layer from the features to the classes;
+    /// `mlp` is a He-normal Dense layer and a ReLU per hidden width, then a He-normal
+    /// Dense layer to the classes.
     public func modelSpec(for data: FederatedDataset) -> ModelSpec {
-        ModelSpec(kind: model.kind, inputDim: data.featureCount, classes: data.classCount, hidden: model.hidden)
+        switch model.kind {
+        case .softmax:
+            return .softmaxRegression(inputDim: data.featureCount, classes: data.classCount)
+        case .mlp:
+            return .multilayerPerceptron(inputDim: data.featureCount, hidden: model.hidden, classes: data.classCount)
+        }
     }
 }
 

@@ -60,6 +60,9 @@ public enum ScenarioLoader {
         if model.kind == .mlp, model.hidden.isEmpty {
             modelReader.report(modelReader.node, "hidden", "an mlp needs at least one hidden layer, like hidden: [64]")
         }
+        if model.kind == .softmax, !model.hidden.isEmpty {
+            modelReader.report(modelReader.node, "hidden", "softmax regression has no hidden layers; remove hidden or use kind: mlp")
+        }
         let trainingReader = root.section("training", required: true)
         let training = LocalTraining(
             epochs: trainingReader.integer("local_epochs", default: 1, in: 1...100_000),

@@ -125,7 +125,9 @@ public final class Worker {
 
     private func accept(_ assign: Assign) throws {
         do {
-            trainer = LocalTrainer(model: try makeModel(assign.model))
+            // The frozen values, drawn from (spec, seed) as the coordinator draws them;
+            // the trainable ones arrive with each model version.
+            trainer = LocalTrainer(model: try Sequential.initialized(assign.model, seed: assign.seed).model)
         } catch {
             try refuse("Assign rejected: \(error)")
             return
@@ -137,8 +139,8 @@ public final class Worker {
 
     private func check(_ broadcast: ModelBroadcast) -> String? {
         guard let trainer else { return "no Assign received yet" }
-        guard broadcast.parameters.count == trainer.model.parameterCount else {
-            return "\(broadcast.parameters.count) parameters, the model has \(trainer.model.parameterCount)"
+        guard broadcast.parameters.count == trainer.model.trainableParameterCount else {
+            return "\(broadcast.parameters.count) parameters, the model has \(trainer.model.trainableParameterCount) trainable ones"
         }
         return nil
     }

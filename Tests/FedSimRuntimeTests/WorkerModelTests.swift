@@ -1,0 +1,66 @@
+import FedSimCore
+@testable import FedSimRuntime
+import FedSimWire
+import Foundation
+import XCTest
+
+/// The model a worker trains is the coordinator's: frozen values never travel, the worker
+/// draws them from the Assign's spec and seed, and the scenario's factory names the layers.
+final class WorkerModelTests: XCTestCase {
+    override func setUp() {
+        BLAS.useSingleThread()
+    }
+
+    /// Plays the coordinator's side of one task for a worker on its own thread: Assign,
+    /// Model, Task, then Stop once the update is back.
+    private func trainOneTask(
+        spec: ModelSpec, seed: UInt64, start: [Float], client: ClientShard, training: LocalTraining, round: Int
+    ) throws -> ClientUpdate {
+        let network = InMemoryNetwork()
+        let endpoint = network.connectWorker()
+        Thread { _ = try? Worker(transport: endpoint, name: "w", log: { _ in }).run() }.start()
+        guard case .message(.hello, let peer)? = try network.receive(timeoutMilliseconds: 10_000) else {
+            throw RuntimeError("the worker did not say Hello")
+        }
+        defer { try? network.send(.stop(reason: "test over"), to: peer) }
+        try network.send(.assign(Assign(workerIndex: 0, seed: seed, model: spec, clients: [client])), to: peer)
+        try network.send(.model(ModelBroadcast(version: 1, parameters: start)), to: peer)
+        try network.send(.task(TrainingTask(clientID: client.clientID, modelVersion: 1, round: round, training: training)),
+                         to: peer)
+        guard case .message(.update(let update), _)? = try network.receive(timeoutMilliseconds: 10_000) else {
+            throw RuntimeError("the worker sent no update")
+        }
+        return update
+    }
+
+    func testAWorkerDrawsTheCoordinatorsFrozenValuesFromSpecAndSeed() throws {
+        let spec = ModelSpec(inputDim: 4, layers: [
+            .dense(Dense(inputs: 4, outputs: 8, initialization: .heNormal, trainable: false)),
+            .relu(ReLU(width: 8)),
+            .dense(Dense(inputs: 8, outputs: 3, initialization: .heNormal)),
+        ])
+        let seed: UInt64 = 21
+        let (coordinatorModel, start) = try Sequential.initialized(spec, seed: seed)
+        XCTAssertEqual(start.count, (8 + 1) * 3, "only the trainable layer travels")
+        let client = ClientShard(clientID: 5, data: blobData(clients: 1).clients[0])
+        let training = LocalTraining(epochs: 2, batchSize: 8, learningRate: 0.1)
+        let update = try trainOneTask(spec: spec, seed: seed, start: start, client: client, training: training, round: 3)
+
+        func delta(_ model: Sequential) -> [UInt32] {
+            var stream = RandomStream(seed: seed, purpose: .batches, client: 5, round: 3)
+            return LocalTrainer(model: model).train(from: start, data: client.data, settings: training, rng: &stream)
+                .delta.map(\.bitPattern)
+        }
+        XCTAssertEqual(update.delta.map(\.bitPattern), delta(coordinatorModel))
+        // Other frozen values would have given another update.
+        XCTAssertNotEqual(update.delta.map(\.bitPattern), delta(try Sequential.initialized(spec, seed: seed + 1).model))
+    }
+
+    func testTheScenarioNamesTheLayersOfItsModel() {
+        let data = blobData(clients: 2)
+        var scenario = blobScenario(clients: 2, perRound: 2, rounds: 1)
+        XCTAssertEqual(scenario.modelSpec(for: data), .softmaxRegression(inputDim: 4, classes: 3))
+        scenario.model = ModelSettings(kind: .mlp, hidden: [6, 5])
+        XCTAssertEqual(scenario.modelSpec(for: data), .multilayerPerceptron(inputDim: 4, hidden: [6, 5], classes: 3))
+    }
+}
