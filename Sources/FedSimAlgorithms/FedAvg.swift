@@ -34,6 +34,29 @@ public struct FedAvg: ServerStrategy {
         self.overSelection = overSelection
     }
 
+    public static let fields = ["clients_per_round", "weighting", "deadline", "over_selection"]
+
+    /// `clients_per_round` (required, at most the number of clients), `weighting`
+    /// (default samples), `deadline` (none), `over_selection` (0).
+    public init(reading reader: some SettingsReader, clients: Int) {
+        let perRound = reader.integer("clients_per_round", default: nil, in: 1...100_000_000)
+        if perRound > clients {
+            reader.report("clients_per_round", "\(perRound) clients per round but only \(clients) clients (partition.clients)")
+        }
+        self.init(clientsPerRound: perRound, weighting: reader.choice("weighting", default: .samples),
+                  deadline: reader.optionalNumber("deadline", in: 0...1e12, excludingLowerBound: true),
+                  overSelection: reader.number("over_selection", default: 0, in: 0...100, excludingLowerBound: false))
+    }
+
+    public func writeSettings(to writer: inout SettingsWriter) {
+        writer.write("clients_per_round", clientsPerRound)
+        writer.write("weighting", weighting.rawValue)
+        writer.write("over_selection", overSelection)
+        if let deadline { writer.write("deadline", deadline) }
+    }
+
+    public var updatesPerStep: Int? { clientsPerRound }
+
     /// Clients kept per round.
     private var target: Int { clientsPerRound }
 

@@ -18,6 +18,29 @@ public struct FedBuff: ServerStrategy {
         pool = TrainingPool(concurrency: concurrency)
     }
 
+    public static let fields = ["buffer_size", "async_weighting", "concurrency"]
+
+    /// `buffer_size` (required, at most the number of clients), `concurrency` (every
+    /// client), `async_weighting` (identical).
+    public init(reading reader: some SettingsReader, clients: Int) {
+        let bufferSize = reader.integer("buffer_size", default: nil, in: 1...100_000_000)
+        if bufferSize > clients {
+            reader.report("buffer_size",
+                          "FedBuff's buffer of \(bufferSize) updates is larger than the \(clients) clients (partition.clients)")
+        }
+        let concurrency = TrainingPool.concurrency(reader, clients: clients)
+        self.init(bufferSize: bufferSize, weighting: reader.choice("async_weighting", default: .identical),
+                  concurrency: concurrency)
+    }
+
+    public func writeSettings(to writer: inout SettingsWriter) {
+        writer.write("async_weighting", weighting.rawValue)
+        pool.writeSettings(to: &writer)
+        writer.write("buffer_size", bufferSize)
+    }
+
+    public var updatesPerStep: Int? { bufferSize }
+
     public mutating func begin(_ scheduler: inout Scheduler) {
         pool.begin(&scheduler)
     }

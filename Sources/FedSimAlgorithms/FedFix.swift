@@ -16,6 +16,22 @@ public struct FedFix: ServerStrategy {
         self.period = period
     }
 
+    public static let fields = ["period"]
+
+    /// `period` (required): dt, the virtual seconds between steps.
+    public init(reading reader: some SettingsReader, clients: Int) {
+        let period = reader.number("period", default: nil, in: 0...1e12, excludingLowerBound: true)
+        // A period the reader refused has been reported; any valid one stands in for it.
+        self.init(period: period > 0 ? period : 1)
+    }
+
+    public func writeSettings(to writer: inout SettingsWriter) {
+        writer.write("period", period)
+    }
+
+    /// However many jobs ended since the last step.
+    public var updatesPerStep: Int? { nil }
+
     public mutating func begin(_ scheduler: inout Scheduler) {
         for client in 0..<scheduler.clientCount { start(client, &scheduler) }
         scheduler.setTimer(at: period)

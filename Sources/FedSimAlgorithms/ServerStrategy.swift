@@ -1,16 +1,32 @@
 import FedSimCore
 
-/// A server strategy as a state machine over virtual time: it reacts to events by
-/// aggregating finished jobs and starting new ones through the `Scheduler`. Strategies
-/// see only timings, never model values, so a whole schedule can be computed (and
-/// tested) without training anything.
+/// A server algorithm: a strategy, as a state machine over virtual time, that reacts to
+/// events by aggregating finished jobs and starting new ones through the `Scheduler`.
+/// Strategies see only timings, never model values, so a whole schedule can be computed
+/// (and tested) without training anything.
 ///
-/// A strategy is a value whose stored properties are its whole state (settings and
-/// progress), so a run's schedule can be saved mid-way and resumed: `Codable` encodes
-/// it, and `name` says which strategy a saved state belongs to.
+/// A strategy is a value whose stored properties are its whole state: its settings and
+/// its progress. Before `begin` it is just its settings, which is what a scenario holds:
+/// `init(reading:clients:)` reads them from the scenario's `server:` section and
+/// `writeSettings(to:)` writes them back. `Codable` saves a schedule mid-way, and `name`
+/// says which strategy a saved state belongs to. Adding an algorithm is one file with a
+/// type conforming to this, and its line in `ServerStrategies.all`.
 public protocol ServerStrategy: Codable, Equatable, Sendable {
     /// The algorithm's name in scenario files (`server.algorithm`).
     static var name: String { get }
+    /// The `server.*` fields it reads, beside those every algorithm shares.
+    static var fields: [String] { get }
+    /// Whether every step applies a single update, which leaves a robust rule nothing to
+    /// choose from; false unless the strategy says so.
+    static var appliesOneUpdateAtATime: Bool { get }
+    /// The settings of the scenario's `server:` section, read through `reader` (which
+    /// reports every problem); `clients` is the number of clients.
+    init(reading reader: some SettingsReader, clients: Int)
+    /// Writes the settings back as `server.*` fields, in the order they are documented.
+    func writeSettings(to writer: inout SettingsWriter)
+    /// The updates each step combines, when that is fixed; nil when it varies.
+    var updatesPerStep: Int? { get }
+
     /// Called once, at time 0.
     mutating func begin(_ scheduler: inout Scheduler)
     /// A job's update reached the server.
@@ -20,6 +36,8 @@ public protocol ServerStrategy: Codable, Equatable, Sendable {
 }
 
 extension ServerStrategy {
+    public static var appliesOneUpdateAtATime: Bool { false }
+
     /// Whether `other` is a strategy of this type in the same state.
     public func isEqual(to other: any ServerStrategy) -> Bool {
         (other as? Self) == self
@@ -29,9 +47,15 @@ extension ServerStrategy {
     static func decode(from decoder: any Decoder) throws -> any ServerStrategy {
         try Self(from: decoder)
     }
+
+    /// This type's strategy read through `reader`.
+    static func read(_ reader: some SettingsReader, clients: Int) -> any ServerStrategy {
+        Self(reading: reader, clients: clients)
+    }
 }
 
-/// Every server strategy, by name.
+/// Every server algorithm, by name: the one list a scenario's `server.algorithm` chooses
+/// from.
 public enum ServerStrategies {
     public static let all: [any ServerStrategy.Type] = [FedAvg.self, FedAsync.self, FedBuff.self, FedFix.self]
 
@@ -40,5 +64,11 @@ public enum ServerStrategies {
     /// The strategy type called `name`; nil for an unknown name.
     public static func type(named name: String) -> (any ServerStrategy.Type)? {
         all.first { $0.name == name }
+    }
+
+    /// The strategy of algorithm `type`, read through `reader`.
+    public static func read(_ type: any ServerStrategy.Type, from reader: some SettingsReader,
+                            clients: Int) -> any ServerStrategy {
+        type.read(reader, clients: clients)
     }
 }

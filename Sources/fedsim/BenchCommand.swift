@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
             var medians: [(String, Double)] = []
             for path in scenarios {
                 let loaded = try ScenarioLoader.load(path: path)
-                print("bench: \(loaded.name) (\(loaded.server.algorithm.rawValue)), \(workers) workers")
+                print("bench: \(loaded.name) (\(loaded.server.algorithm)), \(workers) workers")
                 let rates = try measured(repeats: repeats) { repetition in
                     let summary = try Simulation.runLocally(
                         loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable)

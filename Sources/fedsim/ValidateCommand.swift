@@ -25,7 +25,7 @@ struct ValidateCommand: ParsableCommand {
                     let samples = data.clients.reduce(0) { $0 + $1.count }
                     print("\(path): ok — \(scenario.name): \(data.clients.count) clients, \(samples) training and "
                           + "\(data.test.count) test samples, \(data.featureCount) features, \(data.classCount) classes; "
-                          + "\(scenario.model.kind.rawValue) model, \(scenario.server.algorithm.rawValue)")
+                          + "\(scenario.model.kind.rawValue) model, \(scenario.server.algorithm)")
                     if scenario.privacy != nil {
                         let plan = try PrivacyPlan(scenario: scenario, data: data)
                         print("  privacy: \(plan.description)")

@@ -69,7 +69,7 @@ final class AggregationPipelineTests: XCTestCase {
 
     func testClientLevelPrivacyClipsWeighsOneOverKAndAddsTheStepsNoise() throws {
         var scenario = blobScenario(clients: 4, perRound: 2, rounds: 3)
-        scenario.server.weighting = .uniform
+        scenario.server.strategy = FedAvg(clientsPerRound: 2, weighting: .uniform)
         scenario.privacy = PrivacySettings(mode: .client, clipNorm: 1, noiseMultiplier: 0.5)
         let plan = try PrivacyPlan(scenario: scenario, data: blobData(clients: 4))
         var pipeline = try AggregationPipeline(scenario: scenario, privacy: plan)

@@ -30,7 +30,7 @@ func blobScenario(clients: Int, perRound: Int, rounds: Int, seed: UInt64 = 9) ->
         partition: PartitionSettings(scheme: .natural, clients: clients),
         model: ModelSettings(kind: .softmax),
         training: LocalTraining(epochs: 2, batchSize: 8, learningRate: 0.1),
-        server: ServerSettings(rounds: rounds, clientsPerRound: perRound),
+        server: ServerSettings(strategy: FedAvg(clientsPerRound: perRound), rounds: rounds),
         evaluation: EvaluationSettings(every: 1))
 }
 

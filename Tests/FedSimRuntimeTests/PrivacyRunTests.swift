@@ -21,7 +21,7 @@ final class PrivacyRunTests: XCTestCase {
     /// The clients FedAvg samples in round 1 of `scenario` (every job lasts one second).
     private func firstRound(_ scenario: Scenario, _ data: FederatedDataset) -> [Int] {
         var schedule = EventDrivenServer(
-            strategy: FedAvg(clientsPerRound: scenario.server.clientsPerRound),
+            strategy: scenario.server.strategy,
             scheduler: Scheduler(clock: FixedDurations(Array(repeating: 1, count: data.clients.count)),
                                  sampleCounts: data.clients.map(\.count), seed: scenario.seed),
             stop: StopCondition(aggregations: 1))
@@ -113,7 +113,7 @@ final class PrivacyRunTests: XCTestCase {
     func testClientLevelStepIsTheNoisyMeanOfClippedUpdates() throws {
         let data = blobData(clients: 6)
         var scenario = blobScenario(clients: 6, perRound: 3, rounds: 1)
-        scenario.server.weighting = .uniform
+        scenario.server.strategy = FedAvg(clientsPerRound: 3, weighting: .uniform)
         scenario.privacy = PrivacySettings(mode: .client, clipNorm: 0.05, noiseMultiplier: 0.8)
         let run = InMemoryRun()
         run.startWorkers(2)

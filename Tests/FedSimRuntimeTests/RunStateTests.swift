@@ -22,8 +22,7 @@ final class RunStateTests: XCTestCase {
         // Asynchronous steps with jobs of older versions in flight, DP-SGD accounting,
         // centered clipping's center and FedAdam's moments: every part of the state is busy.
         var scenario = blobScenario(clients: 8, perRound: 4, rounds: 12)
-        scenario.server.algorithm = .fedasync
-        scenario.server.concurrency = 5
+        scenario.server.strategy = FedAsync(concurrency: 5)
         scenario.server.optimizer = .adam
         scenario.server.learningRate = 0.05
         scenario.system.compute = .linear(heterogeneity: 80, slowest: 1)

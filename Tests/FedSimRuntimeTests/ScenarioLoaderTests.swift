@@ -64,7 +64,7 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(scenario.partition, PartitionSettings(scheme: .dirichlet, clients: 100, alpha: 0.5))
         XCTAssertEqual(scenario.model, ModelSettings(kind: .softmax))
         XCTAssertEqual(scenario.training, LocalTraining(epochs: 1, batchSize: 16, learningRate: 0.1))
-        XCTAssertEqual(scenario.server, ServerSettings(rounds: 100, clientsPerRound: 10))
+        XCTAssertEqual(scenario.server, ServerSettings(strategy: FedAvg(clientsPerRound: 10), rounds: 100))
         XCTAssertEqual(scenario.evaluation.every, 1)
     }
 
@@ -373,7 +373,7 @@ final class ScenarioLoaderTests: XCTestCase {
                                                       samplingRate: 0.2))
         let client = try parse(text() + "privacy:\n  mode: client\n  clip: 2\n  noise_multiplier: 0.9\n")
         XCTAssertEqual(client.privacy?.mode, .client)
-        XCTAssertEqual(client.server.weighting, .uniform, "DP-FedAvg weighs every update 1/k")
+        XCTAssertEqual((client.server.strategy as? FedAvg)?.weighting, .uniform, "DP-FedAvg weighs every update 1/k")
         var resolved = calibrated
         resolved.privacy?.noiseMultiplier = 2.718281828459045
         for scenario in [calibrated, given, client, resolved] {

@@ -8,6 +8,19 @@ struct TrainingPool: Equatable, Codable, Sendable {
         self.concurrency = concurrency
     }
 
+    /// Reads `concurrency` (default: every client; at most the number of clients).
+    static func concurrency(_ reader: some SettingsReader, clients: Int) -> Int? {
+        let concurrency = reader.optionalInteger("concurrency", in: 1...100_000_000)
+        if let concurrency, concurrency > clients {
+            reader.report("concurrency", "\(concurrency) clients at once but only \(clients) clients (partition.clients)")
+        }
+        return concurrency
+    }
+
+    func writeSettings(to writer: inout SettingsWriter) {
+        if let concurrency { writer.write("concurrency", concurrency) }
+    }
+
     /// Starts every client, or a random `concurrency` of them.
     mutating func begin(_ scheduler: inout Scheduler) {
         guard let concurrency, concurrency < scheduler.clientCount else {

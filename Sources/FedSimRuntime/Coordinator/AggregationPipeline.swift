@@ -99,7 +99,7 @@ struct AggregationPipeline {
             plan.settings.mode == .client
                 ? try DPFedAvgNoise(clipNorm: plan.settings.clipNorm, noiseMultiplier: plan.noiseMultiplier) : nil
         }
-        let perRound = scenario.server.clientsPerRound
+        let perRound = privacy?.clientsPerRound ?? 0
         var stages: [any AggregationStage] = []
         if let clientLevel { stages.append(ClientLevelClipping(noise: clientLevel, clientsPerRound: perRound)) }
         if !byzantineClients.isEmpty {

@@ -25,6 +25,9 @@ public struct PrivacyPlan: Sendable, CustomStringConvertible {
     /// Sample mode: client i's DP-SGD settings, nil for a client without examples (it
     /// never takes a step). Empty in client mode.
     public let clientConfigs: [DPSGDConfig?]
+    /// Client mode: k, FedAvg's clients per round, the denominator of every step's
+    /// weights 1/k and noise sigma C / k. 0 in sample mode.
+    public let clientsPerRound: Int
     /// Client mode: q, the share of clients sampled per round. 0 in sample mode.
     public let roundSamplingRate: Double
     /// Aggregation steps the run will take.
@@ -39,11 +42,12 @@ public struct PrivacyPlan: Sendable, CustomStringConvertible {
     public let warning: String?
 
     /// Plans `scenario.privacy` over `data`.
-    /// - Throws: `RuntimeError` if the scenario has no privacy section, if a given sigma
-    ///   misses a given target epsilon, or if a target must be met while no client takes part;
+    /// - Throws: `PrivacyPlanError` if the scenario has no privacy section, if client-level
+    ///   privacy is asked of another algorithm than FedAvg, if a given sigma misses a given
+    ///   target epsilon, or if a target must be met while no client takes part;
     ///   `PrivacyError` from calibration.
     public init(scenario: Scenario, data: FederatedDataset) throws {
-        guard let settings = scenario.privacy else { throw RuntimeError("the scenario has no privacy section") }
+        guard let settings = scenario.privacy else { throw PrivacyPlanError.noPrivacySection }
         let replay = try ScheduleReplay(scenario: scenario, data: data)
         aggregations = replay.aggregations
 
@@ -67,8 +71,13 @@ public struct PrivacyPlan: Sendable, CustomStringConvertible {
                 steps.append(total)
             }
             roundSamplingRate = 0
+            clientsPerRound = 0
         case .client:
-            let sampled = (Double(scenario.server.clientsPerRound) * (1 + scenario.server.overSelection)).rounded(.up)
+            guard let fedAvg = scenario.server.strategy as? FedAvg else {
+                throw PrivacyPlanError.clientLevelNeedsFedAvg(algorithm: scenario.server.algorithm)
+            }
+            clientsPerRound = fedAvg.clientsPerRound
+            let sampled = (Double(fedAvg.clientsPerRound) * (1 + fedAvg.overSelection)).rounded(.up)
             roundSamplingRate = min(1, sampled / Double(data.clients.count))
             rates = [roundSamplingRate]
             steps = [replay.aggregations]
@@ -80,7 +89,7 @@ public struct PrivacyPlan: Sendable, CustomStringConvertible {
             sigma = given
         } else {
             guard !participants.isEmpty else {
-                throw RuntimeError("privacy.target_epsilon: no client takes part in the run, so no noise can be calibrated")
+                throw PrivacyPlanError.nothingToCalibrate
             }
             sigma = try Self.calibrate(Participant.frontier(participants), target: settings.targetEpsilon!,
                                        delta: settings.delta)
@@ -113,9 +122,8 @@ public struct PrivacyPlan: Sendable, CustomStringConvertible {
         }
         if let target = settings.targetEpsilon, plannedWorstEpsilon > target * (1 + 1e-9) {
             let who = plannedWorstClient.map { "client \($0)" } ?? "every client"
-            throw RuntimeError("privacy.noise_multiplier \(sigma) leaves \(who) at epsilon \(plannedWorstEpsilon) by the "
-                               + "end of the run, above privacy.target_epsilon \(target); remove noise_multiplier to "
-                               + "calibrate it")
+            throw PrivacyPlanError.targetMissed(noiseMultiplier: sigma, who: who, epsilon: plannedWorstEpsilon,
+                                                target: target)
         }
         warning = participants.map(\.steps).min().flatMap { NoiseFloor.warning(noiseMultiplier: sigma, updates: $0) }
     }

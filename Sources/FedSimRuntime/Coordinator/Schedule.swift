@@ -8,7 +8,7 @@ extension Scenario {
         let clock = SystemClock(system: try system.makeModel(clients: data.clients.count, seed: seed),
                                 downloadBytes: sizes.download, uploadBytes: sizes.upload)
         return EventDrivenServer(
-            strategy: server.makeStrategy(),
+            strategy: server.strategy,
             scheduler: Scheduler(clock: clock, sampleCounts: data.clients.map(\.count), seed: seed),
             stop: server.stop)
     }

@@ -156,41 +156,17 @@ extension Scenario {
     }
 }
 
-/// The staleness damping a scenario can name (`server.staleness.kind`).
-public enum StalenessKind: String, Sendable, CaseIterable {
-    case constant, polynomial, hinge
-}
-
-/// Server strategies a scenario can name (ALGORITHMS.md section 1).
-public enum ServerAlgorithm: String, Sendable, CaseIterable {
-    case fedavg, fedasync, fedbuff, fedfix
-}
-
+/// The `server:` section: the algorithm with its own settings, and what every algorithm
+/// shares: when the run ends and how a step moves the global model.
 public struct ServerSettings: Equatable, Sendable {
-    public var algorithm: ServerAlgorithm
+    /// The algorithm (`server.algorithm`) as its settings configure it, before it starts.
+    public var strategy: any ServerStrategy
     /// Aggregation steps to run (rounds for FedAvg); nil: until the time budget.
     public var rounds: Int?
     /// Virtual seconds to run; nil: until `rounds`.
     public var timeBudget: Double?
     /// eta_g in theta <- theta + eta_g * sum_i d_i Delta_i.
     public var learningRate: Double
-    /// FedAvg: clients sampled per round and how their updates are weighted.
-    public var clientsPerRound: Int
-    public var weighting: ClientWeighting
-    /// FedAvg: seconds after a round starts when stragglers are dropped.
-    public var deadline: Double?
-    /// FedAvg: sample ceil(k (1 + overSelection)) clients, keep the first k to return.
-    public var overSelection: Double
-    /// FedAsync and FedBuff: d_i "weight" or "identical".
-    public var asyncWeighting: AsyncWeighting
-    /// FedAsync: s(staleness).
-    public var staleness: StalenessDamping
-    /// FedAsync and FedBuff: clients training at once (nil: every client).
-    public var concurrency: Int?
-    /// FedBuff: c, the updates per step.
-    public var bufferSize: Int
-    /// FedFix: dt, the seconds between steps.
-    public var period: Double
     /// How the aggregated step moves the global model (FedOpt); `sgd` is plain
     /// theta <- theta + eta_g * step.
     public var optimizer: ServerOptimizerKind
@@ -201,30 +177,21 @@ public struct ServerSettings: Equatable, Sendable {
     /// Adam/Yogi's adaptivity epsilon.
     public var tau: Double
 
-    public init(algorithm: ServerAlgorithm = .fedavg, rounds: Int? = nil, timeBudget: Double? = nil,
-                learningRate: Double = 1, clientsPerRound: Int = 10, weighting: ClientWeighting = .samples,
-                deadline: Double? = nil, overSelection: Double = 0, asyncWeighting: AsyncWeighting = .weight,
-                staleness: StalenessDamping = .constant, concurrency: Int? = nil, bufferSize: Int = 10,
-                period: Double = 1, optimizer: ServerOptimizerKind = .sgd, beta1: Double = 0.9,
-                beta2: Double = 0.99, tau: Double = 1e-3) {
-        self.algorithm = algorithm
+    public init(strategy: any ServerStrategy = FedAvg(clientsPerRound: 10), rounds: Int? = nil,
+                timeBudget: Double? = nil, learningRate: Double = 1, optimizer: ServerOptimizerKind = .sgd,
+                beta1: Double = 0.9, beta2: Double = 0.99, tau: Double = 1e-3) {
+        self.strategy = strategy
         self.rounds = rounds
         self.timeBudget = timeBudget
         self.learningRate = learningRate
-        self.clientsPerRound = clientsPerRound
-        self.weighting = weighting
-        self.deadline = deadline
-        self.overSelection = overSelection
-        self.asyncWeighting = asyncWeighting
-        self.staleness = staleness
-        self.concurrency = concurrency
-        self.bufferSize = bufferSize
-        self.period = period
         self.optimizer = optimizer
         self.beta1 = beta1
         self.beta2 = beta2
         self.tau = tau
     }
+
+    /// The algorithm's name in scenario files.
+    public var algorithm: String { type(of: strategy).name }
 
     /// The server optimizer these settings describe, with eta_g = `learningRate`.
     public func makeOptimizer() -> ServerOptimizer {
@@ -236,19 +203,10 @@ public struct ServerSettings: Equatable, Sendable {
         StopCondition(aggregations: rounds, timeBudget: timeBudget)
     }
 
-    /// The strategy these settings describe.
-    public func makeStrategy() -> any ServerStrategy {
-        switch algorithm {
-        case .fedavg:
-            return FedAvg(clientsPerRound: clientsPerRound, weighting: weighting, deadline: deadline,
-                          overSelection: overSelection)
-        case .fedasync:
-            return FedAsync(weighting: asyncWeighting, damping: staleness, concurrency: concurrency)
-        case .fedbuff:
-            return FedBuff(bufferSize: bufferSize, weighting: asyncWeighting, concurrency: concurrency)
-        case .fedfix:
-            return FedFix(period: period)
-        }
+    public static func == (lhs: ServerSettings, rhs: ServerSettings) -> Bool {
+        lhs.strategy.isEqual(to: rhs.strategy) && lhs.rounds == rhs.rounds && lhs.timeBudget == rhs.timeBudget
+            && lhs.learningRate == rhs.learningRate && lhs.optimizer == rhs.optimizer && lhs.beta1 == rhs.beta1
+            && lhs.beta2 == rhs.beta2 && lhs.tau == rhs.tau
     }
 }
 

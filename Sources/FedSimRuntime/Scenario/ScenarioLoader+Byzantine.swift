@@ -82,15 +82,14 @@ extension ScenarioLoader {
             }
         }
         let description = RobustAggregatorDescription(rule: rule, parameters: parameters, pre: pre)
-        let inputs: Int?
-        switch server.algorithm {
-        case .fedavg: inputs = server.clientsPerRound
-        case .fedbuff: inputs = server.bufferSize
-        case .fedfix: inputs = nil
-        case .fedasync:
-            reader.report(reader.node, "rule", "fedasync applies one update at a time; a robust rule needs several (use fedavg, fedbuff or fedfix)")
+        if type(of: server.strategy).appliesOneUpdateAtATime {
+            let others = ServerStrategies.all.filter { !$0.appliesOneUpdateAtATime }.map { $0.name }
+            let choices = others.dropLast().joined(separator: ", ") + (others.count > 1 ? " or " : "") + (others.last ?? "")
+            reader.report(reader.node, "rule",
+                          "\(server.algorithm) applies one update at a time; a robust rule needs several (use \(choices))")
             return description
         }
+        let inputs = server.strategy.updatesPerStep
         do {
             var aggregator = try RobustAggregator(description)
             if let inputs {

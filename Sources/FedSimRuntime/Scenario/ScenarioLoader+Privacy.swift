@@ -35,10 +35,10 @@ extension ScenarioLoader {
                           "\(PrivacyError.unreachableTarget(epsilon: target, delta: settings.delta, floor: floor))")
         }
         if mode == .client {
-            if server.algorithm != .fedavg {
+            if !(server.strategy is FedAvg) {
                 reader.report(reader.value("mode"), "mode",
                               "client-level DP-FedAvg needs server.algorithm fedavg (its accountant samples "
-                              + "clients_per_round of the clients every round), not \(server.algorithm.rawValue)")
+                              + "clients_per_round of the clients every round), not \(server.algorithm)")
             }
             if system.availability != .always {
                 reader.report(reader.value("mode"), "mode",

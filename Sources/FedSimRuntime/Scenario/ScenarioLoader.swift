@@ -73,20 +73,20 @@ public enum ScenarioLoader {
             weightDecay: Float(trainingReader.number("weight_decay", default: 0, in: 0...1e6)),
             proximalMu: Float(trainingReader.number("proximal_mu", default: 0, in: 0...1e6)))
         let serverReader = root.section("server", required: true)
-        let stalenessReader = serverReader.section("staleness")
-        var server = readServer(serverReader, staleness: stalenessReader, clients: partition.clients)
+        var server = readServer(serverReader, clients: partition.clients)
         let system = readSystem(root.section("system"), clients: partition.clients, seed: seed,
                                 baseDirectory: baseDirectory)
         let privacy = readPrivacy(root.section("privacy"), server: server, system: system)
-        if privacy?.mode == .client {
-            if serverReader.has("weighting"), server.weighting != .uniform {
+        if privacy?.mode == .client, var fedAvg = server.strategy as? FedAvg {
+            if serverReader.has("weighting"), fedAvg.weighting != .uniform {
                 serverReader.report(serverReader.value("weighting"), "weighting",
                                     "client-level privacy (privacy.mode: client) weighs every update 1/clients_per_round; "
                                     + "use weighting: uniform or leave it out")
             }
-            server.weighting = .uniform
+            fedAvg.weighting = .uniform
+            server.strategy = fedAvg
         }
-        if let deadline = server.deadline, let machines = try? system.makeModel(clients: partition.clients, seed: seed) {
+        if let deadline = (server.strategy as? FedAvg)?.deadline, let machines = try? system.makeModel(clients: partition.clients, seed: seed) {
             let fastest = (0..<partition.clients).map(machines.computeTime).min() ?? 0
             if deadline < fastest {
                 serverReader.report(serverReader.value("deadline"), "deadline",
@@ -104,8 +104,7 @@ public enum ScenarioLoader {
         let evaluationReader = root.section("evaluation")
         let evaluation = EvaluationSettings(every: evaluationReader.integer("every", default: 1, in: 1...100_000_000))
 
-        for reader in [dataReader, partitionReader, modelReader, trainingReader, stalenessReader, serverReader,
-                       evaluationReader, root] {
+        for reader in [dataReader, partitionReader, modelReader, trainingReader, serverReader, evaluationReader, root] {
             reader.finish()
         }
         return Scenario(name: name, seed: seed, data: data, partition: partition, model: model,
@@ -161,67 +160,49 @@ public enum ScenarioLoader {
 
     /// Reports every field of `reader` that only other choices than `chosen` read,
     /// naming the choices that do: `owners` lists the fields each choice reads.
-    static func rejectFields<Choice: RawRepresentable & Hashable>(
-        of owners: [Choice: [String]], except chosen: Choice, in reader: YAMLFieldReader, what: String
-    ) where Choice.RawValue == String {
+    static func rejectFields(of owners: [String: [String]], except chosen: String, in reader: YAMLFieldReader,
+                             what: String) {
         let allowed = Set(owners[chosen] ?? [])
         var readers: [String: [String]] = [:]
         for (owner, fields) in owners {
-            for field in fields where !allowed.contains(field) { readers[field, default: []].append(owner.rawValue) }
+            for field in fields where !allowed.contains(field) { readers[field, default: []].append(owner) }
         }
         for (field, names) in readers.sorted(by: { $0.key < $1.key }) where reader.has(field) {
             let list = names.sorted().joined(separator: ", ")
             reader.report(reader.value(field), field,
-                          "applies to \(what)\(names.count > 1 ? "s" : "") \(list), not \(chosen.rawValue)")
+                          "applies to \(what)\(names.count > 1 ? "s" : "") \(list), not \(chosen)")
         }
     }
 
-    private static func readServer(_ reader: YAMLFieldReader, staleness: YAMLFieldReader, clients: Int) -> ServerSettings {
-        let algorithm: ServerAlgorithm = reader.choice("algorithm", default: .fedavg)
-        rejectFields(of: [.fedavg: ["clients_per_round", "weighting", "deadline", "over_selection"],
-                          .fedasync: ["staleness", "async_weighting", "concurrency"],
-                          .fedbuff: ["buffer_size", "async_weighting", "concurrency"], .fedfix: ["period"]],
-                     except: algorithm, in: reader, what: "algorithm")
+    /// `rejectFields` for choices that are an enumeration's cases.
+    static func rejectFields<Choice: RawRepresentable & Hashable>(
+        of owners: [Choice: [String]], except chosen: Choice, in reader: YAMLFieldReader, what: String
+    ) where Choice.RawValue == String {
+        rejectFields(of: Dictionary(uniqueKeysWithValues: owners.map { ($0.key.rawValue, $0.value) }),
+                     except: chosen.rawValue, in: reader, what: what)
+    }
+
+    /// The `server:` section: the algorithm named by `algorithm` reads its own fields
+    /// (fields of other algorithms are reported, naming the algorithms that read them),
+    /// then the fields every algorithm shares.
+    private static func readServer(_ reader: YAMLFieldReader, clients: Int) -> ServerSettings {
+        let name = reader.name("algorithm", among: ServerStrategies.names, default: FedAvg.name)
+        let algorithm = ServerStrategies.type(named: name) ?? FedAvg.self
+        rejectFields(of: Dictionary(uniqueKeysWithValues: ServerStrategies.all.map { ($0.name, $0.fields) }),
+                     except: algorithm.name, in: reader, what: "algorithm")
 
         let rounds = reader.optionalInteger("rounds", in: 1...100_000_000)
         let timeBudget = reader.optionalNumber("time_budget", in: 0...1e12, excludingLowerBound: true)
         if rounds == nil, timeBudget == nil {
             reader.report(reader.node, "rounds", "missing field 'rounds' (or 'time_budget', in virtual seconds)")
         }
-        let perRound = reader.integer("clients_per_round", default: algorithm == .fedavg ? nil : 10, in: 1...100_000_000)
-        if algorithm == .fedavg, perRound > clients {
-            reader.report(reader.value("clients_per_round"), "clients_per_round",
-                          "\(perRound) clients per round but only \(clients) clients (partition.clients)")
-        }
-        let bufferSize = reader.integer("buffer_size", default: algorithm == .fedbuff ? nil : 10, in: 1...100_000_000)
-        if algorithm == .fedbuff, bufferSize > clients {
-            reader.report(reader.value("buffer_size"), "buffer_size",
-                          "FedBuff's buffer of \(bufferSize) updates is larger than the \(clients) clients (partition.clients)")
-        }
-        let concurrency = reader.optionalInteger("concurrency", in: 1...100_000_000)
-        if let concurrency, concurrency > clients {
-            reader.report(reader.value("concurrency"), "concurrency",
-                          "\(concurrency) clients at once but only \(clients) clients (partition.clients)")
-        }
-        let damping: StalenessDamping
-        switch staleness.choice("kind", default: StalenessKind.constant) {
-        case .constant: damping = .constant
-        case .polynomial: damping = .polynomial(a: staleness.number("a", default: 0.5, in: 0...1e6))
-        case .hinge:
-            damping = .hinge(a: staleness.number("a", default: 10, in: 0...1e6), b: staleness.number("b", default: 4, in: 0...1e12))
-        }
+        let strategy = ServerStrategies.read(algorithm, from: reader, clients: clients)
         let optimizer: ServerOptimizerKind = reader.choice("optimizer", default: .sgd)
         rejectFields(of: [ServerOptimizerKind.momentum: ["beta1"], .adam: ["beta1", "beta2", "tau"], .yogi: ["beta1", "beta2", "tau"]],
                      except: optimizer, in: reader, what: "optimizer")
         return ServerSettings(
-            algorithm: algorithm, rounds: rounds, timeBudget: timeBudget,
+            strategy: strategy, rounds: rounds, timeBudget: timeBudget,
             learningRate: reader.number("learning_rate", default: 1, in: 0...1e6, excludingLowerBound: true),
-            clientsPerRound: perRound, weighting: reader.choice("weighting", default: .samples),
-            deadline: reader.optionalNumber("deadline", in: 0...1e12, excludingLowerBound: true),
-            overSelection: reader.number("over_selection", default: 0, in: 0...100),
-            asyncWeighting: reader.choice("async_weighting", default: algorithm == .fedbuff ? .identical : .weight),
-            staleness: damping, concurrency: concurrency, bufferSize: bufferSize,
-            period: reader.number("period", default: algorithm == .fedfix ? nil : 1, in: 0...1e12, excludingLowerBound: true),
             optimizer: optimizer,
             beta1: reader.number("beta1", default: 0.9, in: 0...0.999_999),
             beta2: reader.number("beta2", default: 0.99, in: 0...0.999_999),

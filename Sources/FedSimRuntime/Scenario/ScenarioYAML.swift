@@ -51,32 +51,15 @@ extension Scenario {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The server section: the fields its algorithm reads.
+    /// The server section: the algorithm's own fields, then the shared ones.
     private var serverYAML: [String] {
-        var lines = ["server:", "  algorithm: \(server.algorithm.rawValue)"]
+        var lines = ["server:", "  algorithm: \(server.algorithm)"]
         if let rounds = server.rounds { lines.append("  rounds: \(rounds)") }
         if let budget = server.timeBudget { lines.append("  time_budget: \(budget)") }
         lines.append("  learning_rate: \(server.learningRate)")
-        switch server.algorithm {
-        case .fedavg:
-            lines += ["  clients_per_round: \(server.clientsPerRound)", "  weighting: \(server.weighting.rawValue)",
-                      "  over_selection: \(server.overSelection)"]
-            if let deadline = server.deadline { lines.append("  deadline: \(deadline)") }
-        case .fedasync, .fedbuff:
-            lines.append("  async_weighting: \(server.asyncWeighting.rawValue)")
-            if let concurrency = server.concurrency { lines.append("  concurrency: \(concurrency)") }
-            if server.algorithm == .fedbuff {
-                lines.append("  buffer_size: \(server.bufferSize)")
-            } else {
-                switch server.staleness {
-                case .constant: lines += ["  staleness:", "    kind: constant"]
-                case let .polynomial(a): lines += ["  staleness:", "    kind: polynomial", "    a: \(a)"]
-                case let .hinge(a, b): lines += ["  staleness:", "    kind: hinge", "    a: \(a)", "    b: \(b)"]
-                }
-            }
-        case .fedfix:
-            lines.append("  period: \(server.period)")
-        }
+        var algorithm = SettingsWriter(indent: "  ")
+        server.strategy.writeSettings(to: &algorithm)
+        lines += algorithm.lines
         lines.append("  optimizer: \(server.optimizer.rawValue)")
         switch server.optimizer {
         case .sgd: break

@@ -1,3 +1,4 @@
+import FedSimAlgorithms
 import Yams
 
 /// Collects the problems found while reading one scenario file.
@@ -18,7 +19,7 @@ final class ScenarioDiagnostics {
 
 /// Reads the fields of one YAML mapping, checking types and ranges and remembering
 /// which keys were read, so that `finish()` can name every key nobody asked for.
-final class YAMLFieldReader {
+final class YAMLFieldReader: SettingsReader {
     private let diagnostics: ScenarioDiagnostics
     /// Dotted path of this mapping ("" for the document root).
     let path: String
@@ -51,6 +52,11 @@ final class YAMLFieldReader {
     /// Records a problem with field `key` of this mapping, located at `node`.
     func report(_ node: Node?, _ key: String, _ message: String) {
         diagnostics.report(at: node, field: fieldPath(key), message)
+    }
+
+    /// Records a problem with field `key`, located at its value (at this mapping when absent).
+    func report(_ key: String, _ message: String) {
+        report(entries.first { $0.key == key }?.value ?? node, key, message)
     }
 
     /// The value node of `key`, marking it read; nil (and an issue if `required`) when absent.
@@ -115,28 +121,24 @@ final class YAMLFieldReader {
         return number
     }
 
-    /// An integer field that may be absent.
-    func optionalInteger(_ key: String, in range: ClosedRange<Int>) -> Int? {
-        has(key) ? integer(key, in: range) : nil
-    }
-
-    /// A number field that may be absent.
-    func optionalNumber(_ key: String, in range: ClosedRange<Double>, excludingLowerBound: Bool = false) -> Double? {
-        has(key) ? number(key, in: range, excludingLowerBound: excludingLowerBound) : nil
-    }
-
     /// One of an enumeration's raw values.
     func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice? = nil) -> Choice
     where Choice.RawValue == String {
-        let allowed = Choice.allCases.map(\.rawValue)
-        guard let node = value(key, required: fallback == nil) else { return fallback ?? Choice.allCases.first! }
-        guard let text = node.string, node.scalar != nil, let choice = Choice(rawValue: text) else {
+        let text = name(key, among: Choice.allCases.map(\.rawValue), default: fallback?.rawValue)
+        return Choice(rawValue: text) ?? fallback ?? Choice.allCases.first!
+    }
+
+    /// One of `names`; an unknown name is reported and `fallback` (else the first name)
+    /// returned.
+    func name(_ key: String, among names: [String], default fallback: String? = nil) -> String {
+        guard let node = value(key, required: fallback == nil) else { return fallback ?? names[0] }
+        guard let text = node.string, node.scalar != nil, names.contains(text) else {
             let given = node.string.map { "'\($0)'" } ?? "a \(node.typeName)"
-            report(node, key, "unknown value \(given); expected one of \(allowed.joined(separator: ", "))"
-                   + Self.suggestion(for: node.string ?? "", among: allowed))
-            return fallback ?? Choice.allCases.first!
+            report(node, key, "unknown value \(given); expected one of \(names.joined(separator: ", "))"
+                   + Self.suggestion(for: node.string ?? "", among: names))
+            return fallback ?? names[0]
         }
-        return choice
+        return text
     }
 
     func integerList(_ key: String, default fallback: [Int], elementsIn range: ClosedRange<Int>) -> [Int] {
