@@ -32,8 +32,6 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         FileHandle.standardError.write(Data("\(error)\n".utf8))
     } catch let error as FedSimError {
         FileHandle.standardError.write(Data("fedsim: error: \(error)\n".utf8))
-    } catch let error as RuntimeError {
-        FileHandle.standardError.write(Data("fedsim: error: \(error)\n".utf8))
     } catch let error as ExitCode {
         throw error
     } catch let error as ValidationError {

@@ -28,7 +28,7 @@ final class DeploymentTests: FedSimProcessTestCase {
         let reason = "deployment tests cannot run: \(problems.joined(separator: ", ")) (scripts/test installs the tools)"
         if ProcessInfo.processInfo.environment["FEDSIM_DEPLOYMENT_TESTS"] == "required" {
             XCTFail(reason)
-            throw RuntimeError(reason)
+            throw TestFailure(reason)
         }
         throw XCTSkip(reason)
     }

@@ -138,7 +138,7 @@ final class EndToEndTests: FedSimProcessTestCase {
                 let lines = String(decoding: seen, as: UTF8.self).split(separator: "\n")
                 if let line = lines.first(where: { $0.contains(text) }) { return String(line) }
                 let chunk = errorPipe.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { throw RuntimeError("no line with '\(text)' in: \(String(decoding: seen, as: UTF8.self))") }
+                guard !chunk.isEmpty else { throw TestFailure("no line with '\(text)' in: \(String(decoding: seen, as: UTF8.self))") }
                 seen.append(chunk)
             }
         }

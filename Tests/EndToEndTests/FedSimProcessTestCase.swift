@@ -51,3 +51,12 @@ class FedSimProcessTestCase: XCTestCase {
         }
     }
 }
+
+/// A test's own failure, thrown where a helper cannot go on.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

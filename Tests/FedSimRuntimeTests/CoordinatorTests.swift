@@ -324,3 +324,4 @@ final class ModelBroadcastTests: XCTestCase {
 func withoutWallFields(_ line: String) -> String {
     line.split(separator: ",").filter { !$0.contains("\"wall_") }.joined(separator: ",")
 }
+

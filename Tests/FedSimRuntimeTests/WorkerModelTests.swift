@@ -19,16 +19,18 @@ final class WorkerModelTests: XCTestCase {
         let network = InMemoryNetwork()
         let endpoint = network.connectWorker()
         Thread { _ = try? Worker(transport: endpoint, name: "w", log: { _ in }).run() }.start()
-        guard case .message(.hello, let peer)? = try network.receive(timeoutMilliseconds: 10_000) else {
-            throw RuntimeError("the worker did not say Hello")
+        let hello = try network.receive(timeoutMilliseconds: 10_000)
+        guard case .message(.hello, let peer)? = hello else {
+            return try XCTUnwrap(nil, "the worker did not say Hello: \(String(describing: hello))")
         }
         defer { try? network.send(.stop(reason: "test over"), to: peer) }
         try network.send(.assign(Assign(workerIndex: 0, seed: seed, model: spec, clients: [client])), to: peer)
         try network.send(.model(ModelBroadcast(version: 1, parameters: start)), to: peer)
         try network.send(.task(TrainingTask(clientID: client.clientID, modelVersion: 1, round: round, training: training)),
                          to: peer)
-        guard case .message(.update(let update), _)? = try network.receive(timeoutMilliseconds: 10_000) else {
-            throw RuntimeError("the worker sent no update")
+        let reply = try network.receive(timeoutMilliseconds: 10_000)
+        guard case .message(.update(let update), _)? = reply else {
+            return try XCTUnwrap(nil, "the worker sent no update: \(String(describing: reply))")
         }
         return update
     }

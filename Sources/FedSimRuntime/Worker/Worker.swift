@@ -56,7 +56,7 @@ public final class Worker {
                 guard let received = try transport.receive(timeoutMilliseconds: 500) else {
                     if let lastHeard {
                         if Date().timeIntervalSince(lastHeard) > idleTimeout {
-                            throw RuntimeError("\(name): no message from \(coordinator) for \(Int(idleTimeout)) s")
+                            throw WorkerError.coordinatorSilent(worker: name, coordinator: coordinator, seconds: Int(idleTimeout))
                         }
                     } else {
                         try waitingForFirstAnswer(since: started, lastNotice: &lastNotice)
@@ -66,7 +66,7 @@ public final class Worker {
                 message = received
             } catch let error as WireError {
                 if case .versionMismatch = error {
-                    throw RuntimeError("\(name): the coordinator cannot be used: \(error)")
+                    throw WorkerError.coordinatorUnusable(worker: name, reason: "\(error)")
                 }
                 log("\(name): refused a message from the coordinator: \(error)")
                 try transport.send(.refused(reason: "\(error)"))
@@ -97,7 +97,7 @@ public final class Worker {
                 log("\(name): stopping after \(tasks) tasks (\(reason))")
                 return tasks
             case let .refused(reason):
-                throw RuntimeError("\(name): the coordinator refused this worker: \(reason)")
+                throw WorkerError.refused(worker: name, reason: reason)
             default:
                 try refuse("unexpected \(message.kind)")
             }
@@ -109,8 +109,7 @@ public final class Worker {
     private func waitingForFirstAnswer(since started: Date, lastNotice: inout Date) throws {
         let waited = Date().timeIntervalSince(started)
         guard waited <= connectTimeout else {
-            throw RuntimeError("\(name): no answer from \(coordinator) within \(Int(connectTimeout)) s; "
-                               + "is the coordinator running and reachable from here?")
+            throw WorkerError.noAnswer(worker: name, coordinator: coordinator, seconds: Int(connectTimeout))
         }
         if Date().timeIntervalSince(lastNotice) >= 5 {
             lastNotice = Date()
@@ -145,13 +144,11 @@ public final class Worker {
         return nil
     }
 
-    private func train(_ task: TrainingTask) -> Result<ClientUpdate, RuntimeError> {
-        guard let trainer else { return .failure(RuntimeError("no Assign received yet")) }
-        guard let data = clients[task.clientID] else {
-            return .failure(RuntimeError("client \(task.clientID) is not hosted here"))
-        }
+    private func train(_ task: TrainingTask) -> Result<ClientUpdate, TaskRefusal> {
+        guard let trainer else { return .failure(.noAssign) }
+        guard let data = clients[task.clientID] else { return .failure(.notHosted(client: task.clientID)) }
         guard let current, current.version == task.modelVersion else {
-            return .failure(RuntimeError("model version \(task.modelVersion) was never received"))
+            return .failure(.modelMissing(version: task.modelVersion))
         }
         let started = Date()
         var stream = RandomStream(seed: seed, purpose: .batches, client: task.clientID, round: task.round)

@@ -1,0 +1,42 @@
+import FedSimCore
+
+/// Why a worker process gave up.
+public enum WorkerError: FedSimError, Equatable, Sendable {
+    /// The coordinator sent nothing for `seconds` once the worker had joined.
+    case coordinatorSilent(worker: String, coordinator: String, seconds: Int)
+    /// The coordinator speaks another protocol version.
+    case coordinatorUnusable(worker: String, reason: String)
+    /// The coordinator refused this worker.
+    case refused(worker: String, reason: String)
+    /// The coordinator never answered within the connect timeout.
+    case noAnswer(worker: String, coordinator: String, seconds: Int)
+
+    public var description: String {
+        switch self {
+        case let .coordinatorSilent(worker, coordinator, seconds):
+            return "\(worker): no message from \(coordinator) for \(seconds) s"
+        case let .coordinatorUnusable(worker, reason):
+            return "\(worker): the coordinator cannot be used: \(reason)"
+        case let .refused(worker, reason):
+            return "\(worker): the coordinator refused this worker: \(reason)"
+        case let .noAnswer(worker, coordinator, seconds):
+            return "\(worker): no answer from \(coordinator) within \(seconds) s; "
+                + "is the coordinator running and reachable from here?"
+        }
+    }
+}
+
+/// Why a worker cannot train a task it was sent; the reason goes back in a Refused.
+enum TaskRefusal: Error, Equatable, CustomStringConvertible {
+    case noAssign
+    case notHosted(client: Int)
+    case modelMissing(version: UInt64)
+
+    var description: String {
+        switch self {
+        case .noAssign: return "no Assign received yet"
+        case let .notHosted(client): return "client \(client) is not hosted here"
+        case let .modelMissing(version): return "model version \(version) was never received"
+        }
+    }
+}
