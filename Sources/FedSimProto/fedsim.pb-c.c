@@ -1537,12 +1537,12 @@ static const ProtobufCFieldDescriptor fedsim__task__field_descriptors[4] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "round",
+    "job_number",
     3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT32,
     0,   /* quantifier_offset */
-    offsetof(Fedsim__Task, round),
+    offsetof(Fedsim__Task, job_number),
     NULL,
     NULL,
     0,             /* flags */
@@ -1563,8 +1563,8 @@ static const ProtobufCFieldDescriptor fedsim__task__field_descriptors[4] =
 };
 static const unsigned fedsim__task__field_indices_by_name[] = {
   0,   /* field[0] = client_id */
+  2,   /* field[2] = job_number */
   1,   /* field[1] = model_version */
-  2,   /* field[2] = round */
   3,   /* field[3] = training */
 };
 static const ProtobufCIntRange fedsim__task__number_ranges[1 + 1] =
@@ -1614,12 +1614,12 @@ static const ProtobufCFieldDescriptor fedsim__update__field_descriptors[8] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "round",
+    "job_number",
     3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT32,
     0,   /* quantifier_offset */
-    offsetof(Fedsim__Update, round),
+    offsetof(Fedsim__Update, job_number),
     NULL,
     NULL,
     0,             /* flags */
@@ -1689,8 +1689,8 @@ static const ProtobufCFieldDescriptor fedsim__update__field_descriptors[8] =
 static const unsigned fedsim__update__field_indices_by_name[] = {
   0,   /* field[0] = client_id */
   3,   /* field[3] = delta */
+  2,   /* field[2] = job_number */
   1,   /* field[1] = model_version */
-  2,   /* field[2] = round */
   4,   /* field[4] = sample_count */
   6,   /* field[6] = steps */
   5,   /* field[5] = train_loss */

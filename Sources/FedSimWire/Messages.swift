@@ -92,13 +92,14 @@ public struct ModelBroadcast: Equatable, Sendable {
 public struct TrainingTask: Equatable, Sendable {
     public var clientID: Int
     public var modelVersion: UInt64
-    public var round: Int
+    /// The client's job, from 1: the counter of its training's random streams.
+    public var jobNumber: Int
     public var training: LocalTraining
 
-    public init(clientID: Int, modelVersion: UInt64, round: Int, training: LocalTraining) {
+    public init(clientID: Int, modelVersion: UInt64, jobNumber: Int, training: LocalTraining) {
         self.clientID = clientID
         self.modelVersion = modelVersion
-        self.round = round
+        self.jobNumber = jobNumber
         self.training = training
     }
 }
@@ -107,7 +108,8 @@ public struct TrainingTask: Equatable, Sendable {
 public struct ClientUpdate: Equatable, Sendable {
     public var clientID: Int
     public var modelVersion: UInt64
-    public var round: Int
+    /// The job this update answers.
+    public var jobNumber: Int
     /// Local trainable vector minus the one the task started from.
     public var delta: [Float]
     public var sampleCount: Int
@@ -116,11 +118,11 @@ public struct ClientUpdate: Equatable, Sendable {
     public var steps: Int
     public var wallComputeSeconds: Double
 
-    public init(clientID: Int, modelVersion: UInt64, round: Int, delta: [Float], sampleCount: Int,
+    public init(clientID: Int, modelVersion: UInt64, jobNumber: Int, delta: [Float], sampleCount: Int,
                 trainLoss: Double, steps: Int, wallComputeSeconds: Double) {
         self.clientID = clientID
         self.modelVersion = modelVersion
-        self.round = round
+        self.jobNumber = jobNumber
         self.delta = delta
         self.sampleCount = sampleCount
         self.trainLoss = trainLoss

@@ -72,7 +72,7 @@ extension WireCodec {
             return .task(TrainingTask(
                 clientID: try int(task.client_id, "Task.clientID"),
                 modelVersion: task.model_version,
-                round: try int(task.round, "Task.round"),
+                jobNumber: try int(task.job_number, "Task.jobNumber"),
                 training: try localTraining(required(task.training, "Task.training"))))
 
         case FEDSIM__ENVELOPE__BODY_UPDATE:
@@ -80,7 +80,7 @@ extension WireCodec {
             return .update(ClientUpdate(
                 clientID: try int(update.client_id, "Update.clientID"),
                 modelVersion: update.model_version,
-                round: try int(update.round, "Update.round"),
+                jobNumber: try int(update.job_number, "Update.jobNumber"),
                 delta: try tensor(update.delta, "Update.delta").values,
                 sampleCount: try int(update.sample_count, "Update.sampleCount"),
                 trainLoss: update.train_loss,

@@ -68,7 +68,7 @@ public enum WireCodec {
                     fedsim__task__init(&body)
                     body.client_id = wireUInt32(task.clientID, "Task.clientID")
                     body.model_version = task.modelVersion
-                    body.round = wireUInt32(task.round, "Task.round")
+                    body.job_number = wireUInt32(task.jobNumber, "Task.jobNumber")
                     body.training = training
                     return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_TASK; $0.task = $1 }
                 }
@@ -80,7 +80,7 @@ public enum WireCodec {
                 fedsim__update__init(&body)
                 body.client_id = wireUInt32(update.clientID, "Update.clientID")
                 body.model_version = update.modelVersion
-                body.round = wireUInt32(update.round, "Update.round")
+                body.job_number = wireUInt32(update.jobNumber, "Update.jobNumber")
                 body.delta = delta
                 precondition(update.sampleCount >= 0, "Update.sampleCount \(update.sampleCount) is negative")
                 body.sample_count = UInt64(update.sampleCount)

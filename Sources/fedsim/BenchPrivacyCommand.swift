@@ -64,7 +64,7 @@ struct BenchPrivacyCommand: ParsableCommand {
         label: String
     ) -> Double {
         let perStep = measured(repeats: repeats) { repetition in
-            var rng = RandomStream(seed: seed, purpose: .batches, round: repetition)
+            var rng = RandomStream(seed: seed, purpose: .batches, counter: repetition)
             var steps = 0
             let elapsed = seconds {
                 steps = trainer.train(from: parameters, data: data, settings: settings, rng: &rng).steps

@@ -29,8 +29,8 @@ final class AttackTests: XCTestCase {
     func testGaussianDrawsFromTheStream() throws {
         let honest = [[Float](repeating: 0, count: 20_000)]
         let attack = GaussianAttack(mean: 3, standardDeviation: 2)
-        var first = RandomStream(seed: 1, purpose: .attack, round: 4)
-        var second = RandomStream(seed: 1, purpose: .attack, round: 4)
+        var first = RandomStream(seed: 1, purpose: .attack, counter: 4)
+        var second = RandomStream(seed: 1, purpose: .attack, counter: 4)
         let vector = try attack.byzantineVector(honest: honest, byzantineCount: 1, stream: &first)
         XCTAssertEqual(vector, try attack.byzantineVector(honest: honest, byzantineCount: 1, stream: &second))
         // Sample mean within 4 standard errors (4 * 2 / sqrt(20000) ~ 0.057) of 3; sample

@@ -27,7 +27,7 @@ final class DPFedAvgNoiseTests: XCTestCase {
         let clippedSum: [Double] = [0.4, -0.4, 0.3, 0]
         var samples: [Double] = []
         for round in 0..<20_000 {
-            var rng = RandomStream(seed: 9, purpose: .noise, round: round)
+            var rng = RandomStream(seed: 9, purpose: .noise, counter: round)
             let sum = noise.noisySum(updates, rng: &rng)
             for (value, clipped) in zip(sum, clippedSum) { samples.append(Double(value) - clipped) }
         }
@@ -42,8 +42,8 @@ final class DPFedAvgNoiseTests: XCTestCase {
     func testNoisySumIsReproducibleAndLeavesInputsAlone() throws {
         let noise = try DPFedAvgNoise(clipNorm: 1, noiseMultiplier: 0.5)
         let updates: [[Float]] = [[2, 2], [0.5, -0.5]]
-        var first = RandomStream(seed: 1, purpose: .noise, round: 4)
-        var second = RandomStream(seed: 1, purpose: .noise, round: 4)
+        var first = RandomStream(seed: 1, purpose: .noise, counter: 4)
+        var second = RandomStream(seed: 1, purpose: .noise, counter: 4)
         XCTAssertEqual(noise.noisySum(updates, rng: &first), noise.noisySum(updates, rng: &second))
         XCTAssertEqual(updates, [[2, 2], [0.5, -0.5]])
     }

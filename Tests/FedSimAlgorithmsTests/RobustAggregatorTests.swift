@@ -177,17 +177,17 @@ final class RobustAggregatorTests: XCTestCase {
         // pair's mean spells its members in decimal digits, so the buckets must
         // partition the inputs: the digit sums add up to 11111.
         let inputs: [[Float]] = [[1], [10], [100], [1000], [10000]]
-        var stream = RandomStream(seed: 3, purpose: .aggregation, round: 1)
+        var stream = RandomStream(seed: 3, purpose: .aggregation, counter: 1)
         let buckets = try Bucketing(bucketSize: 2).apply(inputs, stream: &stream).map { $0[0] }
         XCTAssertEqual(buckets.count, 3)
         let members = buckets[0] * 2 + buckets[1] * 2 + buckets[2]
         XCTAssertEqual(members, 11111)
         XCTAssert(inputs.map { $0[0] }.contains(buckets[2]), "the last bucket holds one input: \(buckets)")
         // Same stream, same buckets; the order depends on the stream.
-        var again = RandomStream(seed: 3, purpose: .aggregation, round: 1)
+        var again = RandomStream(seed: 3, purpose: .aggregation, counter: 1)
         XCTAssertEqual(try Bucketing(bucketSize: 2).apply(inputs, stream: &again).map { $0[0] }, buckets)
         let orders = Set((0..<10).map { round -> [Float] in
-            var other = RandomStream(seed: 3, purpose: .aggregation, round: round)
+            var other = RandomStream(seed: 3, purpose: .aggregation, counter: round)
             return try! Bucketing(bucketSize: 1).apply(inputs, stream: &other).map { $0[0] }
         })
         XCTAssertGreaterThan(orders.count, 1)

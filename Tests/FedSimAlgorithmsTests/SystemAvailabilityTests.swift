@@ -57,7 +57,7 @@ final class SystemAvailabilityTests: XCTestCase {
             let start = Double(period) * 10
             let state = model.isOnline(client: 1, at: start)
             XCTAssertEqual(model.isOnline(client: 1, at: start + 9.99), state)
-            var stream = RandomStream(seed: 11, purpose: .availability, client: 1, round: period)
+            var stream = RandomStream(seed: 11, purpose: .availability, client: 1, counter: period)
             XCTAssertEqual(state, stream.uniform() < 0.5)
         }
     }

@@ -19,7 +19,7 @@ final class DPSGDTests: XCTestCase {
     /// layer's gradient is trivially zero.
     private func perturbedParameters(_ spec: ModelSpec, seed: UInt64) throws -> (model: Sequential, parameters: [Float]) {
         let (model, start) = try Sequential.initialized(spec, seed: seed)
-        var stream = RandomStream(seed: seed, purpose: .synthetic, round: 1)
+        var stream = RandomStream(seed: seed, purpose: .synthetic, counter: 1)
         return (model, start.map { $0 + Float(0.3 * stream.normal()) })
     }
 
@@ -173,8 +173,8 @@ final class DPSGDTests: XCTestCase {
     func testNoiseAddsToTheValuesAndIsDeterministic() {
         var first: [Float] = [1, 2, 3]
         var second: [Float] = [1, 2, 3]
-        var a = RandomStream(seed: 4, purpose: .noise, client: 2, round: 9)
-        var b = RandomStream(seed: 4, purpose: .noise, client: 2, round: 9)
+        var a = RandomStream(seed: 4, purpose: .noise, client: 2, counter: 9)
+        var b = RandomStream(seed: 4, purpose: .noise, client: 2, counter: 9)
         a.addGaussianNoise(to: &first, standardDeviation: 0)
         XCTAssertEqual(first, [1, 2, 3])
         a.addGaussianNoise(to: &first, standardDeviation: 1)
@@ -277,9 +277,9 @@ final class DPSGDTests: XCTestCase {
         let settings = LocalTraining(epochs: 3, batchSize: 6, learningRate: 0.1, optimizer: .momentum,
                                      proximalMu: 0.01, privacy: privacy)
         let trainer = LocalTrainer(model: model)
-        var first = RandomStream(seed: 3, purpose: .batches, client: 1, round: 2)
-        var second = RandomStream(seed: 3, purpose: .batches, client: 1, round: 2)
-        var other = RandomStream(seed: 3, purpose: .batches, client: 1, round: 3)
+        var first = RandomStream(seed: 3, purpose: .batches, client: 1, counter: 2)
+        var second = RandomStream(seed: 3, purpose: .batches, client: 1, counter: 2)
+        var other = RandomStream(seed: 3, purpose: .batches, client: 1, counter: 3)
         let result = trainer.train(from: parameters, data: data, settings: settings, rng: &first)
         XCTAssertEqual(result, trainer.train(from: parameters, data: data, settings: settings, rng: &second))
         XCTAssertNotEqual(result.delta, trainer.train(from: parameters, data: data, settings: settings, rng: &other).delta)
@@ -314,7 +314,7 @@ final class RandomStreamFillTests: XCTestCase {
     /// words `next32()` would, from any position in a block and across batch boundaries.
     func testFillMatchesRepeatedNext32() {
         for (skipped, count) in [(0, 0), (0, 3), (1, 4), (3, 31), (2, 32), (0, 100), (5, 257)] {
-            var byWord = RandomStream(seed: 77, purpose: .noise, client: 3, round: 1 << 20)
+            var byWord = RandomStream(seed: 77, purpose: .noise, client: 3, counter: 1 << 20)
             var byFill = byWord
             for _ in 0..<skipped {
                 _ = byWord.next32()
@@ -331,7 +331,7 @@ final class RandomStreamFillTests: XCTestCase {
     func testPhiloxEightLanesMatchTheScalarBlocks() {
         let key: (UInt32, UInt32) = (0x1234_5678, 0x9ABC_DEF0)
         let first: UInt64 = 0xFFFF_FFFC  // lanes cross into the counter's upper word
-        let lanes = RandomStream.philox8(firstBlock: first, client: 9, round: 4, key: key)
+        let lanes = RandomStream.philox8(firstBlock: first, client: 9, counter: 4, key: key)
         for lane in 0..<8 {
             let block = first + UInt64(lane)
             let scalar = RandomStream.philox(

@@ -96,7 +96,7 @@ final class ModelTests: XCTestCase {
         _ spec: ModelSpec, seed: UInt64, file: StaticString = #filePath, line: UInt = #line
     ) throws {
         let (initialized, start) = try Sequential.initialized(spec, seed: seed)
-        var stream = RandomStream(seed: seed, purpose: .synthetic, round: 1)
+        var stream = RandomStream(seed: seed, purpose: .synthetic, counter: 1)
         let offZero = { (value: Float) in value == 0 ? Float(stream.normal() * 0.1) : value }
         let parameters = start.map(offZero)
         let model = try Sequential(spec, frozenParameters: initialized.frozenParameters.map(offZero))

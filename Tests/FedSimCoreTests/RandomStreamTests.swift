@@ -3,8 +3,8 @@ import XCTest
 
 final class RandomStreamTests: XCTestCase {
     func testSameKeyGivesSameStream() {
-        var first = RandomStream(seed: 7, purpose: .batches, client: 3, round: 9)
-        var second = RandomStream(seed: 7, purpose: .batches, client: 3, round: 9)
+        var first = RandomStream(seed: 7, purpose: .batches, client: 3, counter: 9)
+        var second = RandomStream(seed: 7, purpose: .batches, client: 3, counter: 9)
         for _ in 0..<1000 { XCTAssertEqual(first.next(), second.next()) }
     }
 
@@ -13,11 +13,11 @@ final class RandomStreamTests: XCTestCase {
             var copy = stream
             return (0..<4).map { _ in copy.next() }
         }
-        let base = head(RandomStream(seed: 7, purpose: .batches, client: 3, round: 9))
-        XCTAssertNotEqual(base, head(RandomStream(seed: 8, purpose: .batches, client: 3, round: 9)))
-        XCTAssertNotEqual(base, head(RandomStream(seed: 7, purpose: .sampling, client: 3, round: 9)))
-        XCTAssertNotEqual(base, head(RandomStream(seed: 7, purpose: .batches, client: 4, round: 9)))
-        XCTAssertNotEqual(base, head(RandomStream(seed: 7, purpose: .batches, client: 3, round: 10)))
+        let base = head(RandomStream(seed: 7, purpose: .batches, client: 3, counter: 9))
+        XCTAssertNotEqual(base, head(RandomStream(seed: 8, purpose: .batches, client: 3, counter: 9)))
+        XCTAssertNotEqual(base, head(RandomStream(seed: 7, purpose: .sampling, client: 3, counter: 9)))
+        XCTAssertNotEqual(base, head(RandomStream(seed: 7, purpose: .batches, client: 4, counter: 9)))
+        XCTAssertNotEqual(base, head(RandomStream(seed: 7, purpose: .batches, client: 3, counter: 10)))
     }
 
     func testPhiloxMatchesRandom123KnownAnswers() {

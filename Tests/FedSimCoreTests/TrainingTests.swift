@@ -107,7 +107,7 @@ final class LocalTrainerTests: XCTestCase {
         let data = blobs(perClass: 20, seed: 3)
         let settings = LocalTraining(epochs: 2, batchSize: 7, learningRate: 0.01, optimizer: .adam, weightDecay: 1e-4)
         func run(round: Int) -> LocalTrainingResult {
-            var rng = RandomStream(seed: 9, purpose: .batches, client: 4, round: round)
+            var rng = RandomStream(seed: 9, purpose: .batches, client: 4, counter: round)
             return trainer.train(from: start, data: data, settings: settings, rng: &rng)
         }
         let first = run(round: 1)

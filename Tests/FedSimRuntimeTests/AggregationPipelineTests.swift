@@ -78,7 +78,7 @@ final class AggregationPipelineTests: XCTestCase {
                                results: results([[3, 4], [0.3, 0.4]]), to: &model)
         // (3, 4) is clipped to (0.6, 0.8); each weighs 1/2; noise sigma C / k = 0.25 per coordinate.
         var expected = Aggregation.weightedSum([[0.6, 0.8], [0.3, 0.4]], weights: [0.5, 0.5])
-        var noise = RandomStream(seed: scenario.seed, purpose: .noise, round: 2)
+        var noise = RandomStream(seed: scenario.seed, purpose: .noise, counter: 2)
         noise.addGaussianNoise(to: &expected, standardDeviation: 0.25)
         XCTAssertEqual(model[0], expected[0], accuracy: 1e-6)
         XCTAssertEqual(model[1], expected[1], accuracy: 1e-6)

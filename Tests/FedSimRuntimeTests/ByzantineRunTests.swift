@@ -77,7 +77,7 @@ final class ByzantineRunTests: XCTestCase {
             while let message = try? liar.receive(timeoutMilliseconds: 3000) {
                 if case let .task(task) = message {
                     try? liar.send(.update(ClientUpdate(
-                        clientID: task.clientID, modelVersion: task.modelVersion, round: task.round,
+                        clientID: task.clientID, modelVersion: task.modelVersion, jobNumber: task.jobNumber,
                         delta: [Float](repeating: .nan, count: 15), sampleCount: data.clients[0].count, trainLoss: .nan,
                         steps: 1, wallComputeSeconds: 0)))
                 }

@@ -87,7 +87,7 @@ final class CoordinatorTests: XCTestCase {
         var expected = start.map(Double.init)
         let total = Double(selected.reduce(0) { $0 + data.clients[$1].count })
         for client in selected {
-            var stream = RandomStream(seed: scenario.seed, purpose: .batches, client: client, round: 1)
+            var stream = RandomStream(seed: scenario.seed, purpose: .batches, client: client, counter: 1)
             let result = trainer.train(from: start, data: data.clients[client], settings: scenario.training, rng: &stream)
             let weight = Double(data.clients[client].count) / total
             for index in expected.indices { expected[index] += weight * Double(result.delta[index]) }
@@ -219,7 +219,7 @@ final class CoordinatorTests: XCTestCase {
         let rogue = attacked.network.connectWorker()
         rogue.sendBytes([0xFF, 0x13, 0x37, 0x00, 0x99])
         rogue.sendBytes(WireCodec.encode(.update(ClientUpdate(
-            clientID: 0, modelVersion: 0, round: 1, delta: [1, 2, 3], sampleCount: 24, trainLoss: 0, steps: 1,
+            clientID: 0, modelVersion: 0, jobNumber: 1, delta: [1, 2, 3], sampleCount: 24, trainLoss: 0, steps: 1,
             wallComputeSeconds: 0))))
         _ = try coordinator.run()
 
@@ -267,7 +267,7 @@ final class CoordinatorTests: XCTestCase {
             while let message = try? liar.receive(timeoutMilliseconds: 3000) {
                 if case let .task(task) = message {
                     try? liar.send(.update(ClientUpdate(
-                        clientID: task.clientID, modelVersion: task.modelVersion, round: task.round, delta: [1, 2, 3],
+                        clientID: task.clientID, modelVersion: task.modelVersion, jobNumber: task.jobNumber, delta: [1, 2, 3],
                         sampleCount: data.clients[0].count, trainLoss: 0, steps: 1, wallComputeSeconds: 0)))
                     answered.fulfill()
                 }

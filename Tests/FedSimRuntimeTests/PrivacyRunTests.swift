@@ -49,7 +49,7 @@ final class PrivacyRunTests: XCTestCase {
             training.privacy = try DPSGDConfig(
                 samplingRate: DPSGDConfig.samplingRate(batchSize: 8, samples: data.clients[client].count),
                 clipNorm: 1, noiseMultiplier: 1.5)
-            var stream = RandomStream(seed: scenario.seed, purpose: .batches, client: client, round: 1)
+            var stream = RandomStream(seed: scenario.seed, purpose: .batches, client: client, counter: 1)
             let result = trainer.train(from: start, data: data.clients[client], settings: training, rng: &stream)
             let weight = Double(data.clients[client].count) / total
             for index in expected.indices { expected[index] += weight * Double(result.delta[index]) }
@@ -125,14 +125,14 @@ final class PrivacyRunTests: XCTestCase {
         let clipping = try DPFedAvgNoise(clipNorm: 0.05, noiseMultiplier: 0.8)
         var sum = [Double](repeating: 0, count: start.count)
         for client in firstRound(scenario, data) {
-            var stream = RandomStream(seed: scenario.seed, purpose: .batches, client: client, round: 1)
+            var stream = RandomStream(seed: scenario.seed, purpose: .batches, client: client, counter: 1)
             var delta = trainer.train(from: start, data: data.clients[client], settings: scenario.training,
                                       rng: &stream).delta
             XCTAssertGreaterThan(clipping.clip(&delta), 0.05, "the test needs every update clipped")
             for index in sum.indices { sum[index] += Double(delta[index]) / 3 }
         }
         var noise = [Float](repeating: 0, count: start.count)
-        var stream = RandomStream(seed: scenario.seed, purpose: .noise, round: 1)
+        var stream = RandomStream(seed: scenario.seed, purpose: .noise, counter: 1)
         stream.addGaussianNoise(to: &noise, standardDeviation: Float(0.8 * 0.05 / 3))
         for index in start.indices {
             XCTAssertEqual(Double(coordinator.globalParameters[index]),

@@ -14,7 +14,7 @@ final class WorkerModelTests: XCTestCase {
     /// Plays the coordinator's side of one task for a worker on its own thread: Assign,
     /// Model, Task, then Stop once the update is back.
     private func trainOneTask(
-        spec: ModelSpec, seed: UInt64, start: [Float], client: ClientShard, training: LocalTraining, round: Int
+        spec: ModelSpec, seed: UInt64, start: [Float], client: ClientShard, training: LocalTraining, jobNumber: Int
     ) throws -> ClientUpdate {
         let network = InMemoryNetwork()
         let endpoint = network.connectWorker()
@@ -26,7 +26,7 @@ final class WorkerModelTests: XCTestCase {
         defer { try? network.send(.stop(reason: "test over"), to: peer) }
         try network.send(.assign(Assign(workerIndex: 0, seed: seed, model: spec, clients: [client])), to: peer)
         try network.send(.model(ModelBroadcast(version: 1, parameters: start)), to: peer)
-        try network.send(.task(TrainingTask(clientID: client.clientID, modelVersion: 1, round: round, training: training)),
+        try network.send(.task(TrainingTask(clientID: client.clientID, modelVersion: 1, jobNumber: jobNumber, training: training)),
                          to: peer)
         let reply = try network.receive(timeoutMilliseconds: 10_000)
         guard case .message(.update(let update), _)? = reply else {
@@ -46,10 +46,10 @@ final class WorkerModelTests: XCTestCase {
         XCTAssertEqual(start.count, (8 + 1) * 3, "only the trainable layer travels")
         let client = ClientShard(clientID: 5, data: blobData(clients: 1).clients[0])
         let training = LocalTraining(epochs: 2, batchSize: 8, learningRate: 0.1)
-        let update = try trainOneTask(spec: spec, seed: seed, start: start, client: client, training: training, round: 3)
+        let update = try trainOneTask(spec: spec, seed: seed, start: start, client: client, training: training, jobNumber: 3)
 
         func delta(_ model: Sequential) -> [UInt32] {
-            var stream = RandomStream(seed: seed, purpose: .batches, client: 5, round: 3)
+            var stream = RandomStream(seed: seed, purpose: .batches, client: 5, counter: 3)
             return LocalTrainer(model: model).train(from: start, data: client.data, settings: training, rng: &stream)
                 .delta.map(\.bitPattern)
         }

@@ -51,7 +51,7 @@ final class WorkerPoolTests: XCTestCase {
         let network = InMemoryNetwork()
         let pool = pool(network, workers: 2, clients: 5)
         let (a, b) = (network.connectWorker(), network.connectWorker())
-        try a.send(.task(TrainingTask(clientID: 0, modelVersion: 0, round: 1,
+        try a.send(.task(TrainingTask(clientID: 0, modelVersion: 0, jobNumber: 1,
                                       training: LocalTraining(epochs: 1, batchSize: 1, learningRate: 1))))
         try a.send(.hello(Hello(workerName: "a")))
         try b.send(.hello(Hello(workerName: "b", scenario: "blobs")))
@@ -87,10 +87,10 @@ final class WorkerPoolTests: XCTestCase {
         }
         let training = LocalTraining(epochs: 1, batchSize: 1, learningRate: 1)
         for client in 0..<3 {
-            try pool.send(TrainingTask(clientID: client, modelVersion: 0, round: 1, training: training), version: 0,
+            try pool.send(TrainingTask(clientID: client, modelVersion: 0, jobNumber: 1, training: training), version: 0,
                           model: model(0))
         }
-        try pool.send(TrainingTask(clientID: 0, modelVersion: 1, round: 2, training: training), version: 1, model: model(1))
+        try pool.send(TrainingTask(clientID: 0, modelVersion: 1, jobNumber: 2, training: training), version: 1, model: model(1))
         XCTAssertEqual(try inbox(worker).map(\.kind), ["Model", "Task", "Task", "Task", "Model", "Task"])
         XCTAssertEqual(encoded, 2)
     }
@@ -112,7 +112,7 @@ final class WorkerPoolTests: XCTestCase {
 
     func testUpdatesPassAnythingElseIsRefusedAndARefusalFailsTheRun() throws {
         let (pool, worker) = try joined(InMemoryNetwork(), "w", clients: 1)
-        let update = ClientUpdate(clientID: 0, modelVersion: 0, round: 1, delta: [1], sampleCount: 1, trainLoss: 0,
+        let update = ClientUpdate(clientID: 0, modelVersion: 0, jobNumber: 1, delta: [1], sampleCount: 1, trainLoss: 0,
                                   steps: 1, wallComputeSeconds: 0)
         try worker.send(.heartbeat(sequence: 1))
         try worker.send(.update(update))

@@ -28,8 +28,8 @@ final class WireCodecTests: XCTestCase {
                            clients: [])),
             .model(ModelBroadcast(version: 9, parameters: [1.5, -2, 0, .greatestFiniteMagnitude])),
             .model(ModelBroadcast(version: 0, parameters: [])),
-            .task(TrainingTask(clientID: 77, modelVersion: 12, round: 5, training: training)),
-            .update(ClientUpdate(clientID: 77, modelVersion: 12, round: 5, delta: [0.25, -0.5, 1e-30],
+            .task(TrainingTask(clientID: 77, modelVersion: 12, jobNumber: 5, training: training)),
+            .update(ClientUpdate(clientID: 77, modelVersion: 12, jobNumber: 5, delta: [0.25, -0.5, 1e-30],
                                  sampleCount: Int.max, trainLoss: 0.693, steps: 40, wallComputeSeconds: 0.012)),
             .gossip(Gossip(fromNode: 1, toNode: 2, virtualTime: 3.75,
                            state: WireTensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]))),
@@ -102,7 +102,7 @@ final class WireCodecTests: XCTestCase {
             }
         }
         XCTAssertEqual(try WireCodec.decode(bytes), .task(TrainingTask(
-            clientID: 3, modelVersion: 8, round: 2,
+            clientID: 3, modelVersion: 8, jobNumber: 2,
             training: LocalTraining(epochs: 1, batchSize: 16, learningRate: 0.1, optimizer: .momentum,
                                     momentum: 0.9, weightDecay: 0))))
     }
@@ -139,7 +139,7 @@ final class WireCodecTests: XCTestCase {
     // MARK: - Hostile bytes
 
     func testEveryTruncationIsRefusedOrDecodedWithoutCrashing() {
-        let update = ClientUpdate(clientID: 4, modelVersion: 3, round: 2, delta: (0..<20).map(Float.init),
+        let update = ClientUpdate(clientID: 4, modelVersion: 3, jobNumber: 2, delta: (0..<20).map(Float.init),
                                   sampleCount: 60, trainLoss: 1.25, steps: 6, wallComputeSeconds: 0.5)
         let encoded = WireCodec.encode(.update(update))
         var malformed = 0
@@ -163,7 +163,7 @@ final class WireCodecTests: XCTestCase {
             WireCodec.encode(.assign(Assign(workerIndex: 1, seed: 2,
                                             model: .multilayerPerceptron(inputDim: 3, hidden: [5], classes: 4),
                                             clients: [shard(1, samples: 3), shard(2, samples: 2)]))),
-            WireCodec.encode(.task(TrainingTask(clientID: 1, modelVersion: 2, round: 3, training: training))),
+            WireCodec.encode(.task(TrainingTask(clientID: 1, modelVersion: 2, jobNumber: 3, training: training))),
             WireCodec.encode(.gossip(Gossip(fromNode: 1, toNode: 2, virtualTime: 1,
                                             state: WireTensor(shape: [2, 2], values: [1, 2, 3, 4])))),
         ]
@@ -374,7 +374,7 @@ final class WireCodecTests: XCTestCase {
         // accountant's q the same on both sides.
         var training = self.training
         training.privacy = try DPSGDConfig(samplingRate: 1.0 / 3, clipNorm: 0.75, noiseMultiplier: 1.0e-3 + 1.1)
-        let task = TrainingTask(clientID: 4, modelVersion: 2, round: 9, training: training)
+        let task = TrainingTask(clientID: 4, modelVersion: 2, jobNumber: 9, training: training)
         guard case .task(let decoded) = try WireCodec.decode(WireCodec.encode(.task(task))) else {
             return XCTFail("expected a task")
         }

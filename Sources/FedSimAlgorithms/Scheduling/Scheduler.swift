@@ -94,7 +94,7 @@ public struct Scheduler: Sendable {
 
     /// A random stream for this strategy's draws at aggregation `step`.
     public func stream(_ purpose: RandomPurpose, step: Int) -> RandomStream {
-        RandomStream(seed: seed, purpose: purpose, round: step)
+        RandomStream(seed: seed, purpose: purpose, counter: step)
     }
 
     mutating func advance(to time: Double) {

@@ -7,7 +7,7 @@ public enum AvailabilityProfile: Equatable, Sendable {
     /// Time is cut into periods [k * period, (k + 1) * period), k = 0, 1, ...; in period k
     /// client i is online with probability p, independently of other periods and clients:
     /// online iff u < p with u the first uniform of
-    /// `RandomStream(seed:, purpose: .availability, client: i, round: k)`.
+    /// `RandomStream(seed:, purpose: .availability, client: i, counter: k)`.
     /// Needs p in (0, 1] and period > 0. Streams key the round with 32 bits, so the
     /// pattern repeats after 2^32 periods.
     case probability(p: Double, period: Double)
@@ -89,7 +89,7 @@ struct AvailabilityPeriods {
     }
 
     func isOnline(client: Int, period index: Int) -> Bool {
-        var stream = RandomStream(seed: seed, purpose: .availability, client: client, round: index)
+        var stream = RandomStream(seed: seed, purpose: .availability, client: client, counter: index)
         return stream.uniform() < p
     }
 }

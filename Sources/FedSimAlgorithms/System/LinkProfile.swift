@@ -15,7 +15,7 @@ public struct LinkProfile: Equatable, Sendable {
     /// nil (the default) means infinite.
     public var uploadBytesPerSecond: Double?
     /// sigma of the per-client bandwidth multiplier m_i = exp(z), z ~ N(0, sigma^2),
-    /// drawn from `RandomStream(seed:, purpose: .speeds, client: i, round: 1)` and applied
+    /// drawn from `RandomStream(seed:, purpose: .speeds, client: i, counter: 1)` and applied
     /// to both directions. Default 0: every client gets the nominal bandwidth.
     public var bandwidthHeterogeneity: Double
 
@@ -45,7 +45,7 @@ public struct LinkProfile: Equatable, Sendable {
     /// m_i for i = 0..<clients. O(clients).
     func bandwidthMultipliers(clients: Int, seed: UInt64) -> [Double] {
         (0..<clients).map { client in
-            var stream = RandomStream(seed: seed, purpose: .speeds, client: client, round: 1)
+            var stream = RandomStream(seed: seed, purpose: .speeds, client: client, counter: 1)
             return exp(bandwidthHeterogeneity * stream.normal())
         }
     }

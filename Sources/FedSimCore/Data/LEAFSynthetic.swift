@@ -110,7 +110,7 @@ public struct LEAFSynthetic: Equatable, Sendable {
             let biases = (0..<classCount).map { _ in stream.normal(mean: modelMean, standardDeviation: 1) }
             return (weights, biases, means)
         case .iid:
-            var shared = RandomStream(seed: seed, purpose: .synthetic, client: 0, round: 1)
+            var shared = RandomStream(seed: seed, purpose: .synthetic, client: 0, counter: 1)
             let weights = (0..<(classCount * featureCount)).map { _ in shared.normal() }
             let biases = (0..<classCount).map { _ in shared.normal() }
             return (weights, biases, [Double](repeating: 0, count: featureCount))

@@ -18,24 +18,26 @@ public enum RandomPurpose: UInt64, Sendable, CaseIterable {
 }
 
 /// A counter-based random stream: Philox4x32-10 (Salmon et al., SC 2011) keyed by
-/// (seed, purpose) with the counter's upper half holding (client, round).
+/// (seed, purpose) with the counter's upper half holding (client, counter).
 ///
-/// Every stream is a pure function of `(seed, purpose, client, round)`, so whichever
-/// process trains a client in a round draws the same numbers. Streams with different
+/// Every stream is a pure function of `(seed, purpose, client, counter)`, so whichever
+/// process trains a client's job draws the same numbers. `counter` numbers the draws of
+/// one purpose: a client's job number for its local training, the step number for the
+/// server's draws (sampling, attacks, robust rules, noise). Streams with different
 /// keys are independent; each one yields up to 2^66 values before repeating.
 public struct RandomStream: RandomNumberGenerator, Sendable {
     private let key: (UInt32, UInt32)
     private let client: UInt32
-    private let round: UInt32
+    private let counter: UInt32
     private var block: UInt64 = 0
     private var buffer: (UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0)
     private var used = 4
 
-    public init(seed: UInt64, purpose: RandomPurpose, client: Int = 0, round: Int = 0) {
+    public init(seed: UInt64, purpose: RandomPurpose, client: Int = 0, counter: Int = 0) {
         let mixed = RandomStream.splitMix(seed ^ RandomStream.splitMix(purpose.rawValue))
         key = (UInt32(truncatingIfNeeded: mixed), UInt32(truncatingIfNeeded: mixed >> 32))
         self.client = UInt32(truncatingIfNeeded: client)
-        self.round = UInt32(truncatingIfNeeded: round)
+        self.counter = UInt32(truncatingIfNeeded: counter)
     }
 
     /// SplitMix64's finalizer: a bijective 64-bit mixer.
@@ -50,7 +52,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     public mutating func next32() -> UInt32 {
         if used == 4 {
             buffer = Self.philox(
-                counter: (UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32), client, round),
+                counter: (UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32), client, self.counter),
                 key: key)
             block &+= 1
             used = 0
@@ -78,7 +80,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
             index += 1
         }
         while words.count - index >= 32 {
-            let lanes = Self.philox8(firstBlock: block, client: client, round: round, key: key)
+            let lanes = Self.philox8(firstBlock: block, client: client, counter: counter, key: key)
             block &+= 8
             for lane in 0..<8 {
                 words[index] = lanes.0[lane]
@@ -90,7 +92,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         }
         while words.count - index >= 4 {
             let values = Self.philox(
-                counter: (UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32), client, round),
+                counter: (UInt32(truncatingIfNeeded: block), UInt32(truncatingIfNeeded: block >> 32), client, self.counter),
                 key: key)
             block &+= 1
             words[index] = values.0
@@ -105,16 +107,16 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         }
     }
 
-    /// Philox4x32-10 of the eight counters (firstBlock + lane, client, round), lane by
+    /// Philox4x32-10 of the eight counters (firstBlock + lane, client, counter), lane by
     /// lane in SIMD registers: `.0[l]`... `.3[l]` equal `philox` of block firstBlock + l.
     static func philox8(
-        firstBlock: UInt64, client: UInt32, round: UInt32, key: (UInt32, UInt32)
+        firstBlock: UInt64, client: UInt32, counter: UInt32, key: (UInt32, UInt32)
     ) -> (SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>) {
         let blocks = SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7) &+ firstBlock
         var c0 = SIMD8<UInt32>(truncatingIfNeeded: blocks)
         var c1 = SIMD8<UInt32>(truncatingIfNeeded: blocks &>> 32)
         var c2 = SIMD8<UInt32>(repeating: client)
-        var c3 = SIMD8<UInt32>(repeating: round)
+        var c3 = SIMD8<UInt32>(repeating: counter)
         var k = key
         let multiplier0 = SIMD8<UInt64>(repeating: 0xD251_1F53)
         let multiplier1 = SIMD8<UInt64>(repeating: 0xCD9E_8D57)

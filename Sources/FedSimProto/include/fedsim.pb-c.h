@@ -252,7 +252,10 @@ struct  Fedsim__Task
   ProtobufCMessage base;
   uint32_t client_id;
   uint64_t model_version;
-  uint32_t round;
+  /*
+   * the client's job, from 1: the counter of its training's random streams
+   */
+  uint32_t job_number;
   Fedsim__LocalTraining *training;
 };
 #define FEDSIM__TASK__INIT \
@@ -268,7 +271,10 @@ struct  Fedsim__Update
   ProtobufCMessage base;
   uint32_t client_id;
   uint64_t model_version;
-  uint32_t round;
+  /*
+   * the job this update answers
+   */
+  uint32_t job_number;
   /*
    * local trainable vector minus the one it started from
    */

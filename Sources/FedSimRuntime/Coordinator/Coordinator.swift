@@ -107,7 +107,7 @@ public final class Coordinator {
     /// Sends `job`'s task (with the current model, if its worker lacks it).
     private func dispatch(_ job: Job) throws {
         precondition(job.version == models.current, "\(job) dispatched while the model is at version \(models.current)")
-        let task = TrainingTask(clientID: job.client, modelVersion: UInt64(job.version), round: job.number,
+        let task = TrainingTask(clientID: job.client, modelVersion: UInt64(job.version), jobNumber: job.number,
                                 training: privacy?.training(scenario.training, client: job.client) ?? scenario.training)
         try pool.send(task, version: job.version, model: currentModel)
         jobs.dispatched(job)
@@ -157,7 +157,7 @@ public final class Coordinator {
             }
             jobs.receive(ClientResult(delta: update.delta, sampleCount: update.sampleCount, trainLoss: update.trainLoss,
                                       steps: update.steps),
-                         of: JobTable.Key(client: update.clientID, number: update.round))
+                         of: JobTable.Key(client: update.clientID, number: update.jobNumber))
             return
         }
     }
@@ -166,7 +166,7 @@ public final class Coordinator {
     private func problem(with update: ClientUpdate, from peer: PeerID) -> String? {
         guard data.clients.indices.contains(update.clientID) else { return "no such client" }
         guard pool.isHost(peer, of: update.clientID) else { return "the client is hosted by another worker" }
-        if let problem = jobs.problem(withUpdateOf: JobTable.Key(client: update.clientID, number: update.round),
+        if let problem = jobs.problem(withUpdateOf: JobTable.Key(client: update.clientID, number: update.jobNumber),
                                       modelVersion: update.modelVersion) {
             return problem
         }

@@ -12,7 +12,7 @@ struct TransferSizes: Equatable, Sendable {
         let parameters = [Float](repeating: 0, count: parameterCount)
         download = EncodedMessage(.model(ModelBroadcast(version: 0, parameters: parameters))).bytes.count
         upload = EncodedMessage(.update(ClientUpdate(
-            clientID: 0, modelVersion: 0, round: 0, delta: parameters, sampleCount: 0, trainLoss: 0, steps: 0,
+            clientID: 0, modelVersion: 0, jobNumber: 0, delta: parameters, sampleCount: 0, trainLoss: 0, steps: 0,
             wallComputeSeconds: 0))).bytes.count
     }
 }

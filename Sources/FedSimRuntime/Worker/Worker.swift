@@ -4,7 +4,7 @@ import Foundation
 
 /// A worker process's loop: joins a coordinator, hosts the virtual clients it is
 /// assigned, trains each task from the model version it names and returns the update.
-/// A client's update depends only on (model, client data, seed, round), never on which
+/// A client's update depends only on (model, client data, seed, job number), never on which
 /// worker trains it.
 public final class Worker {
     private let transport: WorkerTransport
@@ -151,10 +151,10 @@ public final class Worker {
             return .failure(.modelMissing(version: task.modelVersion))
         }
         let started = Date()
-        var stream = RandomStream(seed: seed, purpose: .batches, client: task.clientID, round: task.round)
+        var stream = RandomStream(seed: seed, purpose: .batches, client: task.clientID, counter: task.jobNumber)
         let result = trainer.train(from: current.parameters, data: data, settings: task.training, rng: &stream)
         return .success(ClientUpdate(
-            clientID: task.clientID, modelVersion: task.modelVersion, round: task.round, delta: result.delta,
+            clientID: task.clientID, modelVersion: task.modelVersion, jobNumber: task.jobNumber, delta: result.delta,
             sampleCount: data.count, trainLoss: result.meanLoss, steps: result.steps,
             wallComputeSeconds: Date().timeIntervalSince(started)))
     }

@@ -16,7 +16,7 @@ struct ByzantineSubstitution: AggregationStage {
         work.facts.byzantine = attacked.count
         guard let attack, !attacked.isEmpty else { return }
         let honest = work.honestPositions.filter { work.updates[$0].allSatisfy(\.isFinite) }
-        var stream = RandomStream(seed: seed, purpose: .attack, round: work.step)
+        var stream = RandomStream(seed: seed, purpose: .attack, counter: work.step)
         do {
             let vector = try attack.byzantineVector(
                 honest: honest.map { work.updates[$0] }, byzantineCount: attacked.count, stream: &stream)

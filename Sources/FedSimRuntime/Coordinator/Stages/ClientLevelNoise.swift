@@ -12,7 +12,7 @@ struct ClientLevelNoise: AggregationStage {
     var name: String { "client_level_noise" }
 
     func apply(_ work: inout StepWork, to model: inout [Float]) throws {
-        var stream = RandomStream(seed: seed, purpose: .noise, round: work.step)
+        var stream = RandomStream(seed: seed, purpose: .noise, counter: work.step)
         let deviation = noise.noiseMultiplier * noise.clipNorm / Double(clientsPerRound)
         stream.addGaussianNoise(to: &work.combined, standardDeviation: Float(deviation))
     }

@@ -17,7 +17,7 @@ struct RobustCombination: AggregationStage {
             work.combined = [Float](repeating: 0, count: model.count)
             return
         }
-        var stream = RandomStream(seed: seed, purpose: .aggregation, round: work.step)
+        var stream = RandomStream(seed: seed, purpose: .aggregation, counter: work.step)
         let result: RobustAggregation
         do {
             result = try rule.aggregate(work.updates, stream: &stream)
