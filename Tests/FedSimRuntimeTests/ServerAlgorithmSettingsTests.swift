@@ -110,4 +110,27 @@ final class ServerAlgorithmSettingsTests: XCTestCase {
                            ["fedasync applies one update at a time; a robust rule needs several (use fedavg, fedbuff or fedfix)"])
         }
     }
+
+    func testAnUnknownAlgorithmIsNamedWithTheRegisteredOnes() throws {
+        do {
+            _ = try parse(scenarioText("  algorithm: fedbuf\n  rounds: 2\n  buffer_size: 3"))
+            XCTFail("accepted an unknown algorithm")
+        } catch let error as ScenarioError {
+            XCTAssertEqual(error.issues.first?.field, "server.algorithm")
+            XCTAssertEqual(error.issues.first?.message,
+                           "unknown value 'fedbuf'; expected one of fedavg, fedasync, fedbuff, fedfix; did you mean 'fedbuff'?")
+        }
+    }
+
+    func testAMisspelledFieldIsMatchedAgainstEveryAlgorithmsFields() throws {
+        do {
+            _ = try parse(scenarioText("  rounds: 2\n  clients_per_round: 4\n  bufer_size: 3"))
+            XCTFail("accepted a misspelled field")
+        } catch let error as ScenarioError {
+            XCTAssertEqual(error.issues.map(\.field), ["server.bufer_size"])
+            XCTAssertEqual(error.issues.first?.message, "unknown field 'bufer_size'; did you mean 'buffer_size'? (fields here: "
+                           + "algorithm, async_weighting, beta1, beta2, buffer_size, clients_per_round, concurrency, "
+                           + "deadline, learning_rate, optimizer, over_selection, period, rounds, staleness, tau, weighting)")
+        }
+    }
 }

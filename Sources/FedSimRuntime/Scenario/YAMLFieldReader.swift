@@ -158,6 +158,12 @@ final class YAMLFieldReader: SettingsReader {
         return values
     }
 
+    /// Counts `keys` as fields of this mapping, read or not: `finish` suggests them for a
+    /// misspelled field and lists them among the fields here.
+    func recognize(_ keys: [String]) {
+        read.formUnion(keys)
+    }
+
     /// Reports every key of this mapping that was never read.
     func finish() {
         let known = Array(read).sorted()
