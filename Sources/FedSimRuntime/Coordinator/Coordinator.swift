@@ -15,8 +15,6 @@ public final class Coordinator {
     private let data: FederatedDataset
     private let transport: CoordinatorTransport
     private let options: CoordinatorOptions
-    private let spec: ModelSpec
-    private let sizes: TransferSizes
     private let pool: WorkerPool
     private let recorder: RunRecorder
     private var server: EventDrivenServer
@@ -38,9 +36,9 @@ public final class Coordinator {
         self.data = data
         self.transport = transport
         self.options = options
-        spec = scenario.modelSpec(for: data)
+        let spec = scenario.modelSpec(for: data)
         let (model, parameters) = try Sequential.initialized(spec, seed: scenario.seed)
-        sizes = TransferSizes(parameterCount: model.trainableParameterCount)
+        let sizes = TransferSizes(parameterCount: model.trainableParameterCount)
         models = ModelVersions(initial: parameters)
         server = try scenario.makeServer(data: data, sizes: sizes)
         let plan = try privacy ?? PrivacyPlan.make(scenario, data: data)
@@ -51,7 +49,7 @@ public final class Coordinator {
                                folder: folder, options: options)
         let (seed, flips, byzantine) = (scenario.seed, pipeline.flipsLabels, pipeline.byzantineClients)
         pool = WorkerPool(transport: transport, options: options, scenarioName: scenario.name,
-                          clientCount: data.clients.count) { [spec] index, clients in
+                          clientCount: data.clients.count) { index, clients in
             Assign(workerIndex: index, seed: seed, model: spec, clients: clients.map { client in
                 ClientShard(clientID: client, data: flips && byzantine.contains(client)
                                 ? LabelFlip.flipped(data.clients[client]) : data.clients[client])
@@ -116,13 +114,9 @@ public final class Coordinator {
 
     /// Applies `step` once each of its jobs' updates has arrived, and records it.
     private func aggregate(_ step: AggregationStep) throws {
-        var results: [ClientResult] = []
-        for contribution in step.contributions {
+        let results = try step.contributions.map { contribution in
             while true {
-                if let result = jobs.take(contribution.job) {
-                    results.append(result)
-                    break
-                }
+                if let result = jobs.take(contribution.job) { return result }
                 try receiveUpdate(waitingFor: contribution.job)
             }
         }
@@ -131,10 +125,8 @@ public final class Coordinator {
             facts = try pipeline.apply(step, results: results, to: &model)
         }
         try privacy?.record(clients: step.contributions.map(\.job.client), results: results)
-        let isLast = step.number == scenario.server.rounds
-            || (step.number % scenario.evaluation.every != 0 && !server.hasFurtherStep())
         try recorder.record(step, results: results, facts: facts, model: models.latest, epsilonMax: privacy?.epsilonMax,
-                            isLast: isLast)
+                            isLast: step.number == server.stop.aggregations || !server.hasFurtherStep())
         try pool.rebalance(busy: jobs.runningClients)
     }
 

@@ -57,9 +57,9 @@ final class RunRecorder {
 
     /// Records `step`, which combined `results` (in the step's order) into `model` as
     /// `facts` say, and writes its line, evaluating `model` on the test set first when
-    /// the step is on the evaluation grid or `isLast`.
+    /// the step is on the evaluation grid or `isLast` (asked only off the grid).
     func record(_ step: AggregationStep, results: [ClientResult], facts: AggregationFacts, model parameters: [Float],
-                epsilonMax: Double?, isLast: Bool) throws {
+                epsilonMax: Double?, isLast: @autoclosure () -> Bool) throws {
         if facts.rejected > 0 {
             options.log("step \(step.number): rejected \(facts.rejected) updates holding NaN or infinity")
         }
@@ -91,7 +91,7 @@ final class RunRecorder {
         record.epsilonMax = epsilonMax
         state.downloadsSinceLastStep = 0
         state.time = step.time
-        if isLast || step.number % evaluationEvery == 0 {
+        if step.number % evaluationEvery == 0 || isLast() {
             let evaluation = model.evaluate(parameters: parameters, on: test)
             record.testLoss = evaluation.meanLoss
             record.testAccuracy = evaluation.accuracy
