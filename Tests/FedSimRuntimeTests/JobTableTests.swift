@@ -54,14 +54,16 @@ final class JobTableTests: XCTestCase {
         XCTAssertEqual(table, JobTable())
     }
 
-    func testVersionsInUseAreThoseOfRunningJobsThatStillCount() {
+    func testAJobGivesUpItsModelVersionWhenItStopsRunning() {
         var table = JobTable()
-        table.dispatched(job(0, 1, version: 0))
-        table.dispatched(job(1, 1, version: 2))
-        table.dispatched(job(2, 1, version: 3))
-        table.drop(job(2, 1, version: 3))
-        table.receive(result(1), of: .init(client: 0, number: 1))
-        XCTAssertEqual(table.versionsInUse, [2])
+        table.dispatched(job(0, 1, version: 2))
+        table.dispatched(job(1, 1, version: 3))
+        XCTAssertEqual(table.receive(result(1), of: .init(client: 0, number: 1)), 2, "received: no longer running")
+        XCTAssertNil(table.drop(job(0, 1, version: 2)), "dropped after it arrived: it had stopped running already")
+        XCTAssertEqual(table.drop(job(1, 1, version: 3)), 3, "dropped while running")
+        XCTAssertNil(table.drop(job(1, 1, version: 3)), "dropped twice")
+        XCTAssertNil(table.receive(result(2), of: .init(client: 1, number: 1)), "a dropped job's late update")
+        XCTAssertEqual(table, JobTable())
     }
 
     func testTheSameTableEncodesToTheSameBytesWhateverTheOrderOfDispatch() throws {

@@ -2,17 +2,33 @@
 import XCTest
 
 final class ModelVersionsTests: XCTestCase {
-    func testKeepsTheCurrentVersionAndThoseRunningJobsNeed() {
+    func testKeepsTheCurrentVersionAndThoseRunningJobsHold() {
         var versions = ModelVersions(initial: [0, 0])
-        versions.advance(to: 1, keeping: [0]) { $0[0] += 1 }
-        versions.advance(to: 2, keeping: [0, 1]) { $0[1] += 1 }
+        versions.hold(0)
+        versions.advance(to: 1) { $0[0] += 1 }
+        versions.hold(1)
+        versions.hold(1)
+        versions.advance(to: 2) { $0[1] += 1 }
         XCTAssertEqual(versions.kept, [0, 1, 2])
-        XCTAssertEqual(versions.parameters(of: 0), [0, 0], "a kept version is not changed by later steps")
+        XCTAssertEqual(versions.parameters(of: 0), [0, 0], "a held version is not changed by later steps")
         XCTAssertEqual(versions.parameters(of: 1), [1, 0])
         XCTAssertEqual(versions.latest, [1, 1])
-        versions.advance(to: 3, keeping: [1]) { $0[0] += 1 }
-        XCTAssertEqual(versions.kept, [1, 3])
+        versions.release(0)
+        versions.release(1)
+        XCTAssertEqual(versions.kept, [1, 2], "version 1 is still held once")
+        versions.release(1)
+        XCTAssertEqual(versions.kept, [2])
+        versions.advance(to: 3) { $0[0] += 1 }
+        XCTAssertEqual(versions.kept, [3], "an unheld current version is moved, not copied")
         XCTAssertEqual(versions.current, 3)
         XCTAssertEqual(versions.latest, [2, 1])
+    }
+
+    func testTheCurrentVersionStaysWhenItsLastHolderLetsGo() {
+        var versions = ModelVersions(initial: [5])
+        versions.hold(0)
+        versions.release(0)
+        XCTAssertEqual(versions.kept, [0])
+        XCTAssertEqual(versions.latest, [5])
     }
 }

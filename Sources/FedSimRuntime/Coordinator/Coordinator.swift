@@ -98,7 +98,7 @@ public final class Coordinator {
         switch action {
         case let .dispatch(job): try dispatch(job)
         case let .aggregate(step): try aggregate(step)
-        case let .drop(job): jobs.drop(job)
+        case let .drop(job): jobs.drop(job).map { models.release($0) }
         }
     }
 
@@ -109,6 +109,7 @@ public final class Coordinator {
                                 training: privacy?.training(scenario.training, client: job.client) ?? scenario.training)
         try pool.send(task, version: job.version, model: currentModel)
         jobs.dispatched(job)
+        models.hold(job.version)
         recorder.dispatched(job)
     }
 
@@ -121,7 +122,7 @@ public final class Coordinator {
             }
         }
         var facts = AggregationFacts()
-        try models.advance(to: step.version, keeping: jobs.versionsInUse) { model in
+        try models.advance(to: step.version) { model in
             facts = try pipeline.apply(step, results: results, to: &model)
         }
         try privacy?.record(clients: step.contributions.map(\.job.client), results: results)
@@ -147,9 +148,9 @@ public final class Coordinator {
                 pool.refuse(peer, "Update for client \(update.clientID) rejected: \(problem)")
                 continue
             }
-            jobs.receive(ClientResult(delta: update.delta, sampleCount: update.sampleCount, trainLoss: update.trainLoss,
-                                      steps: update.steps),
-                         of: JobTable.Key(client: update.clientID, number: update.jobNumber))
+            let result = ClientResult(delta: update.delta, sampleCount: update.sampleCount, trainLoss: update.trainLoss,
+                                      steps: update.steps)
+            jobs.receive(result, of: JobTable.Key(client: update.clientID, number: update.jobNumber)).map { models.release($0) }
             return
         }
     }

@@ -15,7 +15,7 @@ struct ClientResult: Codable, Equatable, Sendable {
 /// number): dispatched and still running, dropped while running (its update is thrown
 /// away when it arrives), or received and waiting for its aggregation step.
 ///
-/// Each operation is O(1) but `runningClients` and `versionsInUse`, which are O(jobs).
+/// Each operation is O(1) but `runningClients` and `runningCount`, which are O(jobs).
 struct JobTable: Codable, Equatable, Sendable {
     /// A job as its Update names it.
     struct Key: Hashable, Codable, Sendable {
@@ -58,11 +58,6 @@ struct JobTable: Codable, Equatable, Sendable {
         Set(entries.values.filter { !$0.isReceived }.map(\.job.client))
     }
 
-    /// The model versions the running jobs (dropped ones aside) train from.
-    var versionsInUse: Set<Int> {
-        Set(entries.values.filter { $0.status == .running }.map(\.job.version))
-    }
-
     mutating func dispatched(_ job: Job) {
         entries[Key(job)] = Entry(job: job, status: .running)
     }
@@ -79,23 +74,34 @@ struct JobTable: Codable, Equatable, Sendable {
     }
 
     /// Takes the update of running job `key` (checked with `problem`); a dropped job's
-    /// update is thrown away.
-    mutating func receive(_ result: ClientResult, of key: Key) {
-        guard let entry = entries[key] else { return }
+    /// update is thrown away. Returns the model version the job trained from when the
+    /// job stopped running here (it was neither received nor dropped before).
+    @discardableResult
+    mutating func receive(_ result: ClientResult, of key: Key) -> Int? {
+        guard let entry = entries[key] else { return nil }
         if entry.status == .dropped {
             entries[key] = nil
-        } else {
-            entries[key]?.status = .received(result)
+            return nil
         }
+        entries[key]?.status = .received(result)
+        return entry.job.version
     }
 
-    /// The strategy will not use `job`'s update.
-    mutating func drop(_ job: Job) {
+    /// The strategy will not use `job`'s update. Returns the model version the job
+    /// trained from when the job stopped running here.
+    @discardableResult
+    mutating func drop(_ job: Job) -> Int? {
         let key = Key(job)
-        if entries[key]?.isReceived == true {
+        guard let entry = entries[key] else { return nil }
+        switch entry.status {
+        case .received:
             entries[key] = nil
-        } else {
+            return nil
+        case .dropped:
+            return nil
+        case .running:
             entries[key]?.status = .dropped
+            return job.version
         }
     }
 

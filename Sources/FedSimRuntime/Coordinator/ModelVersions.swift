@@ -1,9 +1,15 @@
 /// The global model's versions a run still needs: the current one, and each one a
-/// running job trains from (a job lost with its worker is trained again from it).
+/// running job trains from (a job lost with its worker is trained again from it). Each
+/// running job holds its version from its dispatch until its update arrives or it is
+/// dropped; a version no job holds is forgotten once it is no longer current. Every
+/// operation is O(1) but the model copy `advance` makes when a running job still holds
+/// the current version.
 struct ModelVersions: Codable, Equatable, Sendable {
     /// The current version: the number of steps taken.
     private(set) var current: Int
     private var parameters: [Int: [Float]]
+    /// How many running jobs hold each version.
+    private var holders: [Int: Int] = [:]
 
     /// Version 0, `initial`.
     init(initial: [Float]) {
@@ -20,15 +26,29 @@ struct ModelVersions: Codable, Equatable, Sendable {
     /// The versions kept, in increasing order.
     var kept: [Int] { parameters.keys.sorted() }
 
-    /// Makes `version` current, its parameters the current ones changed by `change`, and
-    /// forgets every older version not in `needed`. The current parameters are changed
-    /// in place unless a running job still needs them.
-    mutating func advance(to version: Int, keeping needed: Set<Int>,
-                          _ change: (inout [Float]) throws -> Void) rethrows {
-        var model = needed.contains(current) ? parameters[current]! : parameters.removeValue(forKey: current)!
+    /// A job starts from the current version.
+    mutating func hold(_ version: Int) {
+        precondition(version == current, "a job starts from version \(version) while the model is at \(current)")
+        holders[version, default: 0] += 1
+    }
+
+    /// A job that started from `version` needs it no more.
+    mutating func release(_ version: Int) {
+        guard let count = holders[version] else { preconditionFailure("no job holds version \(version)") }
+        if count > 1 {
+            holders[version] = count - 1
+            return
+        }
+        holders[version] = nil
+        if version != current { parameters[version] = nil }
+    }
+
+    /// Makes `version` current, its parameters the current ones changed by `change`; the
+    /// old current parameters are changed in place unless a running job holds them.
+    mutating func advance(to version: Int, _ change: (inout [Float]) throws -> Void) rethrows {
+        var model = holders[current] != nil ? parameters[current]! : parameters.removeValue(forKey: current)!
         try change(&model)
         parameters[version] = model
         current = version
-        parameters = parameters.filter { $0.key == version || needed.contains($0.key) }
     }
 }
