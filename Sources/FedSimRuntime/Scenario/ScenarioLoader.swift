@@ -86,7 +86,8 @@ public enum ScenarioLoader {
             fedAvg.weighting = .uniform
             server.strategy = fedAvg
         }
-        if let deadline = (server.strategy as? FedAvg)?.deadline, let machines = try? system.makeModel(clients: partition.clients, seed: seed) {
+        if let deadline = (server.strategy as? FedAvg)?.deadline,
+           let machines = try? system.makeModel(clients: partition.clients, seed: seed) {
             let fastest = (0..<partition.clients).map(machines.computeTime).min() ?? 0
             if deadline < fastest {
                 serverReader.report(serverReader.value("deadline"), "deadline",
