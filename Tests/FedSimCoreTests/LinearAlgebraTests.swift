@@ -197,6 +197,31 @@ final class LAPACKTests: XCTestCase {
         }
     }
 
+    func testDoubleEigenvectorsSatisfyAVEqualsVLambdaToDoublePrecision() throws {
+        // The Laplacian of the path 0-1-2, with eigenvalues 0, 1 and 3 and eigenvectors
+        // (1, 1, 1), (1, 0, -1), (1, -2, 1) up to scale. Only the upper triangle is read, so
+        // the lower one holds junk.
+        let values: [Double] = [1, -1, 0, 99, 2, -1, 99, 99, 1]
+        let symmetric: [Double] = [1, -1, 0, -1, 2, -1, 0, -1, 1]
+        let eigen = try LAPACK.symmetricEigen(size: 3, values: values)
+        XCTAssertEqual(eigen.eigenvalues.count, 3)
+        for (got, want) in zip(eigen.eigenvalues, [0.0, 1, 3]) {
+            XCTAssertEqual(got, want, accuracy: 1e-13)
+        }
+        for j in 0..<3 {
+            let vector = Array(eigen.eigenvector(j))
+            XCTAssertEqual(vector.map { $0 * $0 }.reduce(0, +), 1, accuracy: 1e-13)
+            for row in 0..<3 {
+                let product = (0..<3).map { symmetric[row * 3 + $0] * vector[$0] }.reduce(0, +)
+                XCTAssertEqual(product, eigen.eigenvalues[j] * vector[row], accuracy: 1e-13, "eigenvector \(j)")
+            }
+        }
+        XCTAssertEqual(try LAPACK.symmetricEigen(size: 0, values: []).eigenvalues, [])
+        XCTAssertThrowsError(try LAPACK.symmetricEigen(size: 2, values: [1, 2, 3])) { error in
+            XCTAssertEqual("\(error)", "symmetricEigen: a 2x2 matrix needs 4 values, got 3")
+        }
+    }
+
     func testEigenRejectsNonSquareMatrix() {
         XCTAssertThrowsError(try LAPACK.symmetricEigen(Matrix(rows: 2, columns: 3))) { error in
             XCTAssertEqual("\(error)", "symmetricEigen: the matrix must be square, got 2x3")

@@ -19,6 +19,22 @@ public struct SymmetricEigendecomposition: Equatable, Sendable {
     public var eigenvectors: Matrix
 }
 
+/// An eigendecomposition `A = V * diag(lambda) * V^T` of a symmetric n x n matrix, in
+/// double precision.
+public struct DoubleSymmetricEigendecomposition: Equatable, Sendable {
+    /// The n eigenvalues in ascending order.
+    public var eigenvalues: [Double]
+    /// The n unit eigenvectors one after another: the one for `eigenvalues[j]` is
+    /// `eigenvectors[j * n ..< (j + 1) * n]` (see `eigenvector(_:)`).
+    public var eigenvectors: [Double]
+
+    /// The unit eigenvector for `eigenvalues[index]`.
+    public func eigenvector(_ index: Int) -> ArraySlice<Double> {
+        let size = eigenvalues.count
+        return eigenvectors[index * size ..< (index + 1) * size]
+    }
+}
+
 /// Swift faces over the LAPACK routines in OpenBLAS. Inputs are row-major `Matrix`
 /// values and are never modified; each routine first asks LAPACK for its optimal
 /// workspace, then runs, and throws `LinearAlgebraError` when LAPACK reports failure.
@@ -97,45 +113,75 @@ public enum LAPACK {
             throw LinearAlgebraError.shapeMismatch(
                 "symmetricEigen: the matrix must be square, got \(a.shapeDescription)")
         }
-        let size = a.rows
-        guard size > 0 else {
-            return SymmetricEigendecomposition(eigenvalues: [], eigenvectors: Matrix(rows: 0, columns: 0))
+        let (eigenvalues, eigenvectors) = try symmetricEigen(a.storage, size: a.rows, routine: "ssyevd", ssyevd_)
+        let eigenvectorRows = try Matrix(rows: a.rows, columns: a.rows, values: eigenvectors)
+        return SymmetricEigendecomposition(eigenvalues: eigenvalues, eigenvectors: eigenvectorRows.transposed())
+    }
+
+    /// Eigenvalues and eigenvectors of the symmetric `size x size` matrix whose row-major
+    /// elements are `values`, in double precision (dsyevd, divide and conquer). Only the
+    /// upper triangle (column >= row) is read. O(n^3).
+    ///
+    /// dsyevd writes eigenvector j into the j-th column-major column, which is the j-th
+    /// run of `size` values: the result keeps that buffer as it is.
+    /// - Throws: `LinearAlgebraError.shapeMismatch` unless `values` has `size * size` elements.
+    public static func symmetricEigen(size: Int, values: [Double]) throws -> DoubleSymmetricEigendecomposition {
+        guard size >= 0, values.count == size * size else {
+            throw LinearAlgebraError.shapeMismatch(
+                "symmetricEigen: a \(size)x\(size) matrix needs \(size * size) values, got \(values.count)")
         }
+        let (eigenvalues, eigenvectors) = try symmetricEigen(values, size: size, routine: "dsyevd", dsyevd_)
+        return DoubleSymmetricEigendecomposition(eigenvalues: eigenvalues, eigenvectors: eigenvectors)
+    }
+
+    /// The signature ssyevd_ and dsyevd_ share, over their floating-point type.
+    private typealias SymmetricEigenRoutine<Scalar> = (
+        UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<Int32>?, UnsafeMutablePointer<Scalar>?,
+        UnsafePointer<Int32>?, UnsafeMutablePointer<Scalar>?, UnsafeMutablePointer<Scalar>?, UnsafePointer<Int32>?,
+        UnsafeMutablePointer<Int32>?, UnsafePointer<Int32>?, UnsafeMutablePointer<Int32>?
+    ) -> Void
+
+    /// Runs `syevd` (ssyevd_ or dsyevd_, named `routine` in errors) on the column-major
+    /// `size x size` buffer `values`, reading its lower triangle: first the workspace
+    /// query, then the decomposition. Returns the ascending eigenvalues and the buffer the
+    /// routine overwrote with the eigenvectors, eigenvector j in column-major column j.
+    private static func symmetricEigen<Scalar: BinaryFloatingPoint>(
+        _ values: [Scalar], size: Int, routine: String, _ syevd: SymmetricEigenRoutine<Scalar>
+    ) throws -> (eigenvalues: [Scalar], eigenvectors: [Scalar]) {
+        guard size > 0 else { return ([], []) }
         var jobz = CChar(UInt8(ascii: "V"))
         var uplo = CChar(UInt8(ascii: "L"))
         var n = BLAS.blasSize(size)
         var leading = n
-        var matrix = a.storage
-        var eigenvalues = [Float](repeating: 0, count: size)
+        var matrix = values
+        var eigenvalues = [Scalar](repeating: 0, count: size)
         var info: Int32 = 0
 
-        func run(_ work: inout [Float], _ workCount: Int32, _ integerWork: inout [Int32], _ integerCount: Int32) {
+        func run(_ work: inout [Scalar], _ workCount: Int32, _ integerWork: inout [Int32], _ integerCount: Int32) {
             var workCount = workCount
             var integerCount = integerCount
             matrix.withUnsafeMutableBufferPointer { matrix in
                 eigenvalues.withUnsafeMutableBufferPointer { eigenvalues in
                     work.withUnsafeMutableBufferPointer { work in
                         integerWork.withUnsafeMutableBufferPointer { integerWork in
-                            ssyevd_(&jobz, &uplo, &n, matrix.baseAddress, &leading, eigenvalues.baseAddress,
-                                    work.baseAddress, &workCount, integerWork.baseAddress, &integerCount, &info)
+                            syevd(&jobz, &uplo, &n, matrix.baseAddress, &leading, eigenvalues.baseAddress,
+                                  work.baseAddress, &workCount, integerWork.baseAddress, &integerCount, &info)
                         }
                     }
                 }
             }
         }
 
-        var work = [Float](repeating: 0, count: 1)
+        var work = [Scalar](repeating: 0, count: 1)
         var integerWork = [Int32](repeating: 0, count: 1)
         run(&work, -1, &integerWork, -1)
-        try checkLAPACKInfo(info, routine: "ssyevd")
+        try checkLAPACKInfo(info, routine: routine)
         let workCount = max(1, Int(work[0].rounded(.up)))
         let integerCount = max(1, Int(integerWork[0]))
-        work = [Float](repeating: 0, count: workCount)
+        work = [Scalar](repeating: 0, count: workCount)
         integerWork = [Int32](repeating: 0, count: integerCount)
         run(&work, BLAS.blasSize(workCount), &integerWork, BLAS.blasSize(integerCount))
-        try checkLAPACKInfo(info, routine: "ssyevd")
-
-        let eigenvectorRows = try Matrix(rows: size, columns: size, values: matrix)
-        return SymmetricEigendecomposition(eigenvalues: eigenvalues, eigenvectors: eigenvectorRows.transposed())
+        try checkLAPACKInfo(info, routine: routine)
+        return (eigenvalues, matrix)
     }
 }
