@@ -28,6 +28,9 @@ public struct DataError: FedSimError, Equatable, Sendable {
         case invalidArgument
         /// A partition that cannot satisfy its constraints.
         case partitionFailed
+        /// A graph file's line that is neither an edge nor its `nodes N` header, or an edge
+        /// that is a self-loop, repeats an earlier one or names a node past the header's count.
+        case invalidGraph
     }
 
     public let kind: Kind
