@@ -66,3 +66,180 @@ final class GraphFileTests: XCTestCase {
         XCTAssertEqual(try parse(text), graph)
     }
 }
+
+final class GraphGeneratorTests: XCTestCase {
+    func testRingPathStarAndCompleteHaveTheirEdges() throws {
+        XCTAssertEqual(pairs(try Graph.ring(4)), [[0, 1], [0, 3], [1, 2], [2, 3]])
+        XCTAssertEqual(pairs(try Graph.path(4)), [[0, 1], [1, 2], [2, 3]])
+        XCTAssertEqual(pairs(try Graph.star(4)), [[0, 1], [0, 2], [0, 3]])
+        XCTAssertEqual(pairs(try Graph.complete(4)), [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]])
+        XCTAssertEqual(try Graph.path(1).edges.count, 0)
+        for n in [3, 7, 16] {
+            XCTAssertEqual(try Graph.ring(n).degrees, Array(repeating: 2, count: n))
+            XCTAssertEqual(try Graph.complete(n).edges.count, n * (n - 1) / 2)
+            XCTAssertEqual(try Graph.star(n).degrees, [n - 1] + Array(repeating: 1, count: n - 1))
+        }
+    }
+
+    func testTorusAndGridEdgeCounts() throws {
+        for (rows, columns) in [(3, 3), (4, 4), (3, 5), (6, 4)] {
+            let torus = try Graph.torus(rows: rows, columns: columns)
+            XCTAssertEqual(torus.nodes, rows * columns)
+            XCTAssertEqual(torus.edges.count, 2 * rows * columns, "\(rows) x \(columns)")
+            XCTAssertEqual(Set(torus.degrees), [4])
+            let grid = try Graph.grid(rows: rows, columns: columns)
+            XCTAssertEqual(grid.edges.count, 2 * rows * columns - rows - columns, "\(rows) x \(columns)")
+            XCTAssert(Set(grid.edges).isSubset(of: Set(torus.edges)))
+        }
+        // Node r * columns + c: on a 3 x 3 torus node 4 (the centre) and node 0 (a corner,
+        // wrapping left to 2 and up to 6).
+        let torus = try Graph.torus(rows: 3, columns: 3)
+        XCTAssertEqual(torus.neighbors[4], [1, 3, 5, 7])
+        XCTAssertEqual(torus.neighbors[0], [1, 2, 3, 6])
+        XCTAssertEqual(try Graph.grid(rows: 3, columns: 3).neighbors[0], [1, 3])
+        XCTAssertEqual(pairs(try Graph.grid(rows: 1, columns: 3)), [[0, 1], [1, 2]])
+        XCTAssertEqual(try Graph.grid(rows: 1, columns: 1).edges.count, 0)
+    }
+
+    func testBarbellIsTwoCliquesJoinedByOneEdge() throws {
+        for m in [2, 3, 8] {
+            let barbell = try Graph.barbell(cliqueSize: m)
+            XCTAssertEqual(barbell.nodes, 2 * m)
+            XCTAssertEqual(barbell.edges.count, 2 * (m * (m - 1) / 2) + 1)
+            let crossing = barbell.edges.filter { ($0.i < m) != ($0.j < m) }
+            XCTAssertEqual(crossing, [Graph.Edge(m - 1, m)])
+        }
+        XCTAssertEqual(pairs(try Graph.barbell(cliqueSize: 2)), [[0, 1], [1, 2], [2, 3]])
+    }
+
+    func testExponentialGraphLinksPowersOfTwoEachEdgeOnce() throws {
+        // n = 32: hops 1, 2, 4, 8, 16 each way, 16 forward and backward being one hop.
+        let thirtyTwo = try Graph.exponential(32)
+        XCTAssertEqual(thirtyTwo.neighbors[0], [1, 2, 4, 8, 16, 24, 28, 30, 31])
+        XCTAssertEqual(Set(thirtyTwo.degrees), [9])
+        XCTAssertEqual(thirtyTwo.edges.count, 4 * 32 + 16)
+        // n = 12: hops 1, 2, 4, 8, and +8 is -4, so 6 neighbours.
+        let twelve = try Graph.exponential(12)
+        XCTAssertEqual(twelve.neighbors[0], [1, 2, 4, 8, 10, 11])
+        XCTAssertEqual(twelve.neighbors[5], [1, 3, 4, 6, 7, 9])
+        XCTAssertEqual(twelve.edges.count, 12 * 6 / 2)
+        XCTAssertEqual(pairs(try Graph.exponential(2)), [[0, 1]])
+        XCTAssertEqual(try Graph.exponential(1).edges.count, 0)
+    }
+
+    func testParametersOutOfRangeAreRefused() {
+        func message(_ body: () throws -> Graph) -> String {
+            do {
+                _ = try body()
+                return "no error"
+            } catch {
+                return "\(error)"
+            }
+        }
+        var stream = RandomStream(seed: 0, purpose: .topology)
+        XCTAssertEqual(message { try Graph.ring(2) }, "a ring needs at least 3 nodes, got 2")
+        XCTAssertEqual(message { try Graph.path(0) }, "a path needs at least 1 node, got 0")
+        XCTAssertEqual(message { try Graph.torus(rows: 2, columns: 5) },
+                       "a torus needs at least 3 rows and 3 columns, got 2 x 5")
+        XCTAssertEqual(message { try Graph.grid(rows: 3, columns: 0) }, "a grid needs at least 1 row and 1 column, got 3 x 0")
+        XCTAssertEqual(message { try Graph.barbell(cliqueSize: 1) }, "a barbell needs cliques of at least 2 nodes, got 1")
+        XCTAssertEqual(message { try Graph.erdosRenyi(nodes: 5, probability: 1.5, using: &stream) },
+                       "the edge probability must be in [0, 1], got 1.5")
+        XCTAssertEqual(message { try Graph.randomGeometric(nodes: 5, radius: -0.1, using: &stream) },
+                       "the radius must be finite and non-negative, got -0.1")
+    }
+
+    func testErdosRenyiExtremesAndDrawOrder() throws {
+        var stream = RandomStream(seed: 4, purpose: .topology)
+        XCTAssertEqual(try Graph.erdosRenyi(nodes: 6, probability: 0, using: &stream).edges.count, 0)
+        XCTAssertEqual(try Graph.erdosRenyi(nodes: 6, probability: 1, using: &stream), try Graph.complete(6))
+        // One uniform per pair, pairs in increasing (i, j) order.
+        var draw = RandomStream(seed: 9, purpose: .topology, counter: 2)
+        var replay = draw
+        let graph = try Graph.erdosRenyi(nodes: 10, probability: 0.3, using: &draw)
+        let expected = (0..<10).flatMap { i in ((i + 1)..<10).map { (i, $0) } }.filter { _ in replay.uniform() < 0.3 }
+        XCTAssertEqual(graph, try Graph(nodes: 10, edges: expected))
+        XCTAssertGreaterThan(graph.edges.count, 0)
+    }
+
+    func testRandomGeometricLinksExactlyThePointsWithinTheRadius() throws {
+        var draw = RandomStream(seed: 2, purpose: .topology)
+        var replay = draw
+        let graph = try Graph.randomGeometric(nodes: 40, radius: 0.25, using: &draw)
+        let points = (0..<40).map { _ in (x: replay.uniform(), y: replay.uniform()) }
+        for i in 0..<40 {
+            for j in (i + 1)..<40 {
+                let distance = ((points[i].x - points[j].x) * (points[i].x - points[j].x)
+                                + (points[i].y - points[j].y) * (points[i].y - points[j].y)).squareRoot()
+                XCTAssertEqual(graph.neighbors[i].contains(j), distance <= 0.25, "\(i)-\(j) at \(distance)")
+            }
+        }
+        XCTAssertGreaterThan(graph.edges.count, 0)
+    }
+}
+
+final class GraphRecipeTests: XCTestCase {
+    func testDeterministicRecipesMakeTheirGeneratorsGraphs() throws {
+        XCTAssertEqual(try GraphRecipe.ring(nodes: 16).make(), try Graph.ring(16))
+        XCTAssertEqual(try GraphRecipe.torus(rows: 4, columns: 4).make(), try Graph.torus(rows: 4, columns: 4))
+        XCTAssertEqual(try GraphRecipe.barbell(cliqueSize: 8).make(), try Graph.barbell(cliqueSize: 8))
+        XCTAssertEqual(try GraphRecipe.exponential(nodes: 32).make(), try Graph.exponential(32))
+        XCTAssertEqual(GraphRecipe.ring(nodes: 16).description, "ring of 16 nodes")
+        XCTAssertEqual(GraphRecipe.barbell(cliqueSize: 8).description,
+                       "barbell: two complete graphs of 8 nodes joined by the edge 7-8, 16 nodes")
+        XCTAssertEqual(GraphRecipe.file(path: "topologies/ring-16.txt").description,
+                       "edge list read from topologies/ring-16.txt")
+        XCTAssertEqual(GraphRecipe.erdosRenyi(nodes: 64, probability: 0.1, seed: 1).kind, .erdosRenyi)
+        XCTAssertNil(GraphRecipe.file(path: "x").kind)
+    }
+
+    func testRandomRecipesAreConnectedReproducibleAndDifferBySeed() throws {
+        let recipes: [(UInt64) -> GraphRecipe] = [
+            { .erdosRenyi(nodes: 64, probability: 0.1, seed: $0) },
+            { .randomGeometric(nodes: 100, radius: 0.2, seed: $0) },
+        ]
+        for recipe in recipes {
+            let graph = try recipe(1).make()
+            XCTAssert(graph.isConnected, recipe(1).description)
+            XCTAssertEqual(try recipe(1).make(), graph)
+            XCTAssertNotEqual(try recipe(2).make(), graph, recipe(1).description)
+        }
+    }
+
+    func testTheFirstConnectedDrawIsTakenAndItsAttemptNamed() throws {
+        // Just above ln(40)/40 = 0.092 a draw is connected about half the time: find a
+        // seed whose first draw is not, and check that the attempt named is the first
+        // connected one, drawn with counter attempt - 1.
+        let draws = try (UInt64(0)..<20).map { seed -> (seed: UInt64, made: (graph: Graph, description: String)) in
+            (seed, try GraphRecipe.erdosRenyi(nodes: 40, probability: 0.1, seed: seed).makeDescribed())
+        }
+        let late = try XCTUnwrap(draws.first { !$0.made.description.hasSuffix("at attempt 1") })
+        let prefix = "Erdos-Renyi graph: 40 nodes, edge probability 0.1, seed \(late.seed), first connected draw at attempt "
+        XCTAssert(late.made.description.hasPrefix(prefix), late.made.description)
+        let attempt = try XCTUnwrap(Int(late.made.description.dropFirst(prefix.count)))
+        for counter in 0..<attempt {
+            var stream = RandomStream(seed: late.seed, purpose: .topology, counter: counter)
+            let draw = try Graph.erdosRenyi(nodes: 40, probability: 0.1, using: &stream)
+            XCTAssertEqual(draw.isConnected, counter == attempt - 1, "counter \(counter)")
+            if counter == attempt - 1 { XCTAssertEqual(draw, late.made.graph) }
+        }
+    }
+
+    func testNoConnectedDrawIsAClearError() {
+        XCTAssertThrowsError(try GraphRecipe.erdosRenyi(nodes: 20, probability: 0.02, seed: 3).make()) { error in
+            XCTAssertEqual("\(error)", "Erdos-Renyi graph: 20 nodes, edge probability 0.02, seed 3: none of the first "
+                           + "100 draws is connected; connected draws become likely once p exceeds ln(n)/n = 0.15")
+        }
+        XCTAssertThrowsError(try GraphRecipe.randomGeometric(nodes: 300, radius: 0.01, seed: 1).make()) { error in
+            XCTAssertEqual("\(error)", "random geometric graph: 300 points in the unit square, radius 0.01, seed 1: none of "
+                           + "the first 100 draws is connected; connected draws become likely once the radius exceeds "
+                           + "sqrt(ln(n)/(pi n)) = 0.0778")
+        }
+    }
+
+    func testTopologyDrawsDoNotMoveOtherPurposes() {
+        XCTAssertEqual(RandomPurpose.allCases.map(\.rawValue), Array(1...13))
+        XCTAssertEqual(RandomPurpose.aggregation.rawValue, 12)
+        XCTAssertEqual(RandomPurpose.topology.rawValue, 13)
+    }
+}

@@ -69,12 +69,19 @@ public struct Graph: Equatable, Sendable {
     }
 }
 
-/// Why a graph could not be built.
+/// Why a graph could not be built, or a quantity of it is not defined.
 public enum GraphError: FedSimError, Equatable, Sendable {
     case noNodes
     case selfLoop(node: Int)
     case duplicateEdge(String)
     case nodeOutOfRange(edge: String, nodes: Int)
+    /// A generator's parameter outside its range; the message names it and its range.
+    case invalidParameter(String)
+    /// None of the first `attempts` draws of the random graph `graph` was connected;
+    /// `hint` says which parameters make connected draws likely.
+    case noConnectedDraw(graph: String, attempts: Int, hint: String)
+    /// A quantity defined only for some graphs, asked of another; the message says which.
+    case undefined(String)
 
     public var description: String {
         switch self {
@@ -82,6 +89,9 @@ public enum GraphError: FedSimError, Equatable, Sendable {
         case let .selfLoop(node): return "self-loop at node \(node)"
         case let .duplicateEdge(edge): return "edge \(edge) is given twice"
         case let .nodeOutOfRange(edge, nodes): return "edge \(edge) names a node outside 0..<\(nodes)"
+        case let .invalidParameter(message), let .undefined(message): return message
+        case let .noConnectedDraw(graph, attempts, hint):
+            return "\(graph): none of the first \(attempts) draws is connected; \(hint)"
         }
     }
 }

@@ -15,6 +15,7 @@ public enum RandomPurpose: UInt64, Sendable, CaseIterable {
     case attack
     case gossip
     case aggregation
+    case topology
 }
 
 /// A counter-based random stream: Philox4x32-10 (Salmon et al., SC 2011) keyed by
