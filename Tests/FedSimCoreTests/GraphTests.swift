@@ -243,3 +243,132 @@ final class GraphRecipeTests: XCTestCase {
         XCTAssertEqual(RandomPurpose.topology.rawValue, 13)
     }
 }
+
+final class GraphFactsTests: XCTestCase {
+    override func setUp() {
+        BLAS.useSingleThread()
+    }
+
+    private func assertClose(_ got: Double?, _ want: Double, _ message: String = "",
+                             file: StaticString = #filePath, line: UInt = #line) {
+        guard let got else { return XCTFail("nil, expected \(want) \(message)", file: file, line: line) }
+        XCTAssertEqual(got, want, accuracy: 1e-9 * max(1, abs(want)), message, file: file, line: line)
+    }
+
+    func testRingMatchesItsClosedForms() throws {
+        for n in [3, 4, 5, 8, 16, 31] {
+            let facts = try GraphFacts(try Graph.ring(n))
+            XCTAssertEqual([facts.nodes, facts.edges, facts.minDegree, facts.maxDegree], [n, n, 2, 2])
+            XCTAssert(facts.connected)
+            XCTAssertEqual(facts.diameter, n / 2)
+            let lambda2 = 2 - 2 * cos(2 * Double.pi / Double(n))
+            assertClose(facts.lambda2, lambda2, "ring \(n)")
+            // Metropolis weights 1/3 everywhere: eigenvalues (1 + 2 cos(2 pi k / n)) / 3.
+            let secondModulus = (1..<n).map { abs(1 + 2 * cos(2 * Double.pi * Double($0) / Double(n))) / 3 }.max()!
+            assertClose(facts.metropolisGap, 1 - secondModulus, "ring \(n)")
+            // chi1 = |E| / lambda2; each edge's effective resistance is (n - 1) / n.
+            assertClose(facts.dadao?.chi1, Double(n) / lambda2, "ring \(n)")
+            assertClose(facts.dadao?.chi2, Double(n - 1) / 2, "ring \(n)")
+        }
+    }
+
+    func testPathAndStarMatchTheirClosedForms() throws {
+        for n in [2, 3, 6, 16] {
+            let path = try GraphFacts(try Graph.path(n))
+            XCTAssertEqual(path.diameter, n - 1)
+            let lambda2 = 2 - 2 * cos(Double.pi / Double(n))
+            assertClose(path.lambda2, lambda2, "path \(n)")
+            // A tree: every edge has effective resistance 1.
+            assertClose(path.dadao?.chi1, Double(n - 1) / lambda2, "path \(n)")
+            assertClose(path.dadao?.chi2, Double(n - 1) / 2, "path \(n)")
+        }
+        for n in [3, 5, 16] {
+            // Laplacian eigenvalues 0, 1 (n - 2 times), n; Metropolis eigenvalues 1,
+            // 1 - 1/n (n - 2 times), 0.
+            let star = try GraphFacts(try Graph.star(n))
+            XCTAssertEqual([star.minDegree, star.maxDegree], [1, n - 1])
+            XCTAssertEqual(star.diameter, 2)
+            assertClose(star.lambda2, 1, "star \(n)")
+            assertClose(star.metropolisGap, 1 / Double(n), "star \(n)")
+            assertClose(star.dadao?.chi1, Double(n - 1), "star \(n)")
+            assertClose(star.dadao?.chi2, Double(n - 1) / 2, "star \(n)")
+        }
+    }
+
+    func testCompleteGraphChiByHand() throws {
+        // K4: L = 4 I - J, |E| = 6. L/|E| has eigenvalues 0 and 4/6 (three times), so
+        // chi1 = 6/4 = 1.5. L = 4 P with P = I - J/4, so (L/6)^+ = (6/4) P and
+        // (e_i - e_j)^T P (e_i - e_j) = 2: chi2 = (1/2)(6/4)(2) = 1.5.
+        let k4 = try GraphFacts(try Graph.complete(4))
+        assertClose(k4.dadao?.chi1, 1.5)
+        assertClose(k4.dadao?.chi2, 1.5)
+        for n in [2, 3, 5, 8, 12] {
+            let facts = try GraphFacts(try Graph.complete(n))
+            XCTAssertEqual(facts.diameter, 1)
+            assertClose(facts.lambda2, Double(n), "K\(n)")
+            // W = J / n: eigenvalues 1 and 0.
+            assertClose(facts.metropolisGap, 1, "K\(n)")
+            assertClose(facts.dadao?.chi1, Double(n - 1) / 2, "K\(n)")
+            assertClose(facts.dadao?.chi2, Double(n - 1) / 2, "K\(n)")
+        }
+    }
+
+    func testMetropolisWeightsOfAPathOfThreeByHand() throws {
+        // Degrees 1, 2, 1: each edge weighs 1/(1 + 2) = 1/3, the ends keep 2/3, the
+        // middle 1/3. W (1, 1, 1) = (1, 1, 1), W (1, 0, -1) = (2/3)(1, 0, -1), and the
+        // trace 5/3 leaves 0 for the third eigenvalue: the gap is 1 - 2/3.
+        let path = try Graph.path(3)
+        let third = 1.0 / 3
+        let expected = [2 * third, third, 0, third, third, third, 0, third, 2 * third]
+        for (got, want) in zip(path.metropolisWeights, expected) { XCTAssertEqual(got, want, accuracy: 1e-15) }
+        XCTAssertEqual(path.laplacian, [1, -1, 0, -1, 2, -1, 0, -1, 1])
+        assertClose(try GraphFacts(path).metropolisGap, third)
+    }
+
+    func testAGraphWithABridgeHasChi2HalfItsEdges() throws {
+        // A bridge has effective resistance 1, the most any edge can have, so
+        // chi2 = |E| / 2; a barbell's joining edge is one.
+        for m in [2, 3, 8] {
+            let barbell = try Graph.barbell(cliqueSize: m)
+            let facts = try GraphFacts(barbell)
+            XCTAssertEqual(facts.diameter, 3)
+            assertClose(facts.dadao?.chi2, Double(barbell.edges.count) / 2, "barbell \(m)")
+            assertClose(facts.dadao?.chi1, Double(barbell.edges.count) / facts.lambda2!, "barbell \(m)")
+        }
+    }
+
+    func testTorusAndGridDiameters() throws {
+        XCTAssertEqual(try GraphFacts(try Graph.torus(rows: 4, columns: 5)).diameter, 2 + 2)
+        XCTAssertEqual(try GraphFacts(try Graph.grid(rows: 3, columns: 8)).diameter, 2 + 7)
+        // The 4 x 4 torus is the 4-cycle squared: lambda2 = 2 - 2 cos(pi / 2) = 2.
+        assertClose(try GraphFacts(try Graph.torus(rows: 4, columns: 4)).lambda2, 2)
+    }
+
+    func testADisconnectedGraphHasNoDiameterAndNoChi() throws {
+        let graph = try Graph(nodes: 5, edges: [(0, 1), (1, 2), (3, 4)])
+        let facts = try GraphFacts(graph)
+        XCTAssertFalse(facts.connected)
+        XCTAssertNil(facts.diameter)
+        XCTAssertEqual(facts.lambda2, 0)
+        XCTAssertEqual(facts.metropolisGap, 0)
+        XCTAssertNil(facts.dadao)
+        XCTAssertEqual([facts.nodes, facts.edges, facts.minDegree, facts.maxDegree], [5, 3, 1, 2])
+        XCTAssertThrowsError(try DADAOConstants(graph)) { error in
+            XCTAssertEqual("\(error)", "chi1 and chi2 are defined for connected graphs only; this graph is not connected")
+        }
+        let single = try GraphFacts(try Graph.path(1))
+        XCTAssert(single.connected)
+        XCTAssertEqual(single.diameter, 0)
+        XCTAssertNil(single.lambda2)
+        XCTAssertNil(single.metropolisGap)
+        XCTAssertNil(single.dadao)
+        XCTAssertThrowsError(try DADAOConstants(try Graph.path(1))) { error in
+            XCTAssertEqual("\(error)", "chi1 and chi2 need at least one edge (L / |E| divides by the edge count)")
+        }
+    }
+
+    func testDADAOConstantsAloneEqualTheFacts() throws {
+        let graph = try GraphRecipe.randomGeometric(nodes: 60, radius: 0.3, seed: 5).make()
+        XCTAssertEqual(try DADAOConstants(graph), try GraphFacts(graph).dadao)
+    }
+}
