@@ -11,7 +11,7 @@ struct FedSimCommand: ParsableCommand {
         abstract: "Simulate federated and decentralized training across real processes.",
         subcommands: [RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, ValidateCommand.self, ReportCommand.self,
                       AggregateCommand.self, PrivacyCommand.self, BenchCommand.self, BenchAggregatorsCommand.self,
-                      BenchPrivacyCommand.self])
+                      BenchPrivacyCommand.self, TopologyCommand.self])
 
     static func main() {
         PinnedKernels.relaunchIfNeeded()

@@ -51,9 +51,7 @@ enum SummaryTable {
             ("client updates / s", format(summary.clientUpdatesPerSecond, 0)),
             ("wire bytes sent / received", "\(summary.wireBytesSent) / \(summary.wireBytesReceived)"),
         ] + privacyRows(summary.privacy) + [("run folder", folder)]
-        let width = rows.map(\.0.count).max() ?? 0
-        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
-            .joined(separator: "\n")
+        return alignedRows(rows).joined(separator: "\n")
     }
 
     /// The noise and the worst client's (epsilon, delta) of a private run.

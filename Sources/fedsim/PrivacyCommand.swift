@@ -71,9 +71,4 @@ struct PrivacyCommand: ParsableCommand {
             FileHandle.standardError.write(Data("fedsim: warning: \(warning)\n".utf8))
         }
     }
-
-    /// A Double as a JSON number (shortest round-trip digits); null when not finite.
-    private func jsonNumber(_ value: Double) -> String {
-        value.isFinite ? "\(value)" : "null"
-    }
 }
