@@ -99,4 +99,25 @@ final class TopologyCommandTests: FedSimProcessTestCase {
             XCTAssertEqual(result.output, "")
         }
     }
+
+    /// Every shipped topology file is what the command in its second line writes.
+    func testShippedTopologiesAreRegeneratedByTheCommandsTheyName() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let shipped = Self.repository.appendingPathComponent("topologies")
+        let names = try FileManager.default.contentsOfDirectory(atPath: shipped.path).filter { $0.hasSuffix(".txt") }
+        XCTAssertEqual(names.count, 10)
+        for name in names {
+            let text = try String(contentsOf: shipped.appendingPathComponent(name), encoding: .utf8)
+            let command = try XCTUnwrap(text.split(separator: "\n").dropFirst().first)
+            let prefix = "# fedsim topology "
+            let suffix = " --write topologies/\(name)"
+            XCTAssert(command.hasPrefix(prefix) && command.hasSuffix(suffix), "\(name): \(command)")
+            let arguments = command.dropFirst(prefix.count).dropLast(suffix.count).split(separator: " ").map(String.init)
+            let result = try fedsim(["topology"] + arguments + ["--write", folder + "/" + name])
+            XCTAssertEqual(result.status, 0, result.error)
+            let regenerated = try String(contentsOfFile: folder + "/" + name, encoding: .utf8)
+            XCTAssertEqual(regenerated.replacingOccurrences(of: " --write \(folder)/\(name)", with: suffix), text, name)
+        }
+    }
 }

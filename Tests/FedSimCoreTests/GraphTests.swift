@@ -372,3 +372,35 @@ final class GraphFactsTests: XCTestCase {
         XCTAssertEqual(try DADAOConstants(graph), try GraphFacts(graph).dadao)
     }
 }
+
+final class ShippedTopologyTests: XCTestCase {
+    /// The files of topologies/ and the recipes scripts/make-topologies writes them with.
+    static let shipped: [String: GraphRecipe] = [
+        "ring-16": .ring(nodes: 16),
+        "path-16": .path(nodes: 16),
+        "torus-4x4": .torus(rows: 4, columns: 4),
+        "grid-8x8": .grid(rows: 8, columns: 8),
+        "complete-8": .complete(nodes: 8),
+        "star-16": .star(nodes: 16),
+        "barbell-2x8": .barbell(cliqueSize: 8),
+        "erdos-renyi-64": .erdosRenyi(nodes: 64, probability: 0.1, seed: 1),
+        "random-geometric-300": .randomGeometric(nodes: 300, radius: 0.15, seed: 1),
+        "exponential-32": .exponential(nodes: 32),
+    ]
+
+    func testEveryShippedFileIsWhatItsRecipeMakes() throws {
+        let folder = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("topologies")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        XCTAssertEqual(files, Self.shipped.keys.map { "\($0).txt" }.sorted())
+        for (name, recipe) in Self.shipped {
+            let path = folder.appendingPathComponent("\(name).txt").path
+            let made = try recipe.makeDescribed()
+            XCTAssertEqual(try GraphFile.load(path: path), made.graph, name)
+            let firstLine = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").first
+            XCTAssertEqual(firstLine.map(String.init), "# " + made.description, name)
+            XCTAssert(made.graph.isConnected, name)
+        }
+    }
+}
