@@ -7,18 +7,22 @@ private func pairs(_ graph: Graph) -> [[Int]] {
     graph.edges.map { [$0.i, $0.j] }
 }
 
+/// The message of the error `body` throws, or "no error" and the graph it made.
+private func thrownMessage(_ body: () throws -> Graph) -> String {
+    do {
+        return "no error: \(try body())"
+    } catch {
+        return "\(error)"
+    }
+}
+
 final class GraphFileTests: XCTestCase {
     func parse(_ text: String) throws -> Graph {
         try GraphFile.parse(Array(text.utf8), name: "g.txt")
     }
 
     func error(_ text: String) -> String {
-        do {
-            let graph = try parse(text)
-            return "no error: \(graph)"
-        } catch {
-            return "\(error)"
-        }
+        thrownMessage { try parse(text) }
     }
 
     func testCommentsBlankLinesAndEitherOrientationAreRead() throws {
@@ -128,24 +132,16 @@ final class GraphGeneratorTests: XCTestCase {
     }
 
     func testParametersOutOfRangeAreRefused() {
-        func message(_ body: () throws -> Graph) -> String {
-            do {
-                _ = try body()
-                return "no error"
-            } catch {
-                return "\(error)"
-            }
-        }
         var stream = RandomStream(seed: 0, purpose: .topology)
-        XCTAssertEqual(message { try Graph.ring(2) }, "a ring needs at least 3 nodes, got 2")
-        XCTAssertEqual(message { try Graph.path(0) }, "a path needs at least 1 node, got 0")
-        XCTAssertEqual(message { try Graph.torus(rows: 2, columns: 5) },
+        XCTAssertEqual(thrownMessage { try Graph.ring(2) }, "a ring needs at least 3 nodes, got 2")
+        XCTAssertEqual(thrownMessage { try Graph.path(0) }, "a path needs at least 1 node, got 0")
+        XCTAssertEqual(thrownMessage { try Graph.torus(rows: 2, columns: 5) },
                        "a torus needs at least 3 rows and 3 columns, got 2 x 5")
-        XCTAssertEqual(message { try Graph.grid(rows: 3, columns: 0) }, "a grid needs at least 1 row and 1 column, got 3 x 0")
-        XCTAssertEqual(message { try Graph.barbell(cliqueSize: 1) }, "a barbell needs cliques of at least 2 nodes, got 1")
-        XCTAssertEqual(message { try Graph.erdosRenyi(nodes: 5, probability: 1.5, using: &stream) },
+        XCTAssertEqual(thrownMessage { try Graph.grid(rows: 3, columns: 0) }, "a grid needs at least 1 row and 1 column, got 3 x 0")
+        XCTAssertEqual(thrownMessage { try Graph.barbell(cliqueSize: 1) }, "a barbell needs cliques of at least 2 nodes, got 1")
+        XCTAssertEqual(thrownMessage { try Graph.erdosRenyi(nodes: 5, probability: 1.5, using: &stream) },
                        "the edge probability must be in [0, 1], got 1.5")
-        XCTAssertEqual(message { try Graph.randomGeometric(nodes: 5, radius: -0.1, using: &stream) },
+        XCTAssertEqual(thrownMessage { try Graph.randomGeometric(nodes: 5, radius: -0.1, using: &stream) },
                        "the radius must be finite and non-negative, got -0.1")
     }
 
