@@ -349,7 +349,7 @@ final class GraphFactsTests: XCTestCase {
         XCTAssertEqual(facts.metropolisGap, 0)
         XCTAssertNil(facts.dadao)
         XCTAssertEqual([facts.nodes, facts.edges, facts.minDegree, facts.maxDegree], [5, 3, 1, 2])
-        XCTAssertThrowsError(try DADAOConstants(graph)) { error in
+        XCTAssertThrowsError(try DADAOGraphConstants(graph)) { error in
             XCTAssertEqual("\(error)", "chi1 and chi2 are defined for connected graphs only; this graph is not connected")
         }
         let single = try GraphFacts(try Graph.path(1))
@@ -358,14 +358,14 @@ final class GraphFactsTests: XCTestCase {
         XCTAssertNil(single.lambda2)
         XCTAssertNil(single.metropolisGap)
         XCTAssertNil(single.dadao)
-        XCTAssertThrowsError(try DADAOConstants(try Graph.path(1))) { error in
+        XCTAssertThrowsError(try DADAOGraphConstants(try Graph.path(1))) { error in
             XCTAssertEqual("\(error)", "chi1 and chi2 need at least one edge (L / |E| divides by the edge count)")
         }
     }
 
-    func testDADAOConstantsAloneEqualTheFacts() throws {
+    func testDADAOGraphConstantsAloneEqualTheFacts() throws {
         let graph = try GraphRecipe.randomGeometric(nodes: 60, radius: 0.3, seed: 5).make()
-        XCTAssertEqual(try DADAOConstants(graph), try GraphFacts(graph).dadao)
+        XCTAssertEqual(try DADAOGraphConstants(graph), try GraphFacts(graph).dadao)
     }
 }
 

@@ -19,7 +19,7 @@ public struct GraphFacts: Equatable, Sendable {
     /// for a single node.
     public let metropolisGap: Double?
     /// DADAO's chi1 and chi2; nil unless the graph is connected and has an edge.
-    public let dadao: DADAOConstants?
+    public let dadao: DADAOGraphConstants?
 
     /// The facts of `graph`: two symmetric eigendecompositions and a breadth-first search
     /// from every node. O(n^3 + n edges).
@@ -44,7 +44,7 @@ public struct GraphFacts: Equatable, Sendable {
         let metropolis = try LAPACK.symmetricEigen(size: graph.nodes, values: graph.metropolisWeights).eigenvalues
         lambda2 = laplacian.eigenvalues[1]
         metropolisGap = 1 - max(abs(metropolis[0]), abs(metropolis[graph.nodes - 2]))
-        dadao = try DADAOConstants(graph, laplacianEigen: laplacian)
+        dadao = try DADAOGraphConstants(graph, laplacianEigen: laplacian)
     }
 }
 
@@ -59,7 +59,7 @@ public struct GraphFacts: Equatable, Sendable {
 /// vector, is orthogonal to every e_i - e_j). The total communication rate of DADAO is
 /// sqrt(2 chi1 chi2). For a complete graph chi1 = chi2 = (n - 1) / 2; for a tree,
 /// chi2 = (n - 1) / 2 (every edge has effective resistance 1).
-public struct DADAOConstants: Equatable, Sendable {
+public struct DADAOGraphConstants: Equatable, Sendable {
     public let chi1: Double
     public let chi2: Double
 
