@@ -11,6 +11,8 @@ final class WorkerPool {
     private struct Member {
         let peer: PeerID
         let name: String
+        /// Where other workers reach this one in a decentralized run.
+        let peerEndpoint: String
         var clients: [Int] = []
         /// The model version this worker holds, so each version is sent to it once.
         var modelVersion: Int?
@@ -36,6 +38,9 @@ final class WorkerPool {
 
     /// Workers that joined.
     var count: Int { members.count }
+
+    /// Where other workers reach each joined worker, by worker index.
+    var peerEndpoints: [String] { members.map(\.peerEndpoint) }
 
     /// The name of the worker hosting `client`.
     func hostName(of client: Int) -> String { members[hostOfClient[client]].name }
@@ -81,7 +86,8 @@ final class WorkerPool {
             options.log("ignored a repeated Hello from \(hello.workerName)")
             return false
         }
-        members.append(Member(peer: peer, name: hello.workerName.isEmpty ? "\(peer)" : hello.workerName))
+        members.append(Member(peer: peer, name: hello.workerName.isEmpty ? "\(peer)" : hello.workerName,
+                              peerEndpoint: transport.peerEndpoint(of: peer, port: hello.peerPort)))
         let count = members.count <= options.workers ? "\(members.count)/\(options.workers)" : "\(members.count)"
         options.log("worker \(count) joined: \(hello.workerName) (pid \(hello.processID))")
         do {
