@@ -39,28 +39,18 @@ public struct DecentralizedAssignment: Equatable, Sendable {
     }
 }
 
-/// What happens at an event of a decentralized run.
-public enum EventKind: UInt32, Sendable, CaseIterable {
-    /// A local step (a gradient, or D-SGD's local training) at node `first`.
-    case local = 0
-    /// An exchange between the nodes `first` and `second` over their edge.
-    case exchange = 1
-    /// Node `first` combines what its neighbours sent (D-SGD's mixing).
-    case combine = 2
-}
-
 /// Coordinator -> worker: the events of a decentralized run that touch the worker's
 /// nodes, in increasing index order (which is also time order), as parallel columns.
 public struct EventBatch: Equatable, Sendable {
     /// Each event's index in the run's whole sequence.
     public var indices: [UInt64]
     public var times: [Double]
-    public var kinds: [EventKind]
+    public var kinds: [GossipEvent.Kind]
     public var first: [Int]
     /// The other node of an exchange; unused (0) otherwise.
     public var second: [Int]
 
-    public init(indices: [UInt64] = [], times: [Double] = [], kinds: [EventKind] = [], first: [Int] = [],
+    public init(indices: [UInt64] = [], times: [Double] = [], kinds: [GossipEvent.Kind] = [], first: [Int] = [],
                 second: [Int] = []) {
         self.indices = indices
         self.times = times
@@ -71,12 +61,17 @@ public struct EventBatch: Equatable, Sendable {
 
     public var count: Int { indices.count }
 
-    public mutating func append(index: UInt64, time: Double, kind: EventKind, first: Int, second: Int) {
-        indices.append(index)
-        times.append(time)
-        kinds.append(kind)
-        self.first.append(first)
-        self.second.append(second)
+    public mutating func append(_ event: GossipEvent) {
+        indices.append(event.index)
+        times.append(event.time)
+        kinds.append(event.kind)
+        first.append(event.first)
+        second.append(event.second)
+    }
+
+    /// Event k.
+    public subscript(k: Int) -> GossipEvent {
+        GossipEvent(index: indices[k], time: times[k], kind: kinds[k], first: first[k], second: second[k])
     }
 }
 

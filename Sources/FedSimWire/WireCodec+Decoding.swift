@@ -208,7 +208,7 @@ extension WireCodec {
         return EventBatch(
             indices: indices, times: times,
             kinds: try kinds.enumerated().map { index, raw in
-                guard let kind = EventKind(rawValue: raw) else {
+                guard let kind = GossipEvent.Kind(rawValue: raw) else {
                     throw WireError.invalid(field: "Events.kinds[\(index)]", reason: "unknown event kind \(raw)")
                 }
                 return kind

@@ -1,3 +1,4 @@
+import FedSimAlgorithms
 import FedSimCore
 @testable import FedSimRuntime
 import FedSimWire
@@ -55,12 +56,12 @@ private final class HostOutcomes: @unchecked Sendable {
 final class NodeHostTests: XCTestCase {
     /// Random events on a 12-node graph: local steps, exchanges on edges (each followed
     /// by a combine at both ends), in index order.
-    private func events(count: Int, graph: Graph, seed: UInt64) -> [NodeEvent] {
+    private func events(count: Int, graph: Graph, seed: UInt64) -> [GossipEvent] {
         var stream = RandomStream(seed: seed, purpose: .gossip)
-        var events: [NodeEvent] = []
+        var events: [GossipEvent] = []
         var index: UInt64 = 0
-        func add(_ kind: EventKind, _ first: Int, _ second: Int = 0) {
-            events.append(NodeEvent(index: index, time: Double(index) / 10, kind: kind, first: first, second: second))
+        func add(_ kind: GossipEvent.Kind, _ first: Int, _ second: Int = 0) {
+            events.append(GossipEvent(index: index, time: Double(index) / 10, kind: kind, first: first, second: second))
             index += 1
         }
         while events.count < count {
@@ -77,7 +78,7 @@ final class NodeHostTests: XCTestCase {
     }
 
     /// The nodes' models after `events`, computed one event at a time in one place.
-    private func reference(_ events: [NodeEvent], nodes: Int) -> [[Double]] {
+    private func reference(_ events: [GossipEvent], nodes: Int) -> [[Double]] {
         var programs = (0..<nodes).map { AveragingNode(value: Double($0)) }
         for event in events {
             switch event.kind {
@@ -95,7 +96,7 @@ final class NodeHostTests: XCTestCase {
 
     /// The nodes' models after `events`, run by `workers` hosts on threads with the
     /// events handed out in batches of `batch`; also the events each host did.
-    private func hosted(_ events: [NodeEvent], nodes: Int, workers: Int, batch: Int) throws -> ([[Double]], Int) {
+    private func hosted(_ events: [GossipEvent], nodes: Int, workers: Int, batch: Int) throws -> ([[Double]], Int) {
         let network = InMemoryNetwork()
         let endpoints = (0..<workers).map { _ in network.connectWorker() }
         let hosts = (0..<nodes).map { $0 % workers }
@@ -121,9 +122,8 @@ final class NodeHostTests: XCTestCase {
         for start in stride(from: 0, to: events.count, by: batch) {
             var batches = [EventBatch](repeating: EventBatch(), count: workers)
             for event in events[start..<min(start + batch, events.count)] {
-                for worker in Set([hosts[event.first]] + (event.kind == .exchange ? [hosts[event.second]] : [])) {
-                    batches[worker].append(index: event.index, time: event.time, kind: event.kind, first: event.first,
-                                           second: event.second)
+                for worker in Set(event.nodes.map { hosts[$0] }) {
+                    batches[worker].append(event)
                 }
             }
             for (worker, batch) in batches.enumerated() where batch.count > 0 {

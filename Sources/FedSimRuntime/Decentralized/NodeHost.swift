@@ -1,3 +1,4 @@
+import FedSimAlgorithms
 import FedSimCore
 import FedSimWire
 import Foundation
@@ -21,14 +22,14 @@ final class NodeHost {
     private struct Slot {
         var program: any NodeProgram
         /// Events not yet done, in index order, from `head` on.
-        var events: [NodeEvent] = []
+        var events: [GossipEvent] = []
         var head = 0
         /// Partners' messages for exchanges this node has not finished, by event index.
         var received: [UInt64: ArraySlice<Double>] = [:]
         /// Whether this node sent its message for its current (first pending) exchange.
         var sent = false
 
-        var next: NodeEvent? { head < events.count ? events[head] : nil }
+        var next: GossipEvent? { head < events.count ? events[head] : nil }
 
         mutating func pop() {
             head += 1
@@ -106,10 +107,9 @@ final class NodeHost {
 
     private func take(_ batch: EventBatch) throws {
         for k in 0..<batch.count {
-            let event = NodeEvent(index: batch.indices[k], time: batch.times[k], kind: batch.kinds[k],
-                                  first: batch.first[k], second: batch.second[k])
+            let event = batch[k]
             var touched = false
-            for node in event.kind == .exchange ? [event.first, event.second] : [event.first] where slots[node] != nil {
+            for node in event.nodes where slots[node] != nil {
                 if let last = slots[node]!.events.last, last.index >= event.index {
                     throw NodeHostError.outOfOrder(node: node, event: event.index, after: last.index)
                 }

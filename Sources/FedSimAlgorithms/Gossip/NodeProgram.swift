@@ -1,12 +1,12 @@
-import FedSimWire
+import FedSimCore
 
 /// What one node of a decentralized run does at its events: a gossip algorithm's node
-/// side, driven by a worker's `NodeHost` in the events' order. Models are flat vectors
-/// in Double.
+/// side, which the worker hosting the node drives in the events' order. Models are flat
+/// vectors in Double.
 ///
 /// A node's results depend only on its own events, in order, and on what its partners
 /// send it, so they do not depend on which worker hosts it or on when messages arrive.
-protocol NodeProgram {
+public protocol NodeProgram {
     /// A local step at `time`: a gradient, or local training; `event` keys its random streams.
     mutating func local(at time: Double, event: UInt64)
     /// What this node sends `partner` at an exchange at `time`.
@@ -18,19 +18,4 @@ protocol NodeProgram {
     /// The node's model as it is at `time` (no earlier than its last event), leaving the
     /// node unchanged.
     func model(at time: Double) -> [Double]
-}
-
-/// One event of a decentralized run: its index in the run's sequence, its time, its kind
-/// and its node (or both ends of its edge).
-struct NodeEvent: Equatable, Sendable {
-    let index: UInt64
-    let time: Double
-    let kind: EventKind
-    let first: Int
-    let second: Int
-
-    /// The node at the other end of an exchange from `node`.
-    func partner(of node: Int) -> Int {
-        node == first ? second : first
-    }
 }
