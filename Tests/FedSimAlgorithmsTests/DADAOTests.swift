@@ -219,4 +219,66 @@ final class DADAOTests: XCTestCase {
         XCTAssertEqual(nodes.map(\.time), [2, 2])
         XCTAssertEqual(nodes.map { [$0.x, $0.xTilde, $0.y, $0.yTilde] }, mixed.map { [$0.x, $0.xTilde, $0.y, $0.yTilde] })
     }
+
+    // MARK: end to end
+
+    /// f_i(x) = (1/2) sum_k h_ik (x_k - c_ik)^2 with h_ik in [mu, L], h_00 = mu and
+    /// h_11 = L: mu-strongly convex and L-smooth; sum_i f_i is least at
+    /// x*_k = sum_i h_ik c_ik / sum_i h_ik.
+    private struct Quadratics {
+        let curvatures: [[Double]]
+        let centers: [[Double]]
+
+        init(nodes: Int, size: Int, mu: Double, smoothness: Double) {
+            var stream = RandomStream(seed: 8, purpose: .synthetic)
+            var curvatures = (0..<nodes).map { _ in (0..<size).map { _ in mu + (smoothness - mu) * stream.uniform() } }
+            curvatures[0][0] = mu
+            curvatures[1][1] = smoothness
+            self.curvatures = curvatures
+            centers = (0..<nodes).map { _ in (0..<size).map { _ in stream.normal() } }
+        }
+
+        func gradient(_ node: Int, _ x: [Double]) -> [Double] {
+            x.indices.map { curvatures[node][$0] * (x[$0] - centers[node][$0]) }
+        }
+
+        var minimizer: [Double] {
+            centers[0].indices.map { k in
+                let weights = curvatures.map { $0[k] }
+                return zip(weights, centers).map { $0 * $1[k] }.reduce(0, +) / weights.reduce(0, +)
+            }
+        }
+
+        /// (1/n) sum_i ||x_i - x*||^2.
+        func error(_ nodes: [DADAONodeState]) -> Double {
+            let target = minimizer
+            return nodes.map { node in zip(node.x, target).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) }
+                .reduce(0, +) / Double(nodes.count)
+        }
+    }
+
+    func testDADAOReachesTheMinimizerOnACycle() throws {
+        // The 6-cycle: L_norm = L / 6 has lambda_min+ = (2 - 2 cos(pi / 3)) / 6 = 1/6, so
+        // chi1 = 6; each edge's effective resistance is 5/6, so chi2 = (1/2) 6 (5/6) = 5/2.
+        let graph = try Graph(nodes: 6, edges: (0..<6).map { ($0, ($0 + 1) % 6) })
+        let constants = try DADAOConstants(strongConvexity: 1, smoothness: 4, chi1: 6, chi2: 2.5)
+        let problem = Quadratics(nodes: 6, size: 3, mu: 1, smoothness: 4)
+        var stream = RandomStream(seed: 8, purpose: .initialization)
+        var nodes = (0..<6).map { _ in DADAONodeState(x: randomVector(3, &stream), constants: constants) }
+        let start = problem.error(nodes)
+        var events = try GossipEvents(graph: graph, seed: 21, constants: constants)
+        var communications = 0
+        while events.nextTime < 200 {
+            let event = events.next()!
+            switch event.kind {
+            case .gradient(let node):
+                nodes[node].gradientStep(at: event.time) { problem.gradient(node, $0) }
+            case .communication(let edge):
+                communicate(&nodes, edge, at: event.time)
+                communications += 1
+            }
+        }
+        XCTAssertEqual(Double(communications), 200 * constants.lambdaMix, accuracy: 4 * (200 * constants.lambdaMix).squareRoot())
+        XCTAssertLessThan(problem.error(nodes), 1e-5 * start)
+    }
 }

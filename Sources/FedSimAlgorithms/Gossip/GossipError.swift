@@ -6,6 +6,10 @@ public enum GossipError: FedSimError, Equatable, Sendable {
     case outOfRange(parameter: String, value: Double, allowed: String)
     /// mu > L: no function is mu-strongly convex and L-smooth.
     case strongConvexityAboveSmoothness(mu: Double, smoothness: Double)
+    /// Communication events need an edge to happen on.
+    case noEdges
+    /// A saved position of the event process cannot be one it reached; `reason` says why.
+    case invalidPosition(reason: String)
 
     public var description: String {
         switch self {
@@ -13,6 +17,10 @@ public enum GossipError: FedSimError, Equatable, Sendable {
             return "\(parameter) must be \(allowed), got \(value)"
         case .strongConvexityAboveSmoothness(let mu, let smoothness):
             return "the strong convexity mu = \(mu) exceeds the smoothness L = \(smoothness); mu <= L for every function"
+        case .noEdges:
+            return "the graph has no edges, so its nodes cannot communicate"
+        case .invalidPosition(let reason):
+            return "the saved gossip event position is invalid: \(reason)"
         }
     }
 
