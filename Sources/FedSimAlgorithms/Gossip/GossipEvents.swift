@@ -32,7 +32,8 @@ public struct GossipEvent: Equatable, Sendable {
 /// batches of any size gives the same events. At equal times the gradient event comes
 /// first. Each process has 2^32 events (the counter's range).
 ///
-/// O(1) per event.
+/// The sequence has no end: take events with `next()` or `next(_:)`, or while
+/// `nextTime` is below a horizon. O(1) per event.
 public struct GossipEvents: IteratorProtocol, Sequence, Sendable {
     /// The random stream's client of the gradient process.
     public static let gradientStream = Int(UInt32.max)
