@@ -10,6 +10,8 @@
 ///   ALGORITHMS.md's rule: with m = (y_i + z_i) - (y_j + z_j), node i's own message less
 ///   its partner's is m and node j's is exactly -m, so z_i -= beta m, z_j += beta m,
 ///   z~_i -= beta~ m, z~_j += beta~ m, and sum_i z_i, sum_i z~_i stay put (up to rounding).
+///   This needs each message to arrive as sent, all 64 bits of every entry: a message
+///   rounded on its way (to Float, say) makes the two halves differ by that rounding.
 ///
 /// Each event costs O(d) (20 d multiply-adds for the mixing) plus the gradient.
 public struct DADAONodeState: Equatable, Sendable {
