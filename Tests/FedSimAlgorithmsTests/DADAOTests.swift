@@ -271,11 +271,13 @@ final class DADAOTests: XCTestCase {
         while events.nextTime < 200 {
             let event = events.next()!
             switch event.kind {
-            case .gradient(let node):
-                nodes[node].gradientStep(at: event.time) { problem.gradient(node, $0) }
-            case .communication(let edge):
-                communicate(&nodes, edge, at: event.time)
+            case .local:
+                nodes[event.first].gradientStep(at: event.time) { problem.gradient(event.first, $0) }
+            case .exchange:
+                communicate(&nodes, Graph.Edge(event.first, event.second), at: event.time)
                 communications += 1
+            case .combine:
+                XCTFail("DADAO has no combine events")
             }
         }
         XCTAssertEqual(Double(communications), 200 * constants.lambdaMix, accuracy: 4 * (200 * constants.lambdaMix).squareRoot())

@@ -1,24 +1,9 @@
 import FedSimCore
 
-/// One event of `GossipEvents`.
-public struct GossipEvent: Equatable, Sendable {
-    public enum Kind: Hashable, Sendable {
-        /// Node `node` takes a gradient step.
-        case gradient(node: Int)
-        /// The two ends of the edge communicate.
-        case communication(Graph.Edge)
-    }
-
-    /// k: the event is the k-th of the process, counting from 0.
-    public let index: Int
-    public let time: Double
-    public let kind: Kind
-}
-
 /// The events of an asynchronous gossip run in time order: two independent Poisson
-/// processes, gradient events at total rate `gradientRate` each at a uniformly chosen
-/// node, and communication events at total rate `communicationRate` each on a uniformly
-/// chosen edge (the process of the DADAO authors' code).
+/// processes, gradient events (`.local`) at total rate `gradientRate` each at a uniformly
+/// chosen node, and communication events (`.exchange`) at total rate `communicationRate`
+/// each on a uniformly chosen edge (the process of the DADAO authors' code).
 ///
 /// Event j of the gradient process (j = 0, 1, ...) draws from
 /// `RandomStream(seed:, purpose: .gossip, client: gradientStream, counter: j)` the gap
@@ -86,19 +71,19 @@ public struct GossipEvents: IteratorProtocol, Sequence, Sendable {
 
     /// The next event; never nil.
     public mutating func next() -> GossipEvent? {
-        let index = position.index
+        let index = UInt64(position.index)
         if position.nextGradientTime <= position.nextCommunicationTime {
             let time = position.nextGradientTime
             let node = gradientDraw(position.gradients).choice
             position.gradients += 1
             position.nextGradientTime = time + gradientDraw(position.gradients).gap
-            return GossipEvent(index: index, time: time, kind: .gradient(node: node))
+            return GossipEvent(index: index, time: time, kind: .local, first: node)
         }
         let time = position.nextCommunicationTime
         let edge = graph.edges[communicationDraw(position.communications).choice]
         position.communications += 1
         position.nextCommunicationTime = time + communicationDraw(position.communications).gap
-        return GossipEvent(index: index, time: time, kind: .communication(edge))
+        return GossipEvent(index: index, time: time, kind: .exchange, first: edge.i, second: edge.j)
     }
 
     /// The next `count` events.
