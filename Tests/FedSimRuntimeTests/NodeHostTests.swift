@@ -77,10 +77,13 @@ final class NodeHostTests: XCTestCase {
         return events
     }
 
-    /// The nodes' models after `events`, computed one event at a time in one place.
-    private func reference(_ events: [GossipEvent], nodes: Int) -> [[Double]] {
+    /// The nodes' models after the first `cut` events for each cut, computed one event at
+    /// a time in one place.
+    private func reference(_ events: [GossipEvent], nodes: Int, cuts: [Int]) -> [[[Double]]] {
         var programs = (0..<nodes).map { AveragingNode(value: Double($0)) }
-        for event in events {
+        var snapshots: [[[Double]]] = []
+        for (position, event) in events.enumerated() {
+            if cuts.contains(position) { snapshots.append(programs.map { $0.model(at: event.time) }) }
             switch event.kind {
             case .local: programs[event.first].local(at: event.time, event: event.index)
             case .combine: programs[event.first].combine(at: event.time)
@@ -91,12 +94,15 @@ final class NodeHostTests: XCTestCase {
                 programs[event.second].receive(a[...], from: event.first, at: event.time)
             }
         }
-        return programs.map { $0.model(at: events.last?.time ?? 0) }
+        if cuts.contains(events.count) { snapshots.append(programs.map { $0.model(at: events.last!.time) }) }
+        return snapshots
     }
 
-    /// The nodes' models after `events`, run by `workers` hosts on threads with the
-    /// events handed out in batches of `batch`; also the events each host did.
-    private func hosted(_ events: [GossipEvent], nodes: Int, workers: Int, batch: Int) throws -> ([[Double]], Int) {
+    /// The nodes' models after the first `cut` events for each cut, run by `workers` hosts
+    /// on threads with the events handed out in batches of `batch` and each snapshot asked
+    /// for as soon as the events before it are out; also the events the hosts did.
+    private func hosted(_ events: [GossipEvent], nodes: Int, workers: Int, batch: Int, cuts: [Int]) throws
+        -> ([[[Double]]], Int) {
         let network = InMemoryNetwork()
         let endpoints = (0..<workers).map { _ in network.connectWorker() }
         let hosts = (0..<nodes).map { $0 % workers }
@@ -119,45 +125,56 @@ final class NodeHostTests: XCTestCase {
                 }
             }.start()
         }
-        for start in stride(from: 0, to: events.count, by: batch) {
-            var batches = [EventBatch](repeating: EventBatch(), count: workers)
-            for event in events[start..<min(start + batch, events.count)] {
-                for worker in Set(event.nodes.map { hosts[$0] }) {
-                    batches[worker].append(event)
-                }
-            }
-            for (worker, batch) in batches.enumerated() where batch.count > 0 {
+        var pending = [EventBatch](repeating: EventBatch(), count: workers)
+        func flush() throws {
+            for (worker, batch) in pending.enumerated() where batch.count > 0 {
                 try network.send(.events(batch), to: endpoints[worker].peer)
             }
+            pending = [EventBatch](repeating: EventBatch(), count: workers)
         }
-        for endpoint in endpoints {
-            try network.send(.snapshot(SnapshotRequest(time: events.last!.time, through: UInt64(events.count))),
-                             to: endpoint.peer)
-        }
-        var models = [[Double]](repeating: [], count: nodes)
-        for _ in endpoints {
-            guard case let .message(.nodeStates(states), _)? = try network.receive(timeoutMilliseconds: 20_000) else {
-                XCTFail("a host sent no snapshot; failures: \(outcome.failures)")
-                break
+        func askSnapshot(through cut: Int) throws {
+            try flush()
+            for endpoint in endpoints {
+                try network.send(.snapshot(SnapshotRequest(time: events[max(cut - 1, 0)].time, through: UInt64(cut))),
+                                 to: endpoint.peer)
             }
-            XCTAssertEqual(states.time, events.last!.time)
+        }
+        for (position, event) in events.enumerated() {
+            if cuts.contains(position) { try askSnapshot(through: position) }
+            for worker in Set(event.nodes.map { hosts[$0] }) { pending[worker].append(event) }
+            if (position + 1) % batch == 0 { try flush() }
+        }
+        if cuts.contains(events.count) { try askSnapshot(through: events.count) }
+        // Each host answers the snapshots in order; different hosts' answers interleave.
+        var snapshots = [[[Double]]](repeating: [[Double]](repeating: [], count: nodes), count: cuts.count)
+        var answered: [PeerID: Int] = [:]
+        for _ in 0..<(cuts.count * workers) {
+            guard case let .message(.nodeStates(states), from: peer)? = try network.receive(timeoutMilliseconds: 20_000) else {
+                XCTFail("a host sent no snapshot; failures: \(outcome.failures)")
+                return ([], 0)
+            }
+            let cut = answered[peer, default: 0]
+            answered[peer] = cut + 1
+            XCTAssertEqual(states.time, events[max(cuts[cut] - 1, 0)].time)
             for (k, node) in states.nodes.enumerated() {
-                models[node] = Array(states.values[(k * 2)..<(k * 2 + 2)])
+                snapshots[cut][node] = Array(states.values[(k * 2)..<(k * 2 + 2)])
             }
         }
         for endpoint in endpoints { try network.send(.stop(reason: "test over"), to: endpoint.peer) }
         done.wait()
         XCTAssertEqual(outcome.failures, [])
-        return (models, outcome.events)
+        return (snapshots, outcome.events)
     }
 
     func testHostedNodesGiveTheSameModelsAsOneEventAtATimeWhateverTheWorkersAndBatches() throws {
         let graph = try Graph(nodes: 12, edges: (0..<12).map { ($0, ($0 + 1) % 12) } + [(0, 6), (3, 9), (2, 7)])
         let events = events(count: 3_000, graph: graph, seed: 4)
-        let expected = reference(events, nodes: 12)
+        let cuts = [0, 1, 700, 1_501, 2_999, events.count]
+        let expected = reference(events, nodes: 12, cuts: cuts)
+        XCTAssertEqual(expected.count, cuts.count)
         for (workers, batch) in [(1, 3_000), (3, 1), (3, 97), (4, 1_000)] {
-            let (models, done) = try hosted(events, nodes: 12, workers: workers, batch: batch)
-            XCTAssertEqual(models, expected, "\(workers) workers, batches of \(batch)")
+            let (snapshots, done) = try hosted(events, nodes: 12, workers: workers, batch: batch, cuts: cuts)
+            XCTAssertEqual(snapshots, expected, "\(workers) workers, batches of \(batch)")
             let exchanges = events.filter { $0.kind == .exchange }.count
             XCTAssertEqual(done, events.count + exchanges, "an exchange is done once at each end")
         }

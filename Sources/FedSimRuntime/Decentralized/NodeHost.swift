@@ -52,8 +52,14 @@ final class NodeHost {
     private var isReady: Set<Int> = []
     /// Messages waiting to go to each other worker.
     private var outgoing: [Int: GossipBatch] = [:]
+    /// A snapshot asked for and not answered yet, with the models taken so far.
+    private struct PendingSnapshot {
+        let request: SnapshotRequest
+        var models: [Int: [Double]] = [:]
+    }
+
     /// Snapshots asked for and not answered yet, oldest first.
-    private var snapshots: [SnapshotRequest] = []
+    private var snapshots: [PendingSnapshot] = []
     /// Messages sent to a worker in one batch at most, before a flush.
     static let batchLimit = 512
 
@@ -79,7 +85,7 @@ final class NodeHost {
         while true {
             done += try advanceReadyNodes()
             try flush()
-            try answerSnapshots()
+            try sendCompleteSnapshots()
             guard let inbound = try transport.receiveFromAnyone(timeoutMilliseconds: 200) else {
                 if Date().timeIntervalSince(lastHeard) > idleTimeout {
                     throw NodeHostError.silence(seconds: Int(idleTimeout), waiting: waitingDescription)
@@ -91,7 +97,8 @@ final class NodeHost {
             case let .coordinator(.events(batch)):
                 try take(batch)
             case let .coordinator(.snapshot(request)):
-                snapshots.append(request)
+                snapshots.append(PendingSnapshot(request: request))
+                for (node, slot) in slots { takeSnapshots(of: node, slot.program, before: slot.next?.index) }
             case let .coordinator(.stop(reason)):
                 log("stopping after \(done) events (\(reason))")
                 return done
@@ -152,6 +159,7 @@ final class NodeHost {
         defer { slots[node] = slot }
         var done = 0
         while let event = slot.next {
+            takeSnapshots(of: node, slot.program, before: event.index)
             switch event.kind {
             case .local:
                 slot.program.local(at: event.time, event: event.index)
@@ -171,6 +179,7 @@ final class NodeHost {
             slot.pop()
             done += 1
         }
+        takeSnapshots(of: node, slot.program, before: nil)
         return done
     }
 
@@ -196,16 +205,26 @@ final class NodeHost {
 
     // MARK: - Snapshots
 
-    /// Answers the oldest snapshots whose events are all done.
-    private func answerSnapshots() throws {
-        while let request = snapshots.first,
-              slots.values.allSatisfy({ ($0.next?.index ?? .max) >= request.through }) {
+    /// Takes `node`'s model for every pending snapshot all of whose events the node has
+    /// done, its next event being at index `next` (nil: none is pending, so every event
+    /// before a pending snapshot, all of which arrived before it, is done). Taken before
+    /// the node goes past the snapshot's time.
+    private func takeSnapshots(of node: Int, _ program: any NodeProgram, before next: UInt64?) {
+        for k in snapshots.indices where snapshots[k].models[node] == nil && (next ?? .max) >= snapshots[k].request.through {
+            snapshots[k].models[node] = program.model(at: snapshots[k].request.time)
+        }
+    }
+
+    /// Sends the oldest snapshots that have every node's model.
+    private func sendCompleteSnapshots() throws {
+        while let snapshot = snapshots.first, snapshot.models.count == slots.count {
             snapshots.removeFirst()
-            let nodes = slots.keys.sorted()
+            let nodes = snapshot.models.keys.sorted()
             var values: [Double] = []
             values.reserveCapacity(nodes.count * width)
-            for node in nodes { values += slots[node]!.program.model(at: request.time) }
-            try transport.send(.nodeStates(NodeStates(time: request.time, nodes: nodes, width: width, values: values)))
+            for node in nodes { values += snapshot.models[node]! }
+            try transport.send(.nodeStates(NodeStates(time: snapshot.request.time, nodes: nodes, width: width,
+                                                      values: values)))
         }
     }
 
