@@ -226,7 +226,132 @@ final class ObjectiveTests: XCTestCase {
                        try softmax.regularityConstants().strongConvexity / 2 * BLAS.dot(shift, shift), accuracy: 1e-12)
     }
 
+    // MARK: Minimizers
+
+    func testLeastSquaresMinimizerSolvesTheNormalEquations() throws {
+        let data = regressionData(rows: 2000, features: 10, noise: 10, seed: 11)
+        let minimum = try LeastSquaresObjective(data).minimize()
+        XCTAssertLessThanOrEqual(minimum.gradientNorm, 1e-10)
+        XCTAssertEqual(minimum.iterations, 1)
+
+        // The normal equations G θ = X^T y, solved through G's eigendecomposition.
+        var gram = [Double](repeating: 0, count: 100)
+        var moment = [Double](repeating: 0, count: 10)
+        for row in 0..<2000 {
+            let x = data.features[(row * 10)..<((row + 1) * 10)].map(Double.init)
+            for j in 0..<10 {
+                moment[j] += x[j] * data.targets[row]
+                for k in 0..<10 { gram[j * 10 + k] += x[j] * x[k] }
+            }
+        }
+        let (eigenvalues, vectors) = try LAPACK.symmetricEigen(gram, size: 10)
+        var solution = [Double](repeating: 0, count: 10)
+        for k in 0..<10 {
+            let coefficient = (0..<10).reduce(0.0) { $0 + vectors[$1 * 10 + k] * moment[$1] } / eigenvalues[k]
+            for j in 0..<10 { solution[j] += coefficient * vectors[j * 10 + k] }
+        }
+        for (got, want) in zip(minimum.parameters, solution) {
+            XCTAssertEqual(got, want, accuracy: 1e-12 * (1 + abs(want)))
+        }
+        let residuals = (0..<2000).map { row in
+            (0..<10).reduce(-data.targets[row]) { $0 + Double(data.features[row * 10 + $1]) * solution[$1] }
+        }
+        XCTAssertEqual(minimum.value, residuals.map { $0 * $0 }.reduce(0, +) / 2000, accuracy: 1e-12 * minimum.value)
+
+        // Without noise the minimizer is the generating θ, (1, -2, 3, ...), and f(x*) = 0.
+        let exact = try LeastSquaresObjective(regressionData(rows: 50, features: 4, noise: 0, seed: 12)).minimize()
+        for (got, want) in zip(exact.parameters, [1.0, -2, 3, -4]) {
+            XCTAssertEqual(got, want, accuracy: 1e-13)
+        }
+        XCTAssertEqual(exact.value, 0, accuracy: 1e-25)
+    }
+
+    func testPooledMinimizerIsStationaryForTheAverageOfTheNodes() throws {
+        // Four nodes of unequal sizes: x* of the pooled objective makes
+        // sum_i n_i ∇f_i(x*) / sum_i n_i vanish, and the pooled value is that average's.
+        let sizes = [200, 500, 300, 1000]
+        let binaryNodes = try sizes.enumerated().map { node, rows in
+            try LogisticObjective(classificationData(rows: rows, features: 10, classes: 2, seed: 20 + UInt64(node)),
+                                  regularization: 1)
+        }
+        let softmaxNodes = try sizes.enumerated().map { node, rows in
+            try SoftmaxObjective(classificationData(rows: rows, features: 10, classes: 3, seed: 30 + UInt64(node)),
+                                 regularization: 1e-2)
+        }
+        let squaresNodes = try sizes.enumerated().map { node, rows in
+            try LeastSquaresObjective(regressionData(rows: rows, features: 10, noise: 10, seed: 40 + UInt64(node)))
+        }
+        let cases: [([any Objective], ObjectiveMinimum)] = [
+            (binaryNodes, try LogisticObjective(pooling: binaryNodes).minimize()),
+            (softmaxNodes, try SoftmaxObjective(pooling: softmaxNodes).minimize()),
+            (squaresNodes, try LeastSquaresObjective(pooling: squaresNodes).minimize()),
+        ]
+        for (nodes, minimum) in cases {
+            let kind = "\(type(of: nodes[0]))"
+            XCTAssertLessThanOrEqual(minimum.gradientNorm, 1e-10, kind)
+            XCTAssertLessThanOrEqual(minimum.iterations, 12, kind)
+            var average = [Double](repeating: 0, count: minimum.parameters.count)
+            var averageValue = 0.0
+            for (node, rows) in zip(nodes, sizes) {
+                let (value, gradient) = node.valueAndGradient(at: minimum.parameters)
+                averageValue += Double(rows) / 2000 * value
+                for index in average.indices { average[index] += Double(rows) / 2000 * gradient[index] }
+            }
+            XCTAssertLessThanOrEqual(BLAS.nrm2(average), 1e-10, kind)
+            XCTAssertEqual(averageValue, minimum.value, accuracy: 1e-12 * abs(minimum.value), kind)
+        }
+    }
+
+    func testNewtonConvergesOnSeparableDataWithWeakRegularization() throws {
+        // Classes split by the sign of the first feature: without regularization the loss
+        // keeps falling as θ grows; with mu = 1e-4 x* is large but finite.
+        var stream = RandomStream(seed: 13, purpose: .synthetic)
+        let features = (0..<400).map { _ in Float(stream.normal()) }
+        let labels = (0..<200).map { Int32(features[2 * $0] > 0 ? 1 : 0) }
+        let data = Dataset(features: features, labels: labels, featureCount: 2, classCount: 2)
+        for objective in [try LogisticObjective(data, regularization: 1e-4) as any Objective,
+                          try SoftmaxObjective(data, regularization: 1e-4)] {
+            let minimum = try objective.minimize()
+            XCTAssertLessThanOrEqual(minimum.gradientNorm, 1e-10)
+            XCTAssertTrue(minimum.parameters.allSatisfy(\.isFinite))
+            XCTAssertGreaterThan(BLAS.nrm2(minimum.parameters), 5, "\(type(of: objective)): x* should be large")
+        }
+    }
+
+    func testNewtonReachesAToleranceBelowTheRoundingOfTheValue() throws {
+        // Near x* a Newton step decreases f by less than f's rounding error: on these data
+        // (found by trial) a line search demanding a strict decrease stalls with the
+        // gradient's norm at 1.1e-10, above the tolerance.
+        let data = classificationData(rows: 2000, features: 10, classes: 3, seed: 52)
+        let minimum = try SoftmaxObjective(data, regularization: 1e-4).minimize()
+        XCTAssertLessThanOrEqual(minimum.gradientNorm, 1e-10)
+        XCTAssertLessThanOrEqual(minimum.iterations, 12)
+    }
+
     // MARK: Errors
+
+    func testNewtonFailsClearlyAtItsBound() throws {
+        let objective = try LogisticObjective(classificationData(rows: 100, features: 3, classes: 2, seed: 14),
+                                              regularization: 1e-3)
+        XCTAssertThrowsError(try objective.minimize(maxIterations: 1)) { error in
+            guard case ObjectiveError.notConverged(let iterations, let gradientNorm, let tolerance) = error else {
+                return XCTFail("expected notConverged, got \(error)")
+            }
+            XCTAssertEqual(iterations, 1)
+            XCTAssertGreaterThan(gradientNorm, 1e-10)
+            XCTAssertEqual(tolerance, 1e-10)
+            XCTAssertTrue("\(error)".hasPrefix("Newton's method did not converge: after 1 steps"), "\(error)")
+        }
+        // Two rows of three features: X^T X is singular, mu = 0 and there is no unique x*.
+        let singular = try LeastSquaresObjective(RegressionData(features: [1, 2, 3, 4, 5, 6], targets: [1, 2],
+                                                                featureCount: 3))
+        XCTAssertEqual(try singular.regularityConstants().strongConvexity, 0, accuracy: 1e-14)
+        XCTAssertThrowsError(try singular.minimize()) { error in
+            guard case LinearAlgebraError.notPositiveDefinite = error else {
+                return XCTFail("expected notPositiveDefinite, got \(error)")
+            }
+        }
+    }
 
     func testInvalidObjectivesAreRefused() throws {
         let binary = classificationData(rows: 10, features: 2, classes: 2, seed: 15)

@@ -2,7 +2,9 @@
 /// f(θ) = (1/m) sum_r (<x_r, θ> - y_r)^2 over a node's m rows, θ one value per feature.
 ///
 /// ∇f(θ) = (2/m) X^T (X θ - y) and ∇²f = (2/m) X^T X, constant. Value and gradient cost
-/// O(m d), the Hessian O(m d^2).
+/// O(m d), the Hessian O(m d^2). The minimizer solves the normal equations
+/// X^T X θ = X^T y: from θ = 0, `minimize()` reaches it in one Newton step (and refines it
+/// with a second if rounding leaves the gradient above the tolerance).
 public struct LeastSquaresObjective: Objective {
     let design: DesignMatrix
     let targets: [Double]

@@ -1,4 +1,4 @@
-/// Why an objective could not be built or pooled.
+/// Why an objective could not be built, pooled or minimized.
 public enum ObjectiveError: FedSimError, Equatable, Sendable {
     /// An objective is a mean over rows, and there are none.
     case noRows
@@ -8,6 +8,10 @@ public enum ObjectiveError: FedSimError, Equatable, Sendable {
     case invalidRegularization(Double)
     /// Objectives to pool disagree on a setting, which the message names.
     case mismatchedParts(String)
+    /// Newton's method stopped at its iteration bound with the gradient's norm above the tolerance.
+    case notConverged(iterations: Int, gradientNorm: Double, tolerance: Double)
+    /// The line search of Newton step `iteration` found no step that decreases the objective.
+    case lineSearchFailed(iteration: Int, gradientNorm: Double)
 
     public var description: String {
         switch self {
@@ -19,6 +23,12 @@ public enum ObjectiveError: FedSimError, Equatable, Sendable {
             return "the L2 regularization must be positive and finite, got \(value)"
         case .mismatchedParts(let message):
             return message
+        case .notConverged(let iterations, let gradientNorm, let tolerance):
+            return "Newton's method did not converge: after \(iterations) steps the gradient's norm is "
+                + "\(gradientNorm), above the tolerance \(tolerance)"
+        case .lineSearchFailed(let iteration, let gradientNorm):
+            return "Newton's method stalled at step \(iteration): no step along the Newton direction decreases "
+                + "the objective (gradient norm \(gradientNorm))"
         }
     }
 }
