@@ -367,6 +367,186 @@ void   fedsim__assign__free_unpacked
   assert(message->base.descriptor == &fedsim__assign__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fedsim__decentralized__init
+                     (Fedsim__Decentralized         *message)
+{
+  static const Fedsim__Decentralized init_value = FEDSIM__DECENTRALIZED__INIT;
+  *message = init_value;
+}
+size_t fedsim__decentralized__get_packed_size
+                     (const Fedsim__Decentralized *message)
+{
+  assert(message->base.descriptor == &fedsim__decentralized__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fedsim__decentralized__pack
+                     (const Fedsim__Decentralized *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fedsim__decentralized__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fedsim__decentralized__pack_to_buffer
+                     (const Fedsim__Decentralized *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fedsim__decentralized__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fedsim__Decentralized *
+       fedsim__decentralized__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fedsim__Decentralized *)
+     protobuf_c_message_unpack (&fedsim__decentralized__descriptor,
+                                allocator, len, data);
+}
+void   fedsim__decentralized__free_unpacked
+                     (Fedsim__Decentralized *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fedsim__decentralized__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fedsim__events__init
+                     (Fedsim__Events         *message)
+{
+  static const Fedsim__Events init_value = FEDSIM__EVENTS__INIT;
+  *message = init_value;
+}
+size_t fedsim__events__get_packed_size
+                     (const Fedsim__Events *message)
+{
+  assert(message->base.descriptor == &fedsim__events__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fedsim__events__pack
+                     (const Fedsim__Events *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fedsim__events__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fedsim__events__pack_to_buffer
+                     (const Fedsim__Events *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fedsim__events__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fedsim__Events *
+       fedsim__events__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fedsim__Events *)
+     protobuf_c_message_unpack (&fedsim__events__descriptor,
+                                allocator, len, data);
+}
+void   fedsim__events__free_unpacked
+                     (Fedsim__Events *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fedsim__events__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fedsim__snapshot__init
+                     (Fedsim__Snapshot         *message)
+{
+  static const Fedsim__Snapshot init_value = FEDSIM__SNAPSHOT__INIT;
+  *message = init_value;
+}
+size_t fedsim__snapshot__get_packed_size
+                     (const Fedsim__Snapshot *message)
+{
+  assert(message->base.descriptor == &fedsim__snapshot__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fedsim__snapshot__pack
+                     (const Fedsim__Snapshot *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fedsim__snapshot__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fedsim__snapshot__pack_to_buffer
+                     (const Fedsim__Snapshot *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fedsim__snapshot__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fedsim__Snapshot *
+       fedsim__snapshot__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fedsim__Snapshot *)
+     protobuf_c_message_unpack (&fedsim__snapshot__descriptor,
+                                allocator, len, data);
+}
+void   fedsim__snapshot__free_unpacked
+                     (Fedsim__Snapshot *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fedsim__snapshot__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fedsim__node_states__init
+                     (Fedsim__NodeStates         *message)
+{
+  static const Fedsim__NodeStates init_value = FEDSIM__NODE_STATES__INIT;
+  *message = init_value;
+}
+size_t fedsim__node_states__get_packed_size
+                     (const Fedsim__NodeStates *message)
+{
+  assert(message->base.descriptor == &fedsim__node_states__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fedsim__node_states__pack
+                     (const Fedsim__NodeStates *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fedsim__node_states__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fedsim__node_states__pack_to_buffer
+                     (const Fedsim__NodeStates *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fedsim__node_states__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fedsim__NodeStates *
+       fedsim__node_states__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fedsim__NodeStates *)
+     protobuf_c_message_unpack (&fedsim__node_states__descriptor,
+                                allocator, len, data);
+}
+void   fedsim__node_states__free_unpacked
+                     (Fedsim__NodeStates *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fedsim__node_states__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   fedsim__model__init
                      (Fedsim__Model         *message)
 {
@@ -868,7 +1048,7 @@ const ProtobufCMessageDescriptor fedsim__tensor__descriptor =
   (ProtobufCMessageInit) fedsim__tensor__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__hello__field_descriptors[4] =
+static const ProtobufCFieldDescriptor fedsim__hello__field_descriptors[5] =
 {
   {
     "worker_name",
@@ -918,9 +1098,22 @@ static const ProtobufCFieldDescriptor fedsim__hello__field_descriptors[4] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "peer_port",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Hello, peer_port),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__hello__field_indices_by_name[] = {
   1,   /* field[1] = capacity */
+  4,   /* field[4] = peer_port */
   2,   /* field[2] = process_id */
   3,   /* field[3] = scenario */
   0,   /* field[0] = worker_name */
@@ -928,7 +1121,7 @@ static const unsigned fedsim__hello__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__hello__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor fedsim__hello__descriptor =
 {
@@ -938,7 +1131,7 @@ const ProtobufCMessageDescriptor fedsim__hello__descriptor =
   "Fedsim__Hello",
   "fedsim",
   sizeof(Fedsim__Hello),
-  4,
+  5,
   fedsim__hello__field_descriptors,
   fedsim__hello__field_indices_by_name,
   1,  fedsim__hello__number_ranges,
@@ -1227,7 +1420,7 @@ const ProtobufCMessageDescriptor fedsim__client_shard__descriptor =
   (ProtobufCMessageInit) fedsim__client_shard__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__assign__field_descriptors[4] =
+static const ProtobufCFieldDescriptor fedsim__assign__field_descriptors[5] =
 {
   {
     "worker_index",
@@ -1277,9 +1470,22 @@ static const ProtobufCFieldDescriptor fedsim__assign__field_descriptors[4] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "decentralized",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Assign, decentralized),
+    &fedsim__decentralized__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__assign__field_indices_by_name[] = {
   3,   /* field[3] = clients */
+  4,   /* field[4] = decentralized */
   2,   /* field[2] = model */
   1,   /* field[1] = seed */
   0,   /* field[0] = worker_index */
@@ -1287,7 +1493,7 @@ static const unsigned fedsim__assign__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__assign__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor fedsim__assign__descriptor =
 {
@@ -1297,11 +1503,345 @@ const ProtobufCMessageDescriptor fedsim__assign__descriptor =
   "Fedsim__Assign",
   "fedsim",
   sizeof(Fedsim__Assign),
-  4,
+  5,
   fedsim__assign__field_descriptors,
   fedsim__assign__field_indices_by_name,
   1,  fedsim__assign__number_ranges,
   (ProtobufCMessageInit) fedsim__assign__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[7] =
+{
+  {
+    "algorithm",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Decentralized, algorithm),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "setting_names",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Fedsim__Decentralized, n_setting_names),
+    offsetof(Fedsim__Decentralized, setting_names),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "setting_values",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Fedsim__Decentralized, n_setting_values),
+    offsetof(Fedsim__Decentralized, setting_values),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "edges",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Fedsim__Decentralized, n_edges),
+    offsetof(Fedsim__Decentralized, edges),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hosts",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Fedsim__Decentralized, n_hosts),
+    offsetof(Fedsim__Decentralized, hosts),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "peers",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Fedsim__Decentralized, n_peers),
+    offsetof(Fedsim__Decentralized, peers),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "training",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Decentralized, training),
+    &fedsim__local_training__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fedsim__decentralized__field_indices_by_name[] = {
+  0,   /* field[0] = algorithm */
+  3,   /* field[3] = edges */
+  4,   /* field[4] = hosts */
+  5,   /* field[5] = peers */
+  1,   /* field[1] = setting_names */
+  2,   /* field[2] = setting_values */
+  6,   /* field[6] = training */
+};
+static const ProtobufCIntRange fedsim__decentralized__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor fedsim__decentralized__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fedsim.Decentralized",
+  "Decentralized",
+  "Fedsim__Decentralized",
+  "fedsim",
+  sizeof(Fedsim__Decentralized),
+  7,
+  fedsim__decentralized__field_descriptors,
+  fedsim__decentralized__field_indices_by_name,
+  1,  fedsim__decentralized__number_ranges,
+  (ProtobufCMessageInit) fedsim__decentralized__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fedsim__events__field_descriptors[5] =
+{
+  {
+    "indices",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Fedsim__Events, n_indices),
+    offsetof(Fedsim__Events, indices),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "times",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Fedsim__Events, n_times),
+    offsetof(Fedsim__Events, times),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kinds",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Fedsim__Events, n_kinds),
+    offsetof(Fedsim__Events, kinds),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "first",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Fedsim__Events, n_first),
+    offsetof(Fedsim__Events, first),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "second",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Fedsim__Events, n_second),
+    offsetof(Fedsim__Events, second),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fedsim__events__field_indices_by_name[] = {
+  3,   /* field[3] = first */
+  0,   /* field[0] = indices */
+  2,   /* field[2] = kinds */
+  4,   /* field[4] = second */
+  1,   /* field[1] = times */
+};
+static const ProtobufCIntRange fedsim__events__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor fedsim__events__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fedsim.Events",
+  "Events",
+  "Fedsim__Events",
+  "fedsim",
+  sizeof(Fedsim__Events),
+  5,
+  fedsim__events__field_descriptors,
+  fedsim__events__field_indices_by_name,
+  1,  fedsim__events__number_ranges,
+  (ProtobufCMessageInit) fedsim__events__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fedsim__snapshot__field_descriptors[2] =
+{
+  {
+    "time",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Snapshot, time),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "through",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Snapshot, through),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fedsim__snapshot__field_indices_by_name[] = {
+  1,   /* field[1] = through */
+  0,   /* field[0] = time */
+};
+static const ProtobufCIntRange fedsim__snapshot__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor fedsim__snapshot__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fedsim.Snapshot",
+  "Snapshot",
+  "Fedsim__Snapshot",
+  "fedsim",
+  sizeof(Fedsim__Snapshot),
+  2,
+  fedsim__snapshot__field_descriptors,
+  fedsim__snapshot__field_indices_by_name,
+  1,  fedsim__snapshot__number_ranges,
+  (ProtobufCMessageInit) fedsim__snapshot__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fedsim__node_states__field_descriptors[4] =
+{
+  {
+    "time",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__NodeStates, time),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "nodes",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Fedsim__NodeStates, n_nodes),
+    offsetof(Fedsim__NodeStates, nodes),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "width",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__NodeStates, width),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "values",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Fedsim__NodeStates, n_values),
+    offsetof(Fedsim__NodeStates, values),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fedsim__node_states__field_indices_by_name[] = {
+  1,   /* field[1] = nodes */
+  0,   /* field[0] = time */
+  3,   /* field[3] = values */
+  2,   /* field[2] = width */
+};
+static const ProtobufCIntRange fedsim__node_states__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor fedsim__node_states__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fedsim.NodeStates",
+  "NodeStates",
+  "Fedsim__NodeStates",
+  "fedsim",
+  sizeof(Fedsim__NodeStates),
+  4,
+  fedsim__node_states__field_descriptors,
+  fedsim__node_states__field_indices_by_name,
+  1,  fedsim__node_states__number_ranges,
+  (ProtobufCMessageInit) fedsim__node_states__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor fedsim__model__field_descriptors[2] =
@@ -1716,67 +2256,81 @@ const ProtobufCMessageDescriptor fedsim__update__descriptor =
   (ProtobufCMessageInit) fedsim__update__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__gossip__field_descriptors[4] =
+static const ProtobufCFieldDescriptor fedsim__gossip__field_descriptors[5] =
 {
   {
-    "from_node",
+    "from_nodes",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_UINT32,
-    0,   /* quantifier_offset */
-    offsetof(Fedsim__Gossip, from_node),
+    offsetof(Fedsim__Gossip, n_from_nodes),
+    offsetof(Fedsim__Gossip, from_nodes),
     NULL,
     NULL,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "to_node",
+    "to_nodes",
     2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Fedsim__Gossip, n_to_nodes),
+    offsetof(Fedsim__Gossip, to_nodes),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "events",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Fedsim__Gossip, n_events),
+    offsetof(Fedsim__Gossip, events),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "width",
+    6,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT32,
     0,   /* quantifier_offset */
-    offsetof(Fedsim__Gossip, to_node),
+    offsetof(Fedsim__Gossip, width),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "virtual_time",
-    3,
-    PROTOBUF_C_LABEL_NONE,
+    "values",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_DOUBLE,
-    0,   /* quantifier_offset */
-    offsetof(Fedsim__Gossip, virtual_time),
+    offsetof(Fedsim__Gossip, n_values),
+    offsetof(Fedsim__Gossip, values),
     NULL,
     NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "state",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Fedsim__Gossip, state),
-    &fedsim__tensor__descriptor,
-    NULL,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
 static const unsigned fedsim__gossip__field_indices_by_name[] = {
-  0,   /* field[0] = from_node */
-  3,   /* field[3] = state */
-  1,   /* field[1] = to_node */
-  2,   /* field[2] = virtual_time */
+  2,   /* field[2] = events */
+  0,   /* field[0] = from_nodes */
+  1,   /* field[1] = to_nodes */
+  4,   /* field[4] = values */
+  3,   /* field[3] = width */
 };
-static const ProtobufCIntRange fedsim__gossip__number_ranges[1 + 1] =
+static const ProtobufCIntRange fedsim__gossip__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 5, 2 },
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor fedsim__gossip__descriptor =
 {
@@ -1786,10 +2340,10 @@ const ProtobufCMessageDescriptor fedsim__gossip__descriptor =
   "Fedsim__Gossip",
   "fedsim",
   sizeof(Fedsim__Gossip),
-  4,
+  5,
   fedsim__gossip__field_descriptors,
   fedsim__gossip__field_indices_by_name,
-  1,  fedsim__gossip__number_ranges,
+  2,  fedsim__gossip__number_ranges,
   (ProtobufCMessageInit) fedsim__gossip__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -1945,7 +2499,7 @@ const ProtobufCMessageDescriptor fedsim__refused__descriptor =
   (ProtobufCMessageInit) fedsim__refused__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__envelope__field_descriptors[11] =
+static const ProtobufCFieldDescriptor fedsim__envelope__field_descriptors[14] =
 {
   {
     "protocol_version",
@@ -2079,16 +2633,55 @@ static const ProtobufCFieldDescriptor fedsim__envelope__field_descriptors[11] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "events",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fedsim__Envelope, body_case),
+    offsetof(Fedsim__Envelope, events),
+    &fedsim__events__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "snapshot",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fedsim__Envelope, body_case),
+    offsetof(Fedsim__Envelope, snapshot),
+    &fedsim__snapshot__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "node_states",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fedsim__Envelope, body_case),
+    offsetof(Fedsim__Envelope, node_states),
+    &fedsim__node_states__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__envelope__field_indices_by_name[] = {
   2,   /* field[2] = assign */
+  11,   /* field[11] = events */
   6,   /* field[6] = gossip */
   7,   /* field[7] = heartbeat */
   1,   /* field[1] = hello */
   8,   /* field[8] = metrics */
   3,   /* field[3] = model */
+  13,   /* field[13] = node_states */
   0,   /* field[0] = protocol_version */
   10,   /* field[10] = refused */
+  12,   /* field[12] = snapshot */
   9,   /* field[9] = stop */
   4,   /* field[4] = task */
   5,   /* field[5] = update */
@@ -2096,7 +2689,7 @@ static const unsigned fedsim__envelope__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__envelope__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor fedsim__envelope__descriptor =
 {
@@ -2106,7 +2699,7 @@ const ProtobufCMessageDescriptor fedsim__envelope__descriptor =
   "Fedsim__Envelope",
   "fedsim",
   sizeof(Fedsim__Envelope),
-  11,
+  14,
   fedsim__envelope__field_descriptors,
   fedsim__envelope__field_indices_by_name,
   1,  fedsim__envelope__number_ranges,

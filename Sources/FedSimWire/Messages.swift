@@ -8,8 +8,10 @@ import FedSimCore
 /// an older worker would train without the privacy the coordinator accounts for.
 /// Version 5 made `ModelSpec` a list of layers (Dense with its initialization and
 /// trainable flag, ReLU) in place of a kind and hidden widths: an older worker could
-/// not read it.
-public let wireProtocolVersion: UInt32 = 5
+/// not read it. Version 6 added decentralized runs: `Hello.peer_port`,
+/// `Assign.decentralized`, and the `Events`, `Snapshot`, `NodeStates` messages; `Gossip`
+/// became a batch of exchange messages.
+public let wireProtocolVersion: UInt32 = 6
 
 /// A dense float32 tensor as it travels: shape and row-major values.
 public struct WireTensor: Equatable, Sendable {
@@ -35,12 +37,16 @@ public struct Hello: Equatable, Sendable {
     public var processID: Int
     /// The scenario the worker was started for (its name or file); empty: any.
     public var scenario: String
+    /// The TCP port of the worker's peer socket, where other workers send it the
+    /// messages of decentralized runs; 0 when it has none.
+    public var peerPort: Int
 
-    public init(workerName: String, capacity: Int = 0, processID: Int = 0, scenario: String = "") {
+    public init(workerName: String, capacity: Int = 0, processID: Int = 0, scenario: String = "", peerPort: Int = 0) {
         self.workerName = workerName
         self.capacity = capacity
         self.processID = processID
         self.scenario = scenario
+        self.peerPort = peerPort
     }
 }
 
@@ -66,13 +72,18 @@ public struct Assign: Equatable, Sendable {
     public var workerIndex: Int
     public var seed: UInt64
     public var model: ModelSpec
+    /// The clients, or in a decentralized run the nodes, this worker hosts.
     public var clients: [ClientShard]
+    /// What the worker needs to run its nodes; nil in a run with a server.
+    public var decentralized: DecentralizedAssignment?
 
-    public init(workerIndex: Int, seed: UInt64, model: ModelSpec, clients: [ClientShard]) {
+    public init(workerIndex: Int, seed: UInt64, model: ModelSpec, clients: [ClientShard],
+                decentralized: DecentralizedAssignment? = nil) {
         self.workerIndex = workerIndex
         self.seed = seed
         self.model = model
         self.clients = clients
+        self.decentralized = decentralized
     }
 }
 
@@ -131,21 +142,6 @@ public struct ClientUpdate: Equatable, Sendable {
     }
 }
 
-/// Node -> node state exchange in decentralized runs.
-public struct Gossip: Equatable, Sendable {
-    public var fromNode: Int
-    public var toNode: Int
-    public var virtualTime: Double
-    public var state: WireTensor
-
-    public init(fromNode: Int, toNode: Int, virtualTime: Double, state: WireTensor) {
-        self.fromNode = fromNode
-        self.toNode = toNode
-        self.virtualTime = virtualTime
-        self.state = state
-    }
-}
-
 /// Everything that travels between fedsim processes.
 public enum Message: Equatable, Sendable {
     case hello(Hello)
@@ -153,7 +149,10 @@ public enum Message: Equatable, Sendable {
     case model(ModelBroadcast)
     case task(TrainingTask)
     case update(ClientUpdate)
-    case gossip(Gossip)
+    case gossip(GossipBatch)
+    case events(EventBatch)
+    case snapshot(SnapshotRequest)
+    case nodeStates(NodeStates)
     case heartbeat(sequence: UInt64)
     /// A JSON metrics record.
     case metrics(json: String)
@@ -170,6 +169,9 @@ public enum Message: Equatable, Sendable {
         case .task: return "Task"
         case .update: return "Update"
         case .gossip: return "Gossip"
+        case .events: return "Events"
+        case .snapshot: return "Snapshot"
+        case .nodeStates: return "NodeStates"
         case .heartbeat: return "Heartbeat"
         case .metrics: return "Metrics"
         case .stop: return "Stop"

@@ -56,7 +56,8 @@ extension WireCodec {
                 workerName: try string(hello.worker_name, "Hello.workerName"),
                 capacity: try int(hello.capacity, "Hello.capacity"),
                 processID: try int(hello.process_id, "Hello.processID"),
-                scenario: try string(hello.scenario, "Hello.scenario")))
+                scenario: try string(hello.scenario, "Hello.scenario"),
+                peerPort: try int(hello.peer_port, "Hello.peerPort")))
 
         case FEDSIM__ENVELOPE__BODY_ASSIGN:
             return .assign(try assign(required(envelope.assign, "Assign")))
@@ -88,12 +89,20 @@ extension WireCodec {
                 wallComputeSeconds: update.wall_compute_seconds))
 
         case FEDSIM__ENVELOPE__BODY_GOSSIP:
-            let gossip = try required(envelope.gossip, "Gossip")
-            return .gossip(Gossip(
-                fromNode: try int(gossip.from_node, "Gossip.fromNode"),
-                toNode: try int(gossip.to_node, "Gossip.toNode"),
-                virtualTime: gossip.virtual_time,
-                state: try tensor(gossip.state, "Gossip.state")))
+            return .gossip(try gossip(required(envelope.gossip, "Gossip")))
+
+        case FEDSIM__ENVELOPE__BODY_EVENTS:
+            return .events(try events(required(envelope.events, "Events")))
+
+        case FEDSIM__ENVELOPE__BODY_SNAPSHOT:
+            let snapshot = try required(envelope.snapshot, "Snapshot")
+            guard snapshot.time.isFinite, snapshot.time >= 0 else {
+                throw WireError.invalid(field: "Snapshot.time", reason: "must be finite and non-negative, got \(snapshot.time)")
+            }
+            return .snapshot(SnapshotRequest(time: snapshot.time, through: snapshot.through))
+
+        case FEDSIM__ENVELOPE__BODY_NODE_STATES:
+            return .nodeStates(try nodeStates(required(envelope.node_states, "NodeStates")))
 
         case FEDSIM__ENVELOPE__BODY_HEARTBEAT:
             return .heartbeat(sequence: try required(envelope.heartbeat, "Heartbeat").sequence)
@@ -128,7 +137,106 @@ extension WireCodec {
         }
         return Assign(
             workerIndex: try int(assign.worker_index, "Assign.workerIndex"),
-            seed: assign.seed, model: model, clients: clients)
+            seed: assign.seed, model: model, clients: clients,
+            decentralized: try assign.decentralized.map { try decentralized($0.pointee) })
+    }
+
+    /// A decentralized run's assignment: settings as names with finite values, an edge
+    /// list of a valid graph, a host (among the peers) for every node.
+    private static func decentralized(_ body: Fedsim__Decentralized) throws -> DecentralizedAssignment {
+        let names = try array(body.setting_names, count: body.n_setting_names, "Decentralized.settingNames")
+            .enumerated().map { try string($1, "Decentralized.settingNames[\($0)]") }
+        let values = try array(body.setting_values, count: body.n_setting_values, "Decentralized.settingValues")
+        guard names.count == values.count else {
+            throw WireError.invalid(field: "Decentralized.settingValues",
+                                    reason: "\(values.count) values for \(names.count) setting names")
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw WireError.invalid(field: "Decentralized.settingValues[\(bad)]", reason: "must be finite, got \(values[bad])")
+        }
+        let hosts = try array(body.hosts, count: body.n_hosts, "Decentralized.hosts").map { try int($0, "Decentralized.hosts") }
+        guard !hosts.isEmpty else { throw WireError.invalid(field: "Decentralized.hosts", reason: "no node has a host") }
+        let peers = try array(body.peers, count: body.n_peers, "Decentralized.peers")
+            .enumerated().map { try string($1, "Decentralized.peers[\($0)]") }
+        if let bad = hosts.firstIndex(where: { $0 >= peers.count }) {
+            throw WireError.invalid(field: "Decentralized.hosts[\(bad)]",
+                                    reason: "worker \(hosts[bad]) of \(peers.count) workers")
+        }
+        let flat = try array(body.edges, count: body.n_edges, "Decentralized.edges").map { try int($0, "Decentralized.edges") }
+        guard flat.count % 2 == 0 else {
+            throw WireError.invalid(field: "Decentralized.edges", reason: "an odd number of node ids, \(flat.count)")
+        }
+        let graph: Graph
+        do {
+            graph = try Graph(nodes: max(hosts.count, 1), edges: stride(from: 0, to: flat.count, by: 2).map { (flat[$0], flat[$0 + 1]) })
+        } catch {
+            throw WireError.invalid(field: "Decentralized.edges", reason: "\(error)")
+        }
+        return DecentralizedAssignment(
+            algorithm: try string(body.algorithm, "Decentralized.algorithm"),
+            settings: zip(names, values).map { NamedValue($0, $1) }, graph: graph, hosts: hosts, peers: peers,
+            training: try body.training.map { try localTraining($0.pointee) })
+    }
+
+    /// A gossip batch whose columns have one entry per message and `width` values each.
+    private static func gossip(_ body: Fedsim__Gossip) throws -> GossipBatch {
+        let events = try array(body.events, count: body.n_events, "Gossip.events")
+        let from = try columnOfCount(events.count, body.from_nodes, body.n_from_nodes, "Gossip.fromNodes")
+        let to = try columnOfCount(events.count, body.to_nodes, body.n_to_nodes, "Gossip.toNodes")
+        let width = try int(body.width, "Gossip.width")
+        let values = try array(body.values, count: body.n_values, "Gossip.values")
+        try checkRows(events.count, width: width, values: values.count, "Gossip.values")
+        return GossipBatch(fromNodes: try from.map { try int($0, "Gossip.fromNodes") },
+                           toNodes: try to.map { try int($0, "Gossip.toNodes") }, events: events, width: width,
+                           values: values)
+    }
+
+    /// An event batch whose columns have one entry per event, known kinds, finite
+    /// non-negative times, and increasing indices.
+    private static func events(_ body: Fedsim__Events) throws -> EventBatch {
+        let indices = try array(body.indices, count: body.n_indices, "Events.indices")
+        let times = try columnOfCount(indices.count, body.times, body.n_times, "Events.times")
+        let kinds = try columnOfCount(indices.count, body.kinds, body.n_kinds, "Events.kinds")
+        let first = try columnOfCount(indices.count, body.first, body.n_first, "Events.first")
+        let second = try columnOfCount(indices.count, body.second, body.n_second, "Events.second")
+        if let bad = times.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+            throw WireError.invalid(field: "Events.times[\(bad)]", reason: "must be finite and non-negative, got \(times[bad])")
+        }
+        if let bad = indices.indices.dropFirst().first(where: { indices[$0] <= indices[$0 - 1] }) {
+            throw WireError.invalid(field: "Events.indices[\(bad)]", reason: "indices must increase")
+        }
+        return EventBatch(
+            indices: indices, times: times,
+            kinds: try kinds.enumerated().map { index, raw in
+                guard let kind = GossipEvent.Kind(rawValue: raw) else {
+                    throw WireError.invalid(field: "Events.kinds[\(index)]", reason: "unknown event kind \(raw)")
+                }
+                return kind
+            },
+            first: try first.map { try int($0, "Events.first") }, second: try second.map { try int($0, "Events.second") })
+    }
+
+    private static func nodeStates(_ body: Fedsim__NodeStates) throws -> NodeStates {
+        let nodes = try array(body.nodes, count: body.n_nodes, "NodeStates.nodes").map { try int($0, "NodeStates.nodes") }
+        let width = try int(body.width, "NodeStates.width")
+        let values = try array(body.values, count: body.n_values, "NodeStates.values")
+        try checkRows(nodes.count, width: width, values: values.count, "NodeStates.values")
+        return NodeStates(time: body.time, nodes: nodes, width: width, values: values)
+    }
+
+    /// A column of a columnar message, which must have `count` entries like the first.
+    private static func columnOfCount<Element>(_ count: Int, _ start: UnsafeMutablePointer<Element>?, _ n: Int,
+                                               _ field: String) throws -> [Element] {
+        guard n == count else { throw WireError.invalid(field: field, reason: "\(n) entries for \(count) rows") }
+        return try array(start, count: n, field)
+    }
+
+    /// Throws unless `values` is `rows` x `width`.
+    private static func checkRows(_ rows: Int, width: Int, values: Int, _ field: String) throws {
+        let (expected, overflow) = rows.multipliedReportingOverflow(by: width)
+        guard !overflow, expected == values else {
+            throw WireError.invalid(field: field, reason: "\(values) values for \(rows) rows of \(width)")
+        }
     }
 
     /// The spec of `spec`, checked by `ModelSpec.validate` with its fields named from

@@ -27,6 +27,7 @@ public enum WireCodec {
                     body.capacity = wireUInt32(hello.capacity, "Hello.capacity")
                     body.process_id = wireUInt32(hello.processID, "Hello.processID")
                     body.scenario = UnsafeMutablePointer(mutating: scenario)
+                    body.peer_port = wireUInt32(hello.peerPort, "Hello.peerPort")
                     return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_HELLO; $0.hello = $1 }
                 }
             }
@@ -48,30 +49,15 @@ public enum WireCodec {
             }
 
         case .task(let task):
-            return task.training.optimizer.rawValue.withCString { optimizer in
-                var training = Fedsim__LocalTraining()
-                fedsim__local_training__init(&training)
-                training.epochs = wireUInt32(task.training.epochs, "LocalTraining.epochs")
-                training.batch_size = wireUInt32(task.training.batchSize, "LocalTraining.batchSize")
-                training.learning_rate = task.training.learningRate
-                training.optimizer = UnsafeMutablePointer(mutating: optimizer)
-                training.momentum = task.training.momentum
-                training.weight_decay = task.training.weightDecay
-                training.proximal_mu = task.training.proximalMu
-                if let privacy = task.training.privacy {
-                    training.dp_sampling_rate = privacy.samplingRate
-                    training.dp_clip_norm = privacy.clipNorm
-                    training.dp_noise_multiplier = privacy.noiseMultiplier
-                }
-                return withUnsafeMutablePointer(to: &training) { training in
-                    var body = Fedsim__Task()
-                    fedsim__task__init(&body)
-                    body.client_id = wireUInt32(task.clientID, "Task.clientID")
-                    body.model_version = task.modelVersion
-                    body.job_number = wireUInt32(task.jobNumber, "Task.jobNumber")
-                    body.training = training
-                    return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_TASK; $0.task = $1 }
-                }
+            let scratch = PackScratch()
+            var body = Fedsim__Task()
+            fedsim__task__init(&body)
+            body.client_id = wireUInt32(task.clientID, "Task.clientID")
+            body.model_version = task.modelVersion
+            body.job_number = wireUInt32(task.jobNumber, "Task.jobNumber")
+            body.training = scratch.store(localTrainingStruct(task.training, in: scratch))
+            return withExtendedLifetime(scratch) {
+                pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_TASK; $0.task = $1 }
             }
 
         case .update(let update):
@@ -91,14 +77,59 @@ public enum WireCodec {
             }
 
         case .gossip(let gossip):
-            return withTensor(shape: gossip.state.shape, values: gossip.state.values, "Gossip.state") { state in
-                var body = Fedsim__Gossip()
-                fedsim__gossip__init(&body)
-                body.from_node = wireUInt32(gossip.fromNode, "Gossip.fromNode")
-                body.to_node = wireUInt32(gossip.toNode, "Gossip.toNode")
-                body.virtual_time = gossip.virtualTime
-                body.state = state
-                return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_GOSSIP; $0.gossip = $1 }
+            let scratch = PackScratch()
+            var body = Fedsim__Gossip()
+            fedsim__gossip__init(&body)
+            body.n_from_nodes = gossip.fromNodes.count
+            body.from_nodes = scratch.copy(gossip.fromNodes.map { wireUInt32($0, "Gossip.fromNodes") })
+            body.n_to_nodes = gossip.toNodes.count
+            body.to_nodes = scratch.copy(gossip.toNodes.map { wireUInt32($0, "Gossip.toNodes") })
+            body.n_events = gossip.events.count
+            body.events = scratch.copy(gossip.events)
+            body.width = wireUInt32(gossip.width, "Gossip.width")
+            body.n_values = gossip.values.count
+            body.values = scratch.copy(gossip.values)
+            return withExtendedLifetime(scratch) {
+                pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_GOSSIP; $0.gossip = $1 }
+            }
+
+        case .events(let events):
+            let scratch = PackScratch()
+            var body = Fedsim__Events()
+            fedsim__events__init(&body)
+            body.n_indices = events.indices.count
+            body.indices = scratch.copy(events.indices)
+            body.n_times = events.times.count
+            body.times = scratch.copy(events.times)
+            body.n_kinds = events.kinds.count
+            body.kinds = scratch.copy(events.kinds.map(\.rawValue))
+            body.n_first = events.first.count
+            body.first = scratch.copy(events.first.map { wireUInt32($0, "Events.first") })
+            body.n_second = events.second.count
+            body.second = scratch.copy(events.second.map { wireUInt32($0, "Events.second") })
+            return withExtendedLifetime(scratch) {
+                pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_EVENTS; $0.events = $1 }
+            }
+
+        case .snapshot(let snapshot):
+            var body = Fedsim__Snapshot()
+            fedsim__snapshot__init(&body)
+            body.time = snapshot.time
+            body.through = snapshot.through
+            return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_SNAPSHOT; $0.snapshot = $1 }
+
+        case .nodeStates(let states):
+            let scratch = PackScratch()
+            var body = Fedsim__NodeStates()
+            fedsim__node_states__init(&body)
+            body.time = states.time
+            body.n_nodes = states.nodes.count
+            body.nodes = scratch.copy(states.nodes.map { wireUInt32($0, "NodeStates.nodes") })
+            body.width = wireUInt32(states.width, "NodeStates.width")
+            body.n_values = states.values.count
+            body.values = scratch.copy(states.values)
+            return withExtendedLifetime(scratch) {
+                pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_NODE_STATES; $0.node_states = $1 }
             }
 
         case .heartbeat(let sequence):
@@ -215,6 +246,51 @@ public enum WireCodec {
         body.model = scratch.store(model)
         body.n_clients = shards.count
         body.clients = scratch.copy(shards)
+        if let decentralized = assign.decentralized {
+            body.decentralized = scratch.store(decentralizedStruct(decentralized, in: scratch))
+        }
+        return body
+    }
+
+    /// The C struct of local training settings, pointing into `scratch`.
+    private static func localTrainingStruct(_ settings: LocalTraining, in scratch: PackScratch) -> Fedsim__LocalTraining {
+        var training = Fedsim__LocalTraining()
+        fedsim__local_training__init(&training)
+        training.epochs = wireUInt32(settings.epochs, "LocalTraining.epochs")
+        training.batch_size = wireUInt32(settings.batchSize, "LocalTraining.batchSize")
+        training.learning_rate = settings.learningRate
+        training.optimizer = scratch.cString(settings.optimizer.rawValue)
+        training.momentum = settings.momentum
+        training.weight_decay = settings.weightDecay
+        training.proximal_mu = settings.proximalMu
+        if let privacy = settings.privacy {
+            training.dp_sampling_rate = privacy.samplingRate
+            training.dp_clip_norm = privacy.clipNorm
+            training.dp_noise_multiplier = privacy.noiseMultiplier
+        }
+        return training
+    }
+
+    /// The C struct of a decentralized run's assignment, pointing into `scratch`.
+    private static func decentralizedStruct(_ assignment: DecentralizedAssignment, in scratch: PackScratch)
+        -> Fedsim__Decentralized {
+        var body = Fedsim__Decentralized()
+        fedsim__decentralized__init(&body)
+        body.algorithm = scratch.cString(assignment.algorithm)
+        body.n_setting_names = assignment.settings.count
+        body.setting_names = scratch.copy(assignment.settings.map { Optional(scratch.cString($0.name)) })
+        body.n_setting_values = assignment.settings.count
+        body.setting_values = scratch.copy(assignment.settings.map(\.value))
+        let edges = assignment.graph.edges.flatMap { [$0.i, $0.j] }
+        body.n_edges = edges.count
+        body.edges = scratch.copy(edges.map { wireUInt32($0, "Decentralized.edges") })
+        body.n_hosts = assignment.hosts.count
+        body.hosts = scratch.copy(assignment.hosts.map { wireUInt32($0, "Decentralized.hosts") })
+        body.n_peers = assignment.peers.count
+        body.peers = scratch.copy(assignment.peers.map { Optional(scratch.cString($0)) })
+        if let training = assignment.training {
+            body.training = scratch.store(localTrainingStruct(training, in: scratch))
+        }
         return body
     }
 

@@ -148,44 +148,64 @@ public final class ZMQSocket {
         try send([frame])
     }
 
+    /// A received message: its frames and, over TCP, the sender's IP address.
+    public struct Received: Sendable {
+        public var frames: [[UInt8]]
+        /// The remote address of the connection it came on (libzmq's `Peer-Address`),
+        /// nil where the transport has none (inproc).
+        public var peerAddress: String?
+    }
+
     /// The frames of the next message, or nil if none arrives in time.
     ///
     /// Waits up to `timeoutMilliseconds` (0 only checks), or with nil for the socket's
     /// receive timeout (`setReceiveTimeout`, forever by default). Each frame is copied
     /// once, out of libzmq.
     public func receive(timeoutMilliseconds: Int? = nil) throws -> [[UInt8]]? {
+        try receiveMessage(timeoutMilliseconds: timeoutMilliseconds)?.frames
+    }
+
+    /// The next message with the address it came from, or nil if none arrives in
+    /// time; see `receive(timeoutMilliseconds:)`.
+    public func receiveMessage(timeoutMilliseconds: Int? = nil) throws -> Received? {
         let socket = try open("zmq_msg_recv")
         if let timeoutMilliseconds {
-            guard try waitUntilReadable(socket, timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+            guard try Self.poll([self], timeoutMilliseconds: timeoutMilliseconds)[0] else { return nil }
         }
         var message = zmq_msg_t()
         try ZMQCall.check(zmq_msg_init(&message), "zmq_msg_init")
         defer { zmq_msg_close(&message) }
 
-        var frames: [[UInt8]] = []
+        var received = Received(frames: [], peerAddress: nil)
         repeat {
             do {
                 try ZMQCall.retryingOnInterrupt { try ZMQCall.check(zmq_msg_recv(&message, socket, 0), "zmq_msg_recv") }
-            } catch let error as ZMQError where error.code == EAGAIN && frames.isEmpty {
+            } catch let error as ZMQError where error.code == EAGAIN && received.frames.isEmpty {
                 return nil
             }
-            frames.append(Array(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message))))
+            if received.peerAddress == nil, let address = zmq_msg_gets(&message, "Peer-Address") {
+                received.peerAddress = String(cString: address)
+            }
+            received.frames.append(Array(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message))))
         } while zmq_msg_more(&message) != 0
-        return frames
+        return received
     }
 
-    /// Whether a message can be received from `socket` within `timeoutMilliseconds`.
-    private func waitUntilReadable(_ socket: UnsafeMutableRawPointer, timeoutMilliseconds: Int) throws -> Bool {
+    /// Which of `sockets` have a message to receive, waiting up to `timeoutMilliseconds`
+    /// (0 only checks) for at least one.
+    public static func poll(_ sockets: [ZMQSocket], timeoutMilliseconds: Int) throws -> [Bool] {
         precondition(timeoutMilliseconds >= 0, "a receive timeout is not negative")
+        var items = try sockets.map {
+            zmq_pollitem_t(socket: try $0.open("zmq_poll"), fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
+        }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .milliseconds(timeoutMilliseconds))
-        var item = zmq_pollitem_t(socket: socket, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0)
-        let ready = try ZMQCall.retryingOnInterrupt {
+        try ZMQCall.retryingOnInterrupt {
             let remaining = clock.now.duration(to: deadline).components
             let milliseconds = max(0, Int(remaining.seconds) * 1000 + Int(remaining.attoseconds / 1_000_000_000_000_000))
-            return try ZMQCall.check(zmq_poll(&item, 1, milliseconds), "zmq_poll")
+            return try ZMQCall.check(zmq_poll(&items, Int32(items.count), milliseconds), "zmq_poll")
         }
-        return ready > 0
+        return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
     }
 
     /// The libzmq socket, or the `ENOTSOCK` error of `operation` once closed.

@@ -179,7 +179,7 @@ final class LAPACKTests: XCTestCase {
     }
 
     func testEigenvectorsAreColumnsSatisfyingAVEqualsVLambda() throws {
-        // A non-diagonal 3x3 symmetric matrix with eigenvalues 1, 2 and 4 (trace 7).
+        // A non-diagonal 3x3 symmetric matrix (trace 7; eigenvalues about 0.753, 2.445, 3.802).
         let a = try Matrix(rows: 3, columns: 3, values: [2, 1, 0, 1, 2, 1, 0, 1, 3])
         let eigen = try LAPACK.symmetricEigen(a)
         XCTAssertEqual(eigen.eigenvalues, eigen.eigenvalues.sorted())
@@ -197,34 +197,77 @@ final class LAPACKTests: XCTestCase {
         }
     }
 
-    func testDoubleEigenvectorsSatisfyAVEqualsVLambdaToDoublePrecision() throws {
-        // The Laplacian of the path 0-1-2, with eigenvalues 0, 1 and 3 and eigenvectors
-        // (1, 1, 1), (1, 0, -1), (1, -2, 1) up to scale. Only the upper triangle is read, so
-        // the lower one holds junk.
-        let values: [Double] = [1, -1, 0, 99, 2, -1, 99, 99, 1]
-        let symmetric: [Double] = [1, -1, 0, -1, 2, -1, 0, -1, 1]
-        let eigen = try LAPACK.symmetricEigen(size: 3, values: values)
-        XCTAssertEqual(eigen.eigenvalues.count, 3)
-        for (got, want) in zip(eigen.eigenvalues, [0.0, 1, 3]) {
-            XCTAssertEqual(got, want, accuracy: 1e-13)
+    func testEigenRejectsNonSquareMatrix() {
+        XCTAssertThrowsError(try LAPACK.symmetricEigen(Matrix(rows: 2, columns: 3))) { error in
+            XCTAssertEqual("\(error)", "symmetricEigen: the matrix must be square, got 2x3")
         }
-        for j in 0..<3 {
-            let vector = Array(eigen.eigenvector(j))
-            XCTAssertEqual(vector.map { $0 * $0 }.reduce(0, +), 1, accuracy: 1e-13)
-            for row in 0..<3 {
-                let product = (0..<3).map { symmetric[row * 3 + $0] * vector[$0] }.reduce(0, +)
-                XCTAssertEqual(product, eigen.eigenvalues[j] * vector[row], accuracy: 1e-13, "eigenvector \(j)")
+    }
+}
+
+final class DoublePrecisionLinearAlgebraTests: XCTestCase {
+    override func setUp() {
+        BLAS.useSingleThread()
+    }
+
+    func testDoubleGemmMatchesNaiveProductForEveryTransposeCombination() {
+        // op(A) = [[1, 2, 3], [4, 5, 6]] (2x3), op(B) = [[1, 0], [0, 1], [1, -1]] (3x2):
+        // op(A) op(B) = [[4, -1], [10, -1]].
+        let a: [Double] = [1, 2, 3, 4, 5, 6]
+        let aTransposed: [Double] = [1, 4, 2, 5, 3, 6]
+        let b: [Double] = [1, 0, 0, 1, 1, -1]
+        let bTransposed: [Double] = [1, 0, 1, 0, 1, -1]
+        for transposeA in [false, true] {
+            for transposeB in [false, true] {
+                var c: [Double] = [1, 1, 1, 1]
+                BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: 2, n: 2, k: 3, alpha: 2,
+                          transposeA ? aTransposed : a, transposeB ? bTransposed : b, beta: 3, into: &c)
+                XCTAssertEqual(c, [11, 1, 23, 1], "transposeA \(transposeA) transposeB \(transposeB)")
             }
         }
-        XCTAssertEqual(try LAPACK.symmetricEigen(size: 0, values: []).eigenvalues, [])
-        XCTAssertThrowsError(try LAPACK.symmetricEigen(size: 2, values: [1, 2, 3])) { error in
+    }
+
+    func testDoubleVectorRoutinesWorkedExample() {
+        XCTAssertEqual(BLAS.dot([3, 4] as [Double], [1, 2]), 11)
+        XCTAssertEqual(BLAS.nrm2([3, 4] as [Double]), 5)
+        XCTAssertEqual(BLAS.nrm2([1e300, 1e300] as [Double]), 1e300 * 2.0.squareRoot(), accuracy: 1e286)
+    }
+
+    func testDoubleEigenvectorsAreColumnsSatisfyingAVEqualsVLambda() throws {
+        // The tridiagonal [[2, 1, 0], [1, 2, 1], [0, 1, 2]] has eigenvalues 2 + 2 cos(k pi / 4),
+        // k = 3, 2, 1: 2 - sqrt 2, 2, 2 + sqrt 2. The lower triangle of `a` is garbage to
+        // show that only the upper one is read.
+        let a: [Double] = [2, 1, 0, 99, 2, 1, -99, 99, 2]
+        let symmetric: [Double] = [2, 1, 0, 1, 2, 1, 0, 1, 2]
+        let (eigenvalues, eigenvectors) = try LAPACK.symmetricEigen(a, size: 3)
+        let root2 = 2.0.squareRoot()
+        for (got, want) in zip(eigenvalues, [2 - root2, 2, 2 + root2]) {
+            XCTAssertEqual(got, want, accuracy: 1e-14)
+        }
+        for row in 0..<3 {
+            for column in 0..<3 {
+                let av = (0..<3).reduce(0.0) { $0 + symmetric[row * 3 + $1] * eigenvectors[$1 * 3 + column] }
+                XCTAssertEqual(av, eigenvectors[row * 3 + column] * eigenvalues[column], accuracy: 1e-14)
+                let gram = (0..<3).reduce(0.0) { $0 + eigenvectors[$1 * 3 + row] * eigenvectors[$1 * 3 + column] }
+                XCTAssertEqual(gram, row == column ? 1 : 0, accuracy: 1e-14)
+            }
+        }
+        XCTAssertThrowsError(try LAPACK.symmetricEigen([1, 2, 3], size: 2)) { error in
             XCTAssertEqual("\(error)", "symmetricEigen: a 2x2 matrix needs 4 values, got 3")
         }
     }
 
-    func testEigenRejectsNonSquareMatrix() {
-        XCTAssertThrowsError(try LAPACK.symmetricEigen(Matrix(rows: 2, columns: 3))) { error in
-            XCTAssertEqual("\(error)", "symmetricEigen: the matrix must be square, got 2x3")
+    func testSolvePositiveDefiniteWorkedExample() throws {
+        // [[4, 2], [2, 3]] x = [2, 1] has x = (1/8) [[3, -2], [-2, 4]] [2, 1] = [0.5, 0];
+        // the lower triangle is garbage to show that only the upper one is read.
+        let solution = try LAPACK.solvePositiveDefinite([4, 2, 99, 3], size: 2, [2, 1])
+        XCTAssertEqual(solution[0], 0.5, accuracy: 1e-15)
+        XCTAssertEqual(solution[1], 0, accuracy: 1e-15)
+        // [[1, 2], [2, 1]] has eigenvalues 3 and -1: its order-2 leading minor is -3.
+        XCTAssertThrowsError(try LAPACK.solvePositiveDefinite([1, 2, 2, 1], size: 2, [1, 1])) { error in
+            XCTAssertEqual(error as? LinearAlgebraError, .notPositiveDefinite(routine: "dposv", order: 2))
+        }
+        XCTAssertThrowsError(try LAPACK.solvePositiveDefinite([1, 0, 0, 1], size: 2, [1])) { error in
+            XCTAssertEqual("\(error)", "solvePositiveDefinite: the matrix is 2x2 but the right-hand side has 1 values")
         }
     }
 }

@@ -150,3 +150,20 @@ final class PartitionerTests: XCTestCase {
         XCTAssertEqual(federated.test, test)
     }
 }
+
+final class LabelGroupTests: XCTestCase {
+    func testGroupsRelabelAndDropTheOtherRows() throws {
+        let data = Dataset(features: [0, 1, 2, 3, 4], labels: [0, 1, 2, 3, 1], featureCount: 1, classCount: 4)
+        let grouped = try data.regrouped([[3], [1, 0]])
+        XCTAssertEqual(grouped.features, [0, 1, 3, 4])
+        XCTAssertEqual(grouped.labels, [1, 1, 0, 1])
+        XCTAssertEqual(grouped.classCount, 2)
+    }
+
+    func testBadGroupsAreRefusedNamingTheLabel() {
+        let data = Dataset(features: [0, 1], labels: [0, 1], featureCount: 1, classCount: 2)
+        XCTAssertThrowsError(try data.regrouped([[0], [2]])) { XCTAssert("\($0)".contains("label 2 of group 1 is outside"), "\($0)") }
+        XCTAssertThrowsError(try data.regrouped([[0], [0, 1]])) { XCTAssert("\($0)".contains("label 0 is in two groups"), "\($0)") }
+        XCTAssertThrowsError(try data.regrouped([[0], []])) { XCTAssert("\($0)".contains("group 1 is empty"), "\($0)") }
+    }
+}

@@ -301,6 +301,8 @@ final class CountingTransport: CoordinatorTransport {
     }
 
     var traffic: WireTraffic { network.traffic }
+
+    func peerEndpoint(of peer: PeerID, port: Int) -> String { network.peerEndpoint(of: peer, port: port) }
 }
 
 final class ModelBroadcastTests: XCTestCase {

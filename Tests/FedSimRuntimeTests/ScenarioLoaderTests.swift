@@ -293,6 +293,18 @@ final class ScenarioLoaderTests: XCTestCase {
                        "every client's job takes at least 1.0 s (system.compute), so a deadline of 0.5 s would drop them all")
     }
 
+    func testLabelGroupsLoadWriteBackAndNameTheirProblems() throws {
+        let scenario = try parse(text(["  alpha: 0.5\n": "  alpha: 0.5\n", "normalize: minmax": "normalize: minmax\n  label_groups: [[1, 3], [7]]"]))
+        XCTAssertEqual(scenario.data.labelGroups, [[1, 3], [7]])
+        XCTAssertEqual(try parse(scenario.resolvedYAML), scenario)
+        for (groups, message) in [("[1, 2]", "must be a non-empty list of labels"), ("[[1], [1]]", "label 1 is in two groups"),
+                                  ("[]", "must be a list of lists of labels"), ("[[-1]]", "must be a non-empty list of labels")] {
+            let found = issues(text(["normalize: minmax": "normalize: minmax\n  label_groups: \(groups)"]))
+            XCTAssertEqual(found.map(\.field), ["data.label_groups"], groups)
+            XCTAssert(found.first?.message.contains(message) == true, "\(groups): \(found)")
+        }
+    }
+
     // MARK: - Attacks and robust aggregation
 
     func testAttackAndAggregatorSectionsLoadAndWriteBack() throws {

@@ -133,6 +133,8 @@ final class WorkerJoiningTests: XCTestCase {
         }
 
         var traffic: WireTraffic { network.traffic }
+
+        func peerEndpoint(of peer: PeerID, port: Int) -> String { network.peerEndpoint(of: peer, port: port) }
     }
 
     func testAWorkerWhoseHelloArrivesAtTheEndIsToldToStop() throws {

@@ -59,6 +59,12 @@ struct ProtobufWriter {
         bytes(field, payload.bytes)
     }
 
+    mutating func packedDoubles(_ field: Int, _ values: [Double]) {
+        var payload = ProtobufWriter()
+        values.forEach { payload.appendLittleEndian($0.bitPattern) }
+        bytes(field, payload.bytes)
+    }
+
     private mutating func key(_ field: Int, wireType: Int) {
         appendVarint(UInt64(field << 3 | wireType))
     }
@@ -79,7 +85,7 @@ struct ProtobufWriter {
 
 /// Field numbers of Protos/fedsim.proto's Envelope body.
 enum EnvelopeBody: Int {
-    case hello = 2, assign, model, task, update, gossip, heartbeat, metrics, stop, refused
+    case hello = 2, assign, model, task, update, gossip, heartbeat, metrics, stop, refused, events, snapshot, nodeStates
 }
 
 /// An envelope of `version` carrying the body `build` writes.

@@ -21,19 +21,30 @@ final class WireCodecTests: XCTestCase {
         let messages: [Message] = [
             .hello(Hello(workerName: "worker-7 · Zürich", capacity: 250, processID: 4242, scenario: "fedfix-async")),
             .hello(Hello(workerName: "")),
+            .hello(Hello(workerName: "peer", peerPort: 40123)),
             .assign(Assign(workerIndex: 3, seed: .max,
                            model: .multilayerPerceptron(inputDim: 3, hidden: [16, 8], classes: 4),
                            clients: [shard(10, samples: 5), shard(11, samples: 0), shard(12, samples: 1)])),
             .assign(Assign(workerIndex: 0, seed: 0, model: .softmaxRegression(inputDim: 1, classes: 1),
                            clients: [])),
+            .assign(Assign(workerIndex: 1, seed: 4, model: .softmaxRegression(inputDim: 3, classes: 4),
+                           clients: [shard(2, samples: 3)],
+                           decentralized: DecentralizedAssignment(
+                               algorithm: "dadao", settings: [NamedValue("mu", 1), NamedValue("chi1", 12.5)],
+                               graph: try! Graph(nodes: 3, edges: [(0, 1), (1, 2)]), hosts: [0, 1, 0],
+                               peers: ["tcp://10.0.0.1:4000", "tcp://10.0.0.2:4000"], training: training))),
             .model(ModelBroadcast(version: 9, parameters: [1.5, -2, 0, .greatestFiniteMagnitude])),
             .model(ModelBroadcast(version: 0, parameters: [])),
             .task(TrainingTask(clientID: 77, modelVersion: 12, jobNumber: 5, training: training)),
             .update(ClientUpdate(clientID: 77, modelVersion: 12, jobNumber: 5, delta: [0.25, -0.5, 1e-30],
                                  sampleCount: Int.max, trainLoss: 0.693, steps: 40, wallComputeSeconds: 0.012)),
-            .gossip(Gossip(fromNode: 1, toNode: 2, virtualTime: 3.75,
-                           state: WireTensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]))),
-            .gossip(Gossip(fromNode: 0, toNode: 0, virtualTime: 0, state: WireTensor(shape: [0, 5], values: []))),
+            .gossip(GossipBatch(fromNodes: [1, 4], toNodes: [2, 0], events: [17, 90], width: 3,
+                                values: [1, 2, 3, 4, 5, -.infinity])),
+            .gossip(GossipBatch(width: 5)),
+            .events(EventBatch(indices: [3, 4, 9], times: [0.5, 0.75, 2], kinds: [.local, .exchange, .combine],
+                               first: [1, 0, 2], second: [0, 3, 0])),
+            .snapshot(SnapshotRequest(time: 12.5, through: 4096)),
+            .nodeStates(NodeStates(time: 12.5, nodes: [0, 2], width: 2, values: [0.25, -1, 3, 1e-300])),
             .heartbeat(sequence: .max),
             .metrics(json: #"{"round":3,"accuracy":0.91}"#),
             .stop(reason: "training finished"),
@@ -42,7 +53,7 @@ final class WireCodecTests: XCTestCase {
         for message in messages {
             roundTrip(message)
         }
-        XCTAssertEqual(Set(messages.map(\.kind)).count, 10, "every Message case is covered")
+        XCTAssertEqual(Set(messages.map(\.kind)).count, 13, "every Message case is covered")
     }
 
     func testMillionFloatModelRoundTripsBitForBit() throws {
@@ -164,8 +175,10 @@ final class WireCodecTests: XCTestCase {
                                             model: .multilayerPerceptron(inputDim: 3, hidden: [5], classes: 4),
                                             clients: [shard(1, samples: 3), shard(2, samples: 2)]))),
             WireCodec.encode(.task(TrainingTask(clientID: 1, modelVersion: 2, jobNumber: 3, training: training))),
-            WireCodec.encode(.gossip(Gossip(fromNode: 1, toNode: 2, virtualTime: 1,
-                                            state: WireTensor(shape: [2, 2], values: [1, 2, 3, 4])))),
+            WireCodec.encode(.gossip(GossipBatch(fromNodes: [1, 2], toNodes: [2, 1], events: [5, 6], width: 2,
+                                                 values: [1, 2, 3, 4]))),
+            WireCodec.encode(.events(EventBatch(indices: [1, 2], times: [0.1, 0.2], kinds: [.local, .exchange],
+                                                first: [0, 1], second: [0, 2]))),
         ]
         var inputs = (0..<3_000).map { _ in
             (0..<random.next(below: 96)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
@@ -206,13 +219,57 @@ final class WireCodecTests: XCTestCase {
         }
     }
 
+    func testDecentralizedMessagesNameTheirBadColumns() {
+        assertInvalid(envelope(.events) {
+            $0.packedVarints(1, [1, 2])
+            $0.packedDoubles(2, [0.5, 0.75])
+            $0.packedVarints(3, [1, 7])
+            $0.packedVarints(4, [0, 1])
+            $0.packedVarints(5, [1, 0])
+        }, field: "Events.kinds[1]", mentioning: "unknown event kind 7")
+        assertInvalid(envelope(.events) {
+            $0.packedVarints(1, [4, 2])
+            $0.packedDoubles(2, [0.5, 0.75])
+            $0.packedVarints(3, [0, 0])
+            $0.packedVarints(4, [0, 1])
+            $0.packedVarints(5, [0, 0])
+        }, field: "Events.indices[1]", mentioning: "increase")
+        assertInvalid(envelope(.events) {
+            $0.packedVarints(1, [1, 2])
+            $0.packedDoubles(2, [0.5])
+            $0.packedVarints(3, [0, 0])
+            $0.packedVarints(4, [0, 1])
+            $0.packedVarints(5, [0, 0])
+        }, field: "Events.times", mentioning: "1 entries for 2 rows")
+        assertInvalid(envelope(.snapshot) { $0.double(1, .nan) },
+                      field: "Snapshot.time", mentioning: "finite")
+        let assignment = { (hosts: [UInt64], edges: [UInt64]) -> [UInt8] in
+            envelope(.assign) {
+                $0.message(3) {
+                    $0.varint(2, 2)
+                    $0.message(5) { $0.message(1) { $0.varint(1, 2); $0.varint(2, 2); $0.string(3, "zeros") } }
+                }
+                $0.message(5) {
+                    $0.string(1, "dadao")
+                    $0.packedVarints(4, edges)
+                    $0.packedVarints(5, hosts)
+                    $0.string(6, "tcp://a:1")
+                }
+            }
+        }
+        assertInvalid(assignment([0, 1], [0, 1]), field: "Decentralized.hosts[1]", mentioning: "worker 1 of 1 workers")
+        assertInvalid(assignment([0, 0], [1, 1]), field: "Decentralized.edges", mentioning: "self-loop at node 1")
+        assertInvalid(assignment([0, 0], [0, 1, 1]), field: "Decentralized.edges", mentioning: "odd number")
+    }
+
     func testTensorWhoseShapeDisagreesWithItsValuesIsInvalid() {
         assertInvalid(envelope(.gossip) {
-            $0.message(4) {
-                $0.packedVarints(1, [2, 3])
-                $0.packedFloats(2, [1, 2, 3, 4, 5])
-            }
-        }, field: "Gossip.state", mentioning: "6 values but 5")
+            $0.packedVarints(1, [1, 2])
+            $0.packedVarints(2, [2, 1])
+            $0.packedVarints(5, [7, 8])
+            $0.varint(6, 3)
+            $0.packedDoubles(7, [1, 2, 3, 4, 5])
+        }, field: "Gossip.values", mentioning: "5 values for 2 rows of 3")
 
         assertInvalid(envelope(.model) {
             $0.varint(1, 1)

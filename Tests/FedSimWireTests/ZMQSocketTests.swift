@@ -30,6 +30,28 @@ final class ZMQSocketTests: XCTestCase {
         return (router, dealer)
     }
 
+    func testAMessageOverTCPSaysWhichAddressItCameFrom() throws {
+        let (router, dealer) = try boundRouterAndConnectedDealer(at: "tcp://127.0.0.1:*", dealerID: "w")
+        try dealer.send([1, 2, 3])
+        let received = try XCTUnwrap(router.receiveMessage(timeoutMilliseconds: 2_000))
+        XCTAssertEqual(received.frames, [Array("w".utf8), [1, 2, 3]])
+        XCTAssertEqual(received.peerAddress, "127.0.0.1")
+
+        let (inprocRouter, inprocDealer) = try boundRouterAndConnectedDealer(at: "inproc://address", dealerID: "v")
+        try inprocDealer.send([4])
+        XCTAssertNil(try XCTUnwrap(inprocRouter.receiveMessage(timeoutMilliseconds: 2_000)).peerAddress)
+    }
+
+    func testPollSaysWhichSocketsHaveAMessage() throws {
+        let (first, firstDealer) = try boundRouterAndConnectedDealer(at: "inproc://first", dealerID: "a")
+        let (second, _) = try boundRouterAndConnectedDealer(at: "inproc://second", dealerID: "b")
+        XCTAssertEqual(try ZMQSocket.poll([first, second], timeoutMilliseconds: 0), [false, false])
+        try firstDealer.send([9])
+        XCTAssertEqual(try ZMQSocket.poll([first, second], timeoutMilliseconds: 2_000), [true, false])
+        _ = try first.receive(timeoutMilliseconds: 0)
+        XCTAssertEqual(try ZMQSocket.poll([first, second], timeoutMilliseconds: 10), [false, false])
+    }
+
     func testRouterAndDealerExchangeOverInproc() throws {
         let (router, dealer) = try boundRouterAndConnectedDealer(at: "inproc://exchange", dealerID: "worker-1")
         let hello = WireCodec.encode(.hello(Hello(workerName: "worker-1", capacity: 10, processID: 1)))

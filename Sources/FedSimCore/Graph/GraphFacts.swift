@@ -40,8 +40,8 @@ public struct GraphFacts: Equatable, Sendable {
             (lambda2, metropolisGap, dadao) = (0, 0, nil)
             return
         }
-        let laplacian = try LAPACK.symmetricEigen(size: graph.nodes, values: graph.laplacian)
-        let metropolis = try LAPACK.symmetricEigen(size: graph.nodes, values: graph.metropolisWeights).eigenvalues
+        let laplacian = try LAPACK.symmetricEigen(graph.laplacian, size: graph.nodes)
+        let metropolis = try LAPACK.symmetricEigen(graph.metropolisWeights, size: graph.nodes).eigenvalues
         lambda2 = laplacian.eigenvalues[1]
         metropolisGap = 1 - max(abs(metropolis[0]), abs(metropolis[graph.nodes - 2]))
         dadao = try DADAOGraphConstants(graph, laplacianEigen: laplacian)
@@ -68,19 +68,20 @@ public struct DADAOGraphConstants: Equatable, Sendable {
     ///   `LinearAlgebraError` if LAPACK fails.
     public init(_ graph: Graph) throws {
         try Self.requireDefined(graph)
-        try self.init(graph, laplacianEigen: LAPACK.symmetricEigen(size: graph.nodes, values: graph.laplacian))
+        try self.init(graph, laplacianEigen: LAPACK.symmetricEigen(graph.laplacian, size: graph.nodes))
     }
 
     /// The constants from the eigendecomposition of `graph`'s Laplacian, lambda_k and v_k:
     /// with the zero eigenvalue k = 0 dropped, L_norm^+ = sum over k >= 1 of
     /// (|E| / lambda_k) v_k v_k^T, so chi1 = |E| / lambda_1 and the form of edge (i, j) is
     /// sum over k >= 1 of (|E| / lambda_k) (v_k[i] - v_k[j])^2. O(n edges).
-    init(_ graph: Graph, laplacianEigen eigen: DoubleSymmetricEigendecomposition) throws {
+    init(_ graph: Graph, laplacianEigen eigen: (eigenvalues: [Double], eigenvectors: [Double])) throws {
         try Self.requireDefined(graph)
         let edgeCount = Double(graph.edges.count)
+        let n = graph.nodes
         chi1 = edgeCount / eigen.eigenvalues[1]
-        let scaledVectors = (1..<graph.nodes).map { k in
-            (weight: edgeCount / eigen.eigenvalues[k], vector: Array(eigen.eigenvector(k)))
+        let scaledVectors = (1..<n).map { k in
+            (weight: edgeCount / eigen.eigenvalues[k], vector: (0..<n).map { eigen.eigenvectors[$0 * n + k] })
         }
         chi2 = graph.edges.map { edge in
             scaledVectors.reduce(0) { sum, term in

@@ -97,11 +97,27 @@ public enum BLAS {
         a: UnsafeBufferPointer<Float>, b: UnsafeBufferPointer<Float>,
         beta: Float, c: UnsafeMutableBufferPointer<Float>
     ) {
+        gemm(cblas_sgemm, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+             alpha: alpha, a: a, b: b, beta: beta, c: c)
+    }
+
+    /// The signature cblas_sgemm and cblas_dgemm share.
+    typealias GemmRoutine<Scalar> = (
+        CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Scalar,
+        UnsafePointer<Scalar>?, blasint, UnsafePointer<Scalar>?, blasint, Scalar, UnsafeMutablePointer<Scalar>?, blasint
+    ) -> Void
+
+    /// The raw-buffer product above, in the precision of `routine`.
+    static func gemm<Scalar>(
+        _ routine: GemmRoutine<Scalar>, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Scalar, a: UnsafeBufferPointer<Scalar>, b: UnsafeBufferPointer<Scalar>,
+        beta: Scalar, c: UnsafeMutableBufferPointer<Scalar>
+    ) {
         precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n,
                      "gemm buffers hold \(a.count), \(b.count), \(c.count) values; "
                         + "shapes \(m)x\(k), \(k)x\(n), \(m)x\(n) need more")
         guard m > 0, n > 0 else { return }
-        cblas_sgemm(
+        routine(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,

@@ -19,22 +19,6 @@ public struct SymmetricEigendecomposition: Equatable, Sendable {
     public var eigenvectors: Matrix
 }
 
-/// An eigendecomposition `A = V * diag(lambda) * V^T` of a symmetric n x n matrix, in
-/// double precision.
-public struct DoubleSymmetricEigendecomposition: Equatable, Sendable {
-    /// The n eigenvalues in ascending order.
-    public var eigenvalues: [Double]
-    /// The n unit eigenvectors one after another: the one for `eigenvalues[j]` is
-    /// `eigenvectors[j * n ..< (j + 1) * n]` (see `eigenvector(_:)`).
-    public var eigenvectors: [Double]
-
-    /// The unit eigenvector for `eigenvalues[index]`.
-    public func eigenvector(_ index: Int) -> ArraySlice<Double> {
-        let size = eigenvalues.count
-        return eigenvectors[index * size ..< (index + 1) * size]
-    }
-}
-
 /// Swift faces over the LAPACK routines in OpenBLAS. Inputs are row-major `Matrix`
 /// values and are never modified; each routine first asks LAPACK for its optimal
 /// workspace, then runs, and throws `LinearAlgebraError` when LAPACK reports failure.
@@ -103,57 +87,40 @@ public enum LAPACK {
 
     /// Eigenvalues and eigenvectors of the symmetric matrix `a` (ssyevd, divide and
     /// conquer). Only the upper triangle of `a` (column >= row) is read. O(n^3).
-    ///
-    /// The column-major view of a row-major buffer is A^T, whose lower triangle is A's upper
-    /// triangle. ssyevd returns eigenvector j in the j-th column-major column, that is in
-    /// row j of the row-major buffer, so the buffer is transposed once at the end.
     /// - Throws: `LinearAlgebraError.shapeMismatch` if `a` is not square.
     public static func symmetricEigen(_ a: Matrix) throws -> SymmetricEigendecomposition {
         guard a.rows == a.columns else {
             throw LinearAlgebraError.shapeMismatch(
                 "symmetricEigen: the matrix must be square, got \(a.shapeDescription)")
         }
-        let (eigenvalues, eigenvectors) = try symmetricEigen(a.storage, size: a.rows, routine: "ssyevd", ssyevd_)
-        let eigenvectorRows = try Matrix(rows: a.rows, columns: a.rows, values: eigenvectors)
-        return SymmetricEigendecomposition(eigenvalues: eigenvalues, eigenvectors: eigenvectorRows.transposed())
+        let (eigenvalues, eigenvectors) = try symmetricEigen(a.storage, size: a.rows, ssyevd_, name: "ssyevd")
+        return SymmetricEigendecomposition(
+            eigenvalues: eigenvalues, eigenvectors: try Matrix(rows: a.rows, columns: a.rows, values: eigenvectors))
     }
 
-    /// Eigenvalues and eigenvectors of the symmetric `size x size` matrix whose row-major
-    /// elements are `values`, in double precision (dsyevd, divide and conquer). Only the
-    /// upper triangle (column >= row) is read. O(n^3).
-    ///
-    /// dsyevd writes eigenvector j into the j-th column-major column, which is the j-th
-    /// run of `size` values: the result keeps that buffer as it is.
-    /// - Throws: `LinearAlgebraError.shapeMismatch` unless `values` has `size * size` elements.
-    public static func symmetricEigen(size: Int, values: [Double]) throws -> DoubleSymmetricEigendecomposition {
-        guard size >= 0, values.count == size * size else {
-            throw LinearAlgebraError.shapeMismatch(
-                "symmetricEigen: a \(size)x\(size) matrix needs \(size * size) values, got \(values.count)")
-        }
-        let (eigenvalues, eigenvectors) = try symmetricEigen(values, size: size, routine: "dsyevd", dsyevd_)
-        return DoubleSymmetricEigendecomposition(eigenvalues: eigenvalues, eigenvectors: eigenvectors)
-    }
-
-    /// The signature ssyevd_ and dsyevd_ share, over their floating-point type.
+    /// The signature ssyevd_ and dsyevd_ share.
     private typealias SymmetricEigenRoutine<Scalar> = (
         UnsafePointer<CChar>?, UnsafePointer<CChar>?, UnsafePointer<Int32>?, UnsafeMutablePointer<Scalar>?,
         UnsafePointer<Int32>?, UnsafeMutablePointer<Scalar>?, UnsafeMutablePointer<Scalar>?, UnsafePointer<Int32>?,
         UnsafeMutablePointer<Int32>?, UnsafePointer<Int32>?, UnsafeMutablePointer<Int32>?
     ) -> Void
 
-    /// Runs `syevd` (ssyevd_ or dsyevd_, named `routine` in errors) on the column-major
-    /// `size x size` buffer `values`, reading its lower triangle: first the workspace
-    /// query, then the decomposition. Returns the ascending eigenvalues and the buffer the
-    /// routine overwrote with the eigenvectors, eigenvector j in column-major column j.
+    /// The eigenvalues (ascending) of the symmetric row-major `size x size` matrix `a` and
+    /// the row-major matrix whose column j is the unit eigenvector for eigenvalue j, by
+    /// `routine` (ssyevd or dsyevd, `name` in errors).
+    ///
+    /// The column-major view of a row-major buffer is A^T, whose lower triangle is A's upper
+    /// triangle. The routine returns eigenvector j in the j-th column-major column, that is
+    /// in row j of the row-major buffer, so the buffer is transposed once at the end.
     private static func symmetricEigen<Scalar: BinaryFloatingPoint>(
-        _ values: [Scalar], size: Int, routine: String, _ syevd: SymmetricEigenRoutine<Scalar>
+        _ a: [Scalar], size: Int, _ routine: SymmetricEigenRoutine<Scalar>, name: String
     ) throws -> (eigenvalues: [Scalar], eigenvectors: [Scalar]) {
         guard size > 0 else { return ([], []) }
         var jobz = CChar(UInt8(ascii: "V"))
         var uplo = CChar(UInt8(ascii: "L"))
         var n = BLAS.blasSize(size)
         var leading = n
-        var matrix = values
+        var matrix = a
         var eigenvalues = [Scalar](repeating: 0, count: size)
         var info: Int32 = 0
 
@@ -164,8 +131,8 @@ public enum LAPACK {
                 eigenvalues.withUnsafeMutableBufferPointer { eigenvalues in
                     work.withUnsafeMutableBufferPointer { work in
                         integerWork.withUnsafeMutableBufferPointer { integerWork in
-                            syevd(&jobz, &uplo, &n, matrix.baseAddress, &leading, eigenvalues.baseAddress,
-                                  work.baseAddress, &workCount, integerWork.baseAddress, &integerCount, &info)
+                            routine(&jobz, &uplo, &n, matrix.baseAddress, &leading, eigenvalues.baseAddress,
+                                    work.baseAddress, &workCount, integerWork.baseAddress, &integerCount, &info)
                         }
                     }
                 }
@@ -175,13 +142,73 @@ public enum LAPACK {
         var work = [Scalar](repeating: 0, count: 1)
         var integerWork = [Int32](repeating: 0, count: 1)
         run(&work, -1, &integerWork, -1)
-        try checkLAPACKInfo(info, routine: routine)
+        try checkLAPACKInfo(info, routine: name)
         let workCount = max(1, Int(work[0].rounded(.up)))
         let integerCount = max(1, Int(integerWork[0]))
         work = [Scalar](repeating: 0, count: workCount)
         integerWork = [Int32](repeating: 0, count: integerCount)
         run(&work, BLAS.blasSize(workCount), &integerWork, BLAS.blasSize(integerCount))
-        try checkLAPACKInfo(info, routine: routine)
-        return (eigenvalues, matrix)
+        try checkLAPACKInfo(info, routine: name)
+
+        var eigenvectors = [Scalar](repeating: 0, count: size * size)
+        for row in 0..<size {
+            for column in 0..<size {
+                eigenvectors[column * size + row] = matrix[row * size + column]
+            }
+        }
+        return (eigenvalues, eigenvectors)
+    }
+}
+
+/// Double-precision faces, for the objectives of decentralized runs, whose minimizer and
+/// constants are computed to 1e-10 and beyond. Inputs are row-major `[Double]` buffers of
+/// a stated size and are never modified.
+extension LAPACK {
+    /// Eigenvalues and eigenvectors of the symmetric `size x size` matrix `a` (dsyevd): the
+    /// double-precision `symmetricEigen(_: Matrix)`, with its conventions. Only the upper
+    /// triangle of `a` (column >= row) is read. O(size^3).
+    /// - Returns: the eigenvalues in ascending order, and a row-major `size x size` matrix
+    ///   whose column j is the unit eigenvector for eigenvalue j.
+    /// - Throws: `LinearAlgebraError.shapeMismatch` unless `a` holds `size * size` values.
+    public static func symmetricEigen(_ a: [Double], size: Int) throws -> (eigenvalues: [Double], eigenvectors: [Double]) {
+        try checkSquare(a, size: size, routine: "symmetricEigen")
+        return try symmetricEigen(a, size: size, dsyevd_, name: "dsyevd")
+    }
+
+    /// The solution x of `A x = b` for a symmetric positive definite `size x size` matrix A
+    /// (dposv, Cholesky). Only the upper triangle of `a` is read. O(size^3).
+    /// - Throws: `LinearAlgebraError.shapeMismatch` unless `a` holds `size * size` values
+    ///   and `b` holds `size`; `LinearAlgebraError.notPositiveDefinite` when A is not.
+    public static func solvePositiveDefinite(_ a: [Double], size: Int, _ b: [Double]) throws -> [Double] {
+        try checkSquare(a, size: size, routine: "solvePositiveDefinite")
+        guard b.count == size else {
+            throw LinearAlgebraError.shapeMismatch(
+                "solvePositiveDefinite: the matrix is \(size)x\(size) but the right-hand side has \(b.count) values")
+        }
+        guard size > 0 else { return [] }
+        var uplo = CChar(UInt8(ascii: "L"))
+        var n = BLAS.blasSize(size)
+        var columns: Int32 = 1
+        var leading = n
+        var factor = a
+        var solution = b
+        var info: Int32 = 0
+        factor.withUnsafeMutableBufferPointer { factor in
+            solution.withUnsafeMutableBufferPointer { solution in
+                dposv_(&uplo, &n, &columns, factor.baseAddress, &leading, solution.baseAddress, &leading, &info)
+            }
+        }
+        if info > 0 {
+            throw LinearAlgebraError.notPositiveDefinite(routine: "dposv", order: Int(info))
+        }
+        try checkLAPACKInfo(info, routine: "dposv")
+        return solution
+    }
+
+    private static func checkSquare(_ a: [Double], size: Int, routine: String) throws {
+        guard size >= 0, a.count == size * size else {
+            throw LinearAlgebraError.shapeMismatch(
+                "\(routine): a \(size)x\(size) matrix needs \(size * size) values, got \(a.count)")
+        }
     }
 }

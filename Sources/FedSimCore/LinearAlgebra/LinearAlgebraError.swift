@@ -6,6 +6,8 @@ public enum LinearAlgebraError: FedSimError, Equatable, Sendable {
     case illegalArgument(routine: String, position: Int)
     /// A LAPACK routine's iteration did not converge (`info` > 0).
     case notConverged(routine: String, info: Int)
+    /// A Cholesky factorization met a leading minor of order `order` that is not positive.
+    case notPositiveDefinite(routine: String, order: Int)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum LinearAlgebraError: FedSimError, Equatable, Sendable {
             return "\(routine): argument \(position) had an illegal value"
         case .notConverged(let routine, let info):
             return "\(routine) did not converge (info = \(info))"
+        case .notPositiveDefinite(let routine, let order):
+            return "\(routine): the matrix is not positive definite (its leading minor of order \(order) is not)"
         }
     }
 }

@@ -23,6 +23,10 @@ typedef struct Fedsim__DenseLayer Fedsim__DenseLayer;
 typedef struct Fedsim__ReluLayer Fedsim__ReluLayer;
 typedef struct Fedsim__ClientShard Fedsim__ClientShard;
 typedef struct Fedsim__Assign Fedsim__Assign;
+typedef struct Fedsim__Decentralized Fedsim__Decentralized;
+typedef struct Fedsim__Events Fedsim__Events;
+typedef struct Fedsim__Snapshot Fedsim__Snapshot;
+typedef struct Fedsim__NodeStates Fedsim__NodeStates;
 typedef struct Fedsim__Model Fedsim__Model;
 typedef struct Fedsim__LocalTraining Fedsim__LocalTraining;
 typedef struct Fedsim__Task Fedsim__Task;
@@ -73,10 +77,14 @@ struct  Fedsim__Hello
    * the scenario this worker was started for ("" = any)
    */
   char *scenario;
+  /*
+   * the TCP port of its peer socket, where other workers send it
+   */
+  uint32_t peer_port;
 };
 #define FEDSIM__HELLO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__hello__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -186,12 +194,129 @@ struct  Fedsim__Assign
   uint32_t worker_index;
   uint64_t seed;
   Fedsim__ModelSpec *model;
+  /*
+   * the nodes, in a decentralized run
+   */
   size_t n_clients;
   Fedsim__ClientShard **clients;
+  /*
+   * set for a decentralized run
+   */
+  Fedsim__Decentralized *decentralized;
 };
 #define FEDSIM__ASSIGN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__assign__descriptor) \
-    , 0, 0, NULL, 0,NULL }
+    , 0, 0, NULL, 0,NULL, NULL }
+
+
+/*
+ * What a worker needs to run the nodes of a decentralized run.
+ */
+struct  Fedsim__Decentralized
+{
+  ProtobufCMessage base;
+  /*
+   * the gossip algorithm, as scenarios name it
+   */
+  char *algorithm;
+  /*
+   * its settings (step sizes, constants), by name
+   */
+  size_t n_setting_names;
+  char **setting_names;
+  size_t n_setting_values;
+  double *setting_values;
+  /*
+   * the graph: i0, j0, i1, j1, ... with i < j
+   */
+  size_t n_edges;
+  uint32_t *edges;
+  /*
+   * the worker index of every node
+   */
+  size_t n_hosts;
+  uint32_t *hosts;
+  /*
+   * every worker's peer endpoint, by worker index
+   */
+  size_t n_peers;
+  char **peers;
+  /*
+   * local steps of a network model (D-SGD)
+   */
+  Fedsim__LocalTraining *training;
+};
+#define FEDSIM__DECENTRALIZED__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fedsim__decentralized__descriptor) \
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL }
+
+
+/*
+ * Coordinator -> worker: the events of a decentralized run that touch its nodes, in
+ * increasing index (and time) order, as parallel columns.
+ */
+struct  Fedsim__Events
+{
+  ProtobufCMessage base;
+  size_t n_indices;
+  uint64_t *indices;
+  size_t n_times;
+  double *times;
+  /*
+   * 0 local step at node `first`, 1 exchange on the
+   */
+  size_t n_kinds;
+  uint32_t *kinds;
+  /*
+   * edge first-second, 2 combine at node `first`
+   */
+  size_t n_first;
+  uint32_t *first;
+  size_t n_second;
+  uint32_t *second;
+};
+#define FEDSIM__EVENTS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fedsim__events__descriptor) \
+    , 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL }
+
+
+/*
+ * Coordinator -> worker: report the nodes' models as they are at virtual time `time`,
+ * once every event with an index below `through` is done.
+ */
+struct  Fedsim__Snapshot
+{
+  ProtobufCMessage base;
+  double time;
+  uint64_t through;
+};
+#define FEDSIM__SNAPSHOT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fedsim__snapshot__descriptor) \
+    , 0, 0 }
+
+
+/*
+ * Worker -> coordinator: the models of its nodes at a snapshot's time.
+ */
+struct  Fedsim__NodeStates
+{
+  ProtobufCMessage base;
+  double time;
+  size_t n_nodes;
+  uint32_t *nodes;
+  /*
+   * values per node
+   */
+  uint32_t width;
+  /*
+   * nodes x width, row-major
+   */
+  size_t n_values;
+  double *values;
+};
+#define FEDSIM__NODE_STATES__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fedsim__node_states__descriptor) \
+    , 0, 0,NULL, 0, 0,NULL }
 
 
 /*
@@ -293,19 +418,34 @@ struct  Fedsim__Update
 
 
 /*
- * Node -> node state exchange in decentralized runs.
+ * Worker -> worker in decentralized runs: what nodes send their partners in exchange
+ * events, in event order, as parallel columns.
  */
 struct  Fedsim__Gossip
 {
   ProtobufCMessage base;
-  uint32_t from_node;
-  uint32_t to_node;
-  double virtual_time;
-  Fedsim__Tensor *state;
+  size_t n_from_nodes;
+  uint32_t *from_nodes;
+  size_t n_to_nodes;
+  uint32_t *to_nodes;
+  /*
+   * the exchange events' indices
+   */
+  size_t n_events;
+  uint64_t *events;
+  /*
+   * values per message
+   */
+  uint32_t width;
+  /*
+   * messages x width, row-major
+   */
+  size_t n_values;
+  double *values;
 };
 #define FEDSIM__GOSSIP__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__gossip__descriptor) \
-    , 0, 0, 0, NULL }
+    , 0,NULL, 0,NULL, 0,NULL, 0, 0,NULL }
 
 
 struct  Fedsim__Heartbeat
@@ -365,7 +505,10 @@ typedef enum {
   FEDSIM__ENVELOPE__BODY_HEARTBEAT = 8,
   FEDSIM__ENVELOPE__BODY_METRICS = 9,
   FEDSIM__ENVELOPE__BODY_STOP = 10,
-  FEDSIM__ENVELOPE__BODY_REFUSED = 11
+  FEDSIM__ENVELOPE__BODY_REFUSED = 11,
+  FEDSIM__ENVELOPE__BODY_EVENTS = 12,
+  FEDSIM__ENVELOPE__BODY_SNAPSHOT = 13,
+  FEDSIM__ENVELOPE__BODY_NODE_STATES = 14
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FEDSIM__ENVELOPE__BODY__CASE)
 } Fedsim__Envelope__BodyCase;
 
@@ -385,6 +528,9 @@ struct  Fedsim__Envelope
     Fedsim__Metrics *metrics;
     Fedsim__Stop *stop;
     Fedsim__Refused *refused;
+    Fedsim__Events *events;
+    Fedsim__Snapshot *snapshot;
+    Fedsim__NodeStates *node_states;
   };
 };
 #define FEDSIM__ENVELOPE__INIT \
@@ -543,6 +689,82 @@ Fedsim__Assign *
                       const uint8_t       *data);
 void   fedsim__assign__free_unpacked
                      (Fedsim__Assign *message,
+                      ProtobufCAllocator *allocator);
+/* Fedsim__Decentralized methods */
+void   fedsim__decentralized__init
+                     (Fedsim__Decentralized         *message);
+size_t fedsim__decentralized__get_packed_size
+                     (const Fedsim__Decentralized   *message);
+size_t fedsim__decentralized__pack
+                     (const Fedsim__Decentralized   *message,
+                      uint8_t             *out);
+size_t fedsim__decentralized__pack_to_buffer
+                     (const Fedsim__Decentralized   *message,
+                      ProtobufCBuffer     *buffer);
+Fedsim__Decentralized *
+       fedsim__decentralized__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fedsim__decentralized__free_unpacked
+                     (Fedsim__Decentralized *message,
+                      ProtobufCAllocator *allocator);
+/* Fedsim__Events methods */
+void   fedsim__events__init
+                     (Fedsim__Events         *message);
+size_t fedsim__events__get_packed_size
+                     (const Fedsim__Events   *message);
+size_t fedsim__events__pack
+                     (const Fedsim__Events   *message,
+                      uint8_t             *out);
+size_t fedsim__events__pack_to_buffer
+                     (const Fedsim__Events   *message,
+                      ProtobufCBuffer     *buffer);
+Fedsim__Events *
+       fedsim__events__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fedsim__events__free_unpacked
+                     (Fedsim__Events *message,
+                      ProtobufCAllocator *allocator);
+/* Fedsim__Snapshot methods */
+void   fedsim__snapshot__init
+                     (Fedsim__Snapshot         *message);
+size_t fedsim__snapshot__get_packed_size
+                     (const Fedsim__Snapshot   *message);
+size_t fedsim__snapshot__pack
+                     (const Fedsim__Snapshot   *message,
+                      uint8_t             *out);
+size_t fedsim__snapshot__pack_to_buffer
+                     (const Fedsim__Snapshot   *message,
+                      ProtobufCBuffer     *buffer);
+Fedsim__Snapshot *
+       fedsim__snapshot__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fedsim__snapshot__free_unpacked
+                     (Fedsim__Snapshot *message,
+                      ProtobufCAllocator *allocator);
+/* Fedsim__NodeStates methods */
+void   fedsim__node_states__init
+                     (Fedsim__NodeStates         *message);
+size_t fedsim__node_states__get_packed_size
+                     (const Fedsim__NodeStates   *message);
+size_t fedsim__node_states__pack
+                     (const Fedsim__NodeStates   *message,
+                      uint8_t             *out);
+size_t fedsim__node_states__pack_to_buffer
+                     (const Fedsim__NodeStates   *message,
+                      ProtobufCBuffer     *buffer);
+Fedsim__NodeStates *
+       fedsim__node_states__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fedsim__node_states__free_unpacked
+                     (Fedsim__NodeStates *message,
                       ProtobufCAllocator *allocator);
 /* Fedsim__Model methods */
 void   fedsim__model__init
@@ -760,6 +982,18 @@ typedef void (*Fedsim__ClientShard_Closure)
 typedef void (*Fedsim__Assign_Closure)
                  (const Fedsim__Assign *message,
                   void *closure_data);
+typedef void (*Fedsim__Decentralized_Closure)
+                 (const Fedsim__Decentralized *message,
+                  void *closure_data);
+typedef void (*Fedsim__Events_Closure)
+                 (const Fedsim__Events *message,
+                  void *closure_data);
+typedef void (*Fedsim__Snapshot_Closure)
+                 (const Fedsim__Snapshot *message,
+                  void *closure_data);
+typedef void (*Fedsim__NodeStates_Closure)
+                 (const Fedsim__NodeStates *message,
+                  void *closure_data);
 typedef void (*Fedsim__Model_Closure)
                  (const Fedsim__Model *message,
                   void *closure_data);
@@ -804,6 +1038,10 @@ extern const ProtobufCMessageDescriptor fedsim__dense_layer__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__relu_layer__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__client_shard__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__assign__descriptor;
+extern const ProtobufCMessageDescriptor fedsim__decentralized__descriptor;
+extern const ProtobufCMessageDescriptor fedsim__events__descriptor;
+extern const ProtobufCMessageDescriptor fedsim__snapshot__descriptor;
+extern const ProtobufCMessageDescriptor fedsim__node_states__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__model__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__local_training__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__task__descriptor;

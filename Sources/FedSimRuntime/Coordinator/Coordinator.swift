@@ -141,7 +141,7 @@ public final class Coordinator {
     /// Receives updates until a valid one arrives, and files it.
     private func receiveUpdate(waitingFor job: Job) throws {
         while true {
-            let (update, peer) = try pool.nextUpdate(busy: jobs.runningClients) {
+            let (update, peer) = try pool.nextUpdate(busy: self.jobs.runningClients) {
                 "job \(job.number) of client \(job.client) on \(pool.hostName(of: job.client)) (\(jobs.runningCount) jobs in flight)"
             }
             if let problem = problem(with: update, from: peer) {

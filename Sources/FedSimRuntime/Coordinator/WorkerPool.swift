@@ -11,6 +11,8 @@ final class WorkerPool {
     private struct Member {
         let peer: PeerID
         let name: String
+        /// Where other workers reach this one in a decentralized run.
+        let peerEndpoint: String
         var clients: [Int] = []
         /// The model version this worker holds, so each version is sent to it once.
         var modelVersion: Int?
@@ -36,6 +38,9 @@ final class WorkerPool {
 
     /// Workers that joined.
     var count: Int { members.count }
+
+    /// Where other workers reach each joined worker, by worker index.
+    var peerEndpoints: [String] { members.map(\.peerEndpoint) }
 
     /// The name of the worker hosting `client`.
     func hostName(of client: Int) -> String { members[hostOfClient[client]].name }
@@ -81,7 +86,8 @@ final class WorkerPool {
             options.log("ignored a repeated Hello from \(hello.workerName)")
             return false
         }
-        members.append(Member(peer: peer, name: hello.workerName.isEmpty ? "\(peer)" : hello.workerName))
+        members.append(Member(peer: peer, name: hello.workerName.isEmpty ? "\(peer)" : hello.workerName,
+                              peerEndpoint: transport.peerEndpoint(of: peer, port: hello.peerPort)))
         let count = members.count <= options.workers ? "\(members.count)/\(options.workers)" : "\(members.count)"
         options.log("worker \(count) joined: \(hello.workerName) (pid \(hello.processID))")
         do {
@@ -167,13 +173,21 @@ final class WorkerPool {
         }
     }
 
-    /// The next Update from a worker. Meanwhile a new worker's Hello is welcomed (and
-    /// clients not in `busy` are moved to it), a refusal from a worker fails the run,
-    /// anything else is refused, and the workers' health is checked between messages.
-    /// Fails after `silenceTimeout` seconds without any message, saying what it was
-    /// `waitingFor`.
-    func nextUpdate(busy: @autoclosure () -> Set<Int>, waitingFor: () -> String) throws
-        -> (update: ClientUpdate, peer: PeerID) {
+    /// What the pool does with a worker that says Hello once the run has begun.
+    enum LateWorkers {
+        /// Welcomes it and moves it a share of the clients not in the set (the busy ones).
+        case takeIdleClients(busy: () -> Set<Int>)
+        /// Refuses it, saying why.
+        case refuse(String)
+    }
+
+    /// The next message `accept` takes (returning what it makes of it) from a worker.
+    /// Meanwhile a late worker's Hello is handled as `late` says, a refusal from a worker
+    /// fails the run, anything else is refused as unexpected `during` the run, and the
+    /// workers' health is checked between messages. Fails after `silenceTimeout` seconds
+    /// without any message, saying what it was `waitingFor`.
+    func next<Accepted>(_ accept: (Message) -> Accepted?, late: LateWorkers, during: String,
+                        waitingFor: () -> String) throws -> (accepted: Accepted, peer: PeerID) {
         var lastHeard = Date()
         while true {
             guard let inbound = try transport.receive(timeoutMilliseconds: 200) else {
@@ -185,18 +199,33 @@ final class WorkerPool {
             }
             lastHeard = Date()
             switch inbound {
-            case let .message(.update(update), from: peer):
-                return (update, peer)
-            case let .message(.hello(hello), from: peer):
-                if welcome(hello, from: peer) { try rebalance(busy: busy()) }
-            case let .message(.refused(reason), from: peer):
-                throw RunError.refusedByWorker(worker: name(of: peer), reason: reason)
             case let .message(message, from: peer):
-                refuse(peer, "unexpected \(message.kind) while jobs run")
+                if let accepted = accept(message) { return (accepted, peer) }
+                switch (message, late) {
+                case let (.hello(hello), .takeIdleClients(busy)):
+                    if welcome(hello, from: peer) { try rebalance(busy: busy()) }
+                case (.hello, .refuse(let reason)):
+                    refuse(peer, reason)
+                case let (.refused(reason), _):
+                    throw RunError.refusedByWorker(worker: name(of: peer), reason: reason)
+                default:
+                    refuse(peer, "unexpected \(message.kind) \(during)")
+                }
             case let .rejected(error, from: peer):
                 refuse(peer, "\(error)")
             }
         }
+    }
+
+    /// The next Update from a worker; a late worker takes over clients not in `busy`.
+    /// See `next(_:late:during:waitingFor:)`.
+    func nextUpdate(busy: @escaping @autoclosure () -> Set<Int>, waitingFor: () -> String) throws
+        -> (update: ClientUpdate, peer: PeerID) {
+        let (update, peer) = try next({ message -> ClientUpdate? in
+            if case let .update(update) = message { return update }
+            return nil
+        }, late: .takeIdleClients(busy: busy), during: "while jobs run", waitingFor: waitingFor)
+        return (update, peer)
     }
 
     /// Answers a message that is not accepted, and logs it; a peer already gone is only logged.

@@ -85,11 +85,16 @@ public struct DataSettings: Equatable, Sendable {
     public var normalize: Normalization
     /// Share of the examples held out for the coordinator's test set (file sources).
     public var testFraction: Double
+    /// New classes made of the data's labels (`Dataset.regrouped`): rows of other labels
+    /// are dropped. nil keeps the labels as they are.
+    public var labelGroups: [[Int]]?
 
-    public init(source: DataSource, normalize: Normalization = .none, testFraction: Double = 0.2) {
+    public init(source: DataSource, normalize: Normalization = .none, testFraction: Double = 0.2,
+                labelGroups: [[Int]]? = nil) {
         self.source = source
         self.normalize = normalize
         self.testFraction = testFraction
+        self.labelGroups = labelGroups
     }
 }
 

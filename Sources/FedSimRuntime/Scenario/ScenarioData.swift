@@ -12,9 +12,15 @@ extension Simulation {
                 let generator = try LEAFSynthetic(
                     variant: .heterogeneous(alpha: alpha, beta: beta), featureCount: features, classCount: classes,
                     maxSamplesPerClient: maxSamplesPerClient, seed: scenario.seed)
-                federated = try scaled(generator.generate(clients: scenario.partition.clients), scenario.data.normalize)
+                var generated = try generator.generate(clients: scenario.partition.clients)
+                if let groups = scenario.data.labelGroups {
+                    generated = FederatedDataset(clients: try generated.clients.map { try $0.regrouped(groups) },
+                                                 test: try generated.test.regrouped(groups))
+                }
+                federated = try scaled(generated, scenario.data.normalize)
             default:
-                let pooled = try loadPooled(scenario.data.source)
+                var pooled = try loadPooled(scenario.data.source)
+                if let groups = scenario.data.labelGroups { pooled = try pooled.regrouped(groups) }
                 let (train, test) = try pooled.split(testFraction: scenario.data.testFraction, seed: scenario.seed,
                                                      stratified: true)
                 let (scaledTrain, scaledTest) = try scale(train: train, test: test, scenario.data.normalize)

@@ -142,7 +142,33 @@ public enum ScenarioLoader {
         return DataSettings(
             source: source,
             normalize: reader.choice("normalize", default: Normalization.none),
-            testFraction: reader.number("test_fraction", default: 0.2, in: 0...1, excludingLowerBound: true))
+            testFraction: reader.number("test_fraction", default: 0.2, in: 0...1, excludingLowerBound: true),
+            labelGroups: readLabelGroups(reader))
+    }
+
+    /// `label_groups`: a list of at least one non-empty list of labels, no label twice.
+    private static func readLabelGroups(_ reader: YAMLFieldReader) -> [[Int]]? {
+        guard let node = reader.value("label_groups") else { return nil }
+        let example = "like [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]"
+        guard let groups = node.sequence, !groups.isEmpty else {
+            reader.report(node, "label_groups", "must be a list of lists of labels, \(example)")
+            return nil
+        }
+        var seen = Set<Int>()
+        var result: [[Int]] = []
+        for group in groups {
+            guard let labels = group.sequence, !labels.isEmpty,
+                  case let values = labels.compactMap(\.int), values.count == labels.count, values.allSatisfy({ $0 >= 0 }) else {
+                reader.report(group, "label_groups", "each group must be a non-empty list of labels (integers >= 0), \(example)")
+                return nil
+            }
+            if let repeated = values.first(where: { !seen.insert($0).inserted }) {
+                reader.report(group, "label_groups", "label \(repeated) is in two groups")
+                return nil
+            }
+            result.append(values)
+        }
+        return result
     }
 
     /// The path in field `key`, resolved against `baseDirectory`; reported and nil when

@@ -19,6 +19,12 @@ extension Scenario {
         lines += [
             "  normalize: \(data.normalize.rawValue)",
             "  test_fraction: \(data.testFraction)",
+        ]
+        if let groups = data.labelGroups {
+            lines.append("  label_groups: [" + groups.map { "[\($0.map(String.init).joined(separator: ", "))]" }
+                .joined(separator: ", ") + "]")
+        }
+        lines += [
             "partition:",
             "  scheme: \(partition.scheme.rawValue)",
             "  clients: \(partition.clients)",

@@ -35,10 +35,11 @@ final class MessageQueue<Element>: @unchecked Sendable {
 
 /// Coordinator and workers in one process, joined by queues. Every message is encoded
 /// and decoded exactly as on the ZeroMQ transport, so tests exercise the real codec
-/// and byte counts without sockets.
+/// and byte counts without sockets. A worker's peer endpoint is `inmemory://PEER`.
 public final class InMemoryNetwork: CoordinatorTransport, @unchecked Sendable {
     private let inbox = MessageQueue<(PeerID, [UInt8])>()
-    private var outboxes: [PeerID: MessageQueue<[UInt8]>] = [:]
+    /// Each worker's queue: what the coordinator (nil sender) and other workers send it.
+    private var outboxes: [PeerID: MessageQueue<(from: PeerID?, bytes: [UInt8])>] = [:]
     private let lock = NSLock()
     private var counters = WireTraffic()
 
@@ -49,13 +50,30 @@ public final class InMemoryNetwork: CoordinatorTransport, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         let peer = PeerID(Array("worker-\(outboxes.count)".utf8))
-        let outbox = MessageQueue<[UInt8]>()
+        let outbox = MessageQueue<(from: PeerID?, bytes: [UInt8])>()
         outboxes[peer] = outbox
         return InMemoryWorkerEndpoint(peer: peer, network: self, outbox: outbox)
     }
 
     fileprivate func deliver(_ bytes: [UInt8], from peer: PeerID) {
         inbox.push((peer, bytes))
+    }
+
+    /// Delivers `bytes` from worker `sender` to the worker at `endpoint`.
+    fileprivate func deliver(_ bytes: [UInt8], from sender: PeerID, toEndpoint endpoint: String) throws {
+        lock.lock()
+        let outbox = outboxes.first { Self.endpoint($0.key) == endpoint }?.value
+        lock.unlock()
+        guard let outbox else { throw TransportError.unknownPeer(endpoint) }
+        outbox.push((sender, bytes))
+    }
+
+    private static func endpoint(_ peer: PeerID) -> String {
+        "inmemory://\(peer)"
+    }
+
+    public func peerEndpoint(of peer: PeerID, port: Int) -> String {
+        Self.endpoint(peer)
     }
 
     public var traffic: WireTraffic {
@@ -71,7 +89,7 @@ public final class InMemoryNetwork: CoordinatorTransport, @unchecked Sendable {
         counters.messagesSent += 1
         lock.unlock()
         guard let outbox else { throw TransportError.unknownPeer("\(peer)") }
-        outbox.push(message.bytes)
+        outbox.push((nil, message.bytes))
     }
 
     public func receive(timeoutMilliseconds: Int) throws -> Inbound? {
@@ -92,9 +110,10 @@ public final class InMemoryNetwork: CoordinatorTransport, @unchecked Sendable {
 public final class InMemoryWorkerEndpoint: WorkerTransport, @unchecked Sendable {
     public let peer: PeerID
     private let network: InMemoryNetwork
-    private let outbox: MessageQueue<[UInt8]>
+    private let outbox: MessageQueue<(from: PeerID?, bytes: [UInt8])>
+    private var peers: [String] = []
 
-    init(peer: PeerID, network: InMemoryNetwork, outbox: MessageQueue<[UInt8]>) {
+    init(peer: PeerID, network: InMemoryNetwork, outbox: MessageQueue<(from: PeerID?, bytes: [UInt8])>) {
         self.peer = peer
         self.network = network
         self.outbox = outbox
@@ -110,7 +129,24 @@ public final class InMemoryWorkerEndpoint: WorkerTransport, @unchecked Sendable 
     }
 
     public func receive(timeoutMilliseconds: Int) throws -> Message? {
-        guard let bytes = outbox.pop(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        guard let (_, bytes) = outbox.pop(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
         return try WireCodec.decode(bytes)
+    }
+
+    public var peerPort: Int { 0 }
+
+    public func connectPeers(_ endpoints: [String], selfIndex: Int) throws {
+        peers = endpoints
+    }
+
+    public func sendToPeer(_ message: EncodedMessage, worker index: Int) throws {
+        guard peers.indices.contains(index) else { throw TransportError.unknownPeer("worker \(index)") }
+        try network.deliver(message.bytes, from: peer, toEndpoint: peers[index])
+    }
+
+    public func receiveFromAnyone(timeoutMilliseconds: Int) throws -> WorkerInbound? {
+        guard let (sender, bytes) = outbox.pop(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        let message = try WireCodec.decode(bytes)
+        return sender == nil ? .coordinator(message) : .peer(message)
     }
 }

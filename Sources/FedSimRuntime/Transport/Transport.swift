@@ -29,6 +29,9 @@ public protocol CoordinatorTransport: AnyObject {
     func receive(timeoutMilliseconds: Int) throws -> Inbound?
     /// Encoded bytes sent and received so far.
     var traffic: WireTraffic { get }
+    /// Where other workers reach the worker `peer`, whose Hello gave its peer socket's
+    /// `port`: its address as this coordinator sees it, with that port.
+    func peerEndpoint(of peer: PeerID, port: Int) -> String
 }
 
 extension CoordinatorTransport {
@@ -37,11 +40,30 @@ extension CoordinatorTransport {
     }
 }
 
-/// A worker's side of the network: one connection to the coordinator.
+/// A worker's side of the network: one connection to the coordinator and, in a
+/// decentralized run, one to every other worker.
 public protocol WorkerTransport: AnyObject {
     func send(_ message: Message) throws
-    /// The next message, nil on timeout; throws `WireError` for bytes that do not decode.
+    /// The next message from the coordinator, nil on timeout; throws `WireError` for
+    /// bytes that do not decode.
     func receive(timeoutMilliseconds: Int) throws -> Message?
+    /// The port other workers send this one messages on, which its Hello announces; 0
+    /// when the transport needs none.
+    var peerPort: Int { get }
+    /// Connects to the other workers, `endpoints[k]` being worker k's (this worker's
+    /// own, at `selfIndex`, is skipped).
+    func connectPeers(_ endpoints: [String], selfIndex: Int) throws
+    /// Sends to worker `index`, connected by `connectPeers`.
+    func sendToPeer(_ message: EncodedMessage, worker index: Int) throws
+    /// The next message from the coordinator or from a peer, nil on timeout; throws
+    /// `WireError` for bytes that do not decode.
+    func receiveFromAnyone(timeoutMilliseconds: Int) throws -> WorkerInbound?
+}
+
+/// What a worker receives in a decentralized run.
+public enum WorkerInbound: Sendable {
+    case coordinator(Message)
+    case peer(Message)
 }
 
 /// Counts of encoded bytes that crossed a transport.

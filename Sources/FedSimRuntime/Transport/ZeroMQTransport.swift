@@ -11,6 +11,8 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
     /// The endpoint actually bound (the chosen port for `tcp://host:*`).
     public let endpoint: String
     public private(set) var traffic = WireTraffic()
+    /// The IP address each worker's messages come from.
+    private var addresses: [PeerID: String] = [:]
 
     /// - Parameter maxMessageBytes: inbound messages larger than this are dropped by libzmq
     ///   (and their sender disconnected) before they are read.
@@ -36,8 +38,10 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
     }
 
     public func receive(timeoutMilliseconds: Int) throws -> Inbound? {
-        guard let frames = try socket.receive(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        guard let received = try socket.receiveMessage(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        let frames = received.frames
         let peer = PeerID(frames[0])
+        if let address = received.peerAddress { addresses[peer] = address }
         let payloadBytes = frames.dropFirst().reduce(0) { $0 + $1.count }
         traffic.bytesReceived += payloadBytes
         traffic.messagesReceived += 1
@@ -51,15 +55,30 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
             return .rejected(error, from: peer)
         }
     }
+
+    /// `tcp://ADDRESS:port`, the address being the one `peer`'s messages come from
+    /// (loopback when unknown), IPv6 addresses in brackets.
+    public func peerEndpoint(of peer: PeerID, port: Int) -> String {
+        let address = addresses[peer] ?? "127.0.0.1"
+        return "tcp://\(address.contains(":") ? "[\(address)]" : address):\(port)"
+    }
 }
 
-/// A worker's ZeroMQ DEALER connected to the coordinator. ZeroMQ reconnects on its own,
-/// so a worker may start before its coordinator.
+/// A worker's ZeroMQ DEALER connected to the coordinator, and its peer socket: a ROUTER
+/// bound to a free port on every interface, which other workers' DEALERs connect to in
+/// a decentralized run. ZeroMQ reconnects on its own, so a worker may start before its
+/// coordinator or its peers.
 public final class ZeroMQWorkerTransport: WorkerTransport {
+    private let context: ZMQContext
     private let socket: ZMQSocket
+    private let peerSocket: ZMQSocket
+    public let peerPort: Int
+    /// DEALERs to the other workers, by worker index; nil at this worker's own index.
+    private var peers: [ZMQSocket?] = []
 
     public init(connect endpoint: String) throws {
-        socket = try ZMQSocket(.dealer, context: ZMQContext())
+        context = try ZMQContext()
+        socket = try ZMQSocket(.dealer, context: context)
         try socket.setLinger(milliseconds: lingerMilliseconds)
         try socket.setQueueLimits(messages: nil)
         do {
@@ -67,6 +86,19 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
         } catch let error as ZMQError {
             throw TransportError.cannotConnect(endpoint: endpoint, reason: "\(error)")
         }
+        peerSocket = try ZMQSocket(.router, context: context)
+        try peerSocket.setLinger(milliseconds: 0)
+        try peerSocket.setQueueLimits(messages: nil)
+        do {
+            try peerSocket.bind("tcp://*:*")
+        } catch let error as ZMQError {
+            throw TransportError.cannotListen(endpoint: "tcp://*:*", reason: "\(error)")
+        }
+        let bound = try peerSocket.lastEndpoint
+        guard let port = bound.split(separator: ":").last.flatMap({ Int($0) }) else {
+            throw TransportError.cannotListen(endpoint: bound, reason: "no port in the bound endpoint")
+        }
+        peerPort = port
     }
 
     public func send(_ message: Message) throws {
@@ -75,9 +107,48 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
 
     public func receive(timeoutMilliseconds: Int) throws -> Message? {
         guard let frames = try socket.receive(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
-        guard frames.count == 1 else {
-            throw WireError.invalid(field: "frames", reason: "expected one envelope frame, got \(frames.count)")
+        return try Self.message(frames, from: "the coordinator", envelopeFrame: 0)
+    }
+
+    public func connectPeers(_ endpoints: [String], selfIndex: Int) throws {
+        peers = try endpoints.enumerated().map { index, endpoint in
+            guard index != selfIndex else { return nil }
+            let peer = try ZMQSocket(.dealer, context: context)
+            try peer.setLinger(milliseconds: lingerMilliseconds)
+            try peer.setQueueLimits(messages: nil)
+            do {
+                try peer.connect(endpoint)
+            } catch let error as ZMQError {
+                throw TransportError.cannotConnect(endpoint: endpoint, reason: "\(error)")
+            }
+            return peer
         }
-        return try WireCodec.decode(frames[0])
+    }
+
+    public func sendToPeer(_ message: EncodedMessage, worker index: Int) throws {
+        guard peers.indices.contains(index), let peer = peers[index] else {
+            throw TransportError.unknownPeer("worker \(index)")
+        }
+        try peer.send([message.bytes])
+    }
+
+    public func receiveFromAnyone(timeoutMilliseconds: Int) throws -> WorkerInbound? {
+        let ready = try ZMQSocket.poll([socket, peerSocket], timeoutMilliseconds: timeoutMilliseconds)
+        if ready[0], let frames = try socket.receive(timeoutMilliseconds: 0) {
+            return .coordinator(try Self.message(frames, from: "the coordinator", envelopeFrame: 0))
+        }
+        if ready[1], let frames = try peerSocket.receive(timeoutMilliseconds: 0) {
+            return .peer(try Self.message(frames, from: "a peer", envelopeFrame: 1))
+        }
+        return nil
+    }
+
+    /// The message in the last of `frames`, which must be frame `envelopeFrame` (a
+    /// ROUTER's frames start with the sender's routing id).
+    private static func message(_ frames: [[UInt8]], from sender: String, envelopeFrame: Int) throws -> Message {
+        guard frames.count == envelopeFrame + 1 else {
+            throw WireError.invalid(field: "frames", reason: "expected one envelope frame from \(sender), got \(frames.count - envelopeFrame)")
+        }
+        return try WireCodec.decode(frames[envelopeFrame])
     }
 }

@@ -45,7 +45,7 @@ public final class Worker {
     @discardableResult
     public func run() throws -> Int {
         try transport.send(.hello(Hello(workerName: name, processID: Int(ProcessInfo.processInfo.processIdentifier),
-                                        scenario: scenario)))
+                                        scenario: scenario, peerPort: transport.peerPort)))
         var tasks = 0
         let started = Date()
         var lastHeard: Date?

@@ -1,0 +1,63 @@
+/// Least squares without intercept, the DADAO authors' linear regression:
+/// f(θ) = (1/m) sum_r (<x_r, θ> - y_r)^2 over a node's m rows, θ one value per feature.
+///
+/// ∇f(θ) = (2/m) X^T (X θ - y) and ∇²f = (2/m) X^T X, constant. Value and gradient cost
+/// O(m d), the Hessian O(m d^2). The minimizer solves the normal equations
+/// X^T X θ = X^T y: from θ = 0, `minimize()` reaches it in one Newton step (and refines it
+/// with a second if rounding leaves the gradient above the tolerance).
+public struct LeastSquaresObjective: Objective {
+    let design: DesignMatrix
+    let targets: [Double]
+
+    /// The objective over `data`'s rows.
+    /// - Throws: `ObjectiveError.noRows` when `data` is empty.
+    public init(_ data: RegressionData) throws {
+        guard data.count > 0 else { throw ObjectiveError.noRows }
+        design = DesignMatrix(features: data.features, rows: data.count, featureCount: data.featureCount, appendingOne: false)
+        targets = data.targets
+    }
+
+    public init(pooling parts: [LeastSquaresObjective]) throws {
+        _ = try agreedSetting(parts, "the feature count") { $0.design.columns }
+        design = DesignMatrix(stacking: parts.map(\.design))
+        targets = parts.flatMap(\.targets)
+    }
+
+    public var parameterCount: Int { design.columns }
+    public var rowCount: Int { design.rows }
+
+    public func value(at parameters: [Double]) -> Double {
+        let residuals = residuals(at: parameters)
+        return BLAS.dot(residuals, residuals) / Double(rowCount)
+    }
+
+    public func valueAndGradient(at parameters: [Double]) -> (value: Double, gradient: [Double]) {
+        let residuals = residuals(at: parameters)
+        let scale = 2 / Double(rowCount)
+        return (BLAS.dot(residuals, residuals) / Double(rowCount),
+                design.transposedTimes(residuals.map { scale * $0 }, width: 1))
+    }
+
+    public func hessian(at parameters: [Double]) -> [Double] {
+        checkCount(parameters)
+        return design.weightedGram([Double](repeating: 2 / Double(rowCount), count: rowCount))
+    }
+
+    /// mu_i = (2/m) lambda_min(X^T X) and L_i = (2/m) lambda_max(X^T X): the extreme
+    /// eigenvalues of the Hessian, so both are exact for this node. mu_i is 0 (up to
+    /// rounding) when the features are rank-deficient, for instance with fewer rows than
+    /// features. O(m d^2 + d^3).
+    public func regularityConstants() throws -> RegularityConstants {
+        let eigenvalues = try LAPACK.symmetricEigen(hessian(at: [Double](repeating: 0, count: parameterCount)),
+                                                    size: parameterCount).eigenvalues
+        return RegularityConstants(strongConvexity: eigenvalues.first ?? 0, smoothness: eigenvalues.last ?? 0)
+    }
+
+    /// X θ - y.
+    private func residuals(at parameters: [Double]) -> [Double] {
+        checkCount(parameters)
+        var residuals = design.times(parameters, width: 1)
+        for row in residuals.indices { residuals[row] -= targets[row] }
+        return residuals
+    }
+}

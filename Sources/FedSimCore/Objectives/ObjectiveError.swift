@@ -1,0 +1,34 @@
+/// Why an objective could not be built, pooled or minimized.
+public enum ObjectiveError: FedSimError, Equatable, Sendable {
+    /// An objective is a mean over rows, and there are none.
+    case noRows
+    /// Binary logistic regression needs two classes.
+    case notBinary(classCount: Int)
+    /// The L2 regularization must be positive and finite (it is the strong convexity).
+    case invalidRegularization(Double)
+    /// Objectives to pool disagree on a setting, which the message names.
+    case mismatchedParts(String)
+    /// Newton's method stopped at its iteration bound with the gradient's norm above the tolerance.
+    case notConverged(iterations: Int, gradientNorm: Double, tolerance: Double)
+    /// The line search of Newton step `iteration` found no step that decreases the objective.
+    case lineSearchFailed(iteration: Int, gradientNorm: Double)
+
+    public var description: String {
+        switch self {
+        case .noRows:
+            return "an objective is a mean over rows, and there are none"
+        case .notBinary(let classCount):
+            return "binary logistic regression needs 2 classes, the data has \(classCount)"
+        case .invalidRegularization(let value):
+            return "the L2 regularization must be positive and finite, got \(value)"
+        case .mismatchedParts(let message):
+            return message
+        case .notConverged(let iterations, let gradientNorm, let tolerance):
+            return "Newton's method did not converge: after \(iterations) steps the gradient's norm is "
+                + "\(gradientNorm), above the tolerance \(tolerance)"
+        case .lineSearchFailed(let iteration, let gradientNorm):
+            return "Newton's method stalled at step \(iteration): no step along the Newton direction decreases "
+                + "the objective (gradient norm \(gradientNorm))"
+        }
+    }
+}
