@@ -249,6 +249,32 @@ final class DADAOTests: XCTestCase {
             }
         }
 
+        /// f_i as an `Objective`: (1/2) sum_k c_ik (x_k - center_ik)^2.
+        struct NodeObjective: Objective {
+            let curvature: [Double]
+            let center: [Double]
+            var parameterCount: Int { center.count }
+            var rowCount: Int { 1 }
+            func value(at x: [Double]) -> Double {
+                x.indices.map { curvature[$0] * (x[$0] - center[$0]) * (x[$0] - center[$0]) / 2 }.reduce(0, +)
+            }
+            func valueAndGradient(at x: [Double]) -> (value: Double, gradient: [Double]) {
+                (value(at: x), x.indices.map { curvature[$0] * (x[$0] - center[$0]) })
+            }
+            func hessian(at x: [Double]) -> [Double] { [] }
+            func regularityConstants() -> RegularityConstants {
+                RegularityConstants(strongConvexity: curvature.min()!, smoothness: curvature.max()!)
+            }
+            init(curvature: [Double], center: [Double]) {
+                (self.curvature, self.center) = (curvature, center)
+            }
+            init(pooling parts: [NodeObjective]) { self = parts[0] }
+        }
+
+        func objective(_ node: Int) -> NodeObjective {
+            NodeObjective(curvature: curvatures[node], center: centers[node])
+        }
+
         /// (1/n) sum_i ||x_i - x*||^2.
         func error(_ nodes: [DADAONodeState]) -> Double {
             let target = minimizer
@@ -282,5 +308,38 @@ final class DADAOTests: XCTestCase {
         }
         XCTAssertEqual(Double(communications), 200 * constants.lambdaMix, accuracy: 4 * (200 * constants.lambdaMix).squareRoot())
         XCTAssertLessThan(problem.error(nodes), 1e-5 * start)
+    }
+
+    func testAlgorithmParametersAreMuLAndTheGraphsChiAndTheNodeModelIsXMixedToTheTime() throws {
+        // The 6-cycle: chi1 = 6 and chi2 = 5/2 (see above).
+        let graph = try Graph.ring(6)
+        let parameters = try DADAO().parameters(graph: graph, constants: RegularityConstants(strongConvexity: 1, smoothness: 4))
+        XCTAssertEqual(parameters.names, ["strong_convexity", "smoothness", "chi1", "chi2"])
+        XCTAssertEqual(parameters.values[0...1], [1, 4])
+        XCTAssertEqual(parameters.values[2], 6, accuracy: 1e-12)
+        XCTAssertEqual(parameters.values[3], 2.5, accuracy: 1e-12)
+        XCTAssertThrowsError(try DADAO().parameters(graph: graph, constants: nil)) { error in
+            XCTAssertEqual(error as? GossipError, .needsObjective(algorithm: "dadao"))
+        }
+        XCTAssertThrowsError(try DADAO().parameters(graph: try Graph(nodes: 4, edges: [(0, 1), (2, 3)]),
+                                                    constants: RegularityConstants(strongConvexity: 1, smoothness: 4)))
+        XCTAssertThrowsError(try DADAO.node(0, graph: graph, parameters: parameters,
+                                            learner: .network { start, _ in start }, initial: [1]))
+
+        let problem = Quadratics(nodes: 6, size: 3, mu: 1, smoothness: 4)
+        let constants = try DADAO.constants(parameters)
+        var state = DADAONodeState(x: [1, -2, 0.5], constants: constants)
+        var node = try DADAO.node(2, graph: graph, parameters: parameters, learner: .objective(problem.objective(2)),
+                                  initial: [1, -2, 0.5])
+        node.local(at: 0.3, event: 0)
+        state.gradientStep(at: 0.3) { problem.gradient(2, $0) }
+        let sent = node.message(at: 0.7, to: 3)
+        XCTAssertEqual(sent, state.message(at: 0.7))
+        node.receive([0.1, 0.2, 0.3], from: 3, at: 0.7)
+        state.communicate(partnerMessage: [0.1, 0.2, 0.3])
+        var later = state
+        later.mix(to: 1.5)
+        XCTAssertEqual(node.model(at: 1.5), later.x)
+        XCTAssertEqual(node.model(at: 0.7), state.x)
     }
 }

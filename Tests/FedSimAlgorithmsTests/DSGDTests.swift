@@ -87,34 +87,118 @@ final class DSGDTests: XCTestCase {
         }
     }
 
+    /// f(x) = (1/2) ||x - center||^2: mu = L = 1, minimizer `center`.
+    private struct Quadratic: Objective {
+        let center: [Double]
+        var parameterCount: Int { center.count }
+        var rowCount: Int { 1 }
+        func value(at x: [Double]) -> Double { zip(x, center).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / 2 }
+        func valueAndGradient(at x: [Double]) -> (value: Double, gradient: [Double]) {
+            (value(at: x), zip(x, center).map { $0 - $1 })
+        }
+        func hessian(at x: [Double]) -> [Double] { [] }
+        func regularityConstants() -> RegularityConstants { RegularityConstants(strongConvexity: 1, smoothness: 1) }
+        init(center: [Double]) { self.center = center }
+        init(pooling parts: [Quadratic]) { center = parts[0].center }
+    }
+
+    /// Runs `programs` through `events` one at a time until `time`, as a single host would.
+    private func run(_ programs: inout [any NodeProgram], _ events: any IteratorProtocol<GossipEvent>, until time: Double) {
+        var events = events
+        while let event = events.next(), event.time <= time {
+            switch event.kind {
+            case .local: programs[event.first].local(at: event.time, event: event.index)
+            case .combine: programs[event.first].combine(at: event.time)
+            case .exchange:
+                let (i, j) = (event.first, event.second)
+                let toJ = programs[i].message(at: event.time, to: j)
+                let toI = programs[j].message(at: event.time, to: i)
+                programs[i].receive(toI[...], from: j, at: event.time)
+                programs[j].receive(toJ[...], from: i, at: event.time)
+            }
+        }
+    }
+
+    private func nodes(_ algorithm: DSGD, centers: [[Double]], start: [[Double]]) throws -> [any NodeProgram] {
+        let parameters = try algorithm.parameters(graph: irregular, constants: RegularityConstants(strongConvexity: 1, smoothness: 1))
+        return try (0..<irregular.nodes).map { node in
+            try DSGD.node(node, graph: irregular, parameters: parameters,
+                          learner: .objective(Quadratic(center: centers[node])), initial: start[node])
+        }
+    }
+
+    private func average(_ programs: [any NodeProgram]) -> [Double] {
+        let models = programs.map { $0.model(at: 0) }
+        return (0..<models[0].count).map { k in models.map { $0[k] }.reduce(0, +) / Double(models.count) }
+    }
+
+    func testRoundsAreLocalStepsThenEveryEdgeThenCombines() {
+        var rounds = DSGDRounds(graph: try! Graph.path(3))
+        let events = (0..<14).map { _ in rounds.next()! }
+        XCTAssertEqual(events.map(\.index), Array(0..<14))
+        XCTAssertEqual(events.map(\.kind), [.local, .local, .local, .exchange, .exchange, .combine, .combine, .combine,
+                                            .local, .local, .local, .exchange, .exchange, .combine])
+        XCTAssertEqual(events.map(\.first), [0, 1, 2, 0, 1, 0, 1, 2, 0, 1, 2, 0, 1, 0])
+        XCTAssertEqual(events[3].second, 1)
+        XCTAssertEqual(events[4].second, 2)
+        XCTAssertEqual(events.map(\.time), [0.25, 0.25, 0.25, 0.5, 0.5, 1, 1, 1, 1.25, 1.25, 1.25, 1.5, 1.5, 2])
+    }
+
     func testDSGDAverageTakesGradientStepsOnTheMeanObjective() throws {
         // f_i(x) = (1/2) ||x - c_i||^2: W is doubly stochastic and the gradients affine with
         // one curvature, so the average follows x_avg <- x_avg - gamma (x_avg - c_avg) exactly
         // while the nodes, with different c_i, stay apart by O(gamma).
-        let graph = irregular
-        let dsgd = try DSGD(graph: graph, stepSize: 0.1)
         let centers = vectors(8, size: 2, seed: 4)
         let target = (0..<2).map { k in centers.map { $0[k] }.reduce(0, +) / 8 }
-        var x = vectors(8, size: 2, seed: 5)
-        let start = (0..<2).map { k in x.map { $0[k] }.reduce(0, +) / 8 }
+        let initial = vectors(8, size: 2, seed: 5)
+        let start = (0..<2).map { k in initial.map { $0[k] }.reduce(0, +) / 8 }
+        var programs = try nodes(DSGD(stepSize: 0.1), centers: centers, start: initial)
         let rounds = 60
-        for _ in 0..<rounds {
-            let h = (0..<8).map { dsgd.localStep(x[$0], gradient: zip(x[$0], centers[$0]).map { $0 - $1 }) }
-            x = (0..<8).map { node in dsgd.combine(at: node) { h[$0] } }
-        }
+        run(&programs, DSGDRounds(graph: irregular), until: Double(rounds))
         let contraction = pow(0.9, Double(rounds))
+        let mean = average(programs)
         for k in 0..<2 {
-            let average = x.map { $0[k] }.reduce(0, +) / 8
-            XCTAssertEqual(average, target[k] + contraction * (start[k] - target[k]), accuracy: 1e-13)
-            XCTAssertGreaterThan(x.map { abs($0[k] - average) }.max()!, 1e-3, "heterogeneous nodes do not agree")
+            XCTAssertEqual(mean[k], target[k] + contraction * (start[k] - target[k]), accuracy: 1e-13)
+            XCTAssertGreaterThan(programs.map { abs($0.model(at: 0)[k] - mean[k]) }.max()!, 1e-3,
+                                 "heterogeneous nodes do not agree")
         }
     }
 
-    func testLocalStepAndInvalidStepSizes() throws {
-        let dsgd = try DSGD(graph: irregular, stepSize: 0.5)
-        XCTAssertEqual(dsgd.localStep([1, 2], gradient: [4, -2]), [-1, 3])
-        for bad in [0, -0.1, .nan, .infinity] {
-            XCTAssertThrowsError(try DSGD(graph: irregular, stepSize: bad))
+    func testGradientTrackingReachesTheMinimizerWherePlainDSGDStopsShort() throws {
+        // The same heterogeneous quadratics: x* = c_avg. Plain D-SGD with gamma = 0.2 keeps
+        // every node O(gamma) from it; gradient tracking drives every node to it.
+        let centers = vectors(8, size: 3, seed: 6)
+        let optimum = (0..<3).map { k in centers.map { $0[k] }.reduce(0, +) / 8 }
+        let initial = vectors(8, size: 3, seed: 7)
+        func worstDistance(_ programs: [any NodeProgram]) -> Double {
+            programs.map { zip($0.model(at: 0), optimum).map { abs($0 - $1) }.max()! }.max()!
         }
+        var plain = try nodes(DSGD(stepSize: 0.2), centers: centers, start: initial)
+        var tracking = try nodes(DSGD(stepSize: 0.2, variant: .gradientTracking), centers: centers, start: initial)
+        run(&plain, DSGDRounds(graph: irregular), until: 600)
+        run(&tracking, DSGDRounds(graph: irregular), until: 600)
+        XCTAssertGreaterThan(worstDistance(plain), 1e-2)
+        XCTAssertLessThan(worstDistance(tracking), 1e-10, "plain \(worstDistance(plain))")
+    }
+
+    func testSettingsResolveTheStepSizeAndRefuseObjectiveSettingsForANetwork() throws {
+        let constants = RegularityConstants(strongConvexity: 0.5, smoothness: 4)
+        let parameters = try DSGD().parameters(graph: irregular, constants: constants)
+        XCTAssertEqual(parameters.names, ["step_size", "local_steps", "gradient_tracking"])
+        XCTAssertEqual(parameters.values, [0.25, 1, 0])
+        XCTAssertEqual(try DSGD.messageWidth(modelWidth: 5, parameters: parameters), 5)
+        let tracking = try DSGD(stepSize: 0.1, variant: .gradientTracking).parameters(graph: irregular, constants: constants)
+        XCTAssertEqual(tracking.values, [0.1, 1, 1])
+        XCTAssertEqual(try DSGD.messageWidth(modelWidth: 5, parameters: tracking), 10)
+        XCTAssertEqual(try DSGD(localSteps: 3).parameters(graph: irregular, constants: constants).values, [0.25, 3, 0])
+        XCTAssertEqual(try DSGD.gradientsPerLocalEvent(parameters: DSGD(localSteps: 3).parameters(graph: irregular, constants: constants)), 3)
+        XCTAssertEqual(try DSGD().parameters(graph: irregular, constants: nil).names, ["gradient_tracking"])
+        XCTAssertThrowsError(try DSGD(stepSize: 0.1).parameters(graph: irregular, constants: nil)) { error in
+            XCTAssertEqual(error as? GossipError, .needsObjective(algorithm: "D-SGD's step_size, local_steps and variant"))
+        }
+        var bad = parameters
+        bad = try GossipParameters(names: ["step_size", "local_steps", "gradient_tracking"], values: [0, 1, 0])
+        XCTAssertThrowsError(try DSGD.node(0, graph: irregular, parameters: bad, learner: .objective(Quadratic(center: [0])),
+                                           initial: [0]))
     }
 }

@@ -1,30 +1,241 @@
 import FedSimCore
 
-/// Decentralized SGD with Metropolis-Hastings weights, one synchronous round:
-/// x_i <- sum_j W_ij h_j with h_j = x_j - gamma grad f_j(x_j) (or the result of node j's
-/// local steps). A round at node i: `localStep` gives h_i, which goes to every neighbour;
-/// once the neighbours' h_j are in, `combine` gives the new x_i.
-public struct DSGD: Equatable, Sendable {
-    public let weights: MetropolisWeights
-    /// gamma.
-    public let stepSize: Double
+/// Decentralized SGD with Metropolis-Hastings weights W (`MetropolisWeights`), in
+/// synchronous rounds (Lian et al. 2017, adapt then combine): each node takes its local
+/// steps from x_i, h_i = x_i - gamma grad f_i(x_i) repeated `localSteps` times (or a
+/// network's local training), sends h_i to its neighbours, and takes
+/// x_i <- sum_j W_ij h_j.
+///
+/// With `variant: gradient_tracking` (DIGing, Nedic, Olshevsky and Shi 2017) each node
+/// also tracks the average gradient in y_i, starting from y_i = grad f_i(x_i), and a
+/// round is x_i <- sum_j W_ij x_j - gamma y_i, y_i <- sum_j W_ij y_j + grad f_i(x_i new)
+/// - grad f_i(x_i old): the nodes converge to the exact minimizer, where plain D-SGD
+/// with a constant step stops at a distance that grows with the nodes' heterogeneity.
+///
+/// Round r (r = 0, 1, ...) is the events: a local step at every node at time r + 1/4
+/// (nodes in increasing order), an exchange on every edge at r + 1/2 (edges in
+/// `graph.edges` order), a combine at every node at r + 1. Time counts rounds.
+public struct DSGD: GossipAlgorithm {
+    public static let name = "dsgd"
+    public static let fields = ["step_size", "local_steps", "variant"]
+    public static let objectiveFields = ["step_size", "local_steps", "variant"]
+    public static let needsObjective = false
 
-    /// - Throws: `GossipError` unless `stepSize` is finite and > 0.
-    public init(graph: Graph, stepSize: Double) throws {
-        try GossipError.requirePositive(stepSize, "D-SGD's step size")
-        weights = MetropolisWeights(graph: graph)
+    /// Plain D-SGD or gradient tracking.
+    public enum Variant: String, Codable, Sendable, CaseIterable {
+        case plain
+        case gradientTracking = "gradient_tracking"
+    }
+
+    /// gamma; nil: 1 / L, L the nodes' smoothness.
+    public var stepSize: Double?
+    /// Gradient steps per round (plain D-SGD on an objective).
+    public var localSteps: Int
+    public var variant: Variant
+
+    public init(stepSize: Double? = nil, localSteps: Int = 1, variant: Variant = .plain) {
         self.stepSize = stepSize
+        self.localSteps = localSteps
+        self.variant = variant
     }
 
-    /// h = x - gamma g. O(d).
-    public func localStep(_ x: [Double], gradient: [Double]) -> [Double] {
-        precondition(gradient.count == x.count, "the gradient has \(gradient.count) entries for \(x.count)")
-        return zip(x, gradient).map { $0 - stepSize * $1 }
+    /// `step_size` (1 / L), `local_steps` (1), `variant` (plain). They apply to a convex
+    /// objective; a network trains as the scenario's `training:` section says.
+    public init(reading reader: some SettingsReader) {
+        let stepSize = reader.optionalNumber("step_size", in: 0...1e6, excludingLowerBound: true)
+        let localSteps = reader.integer("local_steps", default: 1, in: 1...1_000_000)
+        let variant: Variant = reader.choice("variant", default: .plain)
+        if variant == .gradientTracking, localSteps != 1 {
+            reader.report("local_steps", "gradient tracking takes one gradient per round; remove local_steps")
+        }
+        self.init(stepSize: stepSize, localSteps: localSteps, variant: variant)
     }
 
-    /// The new x_i = sum_j W_ij h_j, self first, then neighbours in increasing order;
-    /// `h(j)` gives node j's local step for j = i and each neighbour.
-    public func combine(at node: Int, _ h: (Int) -> [Double]) -> [Double] {
-        weights.combine(at: node, h)
+    public func writeSettings(to writer: inout SettingsWriter) {
+        writer.write("variant", variant.rawValue)
+        if let stepSize { writer.write("step_size", stepSize) }
+        writer.write("local_steps", localSteps)
     }
+
+    /// gamma (1 / L by default), the local steps and the variant (0 plain, 1 tracking).
+    /// - Throws: `GossipError.needsObjective` when the step size or gradient tracking is
+    ///   asked of a network, which has no L.
+    public func parameters(graph: Graph, constants: RegularityConstants?) throws -> GossipParameters {
+        var parameters = GossipParameters()
+        if let constants {
+            parameters.set("step_size", stepSize ?? 1 / constants.smoothness)
+            parameters.set("local_steps", Double(localSteps))
+        } else if stepSize != nil || localSteps != 1 || variant != .plain {
+            throw GossipError.needsObjective(algorithm: "D-SGD's step_size, local_steps and variant")
+        }
+        parameters.set("gradient_tracking", variant == .gradientTracking ? 1 : 0)
+        return parameters
+    }
+
+    public static func events(graph: Graph, seed: UInt64, parameters: GossipParameters) -> any IteratorProtocol<GossipEvent> {
+        DSGDRounds(graph: graph)
+    }
+
+    /// h_i, or x_i and y_i with gradient tracking.
+    public static func messageWidth(modelWidth: Int, parameters: GossipParameters) throws -> Int {
+        try tracksGradients(parameters) ? 2 * modelWidth : modelWidth
+    }
+
+    public static func gradientsPerLocalEvent(parameters: GossipParameters) throws -> Int {
+        try tracksGradients(parameters) ? 1 : Int(parameters.value("local_steps"))
+    }
+
+    public static func node(_ node: Int, graph: Graph, parameters: GossipParameters, learner: LocalLearner,
+                            initial: [Double]) throws -> any NodeProgram {
+        let weights = MetropolisWeights(graph: graph)
+        switch learner {
+        case let .objective(objective):
+            let stepSize = try parameters.value("step_size")
+            try GossipError.requirePositive(stepSize, "D-SGD's step size")
+            let steps = try parameters.value("local_steps")
+            if try tracksGradients(parameters) {
+                return GradientTrackingNode(node: node, weights: weights, objective: objective, stepSize: stepSize,
+                                            x: initial)
+            }
+            return DSGDNode(node: node, weights: weights, x: initial) { x, _ in
+                var h = x
+                for _ in 0..<Int(steps) {
+                    let gradient = objective.gradient(at: h)
+                    for k in h.indices { h[k] -= stepSize * gradient[k] }
+                }
+                return h
+            }
+        case let .network(train):
+            return DSGDNode(node: node, weights: weights, x: initial, localSteps: train)
+        }
+    }
+
+    private static func tracksGradients(_ parameters: GossipParameters) throws -> Bool {
+        try parameters.value("gradient_tracking") != 0
+    }
+}
+
+/// D-SGD's rounds as events (see `DSGD`), endless. O(1) per event.
+public struct DSGDRounds: IteratorProtocol, Sendable {
+    public let graph: Graph
+    private var round = 0
+    /// The position within the round: nodes' local steps, then edges, then combines.
+    private var slot = 0
+    private var index: UInt64 = 0
+
+    public init(graph: Graph) {
+        self.graph = graph
+    }
+
+    public mutating func next() -> GossipEvent? {
+        let (n, m) = (graph.nodes, graph.edges.count)
+        let base = Double(round)
+        let event: GossipEvent
+        if slot < n {
+            event = GossipEvent(index: index, time: base + 0.25, kind: .local, first: slot)
+        } else if slot < n + m {
+            let edge = graph.edges[slot - n]
+            event = GossipEvent(index: index, time: base + 0.5, kind: .exchange, first: edge.i, second: edge.j)
+        } else {
+            event = GossipEvent(index: index, time: base + 1, kind: .combine, first: slot - n - m)
+        }
+        index += 1
+        slot += 1
+        if slot == 2 * n + m {
+            slot = 0
+            round += 1
+        }
+        return event
+    }
+}
+
+/// A D-SGD node: h_i from its local steps, sent to every neighbour, and
+/// x_i <- sum_j W_ij h_j once their h_j are in.
+struct DSGDNode: NodeProgram {
+    let node: Int
+    let weights: MetropolisWeights
+    private(set) var x: [Double]
+    /// x_i's local steps: the h_i reached from x_i, `event` keying their random streams.
+    let localSteps: @Sendable (_ x: [Double], _ event: UInt64) -> [Double]
+    private var h: [Double]
+    private var received: [Int: [Double]] = [:]
+
+    init(node: Int, weights: MetropolisWeights, x: [Double],
+         localSteps: @escaping @Sendable (_ x: [Double], _ event: UInt64) -> [Double]) {
+        self.node = node
+        self.weights = weights
+        self.x = x
+        self.localSteps = localSteps
+        h = x
+    }
+
+    mutating func local(at time: Double, event: UInt64) {
+        h = localSteps(x, event)
+    }
+
+    func message(at time: Double, to partner: Int) -> [Double] { h }
+
+    mutating func receive(_ message: ArraySlice<Double>, from partner: Int, at time: Double) {
+        received[partner] = Array(message)
+    }
+
+    mutating func combine(at time: Double) {
+        x = weights.combine(at: node) { $0 == node ? h : received[$0] ?? h }
+        received.removeAll(keepingCapacity: true)
+    }
+
+    func model(at time: Double) -> [Double] { x }
+}
+
+/// A D-SGD node with gradient tracking (DIGing): it sends x_i and y_i, and combines both.
+struct GradientTrackingNode: NodeProgram {
+    let node: Int
+    let weights: MetropolisWeights
+    let objective: any Objective
+    let stepSize: Double
+    private(set) var x: [Double]
+    /// y_i, the tracked average gradient; empty before the first local step.
+    private var y: [Double] = []
+    /// grad f_i at the x_i of the last local step.
+    private var lastGradient: [Double] = []
+    private var received: [Int: ArraySlice<Double>] = [:]
+
+    init(node: Int, weights: MetropolisWeights, objective: any Objective, stepSize: Double, x: [Double]) {
+        self.node = node
+        self.weights = weights
+        self.objective = objective
+        self.stepSize = stepSize
+        self.x = x
+    }
+
+    /// y_i += grad f_i(x_i) - the previous gradient (y_i = grad f_i(x_i) at first).
+    mutating func local(at time: Double, event: UInt64) {
+        let gradient = objective.gradient(at: x)
+        if y.isEmpty {
+            y = gradient
+        } else {
+            for k in y.indices { y[k] += gradient[k] - lastGradient[k] }
+        }
+        lastGradient = gradient
+    }
+
+    func message(at time: Double, to partner: Int) -> [Double] { x + y }
+
+    mutating func receive(_ message: ArraySlice<Double>, from partner: Int, at time: Double) {
+        received[partner] = message
+    }
+
+    /// x_i <- sum_j W_ij x_j - gamma y_i and y_i <- sum_j W_ij y_j, from the same round's values.
+    mutating func combine(at time: Double) {
+        let d = x.count
+        let own = x + y
+        let mixed = weights.combine(at: node) { j in
+            j == node ? own : received[j].map(Array.init) ?? own
+        }
+        x = (0..<d).map { mixed[$0] - stepSize * y[$0] }
+        y = Array(mixed[d...])
+        received.removeAll(keepingCapacity: true)
+    }
+
+    func model(at time: Double) -> [Double] { x }
 }

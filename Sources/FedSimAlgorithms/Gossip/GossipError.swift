@@ -10,6 +10,12 @@ public enum GossipError: FedSimError, Equatable, Sendable {
     case noEdges
     /// A saved position of the event process cannot be one it reached; `reason` says why.
     case invalidPosition(reason: String)
+    /// A run's parameters lack one the algorithm needs.
+    case missingParameter(String)
+    /// Parameter names and values of different counts.
+    case mismatchedParameters(names: Int, values: Int)
+    /// The algorithm needs a strongly convex objective, and the model is a network.
+    case needsObjective(algorithm: String)
 
     public var description: String {
         switch self {
@@ -21,6 +27,12 @@ public enum GossipError: FedSimError, Equatable, Sendable {
             return "the graph has no edges, so its nodes cannot communicate"
         case .invalidPosition(let reason):
             return "the saved gossip event position is invalid: \(reason)"
+        case .missingParameter(let name):
+            return "the run's parameters lack '\(name)'"
+        case .mismatchedParameters(let names, let values):
+            return "\(names) parameter names for \(values) values"
+        case .needsObjective(let algorithm):
+            return "\(algorithm) needs a strongly convex objective (model kind logistic, softmax or least_squares), not a network"
         }
     }
 

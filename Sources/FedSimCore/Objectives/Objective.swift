@@ -65,6 +65,11 @@ public struct ObjectiveMinimum: Equatable, Sendable {
 }
 
 extension Objective {
+    /// ∇f(θ).
+    public func gradient(at parameters: [Double]) -> [Double] {
+        valueAndGradient(at: parameters).gradient
+    }
+
     /// The minimizer, by Newton's method from θ = 0 until ||∇f(θ)|| <= `gradientTolerance`.
     ///
     /// Each step solves ∇²f(θ) d = -∇f(θ) by Cholesky (the Hessian is positive definite for
