@@ -71,45 +71,26 @@ struct TopologyCommand: ParsableCommand {
     /// - Throws: `UsageError` for neither or both, an unknown kind, a missing size or an
     ///   option the kind does not take.
     func recipe() throws -> GraphRecipe {
-        let given = [("--nodes", nodes != nil), ("--rows", rows != nil), ("--columns", columns != nil),
-                     ("--p", p != nil), ("--radius", radius != nil), ("--seed", seed != nil)]
-            .filter(\.1).map(\.0)
+        let parameters = GraphParameters(nodes: nodes, rows: rows, columns: columns, probability: p, radius: radius,
+                                         seed: seed)
         let kinds = GraphKind.allCases.map(\.rawValue).joined(separator: ", ")
         switch (file, kind) {
         case let (file?, nil):
-            if let extra = given.first { throw UsageError("\(extra) applies to --kind, not to a graph file") }
+            if let extra = parameters.given.first { throw UsageError("--\(extra) applies to --kind, not to a graph file") }
             return .file(path: file)
         case let (nil, name?):
             guard let kind = GraphKind(rawValue: name) else {
                 throw UsageError("unknown --kind '\(name)'; the kinds are \(kinds)")
             }
-            let takes = Self.options(of: kind)
-            if let extra = given.first(where: { !takes.contains($0) }) {
-                throw UsageError("\(extra) does not apply to --kind \(name), which takes \(takes.joined(separator: ", "))")
-            }
-            func required<Value>(_ value: Value?, _ option: String) throws -> Value {
-                guard let value else { throw UsageError("--kind \(name) needs \(option)") }
-                return value
-            }
-            switch kind {
-            case .ring: return .ring(nodes: try required(nodes, "--nodes"))
-            case .path: return .path(nodes: try required(nodes, "--nodes"))
-            case .complete: return .complete(nodes: try required(nodes, "--nodes"))
-            case .star: return .star(nodes: try required(nodes, "--nodes"))
-            case .exponential: return .exponential(nodes: try required(nodes, "--nodes"))
-            case .torus: return .torus(rows: try required(rows, "--rows"), columns: try required(columns, "--columns"))
-            case .grid: return .grid(rows: try required(rows, "--rows"), columns: try required(columns, "--columns"))
-            case .barbell:
-                let nodes = try required(nodes, "--nodes")
-                guard nodes.isMultiple(of: 2) else {
-                    throw UsageError("--kind barbell needs an even --nodes (two complete graphs of nodes/2), got \(nodes)")
-                }
-                return .barbell(cliqueSize: nodes / 2)
-            case .erdosRenyi:
-                return .erdosRenyi(nodes: try required(nodes, "--nodes"), probability: try required(p, "--p"), seed: seed ?? 0)
-            case .randomGeometric:
-                return .randomGeometric(nodes: try required(nodes, "--nodes"), radius: try required(radius, "--radius"),
-                                        seed: seed ?? 0)
+            do {
+                return try GraphRecipe(kind: kind, parameters)
+            } catch GraphParameterProblem.extra(let extra) {
+                let takes = kind.parameters.map { "--" + $0 }.joined(separator: ", ")
+                throw UsageError("--\(extra) does not apply to --kind \(name), which takes \(takes)")
+            } catch GraphParameterProblem.missing(let option) {
+                throw UsageError("--kind \(name) needs --\(option)")
+            } catch GraphParameterProblem.oddBarbell(let nodes) {
+                throw UsageError("--kind barbell needs an even --nodes (two complete graphs of nodes/2), got \(nodes)")
             }
         case (_?, _?):
             throw UsageError("give an edge-list FILE or --kind, not both")
@@ -118,33 +99,13 @@ struct TopologyCommand: ParsableCommand {
         }
     }
 
-    /// The options `kind` takes besides --kind.
-    private static func options(of kind: GraphKind) -> [String] {
-        switch kind {
-        case .ring, .path, .complete, .star, .exponential, .barbell: return ["--nodes"]
-        case .torus, .grid: return ["--rows", "--columns"]
-        case .erdosRenyi: return ["--nodes", "--p", "--seed"]
-        case .randomGeometric: return ["--nodes", "--radius", "--seed"]
-        }
-    }
-
     /// The arguments of `fedsim topology` that make `recipe` again.
     private static func arguments(_ recipe: GraphRecipe) -> [String] {
-        let kind = recipe.kind.map { ["--kind", $0.rawValue] } ?? []
-        switch recipe {
-        case let .ring(nodes), let .path(nodes), let .complete(nodes), let .star(nodes), let .exponential(nodes):
-            return kind + ["--nodes", "\(nodes)"]
-        case let .torus(rows, columns), let .grid(rows, columns):
-            return kind + ["--rows", "\(rows)", "--columns", "\(columns)"]
-        case let .barbell(cliqueSize):
-            return kind + ["--nodes", "\(2 * cliqueSize)"]
-        case let .erdosRenyi(nodes, probability, seed):
-            return kind + ["--nodes", "\(nodes)", "--p", "\(probability)", "--seed", "\(seed)"]
-        case let .randomGeometric(nodes, radius, seed):
-            return kind + ["--nodes", "\(nodes)", "--radius", "\(radius)", "--seed", "\(seed)"]
-        case let .file(path):
-            return [path]
+        guard let kind = recipe.kind else {
+            if case let .file(path) = recipe { return [path] }
+            return []
         }
+        return ["--kind", kind.rawValue] + recipe.parameters.fields.flatMap { ["--" + $0.name, $0.value] }
     }
 
     /// The facts as label and value rows; numbers with six significant digits.

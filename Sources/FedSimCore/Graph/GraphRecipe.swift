@@ -135,3 +135,121 @@ public enum GraphRecipe: Equatable, Sendable, CustomStringConvertible {
         String(format: "%.3g", value)
     }
 }
+
+/// The sizes and parameters of a generated graph, named as scenario files name them
+/// (`topology: {kind: erdos_renyi, nodes: 64, p: 0.1, seed: 1}`) and, with `--`, as
+/// `fedsim topology` does.
+public struct GraphParameters: Equatable, Sendable {
+    public var nodes: Int?
+    public var rows: Int?
+    public var columns: Int?
+    /// `p`, Erdos-Renyi's edge probability.
+    public var probability: Double?
+    public var radius: Double?
+    /// The seed of a random kind's draws; 0 when absent.
+    public var seed: UInt64?
+
+    public init(nodes: Int? = nil, rows: Int? = nil, columns: Int? = nil, probability: Double? = nil,
+                radius: Double? = nil, seed: UInt64? = nil) {
+        (self.nodes, self.rows, self.columns) = (nodes, rows, columns)
+        (self.probability, self.radius, self.seed) = (probability, radius, seed)
+    }
+
+    /// The names of the parameters given, in the order of `GraphKind.parameters`.
+    public var given: [String] {
+        [("nodes", nodes != nil), ("rows", rows != nil), ("columns", columns != nil), ("p", probability != nil),
+         ("radius", radius != nil), ("seed", seed != nil)].filter(\.1).map(\.0)
+    }
+}
+
+/// Why parameters make no recipe of a kind.
+public enum GraphParameterProblem: Error, Equatable, Sendable {
+    /// The kind needs the parameter of this name.
+    case missing(String)
+    /// The kind does not take the parameter of this name.
+    case extra(String)
+    /// A barbell's node count must be even (two cliques of nodes/2).
+    case oddBarbell(nodes: Int)
+}
+
+extension GraphKind {
+    /// The parameters the kind takes, by name: `nodes` (for a barbell, the total of its
+    /// two cliques), `rows` and `columns` (torus, grid), `p` and `seed` (Erdos-Renyi),
+    /// `radius` and `seed` (random geometric).
+    public var parameters: [String] {
+        switch self {
+        case .ring, .path, .complete, .star, .exponential, .barbell: return ["nodes"]
+        case .torus, .grid: return ["rows", "columns"]
+        case .erdosRenyi: return ["nodes", "p", "seed"]
+        case .randomGeometric: return ["nodes", "radius", "seed"]
+        }
+    }
+}
+
+extension GraphRecipe {
+    /// The recipe of `kind` with `parameters`; sizes and ranges are checked when the graph
+    /// is made.
+    /// - Throws: `GraphParameterProblem` for a parameter missing or not taken by the
+    ///   kind, or an odd barbell.
+    public init(kind: GraphKind, _ parameters: GraphParameters) throws {
+        if let extra = parameters.given.first(where: { !kind.parameters.contains($0) }) {
+            throw GraphParameterProblem.extra(extra)
+        }
+        func required<Value>(_ value: Value?, _ name: String) throws -> Value {
+            guard let value else { throw GraphParameterProblem.missing(name) }
+            return value
+        }
+        let p = parameters
+        switch kind {
+        case .ring: self = .ring(nodes: try required(p.nodes, "nodes"))
+        case .path: self = .path(nodes: try required(p.nodes, "nodes"))
+        case .complete: self = .complete(nodes: try required(p.nodes, "nodes"))
+        case .star: self = .star(nodes: try required(p.nodes, "nodes"))
+        case .exponential: self = .exponential(nodes: try required(p.nodes, "nodes"))
+        case .torus: self = .torus(rows: try required(p.rows, "rows"), columns: try required(p.columns, "columns"))
+        case .grid: self = .grid(rows: try required(p.rows, "rows"), columns: try required(p.columns, "columns"))
+        case .barbell:
+            let nodes = try required(p.nodes, "nodes")
+            guard nodes.isMultiple(of: 2) else { throw GraphParameterProblem.oddBarbell(nodes: nodes) }
+            self = .barbell(cliqueSize: nodes / 2)
+        case .erdosRenyi:
+            self = .erdosRenyi(nodes: try required(p.nodes, "nodes"), probability: try required(p.probability, "p"),
+                               seed: p.seed ?? 0)
+        case .randomGeometric:
+            self = .randomGeometric(nodes: try required(p.nodes, "nodes"), radius: try required(p.radius, "radius"),
+                                    seed: p.seed ?? 0)
+        }
+    }
+
+    /// The parameters that make this recipe again with its `kind`; none for a file.
+    public var parameters: GraphParameters {
+        switch self {
+        case let .ring(nodes), let .path(nodes), let .complete(nodes), let .star(nodes), let .exponential(nodes):
+            return GraphParameters(nodes: nodes)
+        case let .torus(rows, columns), let .grid(rows, columns):
+            return GraphParameters(rows: rows, columns: columns)
+        case let .barbell(cliqueSize):
+            return GraphParameters(nodes: 2 * cliqueSize)
+        case let .erdosRenyi(nodes, probability, seed):
+            return GraphParameters(nodes: nodes, probability: probability, seed: seed)
+        case let .randomGeometric(nodes, radius, seed):
+            return GraphParameters(nodes: nodes, radius: radius, seed: seed)
+        case .file:
+            return GraphParameters()
+        }
+    }
+}
+
+extension GraphParameters {
+    /// The given parameters as name and value text, in the order of `given`.
+    public var fields: [(name: String, value: String)] {
+        var fields: [(String, String)] = []
+        if let nodes { fields.append(("nodes", "\(nodes)")) }
+        if let rows { fields.append(("rows", "\(rows)")) }
+        if let columns { fields.append(("columns", "\(columns)")) }
+        if let probability { fields.append(("p", "\(probability)")) }
+        if let radius { fields.append(("radius", "\(radius)")) }
+        if let seed { fields.append(("seed", "\(seed)")) }
+        return fields
+    }
+}
