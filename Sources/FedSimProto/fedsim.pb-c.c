@@ -1510,7 +1510,7 @@ const ProtobufCMessageDescriptor fedsim__assign__descriptor =
   (ProtobufCMessageInit) fedsim__assign__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[7] =
+static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[9] =
 {
   {
     "algorithm",
@@ -1596,12 +1596,38 @@ static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[7
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "objective",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Decentralized, objective),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "regularization",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Decentralized, regularization),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__decentralized__field_indices_by_name[] = {
   0,   /* field[0] = algorithm */
   3,   /* field[3] = edges */
   4,   /* field[4] = hosts */
+  7,   /* field[7] = objective */
   5,   /* field[5] = peers */
+  8,   /* field[8] = regularization */
   1,   /* field[1] = setting_names */
   2,   /* field[2] = setting_values */
   6,   /* field[6] = training */
@@ -1609,7 +1635,7 @@ static const unsigned fedsim__decentralized__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__decentralized__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor fedsim__decentralized__descriptor =
 {
@@ -1619,7 +1645,7 @@ const ProtobufCMessageDescriptor fedsim__decentralized__descriptor =
   "Fedsim__Decentralized",
   "fedsim",
   sizeof(Fedsim__Decentralized),
-  7,
+  9,
   fedsim__decentralized__field_descriptors,
   fedsim__decentralized__field_indices_by_name,
   1,  fedsim__decentralized__number_ranges,

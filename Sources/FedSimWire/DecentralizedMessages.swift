@@ -27,15 +27,22 @@ public struct DecentralizedAssignment: Equatable, Sendable {
     public var peers: [String]
     /// The local training of a network model's steps (D-SGD); nil for convex objectives.
     public var training: LocalTraining?
+    /// The nodes' objective as scenarios name its model kind (`logistic`, `softmax`);
+    /// empty for a network model, which `Assign.model` describes.
+    public var objective: String
+    /// The objective's L2 regularization mu (0 for a network).
+    public var regularization: Double
 
     public init(algorithm: String, settings: [NamedValue], graph: Graph, hosts: [Int], peers: [String],
-                training: LocalTraining? = nil) {
+                training: LocalTraining? = nil, objective: String = "", regularization: Double = 0) {
         self.algorithm = algorithm
         self.settings = settings
         self.graph = graph
         self.hosts = hosts
         self.peers = peers
         self.training = training
+        self.objective = objective
+        self.regularization = regularization
     }
 }
 

@@ -172,10 +172,15 @@ extension WireCodec {
         } catch {
             throw WireError.invalid(field: "Decentralized.edges", reason: "\(error)")
         }
+        guard body.regularization.isFinite, body.regularization >= 0 else {
+            throw WireError.invalid(field: "Decentralized.regularization",
+                                    reason: "must be finite and >= 0, got \(body.regularization)")
+        }
         return DecentralizedAssignment(
             algorithm: try string(body.algorithm, "Decentralized.algorithm"),
             settings: zip(names, values).map { NamedValue($0, $1) }, graph: graph, hosts: hosts, peers: peers,
-            training: try body.training.map { try localTraining($0.pointee) })
+            training: try body.training.map { try localTraining($0.pointee) },
+            objective: try string(body.objective, "Decentralized.objective"), regularization: body.regularization)
     }
 
     /// A gossip batch whose columns have one entry per message and `width` values each.

@@ -291,6 +291,8 @@ public enum WireCodec {
         if let training = assignment.training {
             body.training = scratch.store(localTrainingStruct(training, in: scratch))
         }
+        body.objective = scratch.cString(assignment.objective)
+        body.regularization = assignment.regularization
         return body
     }
 

@@ -262,6 +262,7 @@ final class DADAOTests: XCTestCase {
                 (value(at: x), x.indices.map { curvature[$0] * (x[$0] - center[$0]) })
             }
             func hessian(at x: [Double]) -> [Double] { [] }
+            func accuracy(at x: [Double]) -> Double? { nil }
             func regularityConstants() -> RegularityConstants {
                 RegularityConstants(strongConvexity: curvature.min()!, smoothness: curvature.max()!)
             }

@@ -97,6 +97,7 @@ final class DSGDTests: XCTestCase {
             (value(at: x), zip(x, center).map { $0 - $1 })
         }
         func hessian(at x: [Double]) -> [Double] { [] }
+        func accuracy(at x: [Double]) -> Double? { nil }
         func regularityConstants() -> RegularityConstants { RegularityConstants(strongConvexity: 1, smoothness: 1) }
         init(center: [Double]) { self.center = center }
         init(pooling parts: [Quadratic]) { center = parts[0].center }

@@ -149,6 +149,22 @@ final class ObjectiveTests: XCTestCase {
 
     // MARK: Constants
 
+    func testAccuracyOnWorkedExamples() throws {
+        // Logistic, rows 1, -1, 3, 0 with labels 1, 1, 0, 0 at θ = 2: margins 2, -2, 6, 0
+        // predict 1, 0, 1, 0 (class 1 only for a positive margin): rows 0 and 3 are right.
+        let logistic = try LogisticObjective(
+            Dataset(features: [1, -1, 3, 0], labels: [1, 1, 0, 0], featureCount: 1, classCount: 2), regularization: 1)
+        XCTAssertEqual(logistic.accuracy(at: [2]), 0.5)
+        // Softmax, 3 classes, one feature: Θ = [[1, 0, -1], [0, 0.5, 0]] (W then b). Row x = 2
+        // has logits 2, 0.5, -2 (class 0); x = -2 has -2, 0.5, 2 (class 2); x = 0 has
+        // 0, 0.5, 0 (class 1); x = 0.5 has 0.5, 0.5, -0.5, a tie won by the first, class 0.
+        let softmax = try SoftmaxObjective(
+            Dataset(features: [2, -2, 0, 0.5], labels: [0, 1, 1, 0], featureCount: 1, classCount: 3), regularization: 1)
+        XCTAssertEqual(softmax.accuracy(at: [1, 0, -1, 0, 0.5, 0]), 0.75)
+        let squares = try LeastSquaresObjective(RegressionData(features: [1], targets: [1], featureCount: 1))
+        XCTAssertNil(squares.accuracy(at: [0]))
+    }
+
     func testConstantsOnWorkedExamples() throws {
         // Least squares, D = [[1, 1], [0, 1]]: D^T D = [[1, 1], [1, 2]] has eigenvalues
         // (3 -+ sqrt 5) / 2 and 2 / n = 1. D = [[2, 0], [0, 0], [0, 1]]: D^T D = diag(4, 1),

@@ -32,7 +32,8 @@ final class WireCodecTests: XCTestCase {
                            decentralized: DecentralizedAssignment(
                                algorithm: "dadao", settings: [NamedValue("mu", 1), NamedValue("chi1", 12.5)],
                                graph: try! Graph(nodes: 3, edges: [(0, 1), (1, 2)]), hosts: [0, 1, 0],
-                               peers: ["tcp://10.0.0.1:4000", "tcp://10.0.0.2:4000"], training: training))),
+                               peers: ["tcp://10.0.0.1:4000", "tcp://10.0.0.2:4000"], training: training,
+                               objective: "logistic", regularization: 0.5))),
             .model(ModelBroadcast(version: 9, parameters: [1.5, -2, 0, .greatestFiniteMagnitude])),
             .model(ModelBroadcast(version: 0, parameters: [])),
             .task(TrainingTask(clientID: 77, modelVersion: 12, jobNumber: 5, training: training)),

@@ -47,6 +47,9 @@ public struct LeastSquaresObjective: Objective {
     /// eigenvalues of the Hessian, so both are exact for this node. mu_i is 0 (up to
     /// rounding) when the features are rank-deficient, for instance with fewer rows than
     /// features. O(m d^2 + d^3).
+    /// A regression has no accuracy.
+    public func accuracy(at parameters: [Double]) -> Double? { nil }
+
     public func regularityConstants() throws -> RegularityConstants {
         let eigenvalues = try LAPACK.symmetricEigen(hessian(at: [Double](repeating: 0, count: parameterCount)),
                                                     size: parameterCount).eigenvalues

@@ -73,6 +73,15 @@ public struct LogisticObjective: Objective {
     /// smoothness (by at most a factor 2) when the data term's largest eigenvalue is near
     /// its trace, as with one feature. Kept as the authors compute it so that DADAO's
     /// steps match theirs. O(m d).
+    /// The share of rows with y_r <x_r, θ> > 0: class 1 predicted for a positive margin,
+    /// class 0 otherwise. O(m d).
+    public func accuracy(at parameters: [Double]) -> Double? {
+        checkCount(parameters)
+        let scores = design.times(parameters, width: 1)
+        let correct = zip(scores, signs).filter { ($0 > 0 ? 1.0 : -1.0) == $1 }.count
+        return Double(correct) / Double(rowCount)
+    }
+
     public func regularityConstants() -> RegularityConstants {
         RegularityConstants(strongConvexity: regularization,
                             smoothness: max(design.meanSquaredRowNorm / 4, regularization))

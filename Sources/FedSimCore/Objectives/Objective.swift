@@ -19,6 +19,8 @@ public protocol Objective: Sendable {
     func valueAndGradient(at parameters: [Double]) -> (value: Double, gradient: [Double])
     /// ∇²f(θ), a row-major `parameterCount x parameterCount` symmetric matrix.
     func hessian(at parameters: [Double]) -> [Double]
+    /// The share of rows whose label θ predicts; nil for a regression.
+    func accuracy(at parameters: [Double]) -> Double?
     /// This node's strong convexity mu_i and smoothness L_i, as the DADAO authors' code
     /// computes them; `RegularityConstants(combining:)` gives the network's.
     func regularityConstants() throws -> RegularityConstants

@@ -101,6 +101,20 @@ public struct SoftmaxObjective: Objective {
                             smoothness: design.meanSquaredRowNorm / 2 + regularization)
     }
 
+    /// The share of rows whose largest logit (the first on ties) is their label's. O(m d K).
+    public func accuracy(at parameters: [Double]) -> Double? {
+        checkCount(parameters)
+        let logits = design.times(parameters, width: classCount)
+        var correct = 0
+        for row in 0..<rowCount {
+            let base = row * classCount
+            var best = 0
+            for c in 1..<classCount where logits[base + c] > logits[base + best] { best = c }
+            if best == Int(labels[row]) { correct += 1 }
+        }
+        return Double(correct) / Double(rowCount)
+    }
+
     /// The mean cross-entropy at θ and the row-major m x K softmax probabilities, from
     /// log-sum-exp shifted by each row's largest logit, so no logit overflows.
     private func crossEntropy(at parameters: [Double]) -> (mean: Double, probabilities: [Double]) {

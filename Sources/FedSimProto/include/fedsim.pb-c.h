@@ -245,10 +245,21 @@ struct  Fedsim__Decentralized
    * local steps of a network model (D-SGD)
    */
   Fedsim__LocalTraining *training;
+  /*
+   * the nodes' objective (logistic, softmax); empty
+   */
+  char *objective;
+  /*
+   * for a network model
+   */
+  /*
+   * the objective's L2 regularization mu
+   */
+  double regularization;
 };
 #define FEDSIM__DECENTRALIZED__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__decentralized__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 /*

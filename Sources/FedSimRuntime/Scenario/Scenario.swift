@@ -18,12 +18,17 @@ public struct Scenario: Equatable, Sendable {
     public var evaluation: EvaluationSettings
     /// Differential privacy (`privacy:`); nil trains without it.
     public var privacy: PrivacySettings?
+    /// A run of nodes over a graph with no server (`decentralized:`); nil for a server
+    /// run. In a decentralized run `server`, `system`, `attack`, `aggregator`, `privacy`
+    /// and `evaluation` keep their defaults and are not used, nor is `training` unless the
+    /// model is a network.
+    public var decentralized: DecentralizedSettings?
 
     public init(name: String, seed: UInt64, data: DataSettings, partition: PartitionSettings,
                 model: ModelSettings, training: LocalTraining, server: ServerSettings,
                 system: SystemSettings = SystemSettings(), attack: AttackSettings? = nil,
                 aggregator: RobustAggregatorDescription? = nil, evaluation: EvaluationSettings,
-                privacy: PrivacySettings? = nil) {
+                privacy: PrivacySettings? = nil, decentralized: DecentralizedSettings? = nil) {
         self.name = name
         self.seed = seed
         self.data = data
@@ -36,6 +41,7 @@ public struct Scenario: Equatable, Sendable {
         self.aggregator = aggregator
         self.evaluation = evaluation
         self.privacy = privacy
+        self.decentralized = decentralized
     }
 }
 
@@ -129,19 +135,36 @@ public struct PartitionSettings: Equatable, Sendable {
 
 /// The model families a scenario can name (`model.kind`).
 public enum ModelKind: String, Sendable, CaseIterable {
-    /// Multinomial logistic regression: logits = x W + b.
+    /// Multinomial logistic regression: logits = x W + b. In a decentralized run, the
+    /// L2-regularized objective `SoftmaxObjective`.
     case softmax
     /// Fully connected layers with ReLU between them, softmax output.
     case mlp
+    /// L2-regularized binary logistic regression without intercept (`LogisticObjective`),
+    /// for decentralized runs.
+    case logistic
+
+    /// Whether the kind is a strongly convex objective of a decentralized run rather
+    /// than a network.
+    public func isObjective(decentralized: Bool) -> Bool {
+        switch self {
+        case .logistic: return true
+        case .softmax: return decentralized
+        case .mlp: return false
+        }
+    }
 }
 
 public struct ModelSettings: Equatable, Sendable {
     public var kind: ModelKind
     public var hidden: [Int]
+    /// mu, the L2 regularization (mu/2) ||theta||^2 of an objective (`model.l2`).
+    public var l2: Double?
 
-    public init(kind: ModelKind, hidden: [Int] = []) {
+    public init(kind: ModelKind, hidden: [Int] = [], l2: Double? = nil) {
         self.kind = kind
         self.hidden = hidden
+        self.l2 = l2
     }
 }
 
@@ -153,11 +176,40 @@ extension Scenario {
     /// Dense layer to the classes.
     public func modelSpec(for data: FederatedDataset) -> ModelSpec {
         switch model.kind {
-        case .softmax:
+        case .softmax, .logistic:
             return .softmaxRegression(inputDim: data.featureCount, classes: data.classCount)
         case .mlp:
             return .multilayerPerceptron(inputDim: data.featureCount, hidden: model.hidden, classes: data.classCount)
         }
+    }
+}
+
+/// The `decentralized:` section: the gossip algorithm with its own settings, the graph
+/// whose nodes are the partition's parts, and the run's length on the virtual clock.
+public struct DecentralizedSettings: Equatable, Sendable {
+    /// The algorithm (`decentralized.algorithm`) as its settings configure it.
+    public var algorithm: any GossipAlgorithm
+    /// The graph (`decentralized.topology`): a generator with its parameters, or a file.
+    public var topology: GraphRecipe
+    /// Virtual time to run (rounds for D-SGD).
+    public var timeBudget: Double
+    /// Virtual time between two evaluations of the nodes' models.
+    public var evaluationInterval: Double
+
+    public init(algorithm: any GossipAlgorithm, topology: GraphRecipe, timeBudget: Double,
+                evaluationInterval: Double = 1) {
+        self.algorithm = algorithm
+        self.topology = topology
+        self.timeBudget = timeBudget
+        self.evaluationInterval = evaluationInterval
+    }
+
+    /// The algorithm's name in scenario files.
+    public var algorithmName: String { type(of: algorithm).name }
+
+    public static func == (lhs: DecentralizedSettings, rhs: DecentralizedSettings) -> Bool {
+        lhs.algorithm.isEqual(to: rhs.algorithm) && lhs.topology == rhs.topology && lhs.timeBudget == rhs.timeBudget
+            && lhs.evaluationInterval == rhs.evaluationInterval
     }
 }
 

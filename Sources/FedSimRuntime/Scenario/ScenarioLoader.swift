@@ -53,25 +53,37 @@ public enum ScenarioLoader {
         let data = readData(dataReader, baseDirectory: baseDirectory)
         let partitionReader = root.section("partition", required: true)
         let partition = readPartition(partitionReader, data: data)
+        let decentralizedReader = root.has("decentralized") ? root.section("decentralized") : nil
         let modelReader = root.section("model", required: true)
-        let model = ModelSettings(
-            kind: modelReader.choice("kind"),
-            hidden: modelReader.integerList("hidden", default: [], elementsIn: 1...1_000_000))
-        if model.kind == .mlp, model.hidden.isEmpty {
-            modelReader.report(modelReader.node, "hidden", "an mlp needs at least one hidden layer, like hidden: [64]")
+        let model = readModel(modelReader, decentralized: decentralizedReader != nil)
+        let isObjective = model.kind.isObjective(decentralized: decentralizedReader != nil)
+        var training = LocalTraining(epochs: 1, batchSize: 32, learningRate: 0.1)
+        var trainingReader: YAMLFieldReader?
+        if isObjective {
+            if root.has("training") {
+                root.report(root.value("training"), "training",
+                            "applies to network models (model.kind mlp); on an objective the algorithm's own settings "
+                            + "(decentralized:) set the steps")
+            }
+        } else {
+            let reader = root.section("training", required: true)
+            training = readTraining(reader)
+            trainingReader = reader
         }
-        if model.kind == .softmax, !model.hidden.isEmpty {
-            modelReader.report(modelReader.node, "hidden", "softmax regression has no hidden layers; remove hidden or use kind: mlp")
+        if let decentralizedReader {
+            for section in serverSections where root.has(section) {
+                root.report(root.value(section), section,
+                            "applies to server runs; a decentralized run (decentralized:) has no \(section) section")
+            }
+            let decentralized = readDecentralized(decentralizedReader, isObjective: isObjective, nodes: partition.clients,
+                                                  baseDirectory: baseDirectory)
+            for reader in [dataReader, partitionReader, modelReader, decentralizedReader, root] + [trainingReader].compactMap({ $0 }) {
+                reader.finish()
+            }
+            return Scenario(name: name, seed: seed, data: data, partition: partition, model: model, training: training,
+                            server: ServerSettings(), evaluation: EvaluationSettings(), decentralized: decentralized)
         }
-        let trainingReader = root.section("training", required: true)
-        let training = LocalTraining(
-            epochs: trainingReader.integer("local_epochs", default: 1, in: 1...100_000),
-            batchSize: trainingReader.integer("batch_size", default: 32, in: 1...10_000_000),
-            learningRate: Float(trainingReader.number("learning_rate", in: 0...1e6, excludingLowerBound: true)),
-            optimizer: trainingReader.choice("optimizer", default: .sgd),
-            momentum: Float(trainingReader.number("momentum", default: 0.9, in: 0...1)),
-            weightDecay: Float(trainingReader.number("weight_decay", default: 0, in: 0...1e6)),
-            proximalMu: Float(trainingReader.number("proximal_mu", default: 0, in: 0...1e6)))
+
         let serverReader = root.section("server", required: true)
         var server = readServer(serverReader, clients: partition.clients)
         let system = readSystem(root.section("system"), clients: partition.clients, seed: seed,
@@ -105,12 +117,55 @@ public enum ScenarioLoader {
         let evaluationReader = root.section("evaluation")
         let evaluation = EvaluationSettings(every: evaluationReader.integer("every", default: 1, in: 1...100_000_000))
 
-        for reader in [dataReader, partitionReader, modelReader, trainingReader, serverReader, evaluationReader, root] {
+        for reader in [dataReader, partitionReader, modelReader, serverReader, evaluationReader, root]
+            + [trainingReader].compactMap({ $0 }) {
             reader.finish()
         }
         return Scenario(name: name, seed: seed, data: data, partition: partition, model: model,
                         training: training, server: server, system: system, attack: attack, aggregator: aggregator,
                         evaluation: evaluation, privacy: privacy)
+    }
+
+    /// The sections of a server run, which a decentralized one refuses.
+    static let serverSections = ["server", "system", "attack", "aggregator", "privacy", "evaluation"]
+
+    /// The `model:` section. `l2` is required by the objectives of decentralized runs
+    /// and refused elsewhere.
+    private static func readModel(_ reader: YAMLFieldReader, decentralized: Bool) -> ModelSettings {
+        let kind: ModelKind = reader.choice("kind")
+        let model = ModelSettings(
+            kind: kind,
+            hidden: reader.integerList("hidden", default: [], elementsIn: 1...1_000_000),
+            l2: kind.isObjective(decentralized: decentralized)
+                ? reader.number("l2", in: 0...1e6, excludingLowerBound: true) : nil)
+        if model.kind == .mlp, model.hidden.isEmpty {
+            reader.report(reader.node, "hidden", "an mlp needs at least one hidden layer, like hidden: [64]")
+        }
+        if model.kind != .mlp, !model.hidden.isEmpty {
+            reader.report(reader.node, "hidden", "\(kind.rawValue) regression has no hidden layers; remove hidden or use kind: mlp")
+        }
+        if kind == .logistic, !decentralized {
+            reader.report(reader.value("kind"), "kind",
+                          "logistic regression is an objective for decentralized runs (decentralized:); "
+                          + "a server run uses softmax or mlp")
+        }
+        if !kind.isObjective(decentralized: decentralized), reader.has("l2") {
+            reader.report(reader.value("l2"), "l2",
+                          "applies to the objectives of decentralized runs (logistic, softmax); a network takes "
+                          + "training.weight_decay")
+        }
+        return model
+    }
+
+    private static func readTraining(_ reader: YAMLFieldReader) -> LocalTraining {
+        LocalTraining(
+            epochs: reader.integer("local_epochs", default: 1, in: 1...100_000),
+            batchSize: reader.integer("batch_size", default: 32, in: 1...10_000_000),
+            learningRate: Float(reader.number("learning_rate", in: 0...1e6, excludingLowerBound: true)),
+            optimizer: reader.choice("optimizer", default: .sgd),
+            momentum: Float(reader.number("momentum", default: 0.9, in: 0...1)),
+            weightDecay: Float(reader.number("weight_decay", default: 0, in: 0...1e6)),
+            proximalMu: Float(reader.number("proximal_mu", default: 0, in: 0...1e6)))
     }
 
     private static func readData(_ reader: YAMLFieldReader, baseDirectory: String) -> DataSettings {

@@ -34,15 +34,14 @@ extension Scenario {
             "model:",
             "  kind: \(model.kind.rawValue)",
             "  hidden: [\(model.hidden.map(String.init).joined(separator: ", "))]",
-            "training:",
-            "  local_epochs: \(training.epochs)",
-            "  batch_size: \(training.batchSize)",
-            "  learning_rate: \(training.learningRate)",
-            "  optimizer: \(training.optimizer.rawValue)",
-            "  momentum: \(training.momentum)",
-            "  weight_decay: \(training.weightDecay)",
-            "  proximal_mu: \(training.proximalMu)",
         ]
+        if let l2 = model.l2 { lines.append("  l2: \(l2)") }
+        if let decentralized {
+            if !model.kind.isObjective(decentralized: true) { lines += trainingYAML }
+            lines += decentralizedYAML(decentralized)
+            return lines.joined(separator: "\n") + "\n"
+        }
+        lines += trainingYAML
         lines += serverYAML
         lines += systemYAML
         lines += byzantineYAML
@@ -55,6 +54,35 @@ extension Scenario {
             if let rate = privacy.samplingRate { lines.append("  sampling_rate: \(rate)") }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    private var trainingYAML: [String] {
+        [
+            "training:",
+            "  local_epochs: \(training.epochs)",
+            "  batch_size: \(training.batchSize)",
+            "  learning_rate: \(training.learningRate)",
+            "  optimizer: \(training.optimizer.rawValue)",
+            "  momentum: \(training.momentum)",
+            "  weight_decay: \(training.weightDecay)",
+            "  proximal_mu: \(training.proximalMu)",
+        ]
+    }
+
+    /// The decentralized section: the algorithm, the topology (a path or a generator's
+    /// fields), the run's length, then the algorithm's own fields.
+    private func decentralizedYAML(_ settings: DecentralizedSettings) -> [String] {
+        var lines = ["decentralized:", "  algorithm: \(settings.algorithmName)"]
+        if let kind = settings.topology.kind {
+            lines += ["  topology:", "    kind: \(kind.rawValue)"]
+            lines += settings.topology.parameters.fields.map { "    \($0.name): \($0.value)" }
+        } else if case let .file(path) = settings.topology {
+            lines.append("  topology: \(quoted(path))")
+        }
+        lines += ["  time_budget: \(settings.timeBudget)", "  evaluation_interval: \(settings.evaluationInterval)"]
+        var algorithm = SettingsWriter(indent: "  ")
+        settings.algorithm.writeSettings(to: &algorithm)
+        return lines + algorithm.lines
     }
 
     /// The server section: the algorithm's own fields, then the shared ones.
