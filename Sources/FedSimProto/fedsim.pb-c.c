@@ -1510,7 +1510,7 @@ const ProtobufCMessageDescriptor fedsim__assign__descriptor =
   (ProtobufCMessageInit) fedsim__assign__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[9] =
+static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[10] =
 {
   {
     "algorithm",
@@ -1620,6 +1620,18 @@ static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[9
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "total_rows",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Decentralized, total_rows),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__decentralized__field_indices_by_name[] = {
   0,   /* field[0] = algorithm */
@@ -1630,12 +1642,13 @@ static const unsigned fedsim__decentralized__field_indices_by_name[] = {
   8,   /* field[8] = regularization */
   1,   /* field[1] = setting_names */
   2,   /* field[2] = setting_values */
+  9,   /* field[9] = total_rows */
   6,   /* field[6] = training */
 };
 static const ProtobufCIntRange fedsim__decentralized__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor fedsim__decentralized__descriptor =
 {
@@ -1645,7 +1658,7 @@ const ProtobufCMessageDescriptor fedsim__decentralized__descriptor =
   "Fedsim__Decentralized",
   "fedsim",
   sizeof(Fedsim__Decentralized),
-  9,
+  10,
   fedsim__decentralized__field_descriptors,
   fedsim__decentralized__field_indices_by_name,
   1,  fedsim__decentralized__number_ranges,

@@ -13,8 +13,41 @@ public enum Simulation {
         let data = try prepareData(scenario)
         let plan = try PrivacyPlan.make(scenario, data: data)
         let scenario = plan?.resolving(scenario) ?? scenario
+        return try withLocalWorkers(scenario, data: data, workers: workers, folder: folder,
+                                    executable: executable) { transport, runFolder, options in
+            var options = options
+            options.progress = progress
+            return try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
+                                   options: options, privacy: plan).run()
+        }
+    }
+
+    /// Runs the decentralized `scenario` with the coordinator in this process and
+    /// `workers` worker processes of `executable` on this host, writing the run folder
+    /// `folder`.
+    public static func runGossipLocally(
+        _ scenario: Scenario, workers: Int, folder: String, executable: String,
+        progress: @escaping (GossipRecord) -> Void = { _ in }
+    ) throws -> GossipSummary {
+        let data = try prepareData(scenario)
+        return try withLocalWorkers(scenario, data: data, workers: workers, folder: folder,
+                                    executable: executable) { transport, runFolder, options in
+            var options = options
+            options.gossipProgress = progress
+            return try GossipCoordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
+                                         options: options).run()
+        }
+    }
+
+    /// Runs `coordinate` (given the coordinator's transport, the run folder and the
+    /// options) with `workers` worker processes of `executable` on this host, which are
+    /// stopped when it returns or throws.
+    private static func withLocalWorkers<Summary>(
+        _ scenario: Scenario, data: FederatedDataset, workers: Int, folder: String, executable: String,
+        _ coordinate: (CoordinatorTransport, RunFolder, CoordinatorOptions) throws -> Summary
+    ) throws -> Summary {
         let transport = try ZeroMQCoordinatorTransport(
-            bind: "tcp://127.0.0.1:*", maxMessageBytes: updateSizeLimit(scenario, data))
+            bind: "tcp://127.0.0.1:*", maxMessageBytes: messageSizeLimit(scenario, data))
         let runFolder = try RunFolder(path: folder, scenario: scenario)
         let cluster = LocalCluster()
         var finished = false
@@ -29,9 +62,7 @@ public enum Simulation {
             warnOnTerminal($0)
         }
         options.healthCheck = cluster.checkWorkers
-        options.progress = progress
-        let summary = try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
-                                      options: options, privacy: plan).run()
+        let summary = try coordinate(transport, runFolder, options)
         finished = true
         return summary
     }
@@ -44,15 +75,44 @@ public enum Simulation {
         let data = try prepareData(scenario)
         let plan = try PrivacyPlan.make(scenario, data: data)
         let scenario = plan?.resolving(scenario) ?? scenario
-        let transport = try ZeroMQCoordinatorTransport(bind: endpoint, maxMessageBytes: updateSizeLimit(scenario, data))
+        return try withCoordinator(scenario, data: data, bind: endpoint, workers: workers, folder: folder,
+                                   joinTimeout: joinTimeout, scenarioAliases: scenarioAliases) { transport, runFolder, options in
+            var options = options
+            options.progress = progress
+            return try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
+                                   options: options, privacy: plan).run()
+        }
+    }
+
+    /// Runs the decentralized `scenario`'s coordinator on `endpoint`, waiting for
+    /// `workers` workers to join.
+    public static func coordinateGossip(
+        _ scenario: Scenario, bind endpoint: String, workers: Int, folder: String, joinTimeout: Double,
+        scenarioAliases: Set<String> = [], progress: @escaping (GossipRecord) -> Void = { _ in }
+    ) throws -> GossipSummary {
+        let data = try prepareData(scenario)
+        return try withCoordinator(scenario, data: data, bind: endpoint, workers: workers, folder: folder,
+                                   joinTimeout: joinTimeout, scenarioAliases: scenarioAliases) { transport, runFolder, options in
+            var options = options
+            options.gossipProgress = progress
+            return try GossipCoordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
+                                         options: options).run()
+        }
+    }
+
+    /// Runs `coordinate` with a transport bound to `endpoint` for workers started elsewhere.
+    private static func withCoordinator<Summary>(
+        _ scenario: Scenario, data: FederatedDataset, bind endpoint: String, workers: Int, folder: String,
+        joinTimeout: Double, scenarioAliases: Set<String>,
+        _ coordinate: (CoordinatorTransport, RunFolder, CoordinatorOptions) throws -> Summary
+    ) throws -> Summary {
+        let transport = try ZeroMQCoordinatorTransport(bind: endpoint, maxMessageBytes: messageSizeLimit(scenario, data))
         let runFolder = try RunFolder(path: folder, scenario: scenario)
         var options = CoordinatorOptions(workers: workers)
         options.handshakeTimeout = joinTimeout
         options.scenarioAliases = scenarioAliases
-        options.progress = progress
         options.log("listening on \(transport.endpoint) for \(workers) workers")
-        return try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
-                               options: options, privacy: plan).run()
+        return try coordinate(transport, runFolder, options)
     }
 
     /// Joins the coordinator at `endpoint` and trains until it says Stop.
@@ -64,10 +124,16 @@ public enum Simulation {
                           connectTimeout: connectTimeout, idleTimeout: idleTimeout).run()
     }
 
-    /// The largest message the coordinator accepts: an update of this model with room
-    /// to spare. Anything larger is dropped by ZeroMQ before it is read.
-    static func updateSizeLimit(_ scenario: Scenario, _ data: FederatedDataset) -> Int {
+    /// The largest message the coordinator accepts, with room to spare: an update of this
+    /// model, or in a decentralized run the models of every node in Double (one worker
+    /// may host them all). Anything larger is dropped by ZeroMQ before it is read.
+    static func messageSizeLimit(_ scenario: Scenario, _ data: FederatedDataset) -> Int {
         let parameters = scenario.modelSpec(for: data).trainableParameterCount
+        if scenario.decentralized != nil {
+            // An objective's model is at most (features + 1) x classes values, as large as softmax regression's.
+            let width = max(parameters, (data.featureCount + 1) * data.classCount)
+            return data.clients.count * width * MemoryLayout<Double>.size + (1 << 20)
+        }
         return 2 * parameters * MemoryLayout<Float>.size + (1 << 20)
     }
 }

@@ -32,9 +32,12 @@ public struct DecentralizedAssignment: Equatable, Sendable {
     public var objective: String
     /// The objective's L2 regularization mu (0 for a network).
     public var regularization: Double
+    /// N, the training rows of all nodes, for the weights of the nodes' objectives.
+    public var totalRows: Int
 
     public init(algorithm: String, settings: [NamedValue], graph: Graph, hosts: [Int], peers: [String],
-                training: LocalTraining? = nil, objective: String = "", regularization: Double = 0) {
+                training: LocalTraining? = nil, objective: String = "", regularization: Double = 0,
+                totalRows: Int = 0) {
         self.algorithm = algorithm
         self.settings = settings
         self.graph = graph
@@ -43,6 +46,7 @@ public struct DecentralizedAssignment: Equatable, Sendable {
         self.training = training
         self.objective = objective
         self.regularization = regularization
+        self.totalRows = totalRows
     }
 }
 

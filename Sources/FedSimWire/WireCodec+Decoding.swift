@@ -180,7 +180,8 @@ extension WireCodec {
             algorithm: try string(body.algorithm, "Decentralized.algorithm"),
             settings: zip(names, values).map { NamedValue($0, $1) }, graph: graph, hosts: hosts, peers: peers,
             training: try body.training.map { try localTraining($0.pointee) },
-            objective: try string(body.objective, "Decentralized.objective"), regularization: body.regularization)
+            objective: try string(body.objective, "Decentralized.objective"), regularization: body.regularization,
+            totalRows: try int(body.total_rows, "Decentralized.totalRows"))
     }
 
     /// A gossip batch whose columns have one entry per message and `width` values each.

@@ -293,6 +293,7 @@ public enum WireCodec {
         }
         body.objective = scratch.cString(assignment.objective)
         body.regularization = assignment.regularization
+        body.total_rows = UInt64(assignment.totalRows)
         return body
     }
 

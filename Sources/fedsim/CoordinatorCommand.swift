@@ -23,9 +23,12 @@ struct CoordinatorCommand: ParsableCommand {
         // A worker may name the scenario by its name, its file or the file's base name.
         let file = URL(fileURLWithPath: options.scenario)
         let aliases: Set = [options.scenario, file.lastPathComponent, file.deletingPathExtension().lastPathComponent]
-        try options.runShowingProgress(workers: workers) { scenario, folder, progress in
+        try options.runShowingProgress(workers: workers, server: { scenario, folder, progress in
             try Simulation.coordinate(scenario, bind: bind, workers: workers, folder: folder, joinTimeout: joinTimeout,
                                       scenarioAliases: aliases, progress: progress)
-        }
+        }, decentralized: { scenario, folder, progress in
+            try Simulation.coordinateGossip(scenario, bind: bind, workers: workers, folder: folder,
+                                            joinTimeout: joinTimeout, scenarioAliases: aliases, progress: progress)
+        })
     }
 }

@@ -65,19 +65,28 @@ struct ScenarioOptions: ParsableArguments {
         return (loaded, out ?? "runs/\(loaded.name)")
     }
 
-    /// Runs the scenario with `workers` workers through `run` (given the scenario, its
-    /// run folder and the progress callback) under a live progress line, and prints the
-    /// summary table; every error is printed by `reportingErrors`.
+    /// Runs the scenario with `workers` workers under a live progress line, through
+    /// `server` or, for a decentralized scenario, `decentralized` (each given the
+    /// scenario, its run folder and the progress callback), and prints the summary table;
+    /// every error is printed by `reportingErrors`.
     func runShowingProgress(
-        workers: Int, _ run: (Scenario, String, @escaping (StepRecord) -> Void) throws -> RunSummary
+        workers: Int, server: (Scenario, String, @escaping (StepRecord) -> Void) throws -> RunSummary,
+        decentralized: (Scenario, String, @escaping (GossipRecord) -> Void) throws -> GossipSummary
     ) throws {
         try reportingErrors {
             guard workers >= 1 else { throw UsageError("--workers must be at least 1") }
             let (loaded, folder) = try load()
-            let progress = ProgressLine(loaded.server.stop)
-            let summary = try run(loaded, folder, progress.update)
-            progress.finish()
-            print(SummaryTable.render(summary, folder: folder))
+            if let settings = loaded.decentralized {
+                let progress = GossipProgressLine(timeBudget: settings.timeBudget)
+                let summary = try decentralized(loaded, folder, progress.update)
+                progress.finish()
+                print(SummaryTable.render(summary, folder: folder))
+            } else {
+                let progress = ProgressLine(loaded.server.stop)
+                let summary = try server(loaded, folder, progress.update)
+                progress.finish()
+                print(SummaryTable.render(summary, folder: folder))
+            }
         }
     }
 }

@@ -34,8 +34,65 @@ final class ProgressLine {
     }
 }
 
+/// The live line of a decentralized run: virtual time, communications and how close
+/// the nodes are to the optimum (or the average model's accuracy).
+final class GossipProgressLine {
+    private let timeBudget: Double
+    private let enabled = isatty(STDERR_FILENO) != 0
+    private var lastDraw = Date.distantPast
+
+    init(timeBudget: Double) {
+        self.timeBudget = timeBudget
+    }
+
+    func update(_ record: GossipRecord) {
+        guard enabled, record.time == timeBudget || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = Date()
+        let closeness = record.relativeDistanceToOptimum.map { "relative distance to x* \(String(format: "%.3g", $0))" }
+            ?? "test accuracy \(record.testAccuracy.map { format($0, 4) } ?? "-")"
+        let line = "time \(format(record.time, 2))/\(format(timeBudget, 2))  communications \(record.communications)  "
+            + closeness
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
+
 /// The table printed at the end of a run.
 enum SummaryTable {
+    static func render(_ summary: GossipSummary, folder: String) -> String {
+        let final = summary.final
+        var rows: [(String, String)] = [
+            ("scenario", summary.scenario),
+            ("algorithm", summary.algorithm),
+            ("nodes / edges", "\(summary.nodes) / \(summary.edges)"),
+            ("virtual time", format(summary.virtualTime, 2)),
+            ("events", "\(summary.events)"),
+            ("gradients", "\(final.gradients)"),
+            ("communications", "\(final.communications)"),
+            ("model parameters", "\(summary.parameters)"),
+        ]
+        if let distance = final.relativeDistanceToOptimum {
+            rows.append(("relative distance to x*", String(format: "%.4g", distance)))
+        }
+        rows.append(("consensus distance", String(format: "%.4g", final.consensusDistance)))
+        if let accuracy = final.testAccuracy {
+            rows.append(("test accuracy (average model)", format(accuracy, 4)))
+            rows.append(("worst node test accuracy", final.worstNodeTestAccuracy.map { format($0, 4) } ?? "-"))
+        }
+        rows += [
+            ("test loss (average model)", format(final.testLoss, 4)),
+            ("workers", "\(summary.workers)"),
+            ("wall seconds", format(summary.wallSeconds, 2)),
+            ("events / s", format(summary.eventsPerSecond, 0)),
+            ("wire bytes sent / received", "\(summary.wireBytesSent) / \(summary.wireBytesReceived)"),
+            ("run folder", folder),
+        ]
+        return alignedRows(rows).joined(separator: "\n")
+    }
+
     static func render(_ summary: RunSummary, folder: String) -> String {
         let rows: [(String, String)] = [
             ("scenario", summary.scenario),

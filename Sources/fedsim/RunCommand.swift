@@ -14,9 +14,13 @@ struct RunCommand: ParsableCommand {
     var workers = 2
 
     func run() throws {
-        try options.runShowingProgress(workers: workers) { scenario, folder, progress in
-            try Simulation.runLocally(scenario, workers: workers, folder: folder,
-                                      executable: LocalCluster.currentExecutable, progress: progress)
-        }
+        let executable = LocalCluster.currentExecutable
+        try options.runShowingProgress(workers: workers, server: { scenario, folder, progress in
+            try Simulation.runLocally(scenario, workers: workers, folder: folder, executable: executable,
+                                      progress: progress)
+        }, decentralized: { scenario, folder, progress in
+            try Simulation.runGossipLocally(scenario, workers: workers, folder: folder, executable: executable,
+                                            progress: progress)
+        })
     }
 }

@@ -23,9 +23,12 @@ struct ValidateCommand: ParsableCommand {
                     let scenario = try ScenarioLoader.load(path: path, overrides: overrides)
                     let data = try Simulation.prepareData(scenario)
                     let samples = data.clients.reduce(0) { $0 + $1.count }
-                    print("\(path): ok — \(scenario.name): \(data.clients.count) clients, \(samples) training and "
+                    let parts = scenario.decentralized == nil ? "clients" : "nodes"
+                    let algorithm = scenario.decentralized.map { "\($0.algorithmName) over \($0.topology)" }
+                        ?? scenario.server.algorithm
+                    print("\(path): ok — \(scenario.name): \(data.clients.count) \(parts), \(samples) training and "
                           + "\(data.test.count) test samples, \(data.featureCount) features, \(data.classCount) classes; "
-                          + "\(scenario.model.kind.rawValue) model, \(scenario.server.algorithm)")
+                          + "\(scenario.model.kind.rawValue) model, \(algorithm)")
                     if scenario.privacy != nil {
                         let plan = try PrivacyPlan(scenario: scenario, data: data)
                         print("  privacy: \(plan.description)")

@@ -113,7 +113,7 @@ final class NodeHostTests: XCTestCase {
             try endpoint.connectPeers(peers, selfIndex: index)
             let programs = Dictionary(uniqueKeysWithValues: (0..<nodes).filter { hosts[$0] == index }
                 .map { ($0, AveragingNode(value: Double($0)) as any NodeProgram) })
-            let host = NodeHost(transport: endpoint, selfIndex: index, hosts: hosts, programs: programs, width: 2,
+            let host = NodeHost(transport: endpoint, selfIndex: index, hosts: hosts, programs: programs, width: 2, messageWidth: 2,
                                 log: { _ in })
             done.enter()
             Thread {
@@ -185,7 +185,7 @@ final class NodeHostTests: XCTestCase {
         let endpoint = network.connectWorker()
         try endpoint.connectPeers(["inmemory://elsewhere"], selfIndex: 0)
         let host = NodeHost(transport: endpoint, selfIndex: 0, hosts: [0, 0], programs: [0: AveragingNode(value: 0)],
-                            width: 2, log: { _ in })
+                            width: 2, messageWidth: 2, log: { _ in })
         try network.send(.events(EventBatch(indices: [0], times: [0], kinds: [.local], first: [1], second: [0])),
                          to: endpoint.peer)
         XCTAssertThrowsError(try host.run(idleTimeout: 5)) { error in

@@ -14,7 +14,7 @@ final class WorkerPoolTests: XCTestCase {
         options.silenceTimeout = 0.5
         options.log = { [weak self] in self?.logs.append($0) }
         let data = blobData(clients: clients)
-        return WorkerPool(transport: network, options: options, scenarioName: "blobs", clientCount: clients) { index, hosted in
+        return WorkerPool(transport: network, options: options, scenarioName: "blobs", clientCount: clients) { index, hosted, _ in
             Assign(workerIndex: index, seed: 1, model: ModelSpec.softmaxRegression(inputDim: 4, classes: 3),
                    clients: hosted.map { ClientShard(clientID: $0, data: data.clients[$0]) })
         }
@@ -141,7 +141,7 @@ final class WorkerPoolTests: XCTestCase {
         let network = InMemoryNetwork()
         var options = CoordinatorOptions(workers: 2)
         options.handshakeTimeout = 0.3
-        let pool = WorkerPool(transport: network, options: options, scenarioName: "blobs", clientCount: 2) { index, _ in
+        let pool = WorkerPool(transport: network, options: options, scenarioName: "blobs", clientCount: 2) { index, _, _ in
             Assign(workerIndex: index, seed: 1, model: ModelSpec.softmaxRegression(inputDim: 4, classes: 3), clients: [])
         }
         XCTAssertThrowsError(try pool.awaitWorkers()) { error in

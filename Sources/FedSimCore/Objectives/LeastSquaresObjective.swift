@@ -1,54 +1,63 @@
 /// Least squares without intercept, the DADAO authors' linear regression:
-/// f(θ) = (1/m) sum_r (<x_r, θ> - y_r)^2 over a node's m rows, θ one value per feature.
+/// f(θ) = (w/m) sum_r (<x_r, θ> - y_r)^2 over a node's m rows, θ one value per feature,
+/// with data weight w (1 unless set; see `Objective`).
 ///
-/// ∇f(θ) = (2/m) X^T (X θ - y) and ∇²f = (2/m) X^T X, constant. Value and gradient cost
+/// ∇f(θ) = (2w/m) X^T (X θ - y) and ∇²f = (2w/m) X^T X, constant. Value and gradient cost
 /// O(m d), the Hessian O(m d^2). The minimizer solves the normal equations
 /// X^T X θ = X^T y: from θ = 0, `minimize()` reaches it in one Newton step (and refines it
 /// with a second if rounding leaves the gradient above the tolerance).
 public struct LeastSquaresObjective: Objective {
     let design: DesignMatrix
     let targets: [Double]
+    public let dataWeight: Double
 
-    /// The objective over `data`'s rows.
-    /// - Throws: `ObjectiveError.noRows` when `data` is empty.
-    public init(_ data: RegressionData) throws {
+    /// The objective over `data`'s rows with data weight w = `dataWeight`.
+    /// - Throws: `ObjectiveError.noRows` when `data` is empty, `.invalidDataWeight`
+    ///   unless w is positive and finite.
+    public init(_ data: RegressionData, dataWeight: Double = 1) throws {
         guard data.count > 0 else { throw ObjectiveError.noRows }
         design = DesignMatrix(features: data.features, rows: data.count, featureCount: data.featureCount, appendingOne: false)
         targets = data.targets
+        self.dataWeight = try checkedDataWeight(dataWeight)
     }
 
     public init(pooling parts: [LeastSquaresObjective]) throws {
         _ = try agreedSetting(parts, "the feature count") { $0.design.columns }
         design = DesignMatrix(stacking: parts.map(\.design))
         targets = parts.flatMap(\.targets)
+        dataWeight = 1
     }
+
+    /// w / m, the weight of each row's squared residual.
+    private var rowWeight: Double { dataWeight / Double(rowCount) }
 
     public var parameterCount: Int { design.columns }
     public var rowCount: Int { design.rows }
 
     public func value(at parameters: [Double]) -> Double {
         let residuals = residuals(at: parameters)
-        return BLAS.dot(residuals, residuals) / Double(rowCount)
+        return BLAS.dot(residuals, residuals) * rowWeight
     }
 
     public func valueAndGradient(at parameters: [Double]) -> (value: Double, gradient: [Double]) {
         let residuals = residuals(at: parameters)
-        let scale = 2 / Double(rowCount)
-        return (BLAS.dot(residuals, residuals) / Double(rowCount),
+        let scale = 2 * rowWeight
+        return (BLAS.dot(residuals, residuals) * rowWeight,
                 design.transposedTimes(residuals.map { scale * $0 }, width: 1))
     }
 
     public func hessian(at parameters: [Double]) -> [Double] {
         checkCount(parameters)
-        return design.weightedGram([Double](repeating: 2 / Double(rowCount), count: rowCount))
+        return design.weightedGram([Double](repeating: 2 * rowWeight, count: rowCount))
     }
 
-    /// mu_i = (2/m) lambda_min(X^T X) and L_i = (2/m) lambda_max(X^T X): the extreme
+    /// A regression has no accuracy.
+    public func accuracy(at parameters: [Double]) -> Double? { nil }
+
+    /// mu_i = (2w/m) lambda_min(X^T X) and L_i = (2w/m) lambda_max(X^T X): the extreme
     /// eigenvalues of the Hessian, so both are exact for this node. mu_i is 0 (up to
     /// rounding) when the features are rank-deficient, for instance with fewer rows than
     /// features. O(m d^2 + d^3).
-    /// A regression has no accuracy.
-    public func accuracy(at parameters: [Double]) -> Double? { nil }
 
     public func regularityConstants() throws -> RegularityConstants {
         let eigenvalues = try LAPACK.symmetricEigen(hessian(at: [Double](repeating: 0, count: parameterCount)),

@@ -1,7 +1,8 @@
 import Foundation
 
 /// L2-regularized binary logistic regression without intercept, the DADAO authors':
-/// f(θ) = (1/m) sum_r log(1 + exp(-y_r <x_r, θ>)) + (mu/2) ||θ||^2 over a node's m rows,
+/// f(θ) = (w/m) sum_r log(1 + exp(-y_r <x_r, θ>)) + (mu/2) ||θ||^2 over a node's m rows
+/// with data weight w (1 unless set; see `Objective`),
 /// with class 0 as y = -1 and class 1 as y = +1, θ one value per feature. The same
 /// problem as scikit-learn's `LogisticRegression(fit_intercept=False, C = 1/(mu m))`.
 ///
@@ -14,17 +15,21 @@ public struct LogisticObjective: Objective {
     /// y_r in {-1, +1}.
     let signs: [Double]
     let ridge: RidgePenalty
+    public let dataWeight: Double
 
-    /// The objective over `data`'s rows with L2 regularization mu = `regularization`.
+    /// The objective over `data`'s rows with L2 regularization mu = `regularization` and
+    /// data weight w = `dataWeight`.
     /// - Throws: `ObjectiveError.noRows` when `data` is empty, `.notBinary` unless it has
-    ///   two classes, `.invalidRegularization` unless mu is positive and finite.
-    public init(_ data: Dataset, regularization: Double) throws {
+    ///   two classes, `.invalidRegularization` unless mu is positive and finite,
+    ///   `.invalidDataWeight` unless w is.
+    public init(_ data: Dataset, regularization: Double, dataWeight: Double = 1) throws {
         guard !data.isEmpty else { throw ObjectiveError.noRows }
         guard data.classCount == 2 else { throw ObjectiveError.notBinary(classCount: data.classCount) }
         design = DesignMatrix(features: data.features, rows: data.count, featureCount: data.featureCount,
                               appendingOne: false)
         signs = data.labels.map { $0 == 1 ? 1 : -1 }
         ridge = try RidgePenalty(regularization)
+        self.dataWeight = try checkedDataWeight(dataWeight)
     }
 
     public init(pooling parts: [LogisticObjective]) throws {
@@ -32,7 +37,11 @@ public struct LogisticObjective: Objective {
         ridge = try RidgePenalty(agreedSetting(parts, "the regularization") { $0.regularization })
         design = DesignMatrix(stacking: parts.map(\.design))
         signs = parts.flatMap(\.signs)
+        dataWeight = 1
     }
+
+    /// w / m, the weight of each row's loss.
+    private var rowWeight: Double { dataWeight / Double(rowCount) }
 
     /// mu.
     public var regularization: Double { ridge.strength }
@@ -42,7 +51,7 @@ public struct LogisticObjective: Objective {
     public func value(at parameters: [Double]) -> Double {
         let margins = margins(at: parameters)
         let loss = zip(signs, margins).reduce(0.0) { $0 + softplus(-$1.0 * $1.1) }
-        return loss / Double(rowCount) + ridge.value(parameters)
+        return loss * rowWeight + ridge.value(parameters)
     }
 
     public func valueAndGradient(at parameters: [Double]) -> (value: Double, gradient: [Double]) {
@@ -51,21 +60,22 @@ public struct LogisticObjective: Objective {
         for row in weights.indices {
             let margin = signs[row] * weights[row]
             loss += softplus(-margin)
-            weights[row] = -signs[row] * logistic(-margin) / Double(rowCount)
+            weights[row] = -signs[row] * logistic(-margin) * rowWeight
         }
         var gradient = design.transposedTimes(weights, width: 1)
         ridge.addGradient(parameters, to: &gradient)
-        return (loss / Double(rowCount) + ridge.value(parameters), gradient)
+        return (loss * rowWeight + ridge.value(parameters), gradient)
     }
 
     public func hessian(at parameters: [Double]) -> [Double] {
-        let weights = margins(at: parameters).map { logistic($0) * logistic(-$0) / Double(rowCount) }
+        let rowWeight = rowWeight
+        let weights = margins(at: parameters).map { logistic($0) * logistic(-$0) * rowWeight }
         var hessian = design.weightedGram(weights)
         ridge.addHessian(to: &hessian, size: parameterCount)
         return hessian
     }
 
-    /// The DADAO authors' constants: mu_i = mu and L_i = max((1/m) sum_r ||x_r||^2 / 4, mu).
+    /// The DADAO authors' constants: mu_i = mu and L_i = max((w/m) sum_r ||x_r||^2 / 4, mu).
     ///
     /// The data term's Hessian is at most (1/4m) X^T X, whose largest eigenvalue is at most
     /// its trace (1/4m) sum_r ||x_r||^2; but the Hessian adds mu I to it, so the sound
@@ -84,7 +94,7 @@ public struct LogisticObjective: Objective {
 
     public func regularityConstants() -> RegularityConstants {
         RegularityConstants(strongConvexity: regularization,
-                            smoothness: max(design.meanSquaredRowNorm / 4, regularization))
+                            smoothness: max(dataWeight * design.meanSquaredRowNorm / 4, regularization))
     }
 
     /// t = X θ.

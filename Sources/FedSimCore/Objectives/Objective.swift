@@ -3,10 +3,13 @@
 /// for the regularized kinds.
 ///
 /// Decentralized runs hold one per node and ask it for ∇f_i at each gradient event. The
-/// metrics compare the nodes' parameters with x*, the minimizer of the average objective
-/// on the pooled data, sum_i n_i f_i / sum_i n_i: the same loss as a mean over all
-/// nodes' rows, with the same regularization, which is what `init(pooling:)` builds and
-/// `minimize()` solves.
+/// metrics compare the nodes' parameters with x*, the minimizer of the objective on the
+/// pooled data: the same loss as a mean over all N rows, with the same regularization,
+/// which is what `init(pooling:)` builds and `minimize()` solves.
+///
+/// A node's objective may weigh its data term by w: with w_i = n n_i / N for node i of
+/// n_i rows among n nodes, (1/n) sum_i f_i is exactly the pooled objective, so the
+/// algorithms, which minimize the nodes' average, converge to the pooled x*.
 public protocol Objective: Sendable {
     /// The length of θ.
     var parameterCount: Int { get }
@@ -137,6 +140,13 @@ func agreedSetting<Part, Value: Equatable>(
 
 /// The L2 term (mu/2) ||θ||^2 of the logistic objectives, which makes them
 /// mu-strongly convex; mu is their regularization.
+/// `weight`, when it is positive and finite.
+/// - Throws: `ObjectiveError.invalidDataWeight` otherwise.
+func checkedDataWeight(_ weight: Double) throws -> Double {
+    guard weight.isFinite, weight > 0 else { throw ObjectiveError.invalidDataWeight(weight) }
+    return weight
+}
+
 struct RidgePenalty: Equatable, Sendable {
     /// mu.
     let strength: Double

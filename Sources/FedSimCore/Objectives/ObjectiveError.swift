@@ -6,6 +6,8 @@ public enum ObjectiveError: FedSimError, Equatable, Sendable {
     case notBinary(classCount: Int)
     /// The L2 regularization must be positive and finite (it is the strong convexity).
     case invalidRegularization(Double)
+    /// A node's data weight must be positive and finite.
+    case invalidDataWeight(Double)
     /// Objectives to pool disagree on a setting, which the message names.
     case mismatchedParts(String)
     /// Newton's method stopped at its iteration bound with the gradient's norm above the tolerance.
@@ -21,6 +23,8 @@ public enum ObjectiveError: FedSimError, Equatable, Sendable {
             return "binary logistic regression needs 2 classes, the data has \(classCount)"
         case .invalidRegularization(let value):
             return "the L2 regularization must be positive and finite, got \(value)"
+        case .invalidDataWeight(let value):
+            return "the data weight must be positive and finite, got \(value)"
         case .mismatchedParts(let message):
             return message
         case .notConverged(let iterations, let gradientNorm, let tolerance):

@@ -256,10 +256,14 @@ struct  Fedsim__Decentralized
    * the objective's L2 regularization mu
    */
   double regularization;
+  /*
+   * N, the training rows of all nodes: node i's
+   */
+  uint64_t total_rows;
 };
 #define FEDSIM__DECENTRALIZED__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__decentralized__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /*

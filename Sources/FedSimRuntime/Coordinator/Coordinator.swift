@@ -49,7 +49,7 @@ public final class Coordinator {
                                folder: folder, options: options)
         let (seed, flips, byzantine) = (scenario.seed, pipeline.flipsLabels, pipeline.byzantineClients)
         pool = WorkerPool(transport: transport, options: options, scenarioName: scenario.name,
-                          clientCount: data.clients.count) { index, clients in
+                          clientCount: data.clients.count) { index, clients, _ in
             Assign(workerIndex: index, seed: seed, model: spec, clients: clients.map { client in
                 ClientShard(clientID: client, data: flips && byzantine.contains(client)
                                 ? LabelFlip.flipped(data.clients[client]) : data.clients[client])

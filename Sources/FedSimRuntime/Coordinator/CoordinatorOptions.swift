@@ -23,6 +23,8 @@ public struct CoordinatorOptions {
     public var scenarioAliases: Set<String> = []
     /// Called after every aggregation step with its record.
     public var progress: (StepRecord) -> Void = { _ in }
+    /// Called after every evaluation of a decentralized run with its record.
+    public var gossipProgress: (GossipRecord) -> Void = { _ in }
 
     public init(workers: Int) {
         self.workers = workers

@@ -22,13 +22,13 @@ final class WorkerPool {
     private let options: CoordinatorOptions
     private let scenarioName: String
     private let clientCount: Int
-    /// The Assign of worker `index` hosting `clients`.
-    private let assignment: (_ index: Int, _ clients: [Int]) -> Assign
+    /// The Assign of worker `index` hosting `clients`, given every worker's peer endpoint.
+    private let assignment: (_ index: Int, _ clients: [Int], _ peers: [String]) -> Assign
     private var members: [Member] = []
     private var hostOfClient: [Int] = []
 
     init(transport: CoordinatorTransport, options: CoordinatorOptions, scenarioName: String, clientCount: Int,
-         assignment: @escaping (_ index: Int, _ clients: [Int]) -> Assign) {
+         assignment: @escaping (_ index: Int, _ clients: [Int], _ peers: [String]) -> Assign) {
         self.transport = transport
         self.options = options
         self.scenarioName = scenarioName
@@ -47,6 +47,15 @@ final class WorkerPool {
 
     /// Whether `peer` is the worker hosting `client`.
     func isHost(_ peer: PeerID, of client: Int) -> Bool { members[hostOfClient[client]].peer == peer }
+
+    /// The index of the worker hosting each client.
+    var hosts: [Int] { hostOfClient }
+
+    /// The index of joined worker `peer`; nil for another peer.
+    func index(of peer: PeerID) -> Int? { members.firstIndex { $0.peer == peer } }
+
+    /// The name of worker `index`.
+    func name(ofWorker index: Int) -> String { members[index].name }
 
     // MARK: - Joining
 
@@ -142,7 +151,7 @@ final class WorkerPool {
     }
 
     private func sendAssign(to index: Int) throws {
-        try send(EncodedMessage(.assign(assignment(index, members[index].clients))), to: index)
+        try send(EncodedMessage(.assign(assignment(index, members[index].clients, peerEndpoints))), to: index)
     }
 
     // MARK: - Sending and receiving
@@ -161,7 +170,7 @@ final class WorkerPool {
     /// Sends to a joined worker. A worker that cannot be reached has usually died: the
     /// health check is given a second to say so (with the worker's log) before the send
     /// error is reported under the worker's name.
-    private func send(_ message: EncodedMessage, to index: Int) throws {
+    func send(_ message: EncodedMessage, to index: Int) throws {
         do {
             try transport.send(message, to: members[index].peer)
         } catch {

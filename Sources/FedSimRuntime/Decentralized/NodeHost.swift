@@ -44,7 +44,10 @@ final class NodeHost {
     private let selfIndex: Int
     /// The worker index of every node.
     private let hosts: [Int]
+    /// The length of every model.
     private let width: Int
+    /// The length of every message between nodes.
+    private let messageWidth: Int
     private let log: (String) -> Void
     private var slots: [Int: Slot]
     /// Nodes that may be able to go on.
@@ -65,13 +68,15 @@ final class NodeHost {
 
     /// - Parameters:
     ///   - programs: the hosted nodes' programs, by node.
-    ///   - width: the length of every message and model.
+    ///   - width: the length of every model.
+    ///   - messageWidth: the length of every message between nodes.
     init(transport: WorkerTransport, selfIndex: Int, hosts: [Int], programs: [Int: any NodeProgram], width: Int,
-         log: @escaping (String) -> Void) {
+         messageWidth: Int, log: @escaping (String) -> Void) {
         self.transport = transport
         self.selfIndex = selfIndex
         self.hosts = hosts
         self.width = width
+        self.messageWidth = messageWidth
         self.log = log
         slots = programs.mapValues { Slot(program: $0) }
     }
@@ -129,7 +134,7 @@ final class NodeHost {
     }
 
     private func take(_ batch: GossipBatch) throws {
-        guard batch.width == width else { throw NodeHostError.width(batch.width, expected: width) }
+        guard batch.width == messageWidth else { throw NodeHostError.width(batch.width, expected: messageWidth) }
         for k in 0..<batch.count {
             let node = batch.toNodes[k]
             guard slots[node] != nil else { throw NodeHostError.notHosted(node: node, event: batch.events[k]) }
@@ -191,7 +196,7 @@ final class NodeHost {
             slots[partner]!.received[event] = message[...]
             markReady(partner)
         } else {
-            outgoing[host, default: GossipBatch(width: width)].append(from: node, to: partner, event: event,
+            outgoing[host, default: GossipBatch(width: messageWidth)].append(from: node, to: partner, event: event,
                                                                        message: message)
         }
     }
@@ -250,7 +255,7 @@ enum NodeHostError: FedSimError, Equatable {
         switch self {
         case let .notHosted(node, event): return "event \(event) names node \(node), which is not hosted here"
         case let .outOfOrder(node, event, after): return "event \(event) of node \(node) arrived after event \(after)"
-        case let .width(width, expected): return "gossip messages of \(width) values, the nodes' models have \(expected)"
+        case let .width(width, expected): return "gossip messages of \(width) values, the nodes' messages have \(expected)"
         case let .unexpected(kind): return "unexpected \(kind) during a decentralized run"
         case let .silence(seconds, waiting): return "no message for \(seconds) s; waiting for \(waiting)"
         }

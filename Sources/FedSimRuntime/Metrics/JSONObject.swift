@@ -15,11 +15,19 @@ public struct JSONObject: Sendable, CustomStringConvertible {
 
     /// Finite doubles in Swift's shortest round-trip form; NaN and infinities as null.
     public mutating func set(_ key: String, _ value: Double?) {
-        guard let value, value.isFinite else {
-            fields.append((key, "null"))
-            return
-        }
-        fields.append((key, value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"))
+        fields.append((key, Self.number(value)))
+    }
+
+    /// An array of numbers, each as `set(_:_: Double?)` writes one.
+    public mutating func set(_ key: String, _ values: [Double]) {
+        fields.append((key, "[" + values.map { Self.number($0) }.joined(separator: ",") + "]"))
+    }
+
+    /// Integral values below 1e15 without a fraction, other finite ones in Swift's
+    /// shortest round-trip form, NaN, infinities and nil as null.
+    private static func number(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "null" }
+        return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
     }
 
     public mutating func set(_ key: String, _ value: String) {

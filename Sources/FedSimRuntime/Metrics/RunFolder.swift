@@ -1,7 +1,8 @@
 import Foundation
 
-/// The folder a run writes: `scenario.yaml`, `metrics.jsonl` (one line per round, flushed
-/// as it is written), `clients.csv` and `summary.json`.
+/// The folder a run writes: `scenario.yaml`, `metrics.jsonl` (one line per round, or per
+/// evaluation of a decentralized run, flushed as it is written), `clients.csv` (`nodes.csv`
+/// for a decentralized run) and `summary.json`.
 public final class RunFolder {
     public let path: String
     private let metrics: FileHandle
@@ -57,10 +58,14 @@ public final class RunFolder {
 
     /// Writes `clients.csv` and `summary.json`.
     public func finish(clients: [ClientTotals], summary: RunSummary) throws {
-        let csv = ClientTotals.csv(clients)
+        try finish(csv: "clients.csv", ClientTotals.csv(clients), summary: summary.json)
+    }
+
+    /// Writes the table `csv` to the file `name` and `summary` to `summary.json`.
+    public func finish(csv name: String, _ csv: String, summary: JSONObject) throws {
         do {
-            try Data(csv.utf8).write(to: url("clients.csv"))
-            try Data(summary.json.pretty.utf8).write(to: url("summary.json"))
+            try Data(csv.utf8).write(to: url(name))
+            try Data(summary.pretty.utf8).write(to: url("summary.json"))
             try metrics.synchronize()
         } catch {
             throw RunFolderError.cannotFinish(folder: path, reason: error.localizedDescription)

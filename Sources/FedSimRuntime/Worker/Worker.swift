@@ -41,7 +41,7 @@ public final class Worker {
 
     /// Runs until the coordinator says Stop. Throws when the coordinator refuses this
     /// worker, speaks another protocol version, or goes silent for `idleTimeout`.
-    /// - Returns: the number of tasks trained.
+    /// - Returns: the number of tasks trained (events done, in a decentralized run).
     @discardableResult
     public func run() throws -> Int {
         try transport.send(.hello(Hello(workerName: name, processID: Int(ProcessInfo.processInfo.processIdentifier),
@@ -75,6 +75,17 @@ public final class Worker {
             if lastHeard == nil { log("\(name): joined \(coordinator)") }
             lastHeard = Date()
             switch message {
+            case let .assign(assign) where assign.decentralized != nil:
+                let nodes: NodeWorker.Nodes
+                do {
+                    nodes = try NodeWorker.nodes(for: assign)
+                } catch {
+                    try refuse("Assign rejected: \(error)")
+                    continue
+                }
+                return try NodeWorker.run(nodes, of: assign, transport: transport, idleTimeout: idleTimeout) { [name, log] in
+                    log("\(name): \($0)")
+                }
             case let .assign(assign):
                 try accept(assign)
             case let .model(broadcast):
