@@ -2,7 +2,7 @@ import FedSimRuntime
 import Foundation
 import XCTest
 
-/// Decentralized run folders read back, on hand-written metrics.jsonl files.
+/// Decentralized run folders read back and compared, on hand-written metrics.jsonl files.
 final class DecentralizedRunHistoryTests: XCTestCase {
     private var root = ""
 
@@ -149,5 +149,43 @@ final class DecentralizedRunHistoryTests: XCTestCase {
         XCTAssertThrowsError(try RunHistory(folder: folder)) { error in
             XCTAssertEqual("\(error)", "'\(folder)' holds a decentralized run, not a server run")
         }
+    }
+
+    func testTheTableCountsCommunicationsAndGradientsToTheTarget() throws {
+        let runs = try [dadao(), dsgd(), mlp(), ridge()].map(decentralized)
+        XCTAssertEqual(DecentralizedRunComparison(runs: runs).markdown, """
+            | run | virtual s | communications | gradients | final test loss | final accuracy | final relative distance \
+            | final consensus distance | communications to target 0.0001 | gradients to target 0.0001 |
+            |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+            | dadao | 3.0 | 8850 | 900 | 0.4200 | 0.8800 | 1.00e-05 | 4.00e-04 | 5900 | 600 |
+            | dsgd | 3.0 | 3600 | 900 | 0.4800 | 0.8400 | 5.00e-04 | 5.00e-03 | not reached | not reached |
+            | mlp | 2.0 | 5900 | 600 | 0.6000 | 0.8000 | n/a | 2.00e-02 | n/a | n/a |
+            | ridge | 2.0 | 2000 | 200 | 1.0100 | n/a | 5.00e-05 | 2.00e-03 | 2000 | 200 |
+
+            """)
+        let looser = DecentralizedRunComparison(runs: runs, target: 0.001).rows
+        XCTAssertEqual(looser[0].suffix(2), ["communications to target 0.001", "gradients to target 0.001"])
+        XCTAssertEqual(looser[1].suffix(2), ["2950", "300"])
+        XCTAssertEqual(looser[2].suffix(2), ["3600", "900"])
+        XCTAssertEqual(looser[3].suffix(2), ["n/a", "n/a"])
+    }
+
+    func testThePagePlotsTheDistanceOnALogScaleAndTheAccuracyAgainstCommunications() throws {
+        let html = DecentralizedRunComparison(runs: try [dadao(), dsgd()].map(decentralized)).html
+        XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 2)
+        XCTAssert(html.contains("<h2>relative distance to optimum against communications</h2>"), html)
+        XCTAssert(html.contains("<h2>test accuracy against communications</h2>"), html)
+        // Communications 0...8850 span x 48...592 and log10 of the distance -5...-1 spans
+        // y 272...48, so dadao's 1e-3 at 2950 is at (229.3, 160) and its 1e-4 at 5900 at
+        // (410.7, 216).
+        XCTAssert(html.contains("points=\"48.0,48.0 229.3,160.0 410.7,216.0 592.0,272.0\""), html)
+        XCTAssert(html.contains(">1.00e-05</text>") && html.contains(">1.00e-01</text>"), html)
+        XCTAssert(html.contains(">8850</text>"), html)
+        XCTAssert(html.contains("<td>not reached</td>"), html)
+
+        // Least squares without distances has nothing to plot.
+        let bare = try runFolder("bare", [record(0, gradients: 0, communications: 0, relative: nil, consensus: 0,
+                                                 testLoss: 1, accuracy: nil)])
+        XCTAssertEqual(DecentralizedRunComparison(runs: [try decentralized(bare)]).charts, [])
     }
 }
