@@ -5,42 +5,82 @@ import Foundation
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Compare run folders on virtual time: final loss and accuracy, time to a target loss, loss stability.",
+        abstract: "Compare run folders: server runs on virtual time, decentralized runs on communications and gradients.",
         discussion: """
-            Prints a Markdown table, one row per run folder. "time to target" is the virtual time at which \
-            the run's test loss first reaches the reference run's final test loss (the first folder unless \
-            --reference names another); "loss spread" is the standard deviation of the successive changes \
-            of the test loss sampled every --grid virtual seconds.
+            Prints a Markdown table, one row per run folder. Every folder must hold the same kind of run: \
+            server runs and decentralized runs are measured differently, so give each kind its own report.
+
+            Server runs: "time to loss" is the virtual time at which the run's test loss first reaches the \
+            reference run's final test loss (the first folder unless --reference names another); "loss \
+            spread" is the standard deviation of the successive changes of the test loss sampled every \
+            --grid virtual seconds.
+
+            Decentralized runs: communications, gradients and the final record's test loss, accuracy, \
+            relative distance to the optimum and consensus distance; "communications to target" and \
+            "gradients to target" are those of the first record whose relative distance to the optimum is \
+            at most --target ("not reached" when none is, "n/a" for a run without distances, such as a \
+            network's). --html plots the relative distance (log scale) and the test accuracy against the \
+            communication count.
             """)
 
-    @Argument(help: "Run folders (each holding a metrics.jsonl).")
+    @Argument(help: "Run folders (each holding a metrics.jsonl), all server runs or all decentralized runs.")
     var runs: [String]
 
-    @Option(help: "The run whose final test loss is the target (default: the first).")
+    @Option(help: "Server runs: the run whose final test loss is the target (default: the first).")
     var reference: String?
 
-    @Option(help: "Virtual seconds between the samples of the loss spread.")
+    @Option(help: "Server runs: virtual seconds between the samples of the loss spread.")
     var grid = 0.5
 
-    @Option(help: "Also write an HTML page with the table and SVG plots of test loss and accuracy against virtual time.")
+    @Option(help: ArgumentHelp(
+        "Decentralized runs: the relative distance to the optimum to count communications and gradients to "
+            + "(default: \(DecentralizedRunComparison.defaultTarget)).",
+        valueName: "distance"))
+    var target: Double?
+
+    @Option(help: "Also write an HTML page with the table and SVG plots of the runs.")
     var html: String?
 
     func run() throws {
         try reportingErrors {
             guard !runs.isEmpty else { throw UsageError("give at least one run folder") }
             guard grid > 0 else { throw UsageError("--grid must be positive, got \(grid)") }
-            let histories = try runs.map { try RunHistory(folder: $0) }
-            let comparison = RunComparison(
-                runs: histories, reference: try reference.map { try RunHistory(folder: $0) } ?? histories[0], grid: grid)
-            print(comparison.markdown, terminator: "")
+            if let target, !(target > 0 && target.isFinite) {
+                throw UsageError("--target must be a positive finite relative distance, got \(target)")
+            }
+            let report = try comparison(of: runs.map { try RunFolderHistory(folder: $0) })
+            print(report.markdown, terminator: "")
             if let html {
                 do {
-                    try Data(comparison.html.utf8).write(to: URL(fileURLWithPath: html))
+                    try Data(report.html.utf8).write(to: URL(fileURLWithPath: html))
                 } catch {
                     throw RunFolderError.cannotWriteReport(file: html, reason: error.localizedDescription)
                 }
                 print("wrote \(html)")
             }
         }
+    }
+
+    /// The comparison of `histories`, all of one kind, with the options of that kind; a
+    /// mix of kinds or an option of the other kind is a usage error.
+    private func comparison(of histories: [RunFolderHistory]) throws -> any RunReport {
+        var server: [RunHistory] = [], decentralized: [DecentralizedRunHistory] = []
+        for history in histories {
+            switch history {
+            case let .server(run): server.append(run)
+            case let .decentralized(run): decentralized.append(run)
+            }
+        }
+        if server.isEmpty {
+            guard reference == nil else { throw UsageError("--reference applies to server runs; use --target") }
+            return DecentralizedRunComparison(runs: decentralized, target: target ?? DecentralizedRunComparison.defaultTarget)
+        }
+        guard decentralized.isEmpty else {
+            throw UsageError("cannot compare server runs (\(server.map(\.name).joined(separator: ", "))) with "
+                             + "decentralized runs (\(decentralized.map(\.name).joined(separator: ", "))) in one table; "
+                             + "report each kind on its own")
+        }
+        guard target == nil else { throw UsageError("--target applies to decentralized runs; use --reference") }
+        return RunComparison(runs: server, reference: try reference.map { try RunHistory(folder: $0) } ?? server[0], grid: grid)
     }
 }

@@ -11,6 +11,16 @@ public enum RunFolderError: FedSimError, Equatable, Sendable {
     /// A line of metrics.jsonl is not a step record.
     case notARecord(metrics: String, line: Int)
     case noEvaluation(metrics: String)
+    /// A line of a decentralized run's metrics.jsonl lacks a numeric 'time', 'gradients'
+    /// or 'communications'.
+    case notADecentralizedRecord(metrics: String, line: Int)
+    /// A measure of a decentralized record holds something other than a number or null.
+    case notANumber(metrics: String, line: Int, key: String)
+    /// A record of one kind of run among the records of the other kind; `decentralized`
+    /// says which kind the stray record is.
+    case mixedKinds(metrics: String, line: Int, decentralized: Bool)
+    /// A server run's history was asked of a folder holding a decentralized run.
+    case notAServerRun(folder: String)
     /// `fedsim report --html` could not write its page.
     case cannotWriteReport(file: String, reason: String)
 
@@ -23,6 +33,14 @@ public enum RunFolderError: FedSimError, Equatable, Sendable {
         case let .notARunFolder(metrics, folder): return "cannot read '\(metrics)': is '\(folder)' a run folder?"
         case let .notARecord(metrics, line): return "\(metrics):\(line): not a metrics record with 'round' and 'time'"
         case let .noEvaluation(metrics): return "\(metrics): no record has a test evaluation"
+        case let .notADecentralizedRecord(metrics, line):
+            return "\(metrics):\(line): not a decentralized metrics record with numeric 'time', 'gradients' and 'communications'"
+        case let .notANumber(metrics, line, key): return "\(metrics):\(line): '\(key)' is neither a number nor null"
+        case let .mixedKinds(metrics, line, decentralized):
+            return decentralized
+                ? "\(metrics):\(line): a decentralized run's record (it has 'communications') among a server run's records"
+                : "\(metrics):\(line): a server run's record (it has no 'communications') among a decentralized run's records"
+        case let .notAServerRun(folder): return "'\(folder)' holds a decentralized run, not a server run"
         case let .cannotWriteReport(file, reason): return "cannot write '\(file)': \(reason)"
         }
     }

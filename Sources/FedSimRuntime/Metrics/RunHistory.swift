@@ -1,7 +1,7 @@
 import Foundation
 
-/// A run folder's `metrics.jsonl` read back: its steps and the test evaluations along
-/// virtual time, for comparing runs of different strategies on one clock.
+/// A server run folder's `metrics.jsonl` read back: its steps and the test evaluations
+/// along virtual time, for comparing runs of different strategies on one clock.
 public struct RunHistory: Sendable {
     /// One evaluation of the global model.
     public struct Evaluation: Equatable, Sendable {
@@ -21,22 +21,23 @@ public struct RunHistory: Sendable {
     public let evaluations: [Evaluation]
 
     /// Reads `folder/metrics.jsonl`. Throws naming the file and line of a record that is
-    /// not a JSON object with numeric `round` and `time`, and when no record has a test
-    /// evaluation.
+    /// not a JSON object with numeric `round` and `time`, or that is a decentralized run's,
+    /// when no record has a test evaluation, and when the folder holds a decentralized run.
     public init(folder: String) throws {
-        let path = URL(fileURLWithPath: folder).appendingPathComponent("metrics.jsonl").path
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw RunFolderError.notARunFolder(metrics: path, folder: folder)
-        }
+        let metrics = try MetricsLines(folder: folder)
+        guard !metrics.holdsDecentralizedRun else { throw RunFolderError.notAServerRun(folder: folder) }
+        try self.init(metrics)
+    }
+
+    init(_ metrics: MetricsLines) throws {
         var steps = 0
         var duration = 0.0
         var evaluations: [Evaluation] = []
-        for (offset, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-        where !line.isEmpty {
-            guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let step = (record["round"] as? NSNumber)?.intValue,
+        let notARecord = { RunFolderError.notARecord(metrics: metrics.path, line: $0) }
+        try metrics.forEachRecord(decentralized: false, malformed: notARecord) { number, record in
+            guard let step = (record["round"] as? NSNumber)?.intValue,
                   let time = (record["time"] as? NSNumber)?.doubleValue else {
-                throw RunFolderError.notARecord(metrics: path, line: offset + 1)
+                throw notARecord(number)
             }
             steps = step
             duration = time
@@ -45,8 +46,8 @@ public struct RunHistory: Sendable {
                 evaluations.append(Evaluation(step: step, time: time, testLoss: loss, testAccuracy: accuracy))
             }
         }
-        guard !evaluations.isEmpty else { throw RunFolderError.noEvaluation(metrics: path) }
-        self.name = URL(fileURLWithPath: folder).lastPathComponent
+        guard !evaluations.isEmpty else { throw RunFolderError.noEvaluation(metrics: metrics.path) }
+        self.name = metrics.runName
         self.steps = steps
         self.duration = duration
         self.evaluations = evaluations

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Decentralized runs compared on what they spend, as `fedsim report` prints them: a
+/// Markdown table of final measures and of the communications and gradients each run
+/// needed to bring its relative distance to the optimum down to a target, and an HTML
+/// page with the relative distance (log scale) and the test accuracy against the
+/// communication count.
+public struct DecentralizedRunComparison: RunReport {
+    /// The relative distance to the optimum `fedsim report` times runs to unless told
+    /// otherwise.
+    public static let defaultTarget = 1e-4
+
+    public let runs: [DecentralizedRunHistory]
+    /// The relative distance to the optimum every run is timed to reach.
+    public let target: Double
+
+    public init(runs: [DecentralizedRunHistory], target: Double = Self.defaultTarget) {
+        precondition(target > 0 && target.isFinite, "the target relative distance must be positive and finite, got \(target)")
+        self.runs = runs
+        self.target = target
+    }
+
+    /// Header and one row per run: virtual seconds, communications and gradients at the
+    /// end, the final record's measures ("n/a" when the run has none: accuracy for least
+    /// squares, distances for a network), and the communications and gradients of the
+    /// first record at or below the target ("not reached", or "n/a" without distances).
+    public var rows: [[String]] {
+        let target = String(format: "%g", target)
+        let header = ["run", "virtual s", "communications", "gradients", "final test loss", "final accuracy",
+                      "final relative distance", "final consensus distance",
+                      "communications to target \(target)", "gradients to target \(target)"]
+        return [header] + runs.map { run in
+            let final = run.final
+            let reached = run.firstRecord(relativeDistanceAtMost: self.target)
+            func toTarget(_ count: KeyPath<DecentralizedRunHistory.Record, Int>) -> String {
+                guard final.relativeDistanceToOptimum != nil else { return "n/a" }
+                return reached.map { "\($0[keyPath: count])" } ?? "not reached"
+            }
+            return [run.name, ReportText.fixed(final.time, 1), "\(final.communications)", "\(final.gradients)",
+                    final.testLoss.map { ReportText.fixed($0, 4) } ?? "n/a",
+                    final.testAccuracy.map { ReportText.fixed($0, 4) } ?? "n/a",
+                    final.relativeDistanceToOptimum.map(ReportText.scientific) ?? "n/a",
+                    final.consensusDistance.map(ReportText.scientific) ?? "n/a",
+                    toTarget(\.communications), toTarget(\.gradients)]
+        }
+    }
+
+    public var runNames: [String] { runs.map(\.name) }
+
+    /// The relative distance to the optimum on a logarithmic scale and the test accuracy,
+    /// against the communication count; a chart no run has values for is left out.
+    public var charts: [String] {
+        [chart(title: "relative distance to optimum", value: \.relativeDistanceToOptimum, yScale: .logarithmic),
+         chart(title: "test accuracy", value: \.testAccuracy, yScale: .linear)].compactMap { $0 }
+    }
+
+    private func chart(
+        title: String, value: KeyPath<DecentralizedRunHistory.Record, Double?>, yScale: LineChart.Scale
+    ) -> String? {
+        guard runs.contains(where: { $0.records.contains { $0[keyPath: value] != nil } }) else { return nil }
+        let series = runs.map { run in
+            run.records.compactMap { record in record[keyPath: value].map { (x: Double(record.communications), y: $0) } }
+        }
+        return LineChart(title: "\(title) against communications", series: series, xUnit: "", xDecimals: 0,
+                         yScale: yScale).html
+    }
+}

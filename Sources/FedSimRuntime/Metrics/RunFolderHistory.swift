@@ -1,0 +1,79 @@
+import Foundation
+
+/// What a run folder's `metrics.jsonl` holds, read back as the history of its kind of
+/// run: a server run's aggregation steps or a decentralized run's evaluation intervals.
+/// `fedsim report` reads folders through this, so that it can tell the kinds apart
+/// before it compares runs.
+public enum RunFolderHistory: Sendable {
+    case server(RunHistory)
+    case decentralized(DecentralizedRunHistory)
+
+    /// Reads `folder/metrics.jsonl`, whose first record says the kind: a decentralized
+    /// run's records count edge exchanges (`communications`), a server run's never do.
+    /// Throws naming the file and line of a record that is malformed or of the other kind.
+    public init(folder: String) throws {
+        let metrics = try MetricsLines(folder: folder)
+        self = metrics.holdsDecentralizedRun
+            ? .decentralized(try DecentralizedRunHistory(metrics))
+            : .server(try RunHistory(metrics))
+    }
+
+    /// The run's name: its folder's last path component.
+    public var name: String {
+        switch self {
+        case let .server(history): return history.name
+        case let .decentralized(history): return history.name
+        }
+    }
+}
+
+/// A run folder's `metrics.jsonl` split into numbered lines, before any record is read:
+/// what the server and the decentralized histories read alike.
+struct MetricsLines {
+    /// The file, as error messages name it.
+    let path: String
+    /// The run's name: its folder's last path component.
+    let runName: String
+    /// The non-empty lines, each with its number from 1.
+    let lines: [(number: Int, text: Substring)]
+
+    init(folder: String) throws {
+        path = URL(fileURLWithPath: folder).appendingPathComponent("metrics.jsonl").path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw RunFolderError.notARunFolder(metrics: path, folder: folder)
+        }
+        runName = URL(fileURLWithPath: folder).lastPathComponent
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            .filter { !$0.element.isEmpty }
+            .map { (number: $0.offset + 1, text: $0.element) }
+    }
+
+    /// Whether the first record is a decentralized run's (an empty file is taken for a
+    /// server run's, whose reader says it has no evaluation).
+    var holdsDecentralizedRun: Bool {
+        lines.first.flatMap { Self.record($0.text) }.map(Self.isDecentralized) ?? false
+    }
+
+    /// Calls `body` with each line's number and record, in order. Throws `malformed(line)`
+    /// for a line that is not a JSON object and `mixedKinds` for a record of the kind
+    /// `decentralized` does not say, so the first bad line is the one named.
+    func forEachRecord(
+        decentralized: Bool, malformed: (Int) -> RunFolderError, _ body: (Int, [String: Any]) throws -> Void
+    ) throws {
+        for (number, text) in lines {
+            guard let record = Self.record(text) else { throw malformed(number) }
+            guard Self.isDecentralized(record) == decentralized else {
+                throw RunFolderError.mixedKinds(metrics: path, line: number, decentralized: !decentralized)
+            }
+            try body(number, record)
+        }
+    }
+
+    private static func record(_ text: Substring) -> [String: Any]? {
+        try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+    }
+
+    private static func isDecentralized(_ record: [String: Any]) -> Bool {
+        record["communications"] != nil
+    }
+}

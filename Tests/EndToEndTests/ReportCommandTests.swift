@@ -1,0 +1,86 @@
+import Foundation
+import XCTest
+
+/// `fedsim report` on decentralized run folders, through the real executable.
+final class ReportCommandTests: FedSimProcessTestCase {
+    /// DADAO reaches the relative distance 1e-4 exactly at its record of 5900
+    /// communications; D-SGD stops at 5e-4.
+    private let dadao = [
+        #"{"time":0,"gradients":0,"communications":0,"bytes":0,"distance_to_optimum":2.5,"relative_distance_to_optimum":0.1,"consensus_distance":0,"train_loss":0.69,"test_loss":0.7,"test_accuracy":0.5,"worst_node_test_accuracy":0.5,"wall_seconds":0}"#,
+        #"{"time":2,"gradients":600,"communications":5900,"bytes":5664000,"distance_to_optimum":0.0025,"relative_distance_to_optimum":0.0001,"consensus_distance":0.0031,"train_loss":0.41,"test_loss":0.43,"test_accuracy":0.87,"worst_node_test_accuracy":0.8,"wall_seconds":0.8}"#,
+        #"{"time":4,"gradients":1200,"communications":11800,"bytes":11328000,"distance_to_optimum":0.00025,"relative_distance_to_optimum":0.00001,"consensus_distance":0.0002,"train_loss":0.4,"test_loss":0.42,"test_accuracy":0.88,"worst_node_test_accuracy":0.82,"wall_seconds":1.6}"#,
+    ]
+    private let dsgd = [
+        #"{"time":0,"gradients":0,"communications":0,"bytes":0,"distance_to_optimum":2.5,"relative_distance_to_optimum":0.1,"consensus_distance":0,"train_loss":0.69,"test_loss":0.7,"test_accuracy":0.5,"worst_node_test_accuracy":0.5,"wall_seconds":0}"#,
+        #"{"time":2,"gradients":600,"communications":2400,"bytes":2304000,"distance_to_optimum":0.05,"relative_distance_to_optimum":0.002,"consensus_distance":0.008,"train_loss":0.48,"test_loss":0.5,"test_accuracy":0.83,"worst_node_test_accuracy":0.7,"wall_seconds":0.5}"#,
+        #"{"time":4,"gradients":1200,"communications":4800,"bytes":4608000,"distance_to_optimum":0.0125,"relative_distance_to_optimum":0.0005,"consensus_distance":0.005,"train_loss":0.46,"test_loss":0.48,"test_accuracy":0.84,"worst_node_test_accuracy":0.74,"wall_seconds":1}"#,
+    ]
+
+    private var root = ""
+
+    override func setUp() {
+        super.setUp()
+        root = temporaryFolder()
+    }
+
+    /// `root/name/metrics.jsonl` holding `lines`; the folder's path.
+    private func runFolder(_ name: String, _ lines: [String]) throws -> String {
+        let folder = root + "/" + name
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        return folder
+    }
+
+    func testTheTableCountsCommunicationsAndGradientsToTheTargetAndThePagePlotsThem() throws {
+        let folders = [try runFolder("dadao", dadao), try runFolder("dsgd", dsgd)]
+        let page = root + "/report.html"
+        let result = try fedsim(["report"] + folders + ["--html", page])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertEqual(result.output, """
+            | run | virtual s | communications | gradients | final test loss | final accuracy | final relative distance \
+            | final consensus distance | communications to target 0.0001 | gradients to target 0.0001 |
+            |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+            | dadao | 4.0 | 11800 | 1200 | 0.4200 | 0.8800 | 1.00e-05 | 2.00e-04 | 5900 | 600 |
+            | dsgd | 4.0 | 4800 | 1200 | 0.4800 | 0.8400 | 5.00e-04 | 5.00e-03 | not reached | not reached |
+            wrote \(page)
+
+            """)
+
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        XCTAssertEqual(html.components(separatedBy: "<svg xmlns=\"http://www.w3.org/2000/svg\"").count - 1, 2)
+        XCTAssert(html.contains("<h2>relative distance to optimum against communications</h2>"), html)
+        XCTAssert(html.contains("<h2>test accuracy against communications</h2>"), html)
+        // Communications 0...11800 span x 48...592 and log10 of the distance -5...-1
+        // spans y 272...48: DADAO's 1e-4 at 5900 communications is at (320, 216).
+        XCTAssert(html.contains("points=\"48.0,48.0 320.0,216.0 592.0,272.0\""), html)
+
+        let looser = try fedsim(["report"] + folders + ["--target", "0.002"])
+        XCTAssertEqual(looser.status, 0, looser.error)
+        XCTAssert(looser.output.contains("| communications to target 0.002 | gradients to target 0.002 |"), looser.output)
+        XCTAssert(looser.output.contains("| 5.00e-03 | 2400 | 600 |\n"), looser.output)
+    }
+
+    func testMixedKindsBadTargetsAndBadRecordsAreRefused() throws {
+        let dadaoFolder = try runFolder("dadao", dadao)
+        let fedAvg = try runFolder("fedavg", [#"{"round":1,"time":1,"test_loss":0.5,"test_accuracy":0.8}"#])
+        let broken = try runFolder("broken", [dadao[0], #"{"time":2,"communications":5900}"#])
+        let cases: [(arguments: [String], message: String)] = [
+            ([fedAvg, dadaoFolder],
+             "cannot compare server runs (fedavg) with decentralized runs (dadao) in one table; report each kind on its own"),
+            ([dadaoFolder, "--target", "0"], "--target must be a positive finite relative distance, got 0.0"),
+            ([dadaoFolder, "--target=-1e-4"], "--target must be a positive finite relative distance, got -0.0001"),
+            ([dadaoFolder, "--target", "inf"], "--target must be a positive finite relative distance, got inf"),
+            ([dadaoFolder, "--target", "nan"], "--target must be a positive finite relative distance, got nan"),
+            ([fedAvg, "--target", "1e-4"], "--target applies to decentralized runs; use --reference"),
+            ([dadaoFolder, "--reference", fedAvg], "--reference applies to server runs; use --target"),
+            ([broken], "\(broken)/metrics.jsonl:2: not a decentralized metrics record with numeric 'time', "
+                + "'gradients' and 'communications'"),
+        ]
+        for bad in cases {
+            let result = try fedsim(["report"] + bad.arguments)
+            XCTAssertEqual(result.status, 1, "\(bad.arguments)")
+            XCTAssertEqual(result.output, "", "\(bad.arguments)")
+            XCTAssertEqual(result.error, "fedsim: error: \(bad.message)\n", "\(bad.arguments)")
+        }
+    }
+}
