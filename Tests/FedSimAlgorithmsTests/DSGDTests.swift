@@ -193,7 +193,7 @@ final class DSGDTests: XCTestCase {
         XCTAssertEqual(try DSGD.messageWidth(modelWidth: 5, parameters: tracking), 10)
         XCTAssertEqual(try DSGD(localSteps: 3).parameters(graph: irregular, constants: constants).values, [0.25, 3, 0])
         XCTAssertEqual(try DSGD.gradientsPerLocalEvent(parameters: DSGD(localSteps: 3).parameters(graph: irregular, constants: constants)), 3)
-        XCTAssertEqual(try DSGD().parameters(graph: irregular, constants: nil).names, ["gradient_tracking"])
+        XCTAssertEqual(try DSGD().parameters(graph: irregular, constants: nil).names, ["local_steps", "gradient_tracking"])
         XCTAssertThrowsError(try DSGD(stepSize: 0.1).parameters(graph: irregular, constants: nil)) { error in
             XCTAssertEqual(error as? GossipError, .needsObjective(algorithm: "D-SGD's step_size, local_steps and variant"))
         }

@@ -57,17 +57,18 @@ public struct DSGD: GossipAlgorithm {
         writer.write("local_steps", localSteps)
     }
 
-    /// gamma (1 / L by default), the local steps and the variant (0 plain, 1 tracking).
+    /// gamma (1 / L by default; none for a network), the local steps (1 for a network,
+    /// whose local event is its training) and the variant (0 plain, 1 tracking).
     /// - Throws: `GossipError.needsObjective` when the step size or gradient tracking is
     ///   asked of a network, which has no L.
     public func parameters(graph: Graph, constants: RegularityConstants?) throws -> GossipParameters {
         var parameters = GossipParameters()
         if let constants {
             parameters.set("step_size", stepSize ?? 1 / constants.smoothness)
-            parameters.set("local_steps", Double(localSteps))
         } else if stepSize != nil || localSteps != 1 || variant != .plain {
             throw GossipError.needsObjective(algorithm: "D-SGD's step_size, local_steps and variant")
         }
+        parameters.set("local_steps", Double(localSteps))
         parameters.set("gradient_tracking", variant == .gradientTracking ? 1 : 0)
         return parameters
     }

@@ -1,0 +1,84 @@
+import FedSimRuntime
+import Foundation
+import XCTest
+
+/// The shipped decentralized scenarios, run across worker processes that exchange the
+/// nodes' messages directly.
+final class DecentralizedScenarioTests: FedSimProcessTestCase {
+    private func run(_ name: String, workers: Int = 2, _ overrides: [String] = []) throws -> (GossipSummary, [GossipRecordLine]) {
+        let folder = temporaryFolder()
+        let loaded = try ScenarioLoader.load(path: scenario("decentralized/\(name)"), overrides: overrides)
+        let summary = try Simulation.runGossipLocally(loaded, workers: workers, folder: folder, executable: Self.fedsim)
+        let lines = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        return (summary, try lines.map { try GossipRecordLine(Data($0.utf8)) })
+    }
+
+    /// The first record at or below a relative distance to x* of 1e-4.
+    private func communicationsToTarget(_ records: [GossipRecordLine]) -> Int? {
+        records.first { ($0.relativeDistance ?? .infinity) <= 1e-4 }?.communications
+    }
+
+    func testDADAOReachesTheTargetWithFewerCommunicationsThanDSGD() throws {
+        // The DADAO paper's claim on dadao.yaml and its twin dsgd.yaml (same data, graph,
+        // objective and seed): DADAO reaches (1/n) sum ||x_i - x*||^2 <= 1e-4 ||x*||^2
+        // within its 700 units of time; D-SGD with step 1/L stops at a distance set by
+        // the nodes' heterogeneity and does not reach it in 2000 rounds, which exchange
+        // more than DADAO needed.
+        let (dadao, dadaoRecords) = try run("dadao.yaml")
+        let (dsgd, dsgdRecords) = try run("dsgd.yaml")
+        let dadaoCommunications = try XCTUnwrap(communicationsToTarget(dadaoRecords), "DADAO never reached 1e-4")
+        XCTAssertNil(communicationsToTarget(dsgdRecords))
+        XCTAssertGreaterThan(dsgd.final.communications, dadaoCommunications)
+        XCTAssertLessThan(try XCTUnwrap(dadao.optimum?.gradientNorm), 1e-10)
+        XCTAssertGreaterThan(try XCTUnwrap(dadao.final.testAccuracy), 0.85)
+        // The twins share the data and the objective: the same x*, f* and constants.
+        XCTAssertEqual(dadao.optimum, dsgd.optimum)
+        XCTAssertEqual(dadao.constants, dsgd.constants)
+        // D-SGD's records come every 20 rounds of 311 exchanges; DADAO's events at rate 1
+        // per node for gradients.
+        XCTAssertEqual(dsgdRecords[1].communications, 20 * 311)
+        XCTAssertEqual(Double(dadao.final.gradients), 64 * 700, accuracy: 4 * (64 * 700.0).squareRoot())
+    }
+
+    func testMetricsAreIdenticalWithOneOrThreeWorkers() throws {
+        for (name, overrides) in [("dadao.yaml", ["decentralized.time_budget=40"]),
+                                  ("dsgd.yaml", ["decentralized.time_budget=60", "decentralized.variant=gradient_tracking"]),
+                                  ("dsgd-mlp.yaml", ["decentralized.time_budget=10"])] {
+            var runs: [[NSDictionary]] = []
+            for workers in [1, 3] {
+                let folder = temporaryFolder()
+                let result = try fedsim(["run", scenario("decentralized/\(name)"), "--workers", "\(workers)", "--out", folder]
+                                        + overrides.flatMap { ["--set", $0] })
+                XCTAssertEqual(result.status, 0, result.error)
+                runs.append(try deterministicMetrics(folder))
+            }
+            XCTAssertGreaterThan(runs[0].count, 2, name)
+            XCTAssertEqual(runs[0], runs[1], name)
+        }
+    }
+
+    func testDSGDTrainsTheMLPOnARing() throws {
+        let (summary, records) = try run("dsgd-mlp.yaml")
+        XCTAssertEqual(records.map(\.time), [0, 5, 10, 15, 20, 25, 30, 35, 40])
+        // 40 rounds: 16 local epochs and 16 exchanges (the ring's edges) each.
+        XCTAssertEqual(summary.final.communications, 40 * 16)
+        XCTAssertGreaterThan(try XCTUnwrap(summary.final.testAccuracy), 0.88)
+        XCTAssertGreaterThan(try XCTUnwrap(summary.final.worstNodeTestAccuracy), 0.85)
+        XCTAssertNil(summary.final.relativeDistanceToOptimum)
+        XCTAssertNil(records.last?.relativeDistance)
+    }
+}
+
+/// The fields of a decentralized metrics line these tests read.
+struct GossipRecordLine {
+    let time: Double
+    let communications: Int
+    let relativeDistance: Double?
+
+    init(_ line: Data) throws {
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: line) as? [String: Any])
+        time = try XCTUnwrap(object["time"] as? Double)
+        communications = try XCTUnwrap(object["communications"] as? Int)
+        relativeDistance = object["relative_distance_to_optimum"] as? Double
+    }
+}
