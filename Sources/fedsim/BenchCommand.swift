@@ -1,12 +1,18 @@
 import ArgumentParser
+import FedSimAlgorithms
 import FedSimRuntime
 import Foundation
 
-/// `fedsim bench`: client updates per second, end to end.
+/// `fedsim bench`: client updates per second (server runs), events per second (DADAO)
+/// or rounds per second (D-SGD), end to end.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure client updates per second on scenarios, end to end across worker processes.")
+        abstract: "Measure client updates per second on scenarios, end to end across worker processes.",
+        discussion: """
+            A decentralized scenario is measured in events per second, and a D-SGD one also in rounds \
+            (units of virtual time) per second, from the first events handed out to the last evaluation.
+            """)
 
     @Argument(help: "Scenario files (YAML).")
     var scenarios = ["scenarios/quickstart.yaml", "scenarios/quickstart-fedasync.yaml"]
@@ -23,9 +29,31 @@ struct BenchCommand: ParsableCommand {
             let folder = FileManager.default.temporaryDirectory
                 .appendingPathComponent("fedsim-bench-\(ProcessInfo.processInfo.processIdentifier)").path
             defer { try? FileManager.default.removeItem(atPath: folder) }
-            var medians: [(String, Double)] = []
+            var medians: [(name: String, rate: Double, unit: String)] = []
             for path in scenarios {
                 let loaded = try ScenarioLoader.load(path: path)
+                if let settings = loaded.decentralized {
+                    print("bench: \(loaded.name) (\(settings.algorithmName) over \(settings.topology)), \(workers) workers")
+                    var rounds: [Double] = []
+                    let rates = try measured(repeats: repeats) { repetition in
+                        let summary = try Simulation.runGossipLocally(
+                            loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable)
+                        let label = repetition == 0 ? "warm-up" : "run \(repetition)"
+                        let perSecond = summary.virtualTime / summary.wallTrainingSeconds
+                        print("  \(label): \(summary.events) events in \(format(summary.wallTrainingSeconds, 3)) s = "
+                              + "\(format(summary.eventsPerSecond, 0)) events/s, \(format(perSecond, 1)) units of time/s "
+                              + "(wall with start-up \(format(summary.wallSeconds, 2)) s)")
+                        if repetition > 0 { rounds.append(perSecond) }
+                        return summary.eventsPerSecond
+                    }
+                    print("  events per second: \(spread(rates, 0))")
+                    medians.append((loaded.name, median(rates), "events/s"))
+                    if settings.algorithm is DSGD {
+                        print("  rounds per second: \(spread(rounds, 1))")
+                        medians.append((loaded.name, median(rounds), "rounds/s"))
+                    }
+                    continue
+                }
                 print("bench: \(loaded.name) (\(loaded.server.algorithm)), \(workers) workers")
                 let rates = try measured(repeats: repeats) { repetition in
                     let summary = try Simulation.runLocally(
@@ -37,12 +65,13 @@ struct BenchCommand: ParsableCommand {
                     return summary.clientUpdatesPerSecond
                 }
                 print("  client updates per second: \(spread(rates, 0))")
-                medians.append((loaded.name, median(rates)))
+                medians.append((loaded.name, median(rates), "updates/s"))
             }
-            let width = medians.map(\.0.count).max() ?? 0
-            print("median client updates per second, \(workers) workers:")
-            for (name, rate) in medians {
-                print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + format(rate, 0))
+            let width = medians.map(\.name.count).max() ?? 0
+            print("medians, \(workers) workers:")
+            for (name, rate, unit) in medians {
+                print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + format(rate, unit == "rounds/s" ? 1 : 0)
+                      + " " + unit)
             }
         }
     }
