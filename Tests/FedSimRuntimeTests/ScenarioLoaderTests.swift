@@ -69,8 +69,8 @@ final class ScenarioLoaderTests: XCTestCase {
     }
 
     func testEveryShippedScenarioLoads() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.scenarios.path).filter { $0.hasSuffix(".yaml") }
-        XCTAssertGreaterThanOrEqual(files.count, 3)
+        let files = try FileManager.default.subpathsOfDirectory(atPath: Self.scenarios.path).filter { $0.hasSuffix(".yaml") }
+        XCTAssertGreaterThanOrEqual(files.count, 20)
         for file in files {
             XCTAssertNoThrow(try ScenarioLoader.load(path: Self.scenarios.appendingPathComponent(file).path), file)
         }
@@ -78,7 +78,8 @@ final class ScenarioLoaderTests: XCTestCase {
 
     func testResolvedYAMLLoadsBackToTheSameScenario() throws {
         for file in ["quickstart.yaml", "digits-mlp.yaml", "synthetic-1-1.yaml", "quickstart-fedasync.yaml",
-                     "fedfix/fedfix-0.5.yaml", "fedfix/fedbuff-5.yaml", "privacy/quickstart-eps3.yaml"] {
+                     "fedfix/fedfix-0.5.yaml", "fedfix/fedbuff-5.yaml", "privacy/quickstart-eps3.yaml",
+                     "decentralized/dadao.yaml", "decentralized/dsgd-mlp.yaml", "decentralized/dadao-rgg300.yaml"] {
             let scenario = try ScenarioLoader.load(path: Self.scenarios.appendingPathComponent(file).path)
             let again = try ScenarioLoader.parse(scenario.resolvedYAML, file: "resolved.yaml", baseDirectory: "/")
             XCTAssertEqual(again, scenario, file)

@@ -82,7 +82,10 @@ extension Scenario {
         lines += ["  time_budget: \(settings.timeBudget)", "  evaluation_interval: \(settings.evaluationInterval)"]
         var algorithm = SettingsWriter(indent: "  ")
         settings.algorithm.writeSettings(to: &algorithm)
-        return lines + algorithm.lines
+        // A network trains as `training:` says: the fields for an objective do not apply.
+        let skipped = model.kind.isObjective(decentralized: true) ? []
+            : type(of: settings.algorithm).objectiveFields.map { "  \($0):" }
+        return lines + algorithm.lines.filter { line in !skipped.contains { line.hasPrefix($0) } }
     }
 
     /// The server section: the algorithm's own fields, then the shared ones.

@@ -1,0 +1,153 @@
+import FedSimAlgorithms
+import FedSimCore
+@testable import FedSimRuntime
+import Foundation
+import XCTest
+
+/// The `decentralized:` section of scenario files, and what it refuses.
+final class DecentralizedScenarioLoaderTests: XCTestCase {
+    private static let scenarios = ScenarioLoaderTests.scenarios
+
+    /// A valid decentralized scenario's text, with `replacements` substituted.
+    private func text(_ replacements: [String: String] = [:]) -> String {
+        var yaml = """
+            name: gossip
+            seed: 5
+            data:
+              source: csv
+              path: ../data/digits.csv
+              label_groups: [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]
+            partition:
+              scheme: iid
+              clients: 16
+            model:
+              kind: logistic
+              l2: 0.5
+            decentralized:
+              algorithm: dsgd
+              topology: {kind: ring, nodes: 16}
+              time_budget: 30
+              step_size: 0.1
+
+            """
+        for (old, new) in replacements {
+            yaml = yaml.replacingOccurrences(of: old, with: new)
+        }
+        return yaml
+    }
+
+    private func parse(_ yaml: String) throws -> Scenario {
+        try ScenarioLoader.parse(yaml, file: "gossip.yaml", baseDirectory: Self.scenarios.path)
+    }
+
+    /// The problems `yaml` is refused for, as printed.
+    private func problems(_ yaml: String, file: StaticString = #filePath, line: UInt = #line) -> [String] {
+        do {
+            _ = try parse(yaml)
+            XCTFail("expected the scenario to be refused", file: file, line: line)
+            return []
+        } catch let error as ScenarioError {
+            return error.issues.map(\.description)
+        } catch {
+            XCTFail("unexpected error \(error)", file: file, line: line)
+            return []
+        }
+    }
+
+    func testTheSectionLoadsWithItsDefaultsAndWritesBack() throws {
+        let scenario = try parse(text())
+        let settings = try XCTUnwrap(scenario.decentralized)
+        XCTAssert(settings.algorithm.isEqual(to: DSGD(stepSize: 0.1)))
+        XCTAssertEqual(settings.topology, .ring(nodes: 16))
+        XCTAssertEqual(settings.timeBudget, 30)
+        XCTAssertEqual(settings.evaluationInterval, 1)
+        XCTAssertEqual(scenario.model, ModelSettings(kind: .logistic, l2: 0.5))
+        let resolved = scenario.resolvedYAML
+        XCTAssert(resolved.contains("""
+            decentralized:
+              algorithm: dsgd
+              topology:
+                kind: ring
+                nodes: 16
+              time_budget: 30.0
+              evaluation_interval: 1.0
+              variant: plain
+              step_size: 0.1
+              local_steps: 1
+            """), resolved)
+        XCTAssertFalse(resolved.contains("server:"))
+        XCTAssertFalse(resolved.contains("training:"))
+        XCTAssertEqual(try ScenarioLoader.parse(resolved, file: "resolved.yaml", baseDirectory: "/"), scenario)
+    }
+
+    func testATopologyFileIsReadRelativeToTheScenario() throws {
+        let scenario = try parse(text(["{kind: ring, nodes: 16}": "../topologies/ring-16.txt"]))
+        XCTAssertEqual(scenario.decentralized?.topology,
+                       .file(path: Self.scenarios.deletingLastPathComponent().appendingPathComponent("topologies/ring-16.txt").path))
+    }
+
+    func testServerSectionsAndTrainingOfAnObjectiveAreRefused() {
+        XCTAssertEqual(problems(text(["model:": "server:\n  rounds: 3\nattack:\n  kind: sign_flip\nmodel:",
+                                      "  l2: 0.5": "  l2: 0.5\ntraining:\n  learning_rate: 0.1"])), [
+            "gossip.yaml:18:3: error: training: applies to network models (model.kind mlp); on an objective the algorithm's own settings (decentralized:) set the steps",
+            "gossip.yaml:11:3: error: server: applies to server runs; a decentralized run (decentralized:) has no server section",
+            "gossip.yaml:13:3: error: attack: applies to server runs; a decentralized run (decentralized:) has no attack section",
+        ])
+    }
+
+    func testModelsAndAlgorithmsThatDoNotFitAreNamed() {
+        // DADAO needs a strongly convex objective; D-SGD's step size is for one.
+        let network = text(["  kind: logistic\n  l2: 0.5": "  kind: mlp\n  hidden: [8]\ntraining:\n  learning_rate: 0.1"])
+        XCTAssertEqual(problems(network.replacingOccurrences(of: "algorithm: dsgd", with: "algorithm: dadao")
+                                    .replacingOccurrences(of: "  step_size: 0.1\n", with: "")), [
+            "gossip.yaml:16:14: error: decentralized.algorithm: dadao needs a strongly convex objective: model.kind logistic or softmax, with model.l2",
+        ])
+        XCTAssertEqual(problems(network), [
+            "gossip.yaml:19:14: error: decentralized.step_size: applies to an objective (model.kind logistic or softmax); a network trains as training: says",
+        ])
+        // An objective needs its regularization; logistic regression is for decentralized runs.
+        XCTAssertEqual(problems(text(["  l2: 0.5\n": ""])), ["gossip.yaml:11:3: error: model.l2: missing field 'l2'"])
+        XCTAssertEqual(problems(text(["decentralized:\n  algorithm: dsgd\n  topology: {kind: ring, nodes: 16}\n  time_budget: 30\n  step_size: 0.1\n":
+                                        "training:\n  learning_rate: 0.1\nserver:\n  rounds: 3\n  clients_per_round: 4\n"])).first,
+                       "gossip.yaml:11:9: error: model.kind: logistic regression is an objective for decentralized runs (decentralized:); a server run uses softmax or mlp")
+        XCTAssertEqual(problems(text(["algorithm: dsgd": "algorithm: gossip"])).first,
+                       "gossip.yaml:14:14: error: decentralized.algorithm: unknown value 'gossip'; expected one of dadao, dsgd")
+        XCTAssertEqual(problems(text(["  step_size: 0.1": "  variant: gradient_tracking\n  local_steps: 2"])), [
+            "gossip.yaml:18:16: error: decentralized.local_steps: gradient tracking takes one gradient per round; remove local_steps",
+        ])
+    }
+
+    func testTopologyProblemsAreNamed() throws {
+        func problem(_ topology: String) -> String? {
+            problems(text(["{kind: ring, nodes: 16}": topology])).first
+        }
+        XCTAssertEqual(problem("{kind: ring, nodes: 12}"),
+                       "gossip.yaml:15:13: error: decentralized.topology: the graph has 12 nodes and partition.clients is 16: a decentralized run has one node per part of the partition")
+        XCTAssertEqual(problem("{kind: ring}"),
+                       "gossip.yaml:15:13: error: decentralized.topology.nodes: missing field 'nodes' (kind ring takes nodes)")
+        XCTAssertEqual(problem("{kind: torus, rows: 4, columns: 4, p: 0.5}"),
+                       "gossip.yaml:15:51: error: decentralized.topology.p: does not apply to kind torus, which takes rows, columns")
+        XCTAssertEqual(problem("{kind: barbell, nodes: 15}"),
+                       "gossip.yaml:15:36: error: decentralized.topology.nodes: a barbell needs an even number of nodes (two complete graphs of nodes/2), got 15")
+        XCTAssertEqual(problem("{kind: rings, nodes: 16}"),
+                       "gossip.yaml:15:20: error: decentralized.topology.kind: unknown value 'rings'; expected one of ring, path, torus, grid, complete, star, barbell, erdos_renyi, random_geometric, exponential; did you mean 'ring'?")
+        XCTAssert(problem("missing.txt")?.hasPrefix("gossip.yaml:15:13: error: decentralized.topology: missing topology file '") == true)
+
+        // A bad edge list is named by its own file and line.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-topology-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let selfLoop = folder.appendingPathComponent("loop.txt").path
+        try "# a ring with a self-loop\n0 1\n1 1\n".write(toFile: selfLoop, atomically: true, encoding: .utf8)
+        XCTAssertEqual(problem(selfLoop), "gossip.yaml:15:13: error: decentralized.topology: \(selfLoop):3: self-loop at node 1")
+
+        // Two components: D-SGD runs each on its own, DADAO needs one.
+        let halves = folder.appendingPathComponent("halves.txt").path
+        try ((0..<7).map { "\($0) \($0 + 1)" } + (8..<15).map { "\($0) \($0 + 1)" }).joined(separator: "\n")
+            .write(toFile: halves, atomically: true, encoding: .utf8)
+        XCTAssertNoThrow(try parse(text(["{kind: ring, nodes: 16}": halves])))
+        XCTAssertEqual(problems(text(["{kind: ring, nodes: 16}": halves, "algorithm: dsgd": "algorithm: dadao",
+                                      "  step_size: 0.1\n": ""])),
+                       ["gossip.yaml:15:13: error: decentralized.topology: dadao needs a connected graph, and this one is not"])
+    }
+}
