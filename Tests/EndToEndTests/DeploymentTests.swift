@@ -50,10 +50,11 @@ final class DeploymentTests: FedSimProcessTestCase {
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
-    /// The scenario's metrics from `fedsim run` on the host.
-    private func hostMetrics() throws -> [NSDictionary] {
+    /// The metrics of scenario `name` (with `overrides`) from `fedsim run` on the host.
+    private func hostMetrics(_ name: String = scenarioName, _ overrides: [String] = []) throws -> [NSDictionary] {
         let folder = temporaryFolder()
-        let result = try fedsim(["run", scenario(Self.scenarioName + ".yaml"), "--workers", "2", "--out", folder])
+        let result = try fedsim(["run", scenario(name + ".yaml"), "--workers", "2", "--out", folder]
+                                + overrides.flatMap { ["--set", $0] })
         XCTAssertEqual(result.status, 0, result.error)
         return try deterministicMetrics(folder)
     }
@@ -97,6 +98,28 @@ final class DeploymentTests: FedSimProcessTestCase {
     }
 
     func testWorkersInSeparateNetworkNamespacesMatchARunOnTheHost() throws {
+        let folder = try runInNamespaces(Self.scenarioName)
+        XCTAssertEqual(try deterministicMetrics(folder), try hostMetrics())
+    }
+
+    func testDecentralizedWorkersInSeparateNamespacesExchangeDirectlyAndMatchTheHost() throws {
+        // The workers' namespaces reach each other only through the coordinator's, which
+        // forwards their packets as a router: the nodes' messages go from worker to worker
+        // over TCP, never through the coordinator process.
+        let overrides = ["decentralized.time_budget=40"]
+        let folder = try runInNamespaces("decentralized/dadao", overrides, routeBetweenWorkers: true)
+        let metrics = try deterministicMetrics(folder)
+        XCTAssertEqual(metrics.count, 21)
+        XCTAssertEqual(metrics, try hostMetrics("decentralized/dadao", overrides))
+    }
+
+    /// Runs scenario `name` (with `overrides`) with `fedsim coordinator` in one network
+    /// namespace and two `fedsim worker`s in two others, each joined to the coordinator's
+    /// by a veth pair (10.231.k.1 on the coordinator's side, 10.231.k.2 on worker k's).
+    /// With `routeBetweenWorkers`, the coordinator's namespace forwards packets between
+    /// the workers'. Returns the run folder.
+    private func runInNamespaces(_ name: String, _ overrides: [String] = [], routeBetweenWorkers: Bool = false) throws
+        -> String {
         try requireDeploymentTools(["ip"])
         let coordinatorSpace = "fsc-\(suffix)"
         let workerSpaces = ["fsw1-\(suffix)", "fsw2-\(suffix)"]
@@ -105,8 +128,6 @@ final class DeploymentTests: FedSimProcessTestCase {
             for process in started where process.isRunning { process.terminate() }
             for space in [coordinatorSpace] + workerSpaces { _ = try? shell(["ip", "netns", "del", space]) }
         }
-        // One veth pair per worker: 10.231.k.1 in the coordinator's namespace,
-        // 10.231.k.2 in worker k's.
         for space in [coordinatorSpace] + workerSpaces {
             XCTAssertEqual(try shell(["ip", "netns", "add", space]).status, 0)
             try shell(["ip", "-n", space, "link", "set", "lo", "up"])
@@ -114,16 +135,24 @@ final class DeploymentTests: FedSimProcessTestCase {
         for (offset, space) in workerSpaces.enumerated() {
             let k = offset + 1
             let (near, far) = ("fsv\(suffix)c\(k)", "fsv\(suffix)w\(k)")
-            for command in [
+            var commands = [
                 ["ip", "link", "add", near, "netns", coordinatorSpace, "type", "veth", "peer", "name", far, "netns", space],
                 ["ip", "-n", coordinatorSpace, "addr", "add", "10.231.\(k).1/24", "dev", near],
                 ["ip", "-n", space, "addr", "add", "10.231.\(k).2/24", "dev", far],
                 ["ip", "-n", coordinatorSpace, "link", "set", near, "up"],
                 ["ip", "-n", space, "link", "set", far, "up"],
-            ] {
+            ]
+            if routeBetweenWorkers {
+                commands.append(["ip", "-n", space, "route", "add", "default", "via", "10.231.\(k).1"])
+            }
+            for command in commands {
                 let result = try shell(command)
                 XCTAssertEqual(result.status, 0, "\(command.joined(separator: " ")): \(result.output)")
             }
+        }
+        if routeBetweenWorkers {
+            let result = try shell(["ip", "netns", "exec", coordinatorSpace, "sysctl", "-w", "net.ipv4.ip_forward=1"])
+            XCTAssertEqual(result.status, 0, result.output)
         }
 
         let folder = temporaryFolder()
@@ -139,8 +168,8 @@ final class DeploymentTests: FedSimProcessTestCase {
             return (process, pipe)
         }
         let (coordinator, coordinatorOutput) = try launch(coordinatorSpace, [
-            "coordinator", scenario(Self.scenarioName + ".yaml"), "--bind", "tcp://*:5555", "--workers", "2",
-            "--join-timeout", "60", "--out", folder])
+            "coordinator", scenario(name + ".yaml"), "--bind", "tcp://*:5555", "--workers", "2",
+            "--join-timeout", "60", "--out", folder] + overrides.flatMap { ["--set", $0] })
         let workers = try workerSpaces.indices.map { index in
             try launch(workerSpaces[index], ["worker", "--connect", "tcp://10.231.\(index + 1).1:5555",
                                              "--name", "netns-worker-\(index + 1)", "--connect-timeout", "60"])
@@ -155,6 +184,6 @@ final class DeploymentTests: FedSimProcessTestCase {
             XCTAssert(text.contains("(run complete)"), text)
         }
         XCTAssert(log.contains("joined: netns-worker-1") && log.contains("joined: netns-worker-2"), log)
-        XCTAssertEqual(try deterministicMetrics(folder), try hostMetrics())
+        return folder
     }
 }
