@@ -5,13 +5,18 @@ import Foundation
 import XCTest
 
 final class RunStateTests: XCTestCase {
-    /// The states of a run of `scenario` after each of its steps.
-    private func statesAfterEachStep(_ scenario: Scenario, _ data: FederatedDataset) throws -> [RunState] {
+    /// The states of a run of `scenario` with `workers` worker threads after each of its steps.
+    ///
+    /// Which updates have arrived when a step is taken depends on the workers' timing
+    /// (the coordinator reads updates until the one it waits for): with one worker they
+    /// arrive in the order the tasks were sent, so the states are the same every time.
+    private func statesAfterEachStep(_ scenario: Scenario, _ data: FederatedDataset, workers: Int = 2) throws
+        -> [RunState] {
         let run = InMemoryRun()
-        run.startWorkers(2)
+        run.startWorkers(workers)
         var coordinator: Coordinator?
         var states: [RunState] = []
-        var options = CoordinatorOptions(workers: 2)
+        var options = CoordinatorOptions(workers: workers)
         options.progress = { _ in states.append(coordinator!.state) }
         coordinator = try Coordinator(scenario: scenario, data: data, transport: run.network, folder: nil, options: options)
         _ = try coordinator!.run()
@@ -28,7 +33,7 @@ final class RunStateTests: XCTestCase {
         scenario.system.compute = .linear(heterogeneity: 80, slowest: 1)
         scenario.aggregator = RobustAggregatorDescription(rule: "centered_clipping", parameters: ["tau": 1])
         scenario.privacy = PrivacySettings(clipNorm: 1, noiseMultiplier: 1.2)
-        let states = try statesAfterEachStep(scenario, blobData(clients: 8))
+        let states = try statesAfterEachStep(scenario, blobData(clients: 8), workers: 1)
         XCTAssertEqual(states.count, 12)
         let state = states[6]
         XCTAssertGreaterThan(state.jobs.runningCount, 0)
