@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 
 /// Every run listed in Tests/Golden/runs.txt gives byte for byte the metrics.jsonl
-/// (without its machine-dependent `wall_` fields) and clients.csv kept beside the list.
+/// (without its machine-dependent `wall_` fields) and clients.csv (nodes.csv for a
+/// decentralized run) kept beside the list.
 /// The files were written by scripts/make-golden; a change that alters any result fails
 /// here, whatever the number of worker processes (runs use 1, 2 and 3 in turn).
 final class GoldenMetricsTests: FedSimProcessTestCase {
@@ -39,7 +40,8 @@ final class GoldenMetricsTests: FedSimProcessTestCase {
             let result = try fedsim(["run"] + run.arguments + ["--workers", "\(workers)", "--out", folder])
             XCTAssertEqual(result.status, 0, "\(run.name): \(result.error)")
             guard result.status == 0 else { continue }
-            for (file, expectedFile) in [("metrics.jsonl", "\(run.name).jsonl"), ("clients.csv", "\(run.name).clients.csv")] {
+            let table = FileManager.default.fileExists(atPath: folder + "/nodes.csv") ? "nodes" : "clients"
+            for (file, expectedFile) in [("metrics.jsonl", "\(run.name).jsonl"), ("\(table).csv", "\(run.name).\(table).csv")] {
                 var produced = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
                 if file == "metrics.jsonl" { produced = try Self.withoutWallFields(produced) }
                 let expected = try String(contentsOf: Self.golden.appendingPathComponent(expectedFile), encoding: .utf8)

@@ -116,7 +116,7 @@ public final class GossipCoordinator {
             algorithmParameters: Array(zip(parameters.names, parameters.values)), optimum: evaluator.optimum,
             wallSeconds: Date().timeIntervalSince(started), wallTrainingSeconds: trainingSeconds,
             wireBytesSent: traffic.bytesSent, wireBytesReceived: traffic.bytesReceived)
-        try folder?.finish(csv: "nodes.csv", nodesCSV(records.last!), summary: summary.json)
+        try folder?.finish(csv: "nodes.csv", nodesCSV(), summary: summary.json)
         return summary
     }
 
@@ -242,14 +242,14 @@ public final class GossipCoordinator {
     /// The nodes' models at the last evaluation, for `nodes.csv`.
     private var lastModels: [[Double]] = []
 
-    /// One row per node: its worker, rows, degree, and its last model's test accuracy and
-    /// squared distance to x*, when they exist.
-    private func nodesCSV(_ last: GossipRecord) -> String {
-        var lines = ["node,worker,samples,degree,test_accuracy,distance_to_optimum"]
+    /// One row per node: its rows, degree, and its last model's test accuracy and squared
+    /// distance to x*, when they exist. Like the metrics, it does not depend on the workers.
+    private func nodesCSV() -> String {
+        var lines = ["node,samples,degree,test_accuracy,distance_to_optimum"]
         let degrees = graph.degrees
         for node in 0..<graph.nodes {
             let measures = evaluator.measure(node: lastModels[node])
-            lines.append("\(node),\(pool.hosts[node]),\(data.clients[node].count),\(degrees[node]),"
+            lines.append("\(node),\(data.clients[node].count),\(degrees[node]),"
                          + "\(measures.testAccuracy.map { "\($0)" } ?? ""),\(measures.distance.map { "\($0)" } ?? "")")
         }
         return lines.joined(separator: "\n") + "\n"
