@@ -24,7 +24,6 @@ public final class GossipCoordinator {
     private let options: CoordinatorOptions
     private let folder: RunFolder?
     private let graph: Graph
-    private let model: NodeModel
     private let evaluator: GossipEvaluator
     private let parameters: GossipParameters
     private let algorithm: any GossipAlgorithm.Type
@@ -63,7 +62,6 @@ public final class GossipCoordinator {
             throw GossipRunError.node(graph.nodes, "the graph has \(graph.nodes) nodes for \(data.clients.count) parts of the data")
         }
         let model = NodeModel(scenario, data: data)
-        self.model = model
         evaluator = try GossipEvaluator(model: model, data: data, seed: scenario.seed)
         let algorithm = type(of: settings.algorithm)
         self.algorithm = algorithm
