@@ -1,5 +1,9 @@
-/// Labelled examples for classification: a row-major `count x featureCount` feature
-/// matrix and one class index per row.
+/// Examples: a row-major `count x featureCount` feature matrix and one class index per
+/// row, and for regression one real target per row.
+///
+/// Regression data (`targets` set) keeps its rows in one class, all labelled 0, so
+/// whatever handles rows (subsets, splits, partitions, scalers, the wire) carries the
+/// targets along with them; least squares reads them (`RegressionData(_:)`).
 public struct Dataset: Equatable, Sendable {
     /// Row-major features, `count * featureCount` values.
     public var features: [Float]
@@ -7,17 +11,29 @@ public struct Dataset: Equatable, Sendable {
     public var labels: [Int32]
     public let featureCount: Int
     public let classCount: Int
+    /// One real target per row for regression data; nil for classification.
+    public var targets: [Double]?
 
     public var count: Int { labels.count }
     public var isEmpty: Bool { labels.isEmpty }
 
-    public init(features: [Float], labels: [Int32], featureCount: Int, classCount: Int) {
+    public init(features: [Float], labels: [Int32], featureCount: Int, classCount: Int, targets: [Double]? = nil) {
         precondition(features.count == labels.count * featureCount,
                      "features hold \(features.count) values, expected \(labels.count) x \(featureCount)")
+        precondition(targets.map { $0.count == labels.count } ?? true,
+                     "\(targets?.count ?? 0) targets for \(labels.count) rows")
         self.features = features
         self.labels = labels
         self.featureCount = featureCount
         self.classCount = classCount
+        self.targets = targets
+    }
+
+    /// Regression data: `targets.count` rows of `featureCount` features, all of class 0
+    /// of one class.
+    public init(features: [Float], targets: [Double], featureCount: Int) {
+        self.init(features: features, labels: [Int32](repeating: 0, count: targets.count), featureCount: featureCount,
+                  classCount: 1, targets: targets)
     }
 
     /// The rows at `indices`, in that order.
@@ -31,7 +47,7 @@ public struct Dataset: Equatable, Sendable {
             }
         }
         return Dataset(features: selected, labels: indices.map { labels[$0] },
-                       featureCount: featureCount, classCount: classCount)
+                       featureCount: featureCount, classCount: classCount, targets: targets.map { all in indices.map { all[$0] } })
     }
 }
 
@@ -49,4 +65,6 @@ public struct FederatedDataset: Sendable {
 
     public var featureCount: Int { test.featureCount }
     public var classCount: Int { test.classCount }
+    /// Whether the rows carry real targets (regression data).
+    public var hasTargets: Bool { test.targets != nil }
 }

@@ -1,9 +1,7 @@
-/// Examples for regression: a row-major `count x featureCount` feature matrix laid out
-/// like `Dataset`'s, and one real target per row.
-///
-/// A type of its own rather than targets added to `Dataset`: a dataset's rows carry
-/// class indices that splits, partitioners, scalers and the wire rely on, and none of
-/// them would carry a target along, so classification data stays as it is.
+/// Examples for regression as least squares reads them: a row-major
+/// `count x featureCount` feature matrix laid out like `Dataset`'s, and one real target
+/// per row. Data travels as a `Dataset` with `targets`, whose rows every split,
+/// partition and message carries with their targets; `init(_:)` takes it from there.
 public struct RegressionData: Equatable, Sendable {
     /// Row-major features, `count * featureCount` values.
     public var features: [Float]
@@ -19,5 +17,15 @@ public struct RegressionData: Equatable, Sendable {
         self.features = features
         self.targets = targets
         self.featureCount = featureCount
+    }
+
+    /// The rows and targets of regression data.
+    /// - Throws: `DataError.invalidArgument` when `dataset` has no targets.
+    public init(_ dataset: Dataset) throws {
+        guard let targets = dataset.targets else {
+            throw DataError(.invalidArgument, "least squares needs real targets, and these data have \(dataset.classCount) "
+                            + "classes and none")
+        }
+        self.init(features: dataset.features, targets: targets, featureCount: dataset.featureCount)
     }
 }
