@@ -52,6 +52,8 @@ final class ObjectiveTests: XCTestCase {
                                                regularization: 0.1)),
             ("softmax", try SoftmaxObjective(classificationData(rows: rows, features: 3, classes: 3, seed: seed),
                                              regularization: 0.1)),
+            ("ridge least squares", try LeastSquaresObjective(regressionData(rows: rows, features: 3, noise: 1, seed: seed),
+                                                              regularization: 0.5, dataWeight: 1.7)),
         ]
     }
 
@@ -240,6 +242,69 @@ final class ObjectiveTests: XCTestCase {
         let shift = [Double](repeating: 0.5, count: softmax.parameterCount)
         XCTAssertEqual(softmax.value(at: zip(theta, shift).map(+)) - value - BLAS.dot(gradient, shift),
                        try softmax.regularityConstants().strongConvexity / 2 * BLAS.dot(shift, shift), accuracy: 1e-12)
+    }
+
+    func testARidgeAddsItsStrengthToLeastSquares() throws {
+        // (mu/2) ||θ||^2 adds mu θ to the gradient and mu I to the Hessian, so both
+        // extreme eigenvalues move up by mu, exactly.
+        let data = regressionData(rows: 30, features: 4, noise: 2, seed: 60)
+        let plain = try LeastSquaresObjective(data, dataWeight: 0.8)
+        let ridge = try LeastSquaresObjective(data, regularization: 0.25, dataWeight: 0.8)
+        XCTAssertEqual(plain.regularization, 0)
+        XCTAssertEqual(ridge.regularization, 0.25)
+        var stream = RandomStream(seed: 61, purpose: .synthetic)
+        let theta = randomVector(4, scale: 1, &stream)
+        let squaredNorm = BLAS.dot(theta, theta)
+        XCTAssertEqual(ridge.value(at: theta), plain.value(at: theta) + 0.125 * squaredNorm, accuracy: 1e-12)
+        for (got, want) in zip(ridge.gradient(at: theta), zip(plain.gradient(at: theta), theta).map { $0 + 0.25 * $1 }) {
+            XCTAssertEqual(got, want, accuracy: 1e-12)
+        }
+        let plainConstants = try plain.regularityConstants()
+        let ridgeConstants = try ridge.regularityConstants()
+        XCTAssertEqual(ridgeConstants.strongConvexity, plainConstants.strongConvexity + 0.25, accuracy: 1e-12)
+        XCTAssertEqual(ridgeConstants.smoothness, plainConstants.smoothness + 0.25, accuracy: 1e-12)
+
+        // x* solves ((2w/m) X^T X + mu I) θ = (2w/m) X^T y: one Newton step from 0, and
+        // the ridge pulls it towards 0.
+        let minimum = try ridge.minimize()
+        XCTAssertLessThanOrEqual(minimum.gradientNorm, 1e-10)
+        XCTAssertLessThanOrEqual(minimum.iterations, 2)
+        XCTAssertLessThan(BLAS.nrm2(minimum.parameters), BLAS.nrm2(try plain.minimize().parameters))
+
+        XCTAssertNoThrow(try LeastSquaresObjective(pooling: [ridge, ridge]))
+        XCTAssertThrowsError(try LeastSquaresObjective(pooling: [ridge, plain])) { error in
+            XCTAssertEqual("\(error)", "the objectives to pool disagree on the regularization: 0.25 and 0.0")
+        }
+        for bad in [-1, Double.infinity, .nan] {
+            XCTAssertThrowsError(try LeastSquaresObjective(data, regularization: bad)) { error in
+                XCTAssertEqual("\(error)", "the L2 regularization must be positive and finite, got \(bad)")
+            }
+        }
+    }
+
+    func testLeastSquaresOnRankDeficientFeaturesIsRefusedUnlessARidgeMakesItStronglyConvex() throws {
+        // Two rows of three features, and four rows whose third feature is the sum of the
+        // first two: X^T X is singular either way.
+        let fewRows = RegressionData(features: [1, 2, 3, 4, 5, 6], targets: [1, 2], featureCount: 3)
+        let collinear = RegressionData(features: [1, 0, 1, 0, 1, 1, 2, 3, 5, -1, 1, 0], targets: [1, 2, 3, 4],
+                                       featureCount: 3)
+        for (data, reason) in [(fewRows, "2 rows for 3 parameters"), (collinear, "features that span fewer than 3 dimensions")] {
+            XCTAssertThrowsError(try LeastSquaresObjective(data).stronglyConvexConstants()) { error in
+                guard case ObjectiveError.notStronglyConvex(_, _, let rows, let parameters) = error else {
+                    return XCTFail("expected notStronglyConvex, got \(error)")
+                }
+                XCTAssertEqual([rows, parameters], [data.count, 3])
+                XCTAssert("\(error)".hasPrefix("the objective is not strongly convex: its Hessian's smallest eigenvalue"),
+                          "\(error)")
+                XCTAssert("\(error)".hasSuffix("least squares without a ridge is strongly convex only when the features "
+                                               + "have full column rank, and these rows do not (\(reason))"), "\(error)")
+            }
+            let ridge = try LeastSquaresObjective(data, regularization: 1e-3)
+            XCTAssertEqual(try ridge.stronglyConvexConstants(), try ridge.regularityConstants())
+            XCTAssertEqual(try ridge.stronglyConvexConstants().strongConvexity, 1e-3, accuracy: 1e-12)
+        }
+        let regular = try LeastSquaresObjective(regressionData(rows: 20, features: 3, noise: 1, seed: 62))
+        XCTAssertEqual(try regular.stronglyConvexConstants(), try regular.regularityConstants())
     }
 
     // MARK: Minimizers

@@ -119,6 +119,22 @@ extension Objective {
                                 gradientNorm: BLAS.nrm2(gradient))
     }
 
+    /// `regularityConstants()`, refused when the objective is not strongly convex in
+    /// practice: mu <= 1e-12 L, the Hessian's smallest eigenvalue lost in the rounding of
+    /// its largest (least squares without a ridge on features of rank below their count,
+    /// for instance fewer rows than features), so it has no unique minimizer and DADAO's
+    /// steps, which scale with sqrt(mu / L), would be meaningless.
+    /// - Throws: `ObjectiveError.notStronglyConvex`, and what `regularityConstants()` throws.
+    public func stronglyConvexConstants() throws -> RegularityConstants {
+        let constants = try regularityConstants()
+        guard constants.strongConvexity > 1e-12 * constants.smoothness, constants.strongConvexity > 0 else {
+            throw ObjectiveError.notStronglyConvex(strongConvexity: constants.strongConvexity,
+                                                   smoothness: constants.smoothness, rows: rowCount,
+                                                   parameters: parameterCount)
+        }
+        return constants
+    }
+
     /// Traps unless `parameters` has `parameterCount` values.
     func checkCount(_ parameters: [Double]) {
         precondition(parameters.count == parameterCount,
@@ -138,8 +154,6 @@ func agreedSetting<Part, Value: Equatable>(
     return first
 }
 
-/// The L2 term (mu/2) ||θ||^2 of the logistic objectives, which makes them
-/// mu-strongly convex; mu is their regularization.
 /// `weight`, when it is positive and finite.
 /// - Throws: `ObjectiveError.invalidDataWeight` otherwise.
 func checkedDataWeight(_ weight: Double) throws -> Double {
@@ -147,6 +161,8 @@ func checkedDataWeight(_ weight: Double) throws -> Double {
     return weight
 }
 
+/// The L2 term (mu/2) ||θ||^2 of the regularized objectives, which makes them
+/// mu-strongly convex; mu is their regularization.
 struct RidgePenalty: Equatable, Sendable {
     /// mu.
     let strength: Double

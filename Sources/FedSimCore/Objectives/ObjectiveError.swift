@@ -14,6 +14,9 @@ public enum ObjectiveError: FedSimError, Equatable, Sendable {
     case notConverged(iterations: Int, gradientNorm: Double, tolerance: Double)
     /// The line search of Newton step `iteration` found no step that decreases the objective.
     case lineSearchFailed(iteration: Int, gradientNorm: Double)
+    /// The Hessian's smallest eigenvalue mu is not above 1e-12 times its largest L (see
+    /// `stronglyConvexConstants()`), over `rows` rows and `parameters` parameters.
+    case notStronglyConvex(strongConvexity: Double, smoothness: Double, rows: Int, parameters: Int)
 
     public var description: String {
         switch self {
@@ -33,6 +36,12 @@ public enum ObjectiveError: FedSimError, Equatable, Sendable {
         case .lineSearchFailed(let iteration, let gradientNorm):
             return "Newton's method stalled at step \(iteration): no step along the Newton direction decreases "
                 + "the objective (gradient norm \(gradientNorm))"
+        case .notStronglyConvex(let mu, let smoothness, let rows, let parameters):
+            let why = rows < parameters ? "\(rows) rows for \(parameters) parameters"
+                : "features that span fewer than \(parameters) dimensions"
+            return "the objective is not strongly convex: its Hessian's smallest eigenvalue \(mu) is not above 1e-12 "
+                + "times its largest, \(smoothness); least squares without a ridge is strongly convex only when the "
+                + "features have full column rank, and these rows do not (\(why))"
         }
     }
 }
