@@ -16,6 +16,8 @@ public enum RandomPurpose: UInt64, Sendable, CaseIterable {
     case gossip
     case aggregation
     case topology
+    /// Synthetic regression data (`SyntheticRegression`), per client.
+    case regression
 }
 
 /// A counter-based random stream: Philox4x32-10 (Salmon et al., SC 2011) keyed by
