@@ -1356,7 +1356,7 @@ const ProtobufCMessageDescriptor fedsim__relu_layer__descriptor =
   (ProtobufCMessageInit) fedsim__relu_layer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__client_shard__field_descriptors[3] =
+static const ProtobufCFieldDescriptor fedsim__client_shard__field_descriptors[4] =
 {
   {
     "client_id",
@@ -1394,16 +1394,29 @@ static const ProtobufCFieldDescriptor fedsim__client_shard__field_descriptors[3]
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "targets",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Fedsim__ClientShard, n_targets),
+    offsetof(Fedsim__ClientShard, targets),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__client_shard__field_indices_by_name[] = {
   0,   /* field[0] = client_id */
   1,   /* field[1] = features */
   2,   /* field[2] = labels */
+  3,   /* field[3] = targets */
 };
 static const ProtobufCIntRange fedsim__client_shard__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor fedsim__client_shard__descriptor =
 {
@@ -1413,7 +1426,7 @@ const ProtobufCMessageDescriptor fedsim__client_shard__descriptor =
   "Fedsim__ClientShard",
   "fedsim",
   sizeof(Fedsim__ClientShard),
-  3,
+  4,
   fedsim__client_shard__field_descriptors,
   fedsim__client_shard__field_indices_by_name,
   1,  fedsim__client_shard__number_ranges,

@@ -67,7 +67,8 @@ public struct ClientShard: Equatable, Sendable {
 /// gives it the coordinator's frozen values; the trainable ones arrive in
 /// `ModelBroadcast`. Each shard's features travel as a `[samples, featureCount]` tensor;
 /// a decoded shard takes its `featureCount` and `classCount` from `model` (`inputDim`,
-/// `classes`), and a shard that disagrees with `model` is refused.
+/// `classes`), and a shard that disagrees with `model` is refused. Regression data's
+/// targets travel beside the labels (a shard without rows has none).
 public struct Assign: Equatable, Sendable {
     public var workerIndex: Int
     public var seed: UInt64

@@ -298,7 +298,26 @@ extension WireCodec {
         return ClientShard(
             clientID: try int(shard.client_id, field + ".clientID"),
             data: Dataset(features: features.values, labels: labels,
-                          featureCount: model.inputDim, classCount: model.classes))
+                          featureCount: model.inputDim, classCount: model.classes,
+                          targets: try targets(shard, field + ".targets", rows: labels.count, model: model)))
+    }
+
+    /// A shard's real targets: none, or one finite value per row of a model with one output.
+    private static func targets(_ shard: Fedsim__ClientShard, _ field: String, rows: Int, model: ModelSpec) throws
+        -> [Double]? {
+        let targets = try array(shard.targets, count: shard.n_targets, field)
+        guard !targets.isEmpty else { return nil }
+        guard targets.count == rows else {
+            throw WireError.invalid(field: field, reason: "\(targets.count) targets for \(rows) samples")
+        }
+        guard model.classes == 1 else {
+            throw WireError.invalid(field: field, reason: "targets come with regression data, whose model has 1 output, "
+                                    + "not \(model.classes)")
+        }
+        if let row = targets.firstIndex(where: { !$0.isFinite }) {
+            throw WireError.invalid(field: field, reason: "target \(targets[row]) at row \(row) is not finite")
+        }
+        return targets
     }
 
     private static func localTraining(_ training: Fedsim__LocalTraining) throws -> LocalTraining {

@@ -236,6 +236,10 @@ public enum WireCodec {
             shard.features = scratch.store(features)
             shard.n_labels = client.data.labels.count
             shard.labels = scratch.copy(client.data.labels)
+            if let targets = client.data.targets {
+                shard.n_targets = targets.count
+                shard.targets = scratch.copy(targets)
+            }
             return scratch.store(shard)
         }
 

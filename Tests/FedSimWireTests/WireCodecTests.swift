@@ -34,6 +34,13 @@ final class WireCodecTests: XCTestCase {
                                graph: try! Graph(nodes: 3, edges: [(0, 1), (1, 2)]), hosts: [0, 1, 0],
                                peers: ["tcp://10.0.0.1:4000", "tcp://10.0.0.2:4000"], training: training,
                                objective: "logistic", regularization: 0.5))),
+            .assign(Assign(workerIndex: 0, seed: 5, model: .softmaxRegression(inputDim: 2, classes: 1),
+                           clients: [ClientShard(clientID: 1, data: Dataset(features: [1, 2, 3, 4], targets: [0.5, -7e12],
+                                                                            featureCount: 2))],
+                           decentralized: DecentralizedAssignment(
+                               algorithm: "dadao", settings: [], graph: try! Graph(nodes: 2, edges: [(0, 1)]),
+                               hosts: [0, 0], peers: ["tcp://10.0.0.1:4000"], objective: "least_squares",
+                               totalRows: 9))),
             .model(ModelBroadcast(version: 9, parameters: [1.5, -2, 0, .greatestFiniteMagnitude])),
             .model(ModelBroadcast(version: 0, parameters: [])),
             .task(TrainingTask(clientID: 77, modelVersion: 12, jobNumber: 5, training: training)),
@@ -86,6 +93,45 @@ final class WireCodecTests: XCTestCase {
         XCTAssertEqual(assign.clients[1].data.count, 2)
         XCTAssertEqual(assign.clients[1].data.featureCount, 3)
         XCTAssertEqual(assign.clients[1].data.classCount, 4)
+    }
+
+    func testRegressionShardsKeepTheirTargetsBitForBit() throws {
+        let targets: [Double] = [-0.0, .leastNonzeroMagnitude, 1e300, -3.25]
+        let regression = ClientShard(clientID: 3, data: Dataset(features: [1, 2, 3, 4], targets: targets, featureCount: 1))
+        let model = ModelSpec.softmaxRegression(inputDim: 1, classes: 1)
+        guard case .assign(let assign) = try WireCodec.decode(
+            WireCodec.encode(.assign(Assign(workerIndex: 0, seed: 1, model: model, clients: [regression])))) else {
+            return XCTFail("expected an assignment")
+        }
+        XCTAssertEqual(assign.clients, [regression])
+        XCTAssertEqual(try XCTUnwrap(assign.clients[0].data.targets).map(\.bitPattern), targets.map(\.bitPattern))
+        // Classification shards carry none, and add no bytes for them.
+        let labelled = shard(4, samples: 2, inputDim: 1, classes: 1)
+        XCTAssertNil(labelled.data.targets)
+        let plain = WireCodec.encode(.assign(Assign(workerIndex: 0, seed: 1, model: model, clients: [labelled])))
+        guard case .assign(let decoded) = try WireCodec.decode(plain) else { return XCTFail("expected an assignment") }
+        XCTAssertNil(decoded.clients[0].data.targets)
+    }
+
+    func testShardTargetsMustBeFiniteOnePerSampleOfAOneOutputModel() {
+        let oneOutput = [denseLayer(2, 1)]
+        func shards(_ targets: [Double]) -> [UInt8] {
+            assignBytes(layers: oneOutput, shards: [
+                (id: 1, shape: [1, 2], features: [1, 2], labels: [0]),
+                (id: 2, shape: [2, 2], features: [1, 2, 3, 4], labels: [0, 0]),
+            ], targets: [[1.5], targets])
+        }
+        guard case .assign(let assign)? = try? WireCodec.decode(shards([2, -3])) else {
+            return XCTFail("expected an assignment")
+        }
+        XCTAssertEqual(assign.clients.map(\.data.targets), [[1.5], [2, -3]])
+        assertInvalid(shards([2]), field: "Assign.clients[1].targets", mentioning: "1 targets for 2 samples")
+        assertInvalid(shards([2, 3, 4]), field: "Assign.clients[1].targets", mentioning: "3 targets for 2 samples")
+        assertInvalid(shards([2, .nan]), field: "Assign.clients[1].targets", mentioning: "target nan at row 1 is not finite")
+        assertInvalid(shards([-.infinity, 1]), field: "Assign.clients[1].targets",
+                      mentioning: "target -inf at row 0 is not finite")
+        assertInvalid(assignBytes(shards: [(id: 1, shape: [1, 2], features: [1, 2], labels: [0])], targets: [[1]]),
+                      field: "Assign.clients[0].targets", mentioning: "whose model has 1 output, not 3")
     }
 
     func testLayerTreeRoundTripsWithItsFrozenLayersAndInitializations() throws {
@@ -309,8 +355,11 @@ final class WireCodecTests: XCTestCase {
         return { layer in layer.message(2) { $0.varint(1, width) } }
     }
 
+    /// An Assign of `shards` whose model is `layers` (one Dense layer of 3 outputs unless
+    /// given); shard i carries `targets[i]` when there is one.
     private func assignBytes(inputDim: UInt64 = 2, layers: [(inout ProtobufWriter) -> Void]? = nil,
-                             shards: [(id: UInt64, shape: [UInt64], features: [Float], labels: [Int32])]) -> [UInt8] {
+                             shards: [(id: UInt64, shape: [UInt64], features: [Float], labels: [Int32])],
+                             targets: [[Double]] = []) -> [UInt8] {
         envelope(.assign) {
             $0.varint(1, 1)
             $0.message(3) {
@@ -319,7 +368,7 @@ final class WireCodecTests: XCTestCase {
                     $0.message(5, layer)
                 }
             }
-            for shard in shards {
+            for (index, shard) in shards.enumerated() {
                 $0.message(4) {
                     $0.varint(1, shard.id)
                     $0.message(2) {
@@ -327,6 +376,7 @@ final class WireCodecTests: XCTestCase {
                         $0.packedFloats(2, shard.features)
                     }
                     $0.packedInt32s(3, shard.labels)
+                    if index < targets.count { $0.packedDoubles(4, targets[index]) }
                 }
             }
         }

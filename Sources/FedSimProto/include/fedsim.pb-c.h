@@ -179,10 +179,15 @@ struct  Fedsim__ClientShard
   Fedsim__Tensor *features;
   size_t n_labels;
   int32_t *labels;
+  /*
+   * regression data: one real target per sample (their
+   */
+  size_t n_targets;
+  double *targets;
 };
 #define FEDSIM__CLIENT_SHARD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__client_shard__descriptor) \
-    , 0, NULL, 0,NULL }
+    , 0, NULL, 0,NULL, 0,NULL }
 
 
 /*
