@@ -126,6 +126,33 @@ final class CSVLoaderTests: XCTestCase {
     }
 }
 
+final class RealTargetLoaderTests: XCTestCase {
+    func testCSVAndLIBSVMLabelsReadAsRealTargets() throws {
+        let csv = try CSVLoader.parse(Array("x,y,price\n1,2,3.25\n4,5,-1e3\n7,8,0\n".utf8), name: "houses.csv",
+                                      realTargets: true)
+        XCTAssertEqual(csv.dataset, Dataset(features: [1, 2, 4, 5, 7, 8], targets: [3.25, -1000, 0], featureCount: 2))
+        XCTAssertEqual(csv.labelValues, [])
+        XCTAssertEqual(csv.featureNames, ["x", "y"])
+        let first = try CSVLoader.parse(Array("0.5,1,2\n".utf8), name: "a.csv", labelColumn: 0, realTargets: true)
+        XCTAssertEqual(first.dataset, Dataset(features: [1, 2], targets: [0.5], featureCount: 2))
+
+        let svm = try LIBSVMLoader.parse(Array("2.5 1:1 3:2\n-0.125 2:4\n".utf8), name: "r.svm", realTargets: true)
+        XCTAssertEqual(svm.dataset, Dataset(features: [1, 0, 2, 0, 4, 0], targets: [2.5, -0.125], featureCount: 3))
+    }
+
+    func testBadTargetsNameLineAndField() {
+        XCTAssertEqual(dataError { try CSVLoader.parse(Array("1,2\n3,nan\n".utf8), name: "a.csv", realTargets: true) }?
+            .description, "a.csv:2: field 2: target \"nan\" is not a finite number")
+        XCTAssertEqual(dataError { try LIBSVMLoader.parse(Array("1,3 1:1\n".utf8), name: "r.svm", realTargets: true) }?
+            .description, "r.svm:1: field 1: target \"1,3\" is not a finite number")
+        XCTAssertEqual(dataError { try CSVLoader.parse(Array("1,2\n".utf8), name: "a.csv", labelValues: [2],
+                                                       realTargets: true) }?.description,
+                       "label values name classes, and real targets have none")
+        XCTAssertEqual(dataError { try CSVLoader.parse(Array("a,b\n".utf8), name: "a.csv", realTargets: true) }?
+            .description, "a.csv: no data rows")
+    }
+}
+
 final class LIBSVMLoaderTests: XCTestCase {
     func testSparseRowsAndSignedLabels() throws {
         let text = """

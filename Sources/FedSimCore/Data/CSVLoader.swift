@@ -8,7 +8,8 @@ public enum CSVHeader: Sendable, Equatable {
     case absent
 }
 
-/// Reads numeric CSV files: every column a feature except one integer label column.
+/// Reads numeric CSV files: every column a feature except one label column, integer
+/// classes or, for regression, real targets.
 ///
 /// Fields are separated by one byte (default ","), surrounding spaces are allowed, and
 /// blank lines are skipped (but still counted in line numbers). There is no quoting,
@@ -17,10 +18,10 @@ public enum CSVLoader {
     /// Loads the file at `path`. See `parse` for the options.
     public static func load(
         path: String, labelColumn: Int = -1, header: CSVHeader = .detect,
-        separator: UInt8 = UInt8(ascii: ","), labelValues: [Int]? = nil
+        separator: UInt8 = UInt8(ascii: ","), labelValues: [Int]? = nil, realTargets: Bool = false
     ) throws -> LoadedDataset {
         try parse(readFileBytes(path), name: path, labelColumn: labelColumn, header: header,
-                  separator: separator, labelValues: labelValues)
+                  separator: separator, labelValues: labelValues, realTargets: realTargets)
     }
 
     /// Parses CSV bytes; `name` is the file name errors cite.
@@ -30,14 +31,17 @@ public enum CSVLoader {
     /// - `labelValues`: the classes to use (class `c` is written `labelValues[c]`), e.g.
     ///   the training file's, so a test file maps to the same ids; by default the sorted
     ///   distinct labels found.
+    /// - `realTargets`: the label column holds real targets (regression data: the
+    ///   dataset's `targets`, its rows all of one class), any finite number; no
+    ///   `labelValues` then.
     ///
     /// Every row must have as many fields as the first one. O(file length).
     public static func parse(
         _ contents: [UInt8], name: String, labelColumn: Int = -1, header: CSVHeader = .detect,
-        separator: UInt8 = UInt8(ascii: ","), labelValues: [Int]? = nil
+        separator: UInt8 = UInt8(ascii: ","), labelValues: [Int]? = nil, realTargets: Bool = false
     ) throws -> LoadedDataset {
         let file = TextFile(name: name, contents: contents)
-        var labels = try LabelEncoder(labelValues: labelValues)
+        var labels = try RowLabels(realTargets: realTargets, labelValues: labelValues)
         var features = [Float]()
         var featureNames = [String]()
         var fields = [Range<Int>]()
@@ -76,26 +80,19 @@ public enum CSVLoader {
             try appendRow(line, fields, labelIndex: current.labelIndex, into: &features, &labels, file: name)
         }
 
-        let (classIds, classValues) = labels.encoded()
-        guard let layout, !classIds.isEmpty else {
+        guard let layout, labels.count > 0 else {
             throw DataError(.noData, file: name, "no data rows")
         }
-        let dataset = Dataset(features: features, labels: classIds,
-                              featureCount: layout.fieldCount - 1, classCount: classValues.count)
-        return LoadedDataset(dataset: dataset, labelValues: classValues, featureNames: featureNames)
+        return labels.loaded(features: features, featureCount: layout.fieldCount - 1, featureNames: featureNames)
     }
 
     private static func appendRow(
         _ line: TextLine, _ fields: [Range<Int>], labelIndex: Int,
-        into features: inout [Float], _ labels: inout LabelEncoder, file: String
+        into features: inout [Float], _ labels: inout RowLabels, file: String
     ) throws {
         for (index, field) in fields.enumerated() {
             if index == labelIndex {
-                guard let label = line.integerLabel(field) else {
-                    throw DataError(.invalidValue, file: file, line: line.number, field: index + 1,
-                                    "label \"\(line.text(line.trimmed(field)))\" is not an integer")
-                }
-                try labels.append(label, file: file, line: line.number, field: index + 1)
+                try labels.append(line, field, field: index + 1, file: file)
             } else {
                 guard let value = line.decimal(field) else {
                     throw DataError(.invalidValue, file: file, line: line.number, field: index + 1,

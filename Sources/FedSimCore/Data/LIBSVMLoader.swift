@@ -3,11 +3,14 @@
 ///
 /// Text from "#" to the end of a line is a comment, blank lines are skipped, and
 /// SVMlight's `qid:N` tokens are accepted and ignored. Labels must be integers
-/// ("+1", "-1", "3", "2.0"); multi-label rows ("1,3") are rejected.
+/// ("+1", "-1", "3", "2.0"), or any finite number when they are read as real targets;
+/// multi-label rows ("1,3") are rejected.
 public enum LIBSVMLoader {
     /// Loads the file at `path`. See `parse` for the options.
-    public static func load(path: String, featureCount: Int? = nil, labelValues: [Int]? = nil) throws -> LoadedDataset {
-        try parse(readFileBytes(path), name: path, featureCount: featureCount, labelValues: labelValues)
+    public static func load(path: String, featureCount: Int? = nil, labelValues: [Int]? = nil,
+                            realTargets: Bool = false) throws -> LoadedDataset {
+        try parse(readFileBytes(path), name: path, featureCount: featureCount, labelValues: labelValues,
+                  realTargets: realTargets)
     }
 
     /// Parses LIBSVM bytes into a dense dataset; `name` is the file name errors cite.
@@ -16,15 +19,17 @@ public enum LIBSVMLoader {
     ///   load a test file as wide as its training file; a larger index is an error.
     /// - `labelValues`: the classes to use (class `c` is written `labelValues[c]`); by
     ///   default the sorted distinct labels found, so -1/+1 become classes 0/1.
+    /// - `realTargets`: the labels are real targets (regression data: the dataset's
+    ///   `targets`, its rows all of one class); no `labelValues` then.
     ///
     /// O(file length + rows x featureCount).
     public static func parse(_ contents: [UInt8], name: String, featureCount: Int? = nil,
-                             labelValues: [Int]? = nil) throws -> LoadedDataset {
+                             labelValues: [Int]? = nil, realTargets: Bool = false) throws -> LoadedDataset {
         if let featureCount, featureCount < 1 {
             throw DataError(.invalidArgument, file: name, "feature count must be positive, got \(featureCount)")
         }
         let file = TextFile(name: name, contents: contents)
-        var labels = try LabelEncoder(labelValues: labelValues)
+        var labels = try RowLabels(realTargets: realTargets, labelValues: labelValues)
         // Sparse rows: entries rowStarts[r]..<rowStarts[r + 1] of columns/values.
         var rowStarts = [0]
         var columns = [Int]()
@@ -36,11 +41,7 @@ public enum LIBSVMLoader {
             let content = line.range.lowerBound..<(line.firstIndex(of: UInt8(ascii: "#"), in: line.range) ?? line.range.upperBound)
             line.tokens(content, into: &tokens)
             guard let labelToken = tokens.first else { return }
-            guard let label = line.integerLabel(labelToken) else {
-                throw DataError(.invalidValue, file: name, line: line.number, field: 1,
-                                "label \"\(line.text(labelToken))\" is not an integer")
-            }
-            try labels.append(label, file: name, line: line.number, field: 1)
+            try labels.append(line, labelToken, field: 1, file: name)
             var previousIndex = 0
             for (position, token) in tokens.enumerated().dropFirst() {
                 let field = position + 1
@@ -77,17 +78,14 @@ public enum LIBSVMLoader {
             rowStarts.append(columns.count)
         }
 
-        let (classIds, classValues) = labels.encoded()
-        guard !classIds.isEmpty else { throw DataError(.noData, file: name, "no data rows") }
+        guard labels.count > 0 else { throw DataError(.noData, file: name, "no data rows") }
         let width = featureCount ?? max(largestIndex, 1)
-        var dense = [Float](repeating: 0, count: classIds.count * width)
-        for row in 0..<classIds.count {
+        var dense = [Float](repeating: 0, count: labels.count * width)
+        for row in 0..<labels.count {
             for entry in rowStarts[row]..<rowStarts[row + 1] {
                 dense[row * width + columns[entry]] = values[entry]
             }
         }
-        return LoadedDataset(
-            dataset: Dataset(features: dense, labels: classIds, featureCount: width, classCount: classValues.count),
-            labelValues: classValues)
+        return labels.loaded(features: dense, featureCount: width)
     }
 }

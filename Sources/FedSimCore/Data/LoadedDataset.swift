@@ -2,7 +2,8 @@
 public struct LoadedDataset: Equatable, Sendable {
     public var dataset: Dataset
     /// The file's label for each class: class `c` was written as `labelValues[c]`.
-    /// Sorted ascending, unless the caller supplied the values to use.
+    /// Sorted ascending, unless the caller supplied the values to use; empty when the
+    /// labels were read as real targets.
     public var labelValues: [Int]
     /// Feature column names from a CSV header, in feature order; empty without a header.
     public var featureNames: [String]
@@ -48,6 +49,9 @@ struct LabelEncoder {
         rawLabels.append(label)
     }
 
+    /// The labels recorded.
+    var count: Int { rawLabels.count }
+
     /// The class id of every recorded label and the label value of every class.
     /// O(n log n) without given values (sorting the distinct labels), O(n) with them.
     func encoded() -> (labels: [Int32], labelValues: [Int]) {
@@ -57,5 +61,59 @@ struct LabelEncoder {
         let values = Set(rawLabels).sorted()
         let classes = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, Int32($0)) })
         return (rawLabels.map { classes[$0]! }, values)
+    }
+}
+
+/// Each row's label field as a loader reads it: an integer class (through a
+/// `LabelEncoder`) or, for regression, a real target.
+struct RowLabels {
+    private var encoder: LabelEncoder?
+    private var targets: [Double] = []
+
+    /// `realTargets` reads every label as a finite real number; otherwise labels are
+    /// classes, as `LabelEncoder(labelValues:)` maps them.
+    /// - Throws: `DataError.invalidArgument` for label values given with real targets,
+    ///   and what `LabelEncoder` throws.
+    init(realTargets: Bool, labelValues: [Int]?) throws {
+        if realTargets {
+            guard labelValues == nil else {
+                throw DataError(.invalidArgument, "label values name classes, and real targets have none")
+            }
+        } else {
+            encoder = try LabelEncoder(labelValues: labelValues)
+        }
+    }
+
+    /// The rows read.
+    var count: Int { encoder?.count ?? targets.count }
+
+    /// Reads the label spelled by `range` of `line`, field number `field` (1-based).
+    mutating func append(_ line: TextLine, _ range: Range<Int>, field: Int, file: String) throws {
+        guard encoder != nil else {
+            guard let target = line.decimal(range) else {
+                throw DataError(.invalidValue, file: file, line: line.number, field: field,
+                                "target \"\(line.text(line.trimmed(range)))\" is not a finite number")
+            }
+            targets.append(target)
+            return
+        }
+        guard let label = line.integerLabel(range) else {
+            throw DataError(.invalidValue, file: file, line: line.number, field: field,
+                            "label \"\(line.text(line.trimmed(range)))\" is not an integer")
+        }
+        try encoder!.append(label, file: file, line: line.number, field: field)
+    }
+
+    /// The rows read so far, as a dataset of `features` (row-major, `featureCount` a row):
+    /// classes and their label values, or regression data and no label values.
+    func loaded(features: [Float], featureCount: Int, featureNames: [String] = []) -> LoadedDataset {
+        guard let encoder else {
+            return LoadedDataset(dataset: Dataset(features: features, targets: targets, featureCount: featureCount),
+                                 labelValues: [], featureNames: featureNames)
+        }
+        let (classIds, classValues) = encoder.encoded()
+        return LoadedDataset(dataset: Dataset(features: features, labels: classIds, featureCount: featureCount,
+                                              classCount: classValues.count),
+                             labelValues: classValues, featureNames: featureNames)
     }
 }
