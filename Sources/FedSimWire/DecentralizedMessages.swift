@@ -27,10 +27,11 @@ public struct DecentralizedAssignment: Equatable, Sendable {
     public var peers: [String]
     /// The local training of a network model's steps (D-SGD); nil for convex objectives.
     public var training: LocalTraining?
-    /// The nodes' objective as scenarios name its model kind (`logistic`, `softmax`);
-    /// empty for a network model, which `Assign.model` describes.
+    /// The nodes' objective as scenarios name its model kind (`logistic`, `softmax`,
+    /// `least_squares`); empty for a network model, which `Assign.model` describes.
     public var objective: String
-    /// The objective's L2 regularization mu (0 for a network).
+    /// The objective's L2 regularization mu (0 for a network, and for least squares
+    /// without a ridge).
     public var regularization: Double
     /// N, the training rows of all nodes, for the weights of the nodes' objectives.
     public var totalRows: Int

@@ -26,8 +26,9 @@ struct ValidateCommand: ParsableCommand {
                     let parts = scenario.decentralized == nil ? "clients" : "nodes"
                     let algorithm = scenario.decentralized.map { "\($0.algorithmName) over \($0.topology)" }
                         ?? scenario.server.algorithm
+                    let labels = data.hasTargets ? "real targets" : "\(data.classCount) classes"
                     print("\(path): ok — \(scenario.name): \(data.clients.count) \(parts), \(samples) training and "
-                          + "\(data.test.count) test samples, \(data.featureCount) features, \(data.classCount) classes; "
+                          + "\(data.test.count) test samples, \(data.featureCount) features, \(labels); "
                           + "\(scenario.model.kind.rawValue) model, \(algorithm)")
                     if scenario.privacy != nil {
                         let plan = try PrivacyPlan(scenario: scenario, data: data)

@@ -251,16 +251,19 @@ struct  Fedsim__Decentralized
    */
   Fedsim__LocalTraining *training;
   /*
-   * the nodes' objective (logistic, softmax); empty
+   * the nodes' objective (logistic, softmax,
    */
   char *objective;
   /*
-   * for a network model
+   * least_squares); empty for a network model
    */
   /*
-   * the objective's L2 regularization mu
+   * the objective's L2 regularization mu (0: none,
    */
   double regularization;
+  /*
+   * least squares only)
+   */
   /*
    * N, the training rows of all nodes: node i's
    */

@@ -62,8 +62,9 @@ public final class GossipCoordinator {
             throw GossipRunError.node(graph.nodes, "the graph has \(graph.nodes) nodes for \(data.clients.count) parts of the data")
         }
         let model = NodeModel(scenario, data: data)
-        evaluator = try GossipEvaluator(model: model, data: data, seed: scenario.seed)
         let algorithm = type(of: settings.algorithm)
+        evaluator = try GossipEvaluator(model: model, data: data, seed: scenario.seed,
+                                        stronglyConvexNodes: algorithm.needsObjective)
         self.algorithm = algorithm
         let parameters = try settings.algorithm.parameters(graph: graph, constants: evaluator.constants)
         self.parameters = parameters

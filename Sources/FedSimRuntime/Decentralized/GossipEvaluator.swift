@@ -43,9 +43,15 @@ final class GossipEvaluator {
     /// The length of every node's model.
     let width: Int
 
-    /// - Throws: `GossipRunError.node` naming a node whose rows the objective refuses, and
-    ///   `ObjectiveError` when Newton's method fails on the pooled objective.
-    init(model: NodeModel, data: FederatedDataset, seed: UInt64) throws {
+    /// `stronglyConvexNodes` asks every node's objective to be strongly convex, as DADAO's
+    /// constants need; the pooled objective always must be, for x* to be unique. Only
+    /// least squares without a ridge can fail that, on rows whose features do not have
+    /// full column rank.
+    /// - Throws: `GossipRunError.node` naming a node whose rows the objective refuses or
+    ///   (with `stronglyConvexNodes`) on which it is not strongly convex,
+    ///   `GossipRunError.pooled` when the pooled objective is not, and `ObjectiveError`
+    ///   when Newton's method fails on the pooled objective.
+    init(model: NodeModel, data: FederatedDataset, seed: UInt64, stronglyConvexNodes: Bool = false) throws {
         switch model {
         case .objective:
             let nodes = try data.clients.enumerated().map { node, rows in
@@ -55,8 +61,20 @@ final class GossipEvaluator {
                     throw GossipRunError.node(node, "\(error)")
                 }
             }
+            let nodeConstants = try nodes.enumerated().map { node, objective in
+                do {
+                    return try stronglyConvexNodes ? objective.stronglyConvexConstants() : objective.regularityConstants()
+                } catch let error as ObjectiveError {
+                    throw GossipRunError.node(node, Self.explained(error))
+                }
+            }
             let pooled = try Self.pool(nodes)
-            constants = RegularityConstants(combining: try nodes.map { try $0.regularityConstants() })
+            do {
+                _ = try pooled.stronglyConvexConstants()
+            } catch let error as ObjectiveError {
+                throw GossipRunError.pooled(Self.explained(error))
+            }
+            constants = RegularityConstants(combining: nodeConstants)
             learner = .objective(pooled: pooled, test: try model.unweightedObjective(data.test), optimum: try pooled.minimize())
             width = pooled.parameterCount
         case let .network(spec, _):
@@ -65,6 +83,12 @@ final class GossipEvaluator {
             learner = .network(model: network, nodes: data.clients, test: data.test)
             width = network.trainableParameterCount
         }
+    }
+
+    /// `error`'s description, with the remedy when the objective is not strongly convex.
+    private static func explained(_ error: ObjectiveError) -> String {
+        guard case .notStronglyConvex = error else { return "\(error)" }
+        return "\(error); set model.l2 to add a ridge (mu/2) ||x||^2, which makes it strongly convex"
     }
 
     /// The objective over every node's rows, of the nodes' concrete type.

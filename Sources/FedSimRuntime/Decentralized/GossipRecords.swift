@@ -134,12 +134,15 @@ public struct GossipSummary: Sendable {
 public enum GossipRunError: FedSimError, Equatable, Sendable {
     /// Node `node`'s data does not suit the model; the message says why.
     case node(Int, String)
+    /// The objective over every node's training rows does not suit the run; the message says why.
+    case pooled(String)
     /// A worker's NodeStates did not answer a snapshot as asked.
     case badNodeStates(worker: String, reason: String)
 
     public var description: String {
         switch self {
         case let .node(node, reason): return "node \(node): \(reason)"
+        case let .pooled(reason): return "the pooled objective over every node's training rows: \(reason)"
         case let .badNodeStates(worker, reason): return "\(worker) sent NodeStates that answer no snapshot: \(reason)"
         }
     }

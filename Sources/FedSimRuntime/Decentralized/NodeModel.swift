@@ -4,21 +4,23 @@ import FedSimWire
 
 /// What the nodes of a decentralized run learn, as both the coordinator and the workers
 /// build it: a strongly convex objective over each node's rows (logistic or softmax
-/// regression with L2 regularization mu), or a network trained by local SGD. Models are
-/// flat vectors in Double; a network's are its trainable values.
+/// regression with L2 regularization mu, or least squares with a ridge mu >= 0 over rows
+/// with real targets), or a network trained by local SGD. Models are flat vectors in
+/// Double; a network's are its trainable values.
 ///
 /// Node i's objective weighs its data term by n n_i / N (n nodes, n_i of the N training
 /// rows at node i), so the nodes' average objective, which the algorithms minimize, is
 /// the objective of the pooled rows, whose minimizer x* the metrics measure against.
 enum NodeModel {
+    /// `regularization` is mu, 0 for least squares without a ridge.
     case objective(kind: ModelKind, regularization: Double, nodes: Int, totalRows: Int)
     case network(spec: ModelSpec, training: LocalTraining)
 
     /// The model of a scenario's decentralized run over `data`.
     init(_ scenario: Scenario, data: FederatedDataset) {
-        if scenario.model.kind.isObjective(decentralized: true), let l2 = scenario.model.l2 {
-            self = .objective(kind: scenario.model.kind, regularization: l2, nodes: data.clients.count,
-                              totalRows: data.clients.reduce(0) { $0 + $1.count })
+        if scenario.model.kind.isObjective(decentralized: true) {
+            self = .objective(kind: scenario.model.kind, regularization: scenario.model.l2 ?? 0,
+                              nodes: data.clients.count, totalRows: data.clients.reduce(0) { $0 + $1.count })
         } else {
             self = .network(spec: scenario.modelSpec(for: data), training: scenario.training)
         }
@@ -57,8 +59,9 @@ enum NodeModel {
     }
 
     /// The objective of a node holding `data`, its data term weighed by n n_i / N.
-    /// - Throws: for a network, and `ObjectiveError` for data the objective refuses
-    ///   (no rows, more than two classes for logistic regression).
+    /// - Throws: for a network, `ObjectiveError` for data the objective refuses (no rows,
+    ///   more than two classes for logistic regression) and `DataError` for least squares
+    ///   on data without targets.
     func objective(_ data: Dataset) throws -> any Objective {
         guard case let .objective(kind, regularization, nodes, totalRows) = self else {
             throw NodeModelError.networkHasNoObjective
@@ -75,8 +78,12 @@ enum NodeModel {
 
     private func objective(_ kind: ModelKind, _ data: Dataset, regularization: Double, weight: Double) throws
         -> any Objective {
-        if kind == .logistic { return try LogisticObjective(data, regularization: regularization, dataWeight: weight) }
-        return try SoftmaxObjective(data, regularization: regularization, dataWeight: weight)
+        switch kind {
+        case .logistic: return try LogisticObjective(data, regularization: regularization, dataWeight: weight)
+        case .leastSquares:
+            return try LeastSquaresObjective(RegressionData(data), regularization: regularization, dataWeight: weight)
+        default: return try SoftmaxObjective(data, regularization: regularization, dataWeight: weight)
+        }
     }
 
     /// What node `node` learns from with `data`: its objective, or local training whose
@@ -130,7 +137,9 @@ enum NodeModelError: FedSimError, Equatable {
 
     var description: String {
         switch self {
-        case let .unknownObjective(name): return "unknown objective '\(name)'; expected logistic or softmax"
+        case let .unknownObjective(name):
+            let known = ModelKind.allCases.filter { $0.isObjective(decentralized: true) }.map(\.rawValue)
+            return "unknown objective '\(name)'; expected one of \(known.joined(separator: ", "))"
         case .missingTraining: return "a network model's Assign carries no local training"
         case .networkHasNoObjective: return "a network model has no objective"
         case .noRows: return "an objective's Assign gives no total of training rows"

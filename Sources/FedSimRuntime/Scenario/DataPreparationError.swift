@@ -10,7 +10,8 @@ public enum DataPreparationError: FedSimError, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .data(error): return "data: \(error)"
-        case .naturalWithoutClients: return "partition scheme natural needs synthetic data"
+        case .naturalWithoutClients:
+            return "partition scheme natural needs data split by client (source synthetic or synthetic_regression)"
         }
     }
 }

@@ -56,6 +56,10 @@ public enum DataSource: Equatable, Sendable {
     case idx(images: String, labels: String)
     /// LEAF Synthetic(alpha, beta) (Li et al., FedProx): one distribution per client.
     case synthetic(alpha: Double, beta: Double, features: Int, classes: Int, maxSamplesPerClient: Int)
+    /// Linear-regression data with real targets, one problem per client (`SyntheticRegression`),
+    /// as the DADAO authors make theirs.
+    case syntheticRegression(features: Int, samplesPerClient: Int, informative: Int, noise: Double,
+                             slopeRange: ClosedRange<Double>)
 
     /// The scenario-file name of this source.
     public var kind: String {
@@ -64,6 +68,15 @@ public enum DataSource: Equatable, Sendable {
         case .libsvm: return "libsvm"
         case .idx: return "idx"
         case .synthetic: return "synthetic"
+        case .syntheticRegression: return "synthetic_regression"
+        }
+    }
+
+    /// Whether the source makes its own clients (`partition.scheme: natural`).
+    public var isSplitByClient: Bool {
+        switch self {
+        case .synthetic, .syntheticRegression: return true
+        case .csv, .libsvm, .idx: return false
         }
     }
 
@@ -72,7 +85,7 @@ public enum DataSource: Equatable, Sendable {
         switch self {
         case let .csv(path, _), let .libsvm(path, _): return [path]
         case let .idx(images, labels): return [images, labels]
-        case .synthetic: return []
+        case .synthetic, .syntheticRegression: return []
         }
     }
 }
@@ -112,7 +125,7 @@ public enum PartitionKind: String, Sendable, CaseIterable {
     case dirichlet
     /// Sorted by label, cut into shards, `shardsPerClient` random shards each.
     case shards
-    /// The data's own clients (synthetic data).
+    /// The data's own clients (synthetic data, classes or regression).
     case natural
 }
 
@@ -143,12 +156,15 @@ public enum ModelKind: String, Sendable, CaseIterable {
     /// L2-regularized binary logistic regression without intercept (`LogisticObjective`),
     /// for decentralized runs.
     case logistic
+    /// Least-squares linear regression without intercept, with an optional ridge
+    /// (`LeastSquaresObjective`), for decentralized runs on data with real targets.
+    case leastSquares = "least_squares"
 
     /// Whether the kind is a strongly convex objective of a decentralized run rather
     /// than a network.
     public func isObjective(decentralized: Bool) -> Bool {
         switch self {
-        case .logistic: return true
+        case .logistic, .leastSquares: return true
         case .softmax: return decentralized
         case .mlp: return false
         }
@@ -158,7 +174,8 @@ public enum ModelKind: String, Sendable, CaseIterable {
 public struct ModelSettings: Equatable, Sendable {
     public var kind: ModelKind
     public var hidden: [Int]
-    /// mu, the L2 regularization (mu/2) ||theta||^2 of an objective (`model.l2`).
+    /// mu, the L2 regularization (mu/2) ||theta||^2 of an objective (`model.l2`); nil for
+    /// a network, and for least squares without a ridge.
     public var l2: Double?
 
     public init(kind: ModelKind, hidden: [Int] = [], l2: Double? = nil) {
@@ -173,10 +190,11 @@ extension Scenario {
     /// described, for the coordinator, the workers (through Assign) and every command.
     /// `softmax` is one zero-initialized Dense layer from the features to the classes;
     /// `mlp` is a He-normal Dense layer and a ReLU per hidden width, then a He-normal
-    /// Dense layer to the classes.
+    /// Dense layer to the classes. The objectives' spec describes their data (features
+    /// and classes; regression data has one), which is all a worker reads from it.
     public func modelSpec(for data: FederatedDataset) -> ModelSpec {
         switch model.kind {
-        case .softmax, .logistic:
+        case .softmax, .logistic, .leastSquares:
             return .softmaxRegression(inputDim: data.featureCount, classes: data.classCount)
         case .mlp:
             return .multilayerPerceptron(inputDim: data.featureCount, hidden: model.hidden, classes: data.classCount)

@@ -3,7 +3,9 @@ import FedSimCore
 extension Simulation {
     /// Loads, splits, scales and partitions the data `scenario` describes. A pure
     /// function of the scenario (and the files it names), so every process that calls
-    /// it gets the same clients. Errors name the data file and line.
+    /// it gets the same clients. Errors name the data file and line. A least-squares
+    /// model reads a file's labels as real targets, and its test split is then plain
+    /// random rather than stratified by class.
     public static func prepareData(_ scenario: Scenario) throws -> FederatedDataset {
         do {
             let federated: FederatedDataset
@@ -18,11 +20,17 @@ extension Simulation {
                                                  test: try generated.test.regrouped(groups))
                 }
                 federated = try scaled(generated, scenario.data.normalize)
+            case let .syntheticRegression(features, samplesPerClient, informative, noise, slopeRange):
+                let generator = try SyntheticRegression(
+                    featureCount: features, samplesPerClient: samplesPerClient, informativeCount: informative,
+                    noise: noise, slopeRange: slopeRange, seed: scenario.seed)
+                federated = try scaled(try generator.generate(clients: scenario.partition.clients), scenario.data.normalize)
             default:
-                var pooled = try loadPooled(scenario.data.source)
+                let realTargets = scenario.model.kind == .leastSquares
+                var pooled = try loadPooled(scenario.data.source, realTargets: realTargets)
                 if let groups = scenario.data.labelGroups { pooled = try pooled.regrouped(groups) }
                 let (train, test) = try pooled.split(testFraction: scenario.data.testFraction, seed: scenario.seed,
-                                                     stratified: true)
+                                                     stratified: !realTargets)
                 let (scaledTrain, scaledTest) = try scale(train: train, test: test, scenario.data.normalize)
                 federated = try FederatedDataset(
                     partitioning: scaledTrain, test: scaledTest, clients: scenario.partition.clients,
@@ -34,15 +42,16 @@ extension Simulation {
         }
     }
 
-    private static func loadPooled(_ source: DataSource) throws -> Dataset {
+    private static func loadPooled(_ source: DataSource, realTargets: Bool) throws -> Dataset {
         switch source {
         case let .csv(path, labelColumn):
-            return try CSVLoader.load(path: path, labelColumn: labelColumn).dataset
+            return try CSVLoader.load(path: path, labelColumn: labelColumn, realTargets: realTargets).dataset
         case let .libsvm(path, features):
-            return try LIBSVMLoader.load(path: path, featureCount: features > 0 ? features : nil).dataset
+            return try LIBSVMLoader.load(path: path, featureCount: features > 0 ? features : nil,
+                                         realTargets: realTargets).dataset
         case let .idx(images, labels):
             return try IDXLoader.load(images: images, labels: labels)
-        case .synthetic:
+        case .synthetic, .syntheticRegression:
             preconditionFailure("synthetic data is generated per client")
         }
     }

@@ -18,11 +18,13 @@ extension ScenarioLoader {
                      except: algorithmType.name, in: reader, what: "algorithm")
         reader.recognize(GossipAlgorithms.all.flatMap { $0.fields })
         if algorithmType.needsObjective, !isObjective {
-            reader.report("algorithm", "\(name) needs a strongly convex objective: model.kind logistic or softmax, with model.l2")
+            reader.report("algorithm", "\(name) needs a strongly convex objective: model.kind logistic or softmax with "
+                          + "model.l2, or least_squares")
         }
         if !isObjective {
             for field in algorithmType.objectiveFields where reader.has(field) {
-                reader.report(field, "applies to an objective (model.kind logistic or softmax); a network trains as training: says")
+                reader.report(field, "applies to an objective (model.kind logistic, softmax or least_squares); a network "
+                              + "trains as training: says")
             }
         }
         let algorithm = GossipAlgorithms.read(algorithmType, from: reader)

@@ -56,6 +56,8 @@ public enum ScenarioLoader {
         let decentralizedReader = root.has("decentralized") ? root.section("decentralized") : nil
         let modelReader = root.section("model", required: true)
         let model = readModel(modelReader, decentralized: decentralizedReader != nil)
+        checkTargets(model: model, data: data, partition: partition, modelReader: modelReader, dataReader: dataReader,
+                     partitionReader: partitionReader)
         let isObjective = model.kind.isObjective(decentralized: decentralizedReader != nil)
         var training = LocalTraining(epochs: 1, batchSize: 32, learningRate: 0.1)
         var trainingReader: YAMLFieldReader?
@@ -129,32 +131,77 @@ public enum ScenarioLoader {
     /// The sections of a server run, which a decentralized one refuses.
     static let serverSections = ["server", "system", "attack", "aggregator", "privacy", "evaluation"]
 
-    /// The `model:` section. `l2` is required by the objectives of decentralized runs
-    /// and refused elsewhere.
+    /// The `model:` section. `l2` is required by the logistic and softmax objectives of
+    /// decentralized runs, optional for least squares (a ridge) and refused elsewhere.
     private static func readModel(_ reader: YAMLFieldReader, decentralized: Bool) -> ModelSettings {
         let kind: ModelKind = reader.choice("kind")
+        let l2: Double?
+        if kind == .leastSquares {
+            l2 = reader.optionalNumber("l2", in: 0...1e6, excludingLowerBound: true)
+        } else if kind.isObjective(decentralized: decentralized) {
+            l2 = reader.number("l2", in: 0...1e6, excludingLowerBound: true)
+        } else {
+            l2 = nil
+        }
         let model = ModelSettings(
-            kind: kind,
-            hidden: reader.integerList("hidden", default: [], elementsIn: 1...1_000_000),
-            l2: kind.isObjective(decentralized: decentralized)
-                ? reader.number("l2", in: 0...1e6, excludingLowerBound: true) : nil)
+            kind: kind, hidden: reader.integerList("hidden", default: [], elementsIn: 1...1_000_000), l2: l2)
         if model.kind == .mlp, model.hidden.isEmpty {
             reader.report(reader.node, "hidden", "an mlp needs at least one hidden layer, like hidden: [64]")
         }
         if model.kind != .mlp, !model.hidden.isEmpty {
             reader.report(reader.node, "hidden", "\(kind.rawValue) regression has no hidden layers; remove hidden or use kind: mlp")
         }
-        if kind == .logistic, !decentralized {
+        if kind == .logistic || kind == .leastSquares, !decentralized {
             reader.report(reader.value("kind"), "kind",
-                          "logistic regression is an objective for decentralized runs (decentralized:); "
-                          + "a server run uses softmax or mlp")
+                          "\(kind == .logistic ? "logistic regression" : "least-squares linear regression") is an "
+                          + "objective for decentralized runs (decentralized:); a server run uses softmax or mlp")
         }
         if !kind.isObjective(decentralized: decentralized), reader.has("l2") {
             reader.report(reader.value("l2"), "l2",
-                          "applies to the objectives of decentralized runs (logistic, softmax); a network takes "
-                          + "training.weight_decay")
+                          "applies to the objectives of decentralized runs (logistic, softmax, least_squares); a "
+                          + "network takes training.weight_decay")
         }
         return model
+    }
+
+    /// Least squares and data with real targets go together: least squares reads a
+    /// file's labels as targets (csv, libsvm) or takes synthetic_regression data, which
+    /// no other model can learn. Classes do not apply to targets (label_groups, the
+    /// label-skewing partitions), and without a ridge every synthetic client needs at least
+    /// as many training rows as features.
+    private static func checkTargets(model: ModelSettings, data: DataSettings, partition: PartitionSettings,
+                                     modelReader: YAMLFieldReader, dataReader: YAMLFieldReader,
+                                     partitionReader: YAMLFieldReader) {
+        let isRegression = model.kind == .leastSquares
+        switch data.source {
+        case .syntheticRegression where !isRegression:
+            modelReader.report(modelReader.value("kind"), "kind",
+                               "synthetic_regression data has real targets, not classes: use kind: least_squares")
+        case .idx, .synthetic:
+            if isRegression {
+                modelReader.report(modelReader.value("kind"), "kind",
+                                   "least squares needs real targets, and \(data.source.kind) data has classes; use "
+                                   + "data.source synthetic_regression, or csv or libsvm whose labels are real targets")
+            }
+        default:
+            break
+        }
+        guard isRegression else { return }
+        if data.labelGroups != nil {
+            dataReader.report(dataReader.value("label_groups"), "label_groups",
+                              "makes classes of labels, and least squares reads real targets")
+        }
+        if partition.scheme == .dirichlet || partition.scheme == .shards {
+            partitionReader.report(partitionReader.value("scheme"), "scheme",
+                                   "\(partition.scheme.rawValue) skews the classes, and least squares reads real targets "
+                                   + "without classes; use scheme: iid")
+        }
+        if model.l2 == nil, case let .syntheticRegression(features, samples, _, _, _) = data.source, samples * 9 / 10 < features {
+            dataReader.report(dataReader.value("samples_per_client"), "samples_per_client",
+                              "each client trains on floor(0.9 x \(samples)) = \(samples * 9 / 10) rows, fewer than its "
+                              + "\(features) features, so least squares without model.l2 is not strongly convex at any "
+                              + "node; draw at least \((features * 10 + 8) / 9) samples a client or set model.l2")
+        }
     }
 
     private static func readTraining(_ reader: YAMLFieldReader) -> LocalTraining {
@@ -188,8 +235,16 @@ public enum ScenarioLoader {
                 features: reader.integer("features", default: 60, in: 1...1_000_000),
                 classes: reader.integer("classes", default: 10, in: 2...1_000_000),
                 maxSamplesPerClient: reader.integer("max_samples_per_client", default: 1000, in: 51...10_000_000))
+        case "synthetic_regression":
+            let features = reader.integer("features", default: 10, in: 1...1_000_000)
+            source = .syntheticRegression(
+                features: features,
+                samplesPerClient: reader.integer("samples_per_client", default: 100, in: 2...10_000_000),
+                informative: reader.integer("informative", default: features, in: 1...features),
+                noise: reader.number("noise", default: 10, in: 0...1e12),
+                slopeRange: reader.numberRange("slope_range", default: 0.01...5, in: -1e12...1e12))
         default:
-            let choices = ["csv", "libsvm", "idx", "synthetic"]
+            let choices = ["csv", "libsvm", "idx", "synthetic", "synthetic_regression"]
             reader.report(reader.value("source"), "source", "unknown data source '\(kind)'; expected one of \(choices.joined(separator: ", "))"
                                + YAMLFieldReader.suggestion(for: kind, among: choices))
             source = .synthetic(alpha: 1, beta: 1, features: 60, classes: 10, maxSamplesPerClient: 1000)
@@ -294,7 +349,7 @@ public enum ScenarioLoader {
     }
 
     private static func readPartition(_ reader: YAMLFieldReader, data: DataSettings) -> PartitionSettings {
-        let isSynthetic = data.source.kind == "synthetic"
+        let isSynthetic = data.source.isSplitByClient
         let scheme: PartitionKind = reader.choice("scheme", default: isSynthetic ? .natural : .iid)
         let partition = PartitionSettings(
             scheme: scheme,
@@ -305,8 +360,8 @@ public enum ScenarioLoader {
         if isSynthetic != (scheme == .natural) {
             reader.report(
                 reader.value("scheme"), "scheme",
-                isSynthetic ? "synthetic data comes split by client: use scheme: natural"
-                    : "scheme natural needs data with its own clients (source: synthetic)")
+                isSynthetic ? "\(data.source.kind) data comes split by client: use scheme: natural"
+                    : "scheme natural needs data with its own clients (source: synthetic or synthetic_regression)")
         }
         return partition
     }

@@ -158,6 +158,19 @@ final class YAMLFieldReader: SettingsReader {
         return values
     }
 
+    /// A list of two numbers `[low, high]` with low <= high, both in `range`.
+    func numberRange(_ key: String, default fallback: ClosedRange<Double>, in range: ClosedRange<Double>)
+        -> ClosedRange<Double> {
+        guard let node = value(key) else { return fallback }
+        guard let pair = node.sequence?.compactMap(\.float), pair.count == 2, node.sequence?.count == 2,
+              pair.allSatisfy({ range.contains($0) }), pair[0] <= pair[1] else {
+            report(node, key, "must be a list of two numbers [low, high] with low <= high, both in "
+                   + "\(range.lowerBound)...\(range.upperBound), like [\(fallback.lowerBound), \(fallback.upperBound)]")
+            return fallback
+        }
+        return pair[0]...pair[1]
+    }
+
     /// Counts `keys` as fields of this mapping, read or not: `finish` suggests them for a
     /// misspelled field and lists them among the fields here.
     func recognize(_ keys: [String]) {
