@@ -40,10 +40,25 @@ final class DecentralizedScenarioTests: FedSimProcessTestCase {
         XCTAssertEqual(Double(dadao.final.gradients), 64 * 700, accuracy: 4 * (64 * 700.0).squareRoot())
     }
 
+    func testDADAOSolvesTheAuthorsLeastSquaresTask() throws {
+        // Each node's own linear-regression problem with its own slope: the nodes agree on
+        // the pooled least-squares minimizer, to a relative distance of 1e-4 well within
+        // the budget, from constants that are the exact eigenvalues of the nodes' X^T X.
+        let (summary, records) = try run("dadao-least-squares.yaml")
+        XCTAssertNotNil(communicationsToTarget(records), "DADAO never reached 1e-4")
+        XCTAssertLessThan(try XCTUnwrap(summary.final.relativeDistanceToOptimum), 1e-4)
+        XCTAssertLessThan(try XCTUnwrap(summary.optimum?.gradientNorm), 1e-8)
+        let constants = try XCTUnwrap(summary.constants)
+        XCTAssertGreaterThan(constants.strongConvexity, 0)
+        XCTAssertGreaterThan(constants.smoothness, constants.strongConvexity)
+        XCTAssertNil(summary.final.testAccuracy)
+    }
+
     func testMetricsAreIdenticalWithOneOrThreeWorkers() throws {
         for (name, overrides) in [("dadao.yaml", ["decentralized.time_budget=40"]),
                                   ("dsgd.yaml", ["decentralized.time_budget=60", "decentralized.variant=gradient_tracking"]),
-                                  ("dsgd-mlp.yaml", ["decentralized.time_budget=10"])] {
+                                  ("dsgd-mlp.yaml", ["decentralized.time_budget=10"]),
+                                  ("dadao-least-squares.yaml", ["decentralized.time_budget=20"])] {
             var runs: [[NSDictionary]] = []
             for workers in [1, 3] {
                 let folder = temporaryFolder()

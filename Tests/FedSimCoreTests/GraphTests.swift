@@ -233,10 +233,13 @@ final class GraphRecipeTests: XCTestCase {
         }
     }
 
-    func testTopologyDrawsDoNotMoveOtherPurposes() {
-        XCTAssertEqual(RandomPurpose.allCases.map(\.rawValue), Array(1...13))
+    func testNewPurposesDoNotMoveEarlierOnes() {
+        // A purpose's number keys its draws: a new one goes last, so that every earlier
+        // purpose, and so every earlier run's results, keeps its draws.
+        XCTAssertEqual(RandomPurpose.allCases.map(\.rawValue), Array(1...14))
         XCTAssertEqual(RandomPurpose.aggregation.rawValue, 12)
         XCTAssertEqual(RandomPurpose.topology.rawValue, 13)
+        XCTAssertEqual(RandomPurpose.regression.rawValue, 14)
     }
 }
 

@@ -100,10 +100,10 @@ final class DecentralizedScenarioLoaderTests: XCTestCase {
         let network = text(["  kind: logistic\n  l2: 0.5": "  kind: mlp\n  hidden: [8]\ntraining:\n  learning_rate: 0.1"])
         XCTAssertEqual(problems(network.replacingOccurrences(of: "algorithm: dsgd", with: "algorithm: dadao")
                                     .replacingOccurrences(of: "  step_size: 0.1\n", with: "")), [
-            "gossip.yaml:16:14: error: decentralized.algorithm: dadao needs a strongly convex objective: model.kind logistic or softmax, with model.l2",
+            "gossip.yaml:16:14: error: decentralized.algorithm: dadao needs a strongly convex objective: model.kind logistic or softmax with model.l2, or least_squares",
         ])
         XCTAssertEqual(problems(network), [
-            "gossip.yaml:19:14: error: decentralized.step_size: applies to an objective (model.kind logistic or softmax); a network trains as training: says",
+            "gossip.yaml:19:14: error: decentralized.step_size: applies to an objective (model.kind logistic, softmax or least_squares); a network trains as training: says",
         ])
         // An objective needs its regularization; logistic regression is for decentralized runs.
         XCTAssertEqual(problems(text(["  l2: 0.5\n": ""])), ["gossip.yaml:11:3: error: model.l2: missing field 'l2'"])
@@ -115,6 +115,63 @@ final class DecentralizedScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(problems(text(["  step_size: 0.1": "  variant: gradient_tracking\n  local_steps: 2"])), [
             "gossip.yaml:18:16: error: decentralized.local_steps: gradient tracking takes one gradient per round; remove local_steps",
         ])
+    }
+
+    /// A least-squares scenario over synthetic regression data, with `replacements`.
+    private func regression(_ replacements: [String: String] = [:]) -> String {
+        var yaml = text([
+            "  source: csv\n  path: ../data/digits.csv\n  label_groups: [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]":
+                "  source: synthetic_regression\n  features: 10\n  samples_per_client: 40",
+            "  scheme: iid": "  scheme: natural",
+            "  kind: logistic\n  l2: 0.5": "  kind: least_squares",
+        ])
+        for (old, new) in replacements {
+            yaml = yaml.replacingOccurrences(of: old, with: new)
+        }
+        return yaml
+    }
+
+    func testLeastSquaresLoadsOverRegressionDataAndWritesBack() throws {
+        let scenario = try parse(regression())
+        XCTAssertEqual(scenario.model, ModelSettings(kind: .leastSquares))
+        XCTAssertEqual(scenario.data.source, .syntheticRegression(features: 10, samplesPerClient: 40, informative: 10,
+                                                                  noise: 10, slopeRange: 0.01...5))
+        let reread = try parse(scenario.resolvedYAML)
+        XCTAssertEqual(reread.data, scenario.data)
+        XCTAssertEqual(reread.model, scenario.model)
+        // A ridge is optional for least squares.
+        XCTAssertEqual(try parse(regression(["  kind: least_squares": "  kind: least_squares\n  l2: 0.01"])).model.l2, 0.01)
+        // A csv's labels are read as targets, without classes to stratify or group.
+        XCTAssertNoThrow(try parse(text(["  kind: logistic\n  l2: 0.5": "  kind: least_squares",
+                                         "  label_groups: [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]\n": ""])))
+    }
+
+    func testTargetsAndClassesDoNotMix() {
+        // Regression data needs least squares, and least squares needs targets.
+        XCTAssertEqual(problems(regression(["  kind: least_squares": "  kind: logistic\n  l2: 0.5"])), [
+            "gossip.yaml:11:9: error: model.kind: synthetic_regression data has real targets, not classes: use kind: least_squares",
+        ])
+        XCTAssertEqual(problems(text(["  kind: logistic\n  l2: 0.5": "  kind: least_squares"])), [
+            "gossip.yaml:6:17: error: data.label_groups: makes classes of labels, and least squares reads real targets",
+        ])
+        XCTAssertEqual(problems(text(["  kind: logistic\n  l2: 0.5": "  kind: least_squares",
+                                      "  label_groups: [[0, 2, 4, 6, 8], [1, 3, 5, 7, 9]]\n": "",
+                                      "scheme: iid": "scheme: dirichlet"])), [
+            "gossip.yaml:7:11: error: partition.scheme: dirichlet skews the classes, and least squares reads real targets without classes; use scheme: iid",
+        ])
+        // Without a ridge, a node with fewer rows than features has no unique minimizer.
+        XCTAssertEqual(problems(regression(["samples_per_client: 40": "samples_per_client: 10"])), [
+            "gossip.yaml:6:23: error: data.samples_per_client: each client trains on floor(0.9 x 10) = 9 rows, fewer than its 10 features, so least squares without model.l2 is not strongly convex at any node; draw at least 12 samples a client or set model.l2",
+        ])
+        XCTAssertNoThrow(try parse(regression(["samples_per_client: 40": "samples_per_client: 10",
+                                               "  kind: least_squares": "  kind: least_squares\n  l2: 0.1"])))
+        XCTAssertEqual(problems(regression(["samples_per_client: 40": "samples_per_client: 40\n  slope_range: [5, 1]"])), [
+            "gossip.yaml:7:16: error: data.slope_range: must be a list of two numbers [low, high] with low <= high, both in -1000000000000.0...1000000000000.0, like [0.01, 5.0]",
+        ])
+        // Least squares is an objective of decentralized runs only.
+        XCTAssertEqual(problems(regression(["decentralized:\n  algorithm: dsgd\n  topology: {kind: ring, nodes: 16}\n  time_budget: 30\n  step_size: 0.1\n":
+                                                "training:\n  learning_rate: 0.1\nserver:\n  rounds: 3\n  clients_per_round: 4\n"])).first,
+                       "gossip.yaml:11:9: error: model.kind: least-squares linear regression is an objective for decentralized runs (decentralized:); a server run uses softmax or mlp")
     }
 
     func testTopologyProblemsAreNamed() throws {

@@ -17,7 +17,8 @@ final class GossipCoordinatorTests: XCTestCase {
         return scenario
     }
 
-    private func records(_ scenario: Scenario, workers: Int) throws -> (GossipSummary, [GossipRecord]) {
+    private func records(_ scenario: Scenario, workers: Int, data: FederatedDataset? = nil) throws
+        -> (GossipSummary, [GossipRecord]) {
         let run = InMemoryRun()
         run.startWorkers(workers)
         var options = CoordinatorOptions(workers: workers)
@@ -25,7 +26,7 @@ final class GossipCoordinatorTests: XCTestCase {
         options.log = { run.log($0) }
         var records: [GossipRecord] = []
         options.gossipProgress = { records.append($0) }
-        let summary = try GossipCoordinator(scenario: scenario, data: blobData(clients: scenario.partition.clients),
+        let summary = try GossipCoordinator(scenario: scenario, data: data ?? blobData(clients: scenario.partition.clients),
                                             transport: run.network, folder: nil, options: options).run()
         return (summary, records)
     }
@@ -48,6 +49,56 @@ final class GossipCoordinatorTests: XCTestCase {
                 XCTAssertEqual(other.map(timeless), one.map(timeless), "\(algorithm) with \(workers) workers")
             }
         }
+    }
+
+    /// A least-squares scenario over 8 nodes on a ring: the digits' labels as targets.
+    private func leastSquares(_ algorithm: String, model: String) throws -> (Scenario, FederatedDataset) {
+        let scenario = try ScenarioLoader.parse("""
+            name: digits-regression
+            seed: 3
+            data:
+              source: csv
+              path: ../data/digits.csv
+              normalize: standard
+            partition:
+              scheme: iid
+              clients: 8
+            model:
+            \(model)
+            decentralized:
+              algorithm: \(algorithm)
+              topology: {kind: ring, nodes: 8}
+              time_budget: 40
+              evaluation_interval: 10
+
+            """, file: "digits-regression.yaml", baseDirectory: ScenarioLoaderTests.scenarios.path)
+        return (scenario, try Simulation.prepareData(scenario))
+    }
+
+    func testLeastSquaresWithoutARidgeNeedsRowsOfFullRank() throws {
+        // The digits' first pixel is blank in every image: X^T X is singular at every node
+        // and over the pooled rows, so least squares has no unique minimizer without a ridge.
+        for algorithm in ["dadao", "dsgd"] {
+            let (scenario, data) = try leastSquares(algorithm, model: "  kind: least_squares")
+            XCTAssertThrowsError(try GossipCoordinator(scenario: scenario, data: data, transport: InMemoryNetwork(),
+                                                       folder: nil, options: CoordinatorOptions(workers: 1))) { error in
+                let text = "\(error)"
+                XCTAssert(text.hasPrefix(algorithm == "dadao" ? "node 0: " : "the pooled objective over every node's training rows: "), text)
+                XCTAssert(text.hasSuffix("set model.l2 to add a ridge (mu/2) ||x||^2, which makes it strongly convex"), text)
+            }
+        }
+        // A ridge makes it strongly convex, with mu its own weight along the blank pixel;
+        // the nodes then near the pooled minimizer.
+        let (scenario, data) = try leastSquares("dadao", model: "  kind: least_squares\n  l2: 1")
+        XCTAssertEqual(data.test.targets?.count, data.test.count)
+        let (summary, records) = try records(scenario, workers: 2, data: data)
+        XCTAssertEqual(records.map(\.time), [0, 10, 20, 30, 40])
+        let distances = records.compactMap(\.relativeDistanceToOptimum)
+        XCTAssertEqual(distances.count, 5)
+        XCTAssertEqual(distances, distances.sorted(by: >))
+        XCTAssertLessThan(distances[4], 0.5 * distances[0])
+        XCTAssertNil(summary.final.testAccuracy)
+        XCTAssertEqual(try XCTUnwrap(summary.constants).strongConvexity, 1, accuracy: 1e-9)
     }
 
     func testStatesThatAnswerNoSnapshotFailTheRunNamingTheWorker() throws {

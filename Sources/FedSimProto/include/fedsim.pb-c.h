@@ -251,21 +251,15 @@ struct  Fedsim__Decentralized
    */
   Fedsim__LocalTraining *training;
   /*
-   * the nodes' objective (logistic, softmax,
+   * The nodes' objective (logistic, softmax, least_squares); empty for a network model.
    */
   char *objective;
   /*
-   * least_squares); empty for a network model
-   */
-  /*
-   * the objective's L2 regularization mu (0: none,
+   * The objective's L2 regularization mu (0: none, least squares only).
    */
   double regularization;
   /*
-   * least squares only)
-   */
-  /*
-   * N, the training rows of all nodes: node i's
+   * N, the training rows of all nodes: node i's objective weighs its data term by n n_i / N.
    */
   uint64_t total_rows;
 };
