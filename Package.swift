@@ -26,10 +26,11 @@ let package = Package(
         .systemLibrary(
             name: "CProtobufC", pkgConfig: "libprotobuf-c",
             providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // protoc-c output for Protos/fedsim.proto (regenerate with scripts/generate-protos).
         .target(name: "FedSimProto", dependencies: ["CProtobufC"]),
 
-        .target(name: "FedSimCore", dependencies: ["COpenBLAS"]),
+        .target(name: "FedSimCore", dependencies: ["COpenBLAS", "CZlib"]),
         .target(name: "FedSimAlgorithms", dependencies: ["FedSimCore"]),
         .target(name: "FedSimWire", dependencies: ["FedSimCore", "CZeroMQ", "FedSimProto", "CProtobufC"]),
         .target(

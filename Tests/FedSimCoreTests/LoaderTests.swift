@@ -232,7 +232,7 @@ final class IDXLoaderTests: XCTestCase {
         wrongMagic[0] = 0x12
         XCTAssertEqual(error(wrongMagic, labels)?.kind, .badMagic)
         XCTAssertEqual(error(wrongMagic, labels)?.file, "img")
-        XCTAssertEqual(error([0x1F, 0x8B, 8, 0] + images, labels)?.kind, .badMagic)
+        XCTAssertEqual(error([0x1F, 0x8B, 8, 0] + images, labels)?.kind, .corruptGzip)
         var floatType = images
         floatType[2] = 0x0D
         XCTAssert(error(floatType, labels)?.message.contains("0xd is not supported") == true)
@@ -243,5 +243,95 @@ final class IDXLoaderTests: XCTestCase {
         XCTAssertEqual(error(images, labels, classCount: 1)?.kind, .invalidValue)
         XCTAssertEqual(dataError { try IDXLoader.load(images: "/nonexistent/img", labels: "/nonexistent/lbl") }?.kind,
                        .fileNotFound)
+    }
+
+    /// Compresses `path` with the gzip tool into `path.gz` (a 10-byte header: no name, no
+    /// time) and returns the new file's path.
+    private func gzip(_ path: String) throws -> String {
+        let tool = Process()
+        tool.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tool.arguments = ["gzip", "--keep", "--force", "--no-name", path]
+        try tool.run()
+        tool.waitUntilExit()
+        XCTAssertEqual(tool.terminationStatus, 0, "gzip \(path)")
+        return path + ".gz"
+    }
+
+    /// A small IDX images file of 5 images of 3 x 2 pixels and its labels file, plain.
+    private func smallIDXFiles(in directory: TemporaryDirectory) throws -> (images: String, labels: String) {
+        let pixels = (0..<30).map { UInt8(truncatingIfNeeded: $0 * 37) }
+        return (try directory.write("images-idx3-ubyte", header([5, 3, 2]) + pixels),
+                try directory.write("labels-idx1-ubyte", header([5]) + [4, 1, 0, 1, 9]))
+    }
+
+    func testGzipFilesReadAsTheirDecompressedContents() throws {
+        let directory = try TemporaryDirectory()
+        let (images, labels) = try smallIDXFiles(in: directory)
+        let plain = try IDXLoader.load(images: images, labels: labels)
+        XCTAssertEqual(try IDXLoader.load(images: gzip(images), labels: gzip(labels)), plain)
+        XCTAssertEqual(try IDXLoader.load(images: gzip(images), labels: labels), plain)
+
+        // Concatenated members read as one file, as `gzip -d` reads them.
+        let bytes = try readFileBytes(images)
+        let front = try gzip(directory.write("front", Array(bytes.prefix(11))))
+        let back = try gzip(directory.write("back", Array(bytes.dropFirst(11))))
+        let joined = try directory.write("joined.gz", readFileBytes(front) + readFileBytes(back))
+        XCTAssertEqual(try IDXLoader.load(images: joined, labels: labels), plain)
+
+        // 100 kB in one member (the trailer gives the length), then followed by a 3-byte
+        // member, whose trailer is the last: the 4 KiB buffer has to grow.
+        let large = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+        let largeFile = try directory.write("large", large)
+        XCTAssertEqual(try Gzip.decompress(readFileBytes(gzip(largeFile)), name: "large.gz"), large)
+        let twoMembers = try readFileBytes(gzip(largeFile)) + readFileBytes(gzip(directory.write("small", [7, 8, 9])))
+        XCTAssertEqual(try Gzip.decompress(twoMembers, name: "two.gz"), large + [7, 8, 9])
+    }
+
+    func testTruncatedOrCorruptGzipIsRefusedNamingTheFile() throws {
+        let directory = try TemporaryDirectory()
+        let (images, labels) = try smallIDXFiles(in: directory)
+        let compressed = try readFileBytes(gzip(images))
+        func failure(_ name: String, _ bytes: [UInt8]) throws -> DataError? {
+            let path = try directory.write(name, bytes)
+            return dataError { try IDXLoader.load(images: path, labels: labels) }
+        }
+        let truncated = try failure("truncated.gz", Array(compressed.dropLast(4)))
+        XCTAssertEqual(truncated?.kind, .corruptGzip)
+        XCTAssertEqual(truncated?.file, directory.url.appendingPathComponent("truncated.gz").path)
+        XCTAssert(truncated?.description.contains("truncated.gz: the gzip data ends early") == true,
+                  truncated?.description ?? "")
+        XCTAssertEqual(try failure("half.gz", Array(compressed.prefix(compressed.count / 2)))?.kind, .corruptGzip)
+        XCTAssertEqual(try failure("magic-only.gz", Gzip.magic)?.kind, .corruptGzip)
+
+        var badChecksum = compressed
+        badChecksum[compressed.count - 8] ^= 0xFF
+        XCTAssertEqual(try failure("checksum.gz", badChecksum)?.description,
+                       directory.url.appendingPathComponent("checksum.gz").path + ": corrupt gzip data: incorrect data check")
+        XCTAssertEqual(try failure("trailing.gz", compressed + Array("junk".utf8))?.message,
+                       "corrupt gzip data: incorrect header check")
+        var badBlock = compressed
+        badBlock[10] = 0xFF  // the first deflate block header: final block of reserved type 3
+        XCTAssertEqual(try failure("block.gz", badBlock)?.message, "corrupt gzip data: invalid block type")
+    }
+
+    /// Debian's dataset-fashion-mnist package, read straight from its gzip files.
+    func testFashionMNISTFromTheDebianPackage() throws {
+        let folder = "/usr/share/datasets/fashion-mnist/"
+        guard FileManager.default.fileExists(atPath: folder + "train-images-idx3-ubyte.gz") else {
+            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist; scripts/install-deps does)")
+        }
+        let parts = [("train", 60_000, [9, 0, 0, 3, 0], 76_247), ("t10k", 10_000, [9, 2, 1, 1, 6], 33_456)]
+        for (part, count, firstLabels, firstImageSum) in parts {
+            let data = try IDXLoader.load(images: folder + "\(part)-images-idx3-ubyte.gz",
+                                          labels: folder + "\(part)-labels-idx1-ubyte.gz")
+            XCTAssertEqual(data.count, count, part)
+            XCTAssertEqual(data.featureCount, 28 * 28, part)
+            XCTAssertEqual(data.classCount, 10, part)
+            XCTAssertEqual(data.labels.prefix(5).map(Int.init), firstLabels, part)
+            XCTAssertEqual(data.features.prefix(28 * 28).reduce(0, +) * 255, Float(firstImageSum), accuracy: 0.5, part)
+            var perClass = [Int](repeating: 0, count: 10)
+            for label in data.labels { perClass[Int(label)] += 1 }
+            XCTAssertEqual(perClass, [Int](repeating: count / 10, count: 10), part)
+        }
     }
 }

@@ -18,6 +18,8 @@ public struct DataError: FedSimError, Equatable, Sendable {
         case invalidIndex
         /// An IDX file whose magic number is wrong or whose element type is not supported.
         case badMagic
+        /// A gzip-compressed file that is truncated or whose compressed data is corrupt.
+        case corruptGzip
         /// A file whose length disagrees with the sizes its header declares.
         case sizeMismatch
         /// Two files (or a file and a request) that disagree on how many samples there are.

@@ -2,21 +2,24 @@
 ///
 /// An IDX file is a big-endian header, `0x00 0x00 type dims`, then `dims` 32-bit sizes,
 /// then the elements in row-major order. Only element type 0x08 (unsigned byte) is read.
-/// Files must be uncompressed (gunzip the `.gz` downloads first).
+/// A file may be gzip-compressed, as the `.gz` downloads are: it is decompressed in
+/// memory (whatever its name, a file starting with gzip's magic bytes 1f 8b is gzip).
 public enum IDXLoader {
-    /// Loads an images file (`n x d1 x d2 x ...`) and its labels file (`n`).
-    /// See `parse` for the result.
+    /// Loads an images file (`n x d1 x d2 x ...`) and its labels file (`n`), each plain
+    /// or gzip-compressed. See `parse` for the result.
     public static func load(images: String, labels: String, classCount: Int? = nil) throws -> Dataset {
         try parse(images: readFileBytes(images), imagesName: images,
                   labels: readFileBytes(labels), labelsName: labels, classCount: classCount)
     }
 
-    /// Builds a dataset from IDX bytes: each image flattened row-major into
+    /// Builds a dataset from IDX bytes, plain or gzip-compressed: each image flattened row-major into
     /// `d1 * d2 * ...` features scaled by 1/255 into [0, 1], each label byte a class id.
     /// `classCount` defaults to the largest label + 1; a label at or above a given
-    /// `classCount` is an error. The names are what errors cite. O(file length).
+    /// `classCount` is an error. The names are what errors cite. O(decompressed length).
     public static func parse(images: [UInt8], imagesName: String, labels: [UInt8], labelsName: String,
                              classCount: Int? = nil) throws -> Dataset {
+        let images = try Gzip.plain(images, name: imagesName)
+        let labels = try Gzip.plain(labels, name: labelsName)
         let imageArray = try IDXArray(images, name: imagesName)
         let labelArray = try IDXArray(labels, name: labelsName)
         guard labelArray.dimensions.count == 1 else {
@@ -53,9 +56,6 @@ private struct IDXArray {
     init(_ bytes: [UInt8], name: String) throws {
         guard bytes.count >= 4 else {
             throw DataError(.sizeMismatch, file: name, "\(bytes.count) bytes is too short for an IDX header")
-        }
-        if bytes[0] == 0x1F && bytes[1] == 0x8B {
-            throw DataError(.badMagic, file: name, "the file is gzip-compressed; decompress it first")
         }
         guard bytes[0] == 0, bytes[1] == 0, bytes[3] > 0 else {
             let magic = bytes[0..<4].map { String($0, radix: 16) }.joined(separator: " ")
