@@ -306,7 +306,73 @@ final class ScenarioLoaderTests: XCTestCase {
         }
     }
 
-    // MARK: - Attacks and robust aggregation
+    /// The test scenario with `data.transform: yaml` on line 7.
+    private func transforming(_ yaml: String) -> String {
+        text(["normalize: minmax": "normalize: minmax\n  transform: \(yaml)"])
+    }
+
+    func testDataTransformLoadsAndWritesBack() throws {
+        let cases: [(String, FeatureTransform)] = [
+            ("{kind: permute, seed: 4}", .permute(seed: 4)), ("{kind: permute}", .permute(seed: 0)),
+            ("{kind: rotate, degrees: 90}", .rotate(quarterTurns: 1)), ("{kind: rotate, degrees: 270}", .rotate(quarterTurns: 3)),
+            ("{kind: flip}", .flip),
+        ]
+        for (yaml, transform) in cases {
+            let scenario = try parse(transforming(yaml))
+            XCTAssertEqual(scenario.data.transform, transform, yaml)
+            XCTAssertEqual(try ScenarioLoader.parse(scenario.resolvedYAML, file: "resolved.yaml", baseDirectory: "/"),
+                           scenario, yaml)
+        }
+        XCTAssert(try parse(transforming("{kind: rotate, degrees: 180}")).resolvedYAML
+                    .contains("\n  transform:\n    kind: rotate\n    degrees: 180\n"))
+        let plain = try parse(text())
+        XCTAssertNil(plain.data.transform)
+        XCTAssertFalse(plain.resolvedYAML.contains("transform"))
+    }
+
+    func testDataTransformProblemsAreNamedWithTheirPositions() {
+        let problems = [
+            ("{kind: rotate, degrees: 45}",
+             "test.yaml:7:38: error: data.transform.degrees: must be 90, 180 or 270 (counterclockwise), got 45"),
+            ("{kind: rotate}", "test.yaml:7:14: error: data.transform.degrees: missing field 'degrees'"),
+            ("{kind: spin}",
+             "test.yaml:7:21: error: data.transform.kind: unknown value 'spin'; expected one of permute, rotate, flip"),
+            ("{kind: flip, seed: 2}", "test.yaml:7:33: error: data.transform.seed: applies to transform kind permute, not flip"),
+            ("{kind: permute, sed: 2}",
+             "test.yaml:7:30: error: data.transform.sed: unknown field 'sed'; did you mean 'seed'? (fields here: kind, seed)"),
+            ("flip", "test.yaml:7:14: error: data.transform: must be a mapping like {kind: permute, seed: 1}, "
+                + "{kind: rotate, degrees: 90} or {kind: flip}"),
+        ]
+        for (yaml, expected) in problems {
+            XCTAssertEqual(issues(transforming(yaml)).map(\.description), [expected], yaml)
+        }
+        let synthetic = issues(text(["  source: csv\n  path: ../data/digits.csv\n  normalize: minmax":
+                                         "  source: synthetic\n  transform: {kind: flip}",
+                                     "scheme: dirichlet": "scheme: natural"]))
+        XCTAssertEqual(synthetic.map(\.description),
+                       ["test.yaml:5:14: error: data.transform: applies to data read from files (csv, libsvm, idx), not synthetic data"])
+    }
+
+    func testDataTransformRearrangesEveryRowBeforeTheSplit() throws {
+        let plain = try parse(text(["normalize: minmax": "normalize: none"]))
+        var rotated = plain
+        rotated.data.transform = .rotate(quarterTurns: 1)
+        let plainData = try Simulation.prepareData(plain)
+        let rotatedData = try Simulation.prepareData(rotated)
+        XCTAssertEqual(rotatedData.test, try plainData.test.transformed(.rotate(quarterTurns: 1)))
+        XCTAssertEqual(rotatedData.clients, try plainData.clients.map { try $0.transformed(.rotate(quarterTurns: 1)) })
+        XCTAssertNotEqual(rotatedData.test, plainData.test)
+
+        let threeFeatures = try temporaryFile("three.csv", "1,2,3,0\n4,5,6,1\n7,8,9,0\n1,1,1,1\n2,2,2,0\n")
+        var nonSquare = try parse(text(["../data/digits.csv": threeFeatures, "clients: 20": "clients: 2",
+                                        "clients_per_round: 5": "clients_per_round: 2", "scheme: dirichlet": "scheme: iid"]))
+        nonSquare.data.transform = .flip
+        XCTAssertThrowsError(try Simulation.prepareData(nonSquare)) { error in
+            XCTAssertEqual("\(error)", "data.transform: flip needs square images, side x side features with the pixels "
+                           + "row-major; 3 features is not a square")
+        }
+    }
+
 
     func testAttackAndAggregatorSectionsLoadAndWriteBack() throws {
         let scenario = try parse(text(["server:": """

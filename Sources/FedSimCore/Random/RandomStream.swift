@@ -18,6 +18,9 @@ public enum RandomPurpose: UInt64, Sendable, CaseIterable {
     case topology
     /// Synthetic regression data (`SyntheticRegression`), per client.
     case regression
+    /// The feature permutation of a scenario's `data.transform` (`FeatureTransform.permute`),
+    /// keyed by the transform's own seed.
+    case featurePermutation
 }
 
 /// A counter-based random stream: Philox4x32-10 (Salmon et al., SC 2011) keyed by

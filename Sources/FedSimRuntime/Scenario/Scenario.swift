@@ -107,13 +107,17 @@ public struct DataSettings: Equatable, Sendable {
     /// New classes made of the data's labels (`Dataset.regrouped`): rows of other labels
     /// are dropped. nil keeps the labels as they are.
     public var labelGroups: [[Int]]?
+    /// The rearrangement of every row's features (file sources), applied to all rows
+    /// right after loading, before the split and the scaling; nil keeps them as read.
+    public var transform: FeatureTransform?
 
     public init(source: DataSource, normalize: Normalization = .none, testFraction: Double = 0.2,
-                labelGroups: [[Int]]? = nil) {
+                labelGroups: [[Int]]? = nil, transform: FeatureTransform? = nil) {
         self.source = source
         self.normalize = normalize
         self.testFraction = testFraction
         self.labelGroups = labelGroups
+        self.transform = transform
     }
 }
 

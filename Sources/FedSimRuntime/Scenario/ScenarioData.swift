@@ -3,7 +3,8 @@ import FedSimCore
 extension Simulation {
     /// Loads, splits, scales and partitions the data `scenario` describes. A pure
     /// function of the scenario (and the files it names), so every process that calls
-    /// it gets the same clients. Errors name the data file and line. A least-squares
+    /// it gets the same clients. A file's rows are rearranged by `data.transform` right
+    /// after loading. Errors name the data file and line. A least-squares
     /// model reads a file's labels as real targets, and its test split is then plain
     /// random rather than stratified by class.
     public static func prepareData(_ scenario: Scenario) throws -> FederatedDataset {
@@ -28,6 +29,7 @@ extension Simulation {
             default:
                 let realTargets = scenario.model.kind == .leastSquares
                 var pooled = try loadPooled(scenario.data.source, realTargets: realTargets)
+                if let transform = scenario.data.transform { pooled = try transformed(pooled, transform) }
                 if let groups = scenario.data.labelGroups { pooled = try pooled.regrouped(groups) }
                 let (train, test) = try pooled.split(testFraction: scenario.data.testFraction, seed: scenario.seed,
                                                      stratified: !realTargets)
@@ -53,6 +55,15 @@ extension Simulation {
             return try IDXLoader.load(images: images, labels: labels)
         case .synthetic, .syntheticRegression:
             preconditionFailure("synthetic data is generated per client")
+        }
+    }
+
+    /// `data` rearranged by the scenario's `data.transform`, whose misfit is reported at that field.
+    private static func transformed(_ data: Dataset, _ transform: FeatureTransform) throws -> Dataset {
+        do {
+            return try data.transformed(transform)
+        } catch let error as DataError {
+            throw DataPreparationError.transform(error)
         }
     }
 

@@ -253,7 +253,42 @@ public enum ScenarioLoader {
             source: source,
             normalize: reader.choice("normalize", default: Normalization.none),
             testFraction: reader.number("test_fraction", default: 0.2, in: 0...1, excludingLowerBound: true),
-            labelGroups: readLabelGroups(reader))
+            labelGroups: readLabelGroups(reader),
+            transform: readTransform(reader, source: source))
+    }
+
+    /// `transform`: `{kind: permute, seed: s}` (seed 0 when left out),
+    /// `{kind: rotate, degrees: 90 | 180 | 270}` or `{kind: flip}`, for data read from files.
+    private static func readTransform(_ reader: YAMLFieldReader, source: DataSource) -> FeatureTransform? {
+        guard let node = reader.value("transform") else { return nil }
+        guard node.mapping != nil else {
+            reader.report(node, "transform", "must be a mapping like {kind: permute, seed: 1}, {kind: rotate, degrees: 90} "
+                          + "or {kind: flip}")
+            return nil
+        }
+        if source.isSplitByClient {
+            reader.report(node, "transform", "applies to data read from files (csv, libsvm, idx), not \(source.kind) data")
+        }
+        let section = reader.section("transform")
+        let kind: FeatureTransform.Kind = section.choice("kind")
+        rejectFields(of: [FeatureTransform.Kind.permute: ["seed"], .rotate: ["degrees"], .flip: []], except: kind,
+                     in: section, what: "transform kind")
+        let transform: FeatureTransform
+        switch kind {
+        case .permute:
+            transform = .permute(seed: UInt64(section.integer("seed", default: 0, in: 0...Int.max)))
+        case .rotate:
+            let issuesBefore = section.issueCount
+            let degrees = section.integer("degrees", in: Int.min...Int.max)
+            if section.issueCount == issuesBefore, ![90, 180, 270].contains(degrees) {
+                section.report("degrees", "must be 90, 180 or 270 (counterclockwise), got \(degrees)")
+            }
+            transform = .rotate(quarterTurns: degrees / 90)
+        case .flip:
+            transform = .flip
+        }
+        section.finish()
+        return transform
     }
 
     /// `label_groups`: a list of at least one non-empty list of labels, no label twice.

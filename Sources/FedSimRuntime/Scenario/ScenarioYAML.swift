@@ -28,6 +28,14 @@ extension Scenario {
             lines.append("  label_groups: [" + groups.map { "[\($0.map(String.init).joined(separator: ", "))]" }
                 .joined(separator: ", ") + "]")
         }
+        if let transform = data.transform {
+            lines += ["  transform:", "    kind: \(transform.kind.rawValue)"]
+            switch transform {
+            case let .permute(seed): lines.append("    seed: \(seed)")
+            case let .rotate(quarterTurns): lines.append("    degrees: \(quarterTurns * 90)")
+            case .flip: break
+            }
+        }
         lines += [
             "partition:",
             "  scheme: \(partition.scheme.rawValue)",
