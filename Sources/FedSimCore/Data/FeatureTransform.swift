@@ -81,9 +81,11 @@ extension Dataset {
         var rearranged = [Float](repeating: 0, count: features.count)
         features.withUnsafeBufferPointer { input in
             rearranged.withUnsafeMutableBufferPointer { output in
-                for rowStart in stride(from: 0, to: input.count, by: featureCount) {
-                    for (column, source) in sources.enumerated() {
-                        output[rowStart + column] = input[rowStart + source]
+                sources.withUnsafeBufferPointer { sources in
+                    for rowStart in stride(from: 0, to: input.count, by: featureCount) {
+                        for column in 0..<sources.count {
+                            output[rowStart + column] = input[rowStart + sources[column]]
+                        }
                     }
                 }
             }
