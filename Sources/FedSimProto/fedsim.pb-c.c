@@ -232,6 +232,51 @@ void   fedsim__dense_layer__free_unpacked
   assert(message->base.descriptor == &fedsim__dense_layer__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fedsim__lora_dense_layer__init
+                     (Fedsim__LoraDenseLayer         *message)
+{
+  static const Fedsim__LoraDenseLayer init_value = FEDSIM__LORA_DENSE_LAYER__INIT;
+  *message = init_value;
+}
+size_t fedsim__lora_dense_layer__get_packed_size
+                     (const Fedsim__LoraDenseLayer *message)
+{
+  assert(message->base.descriptor == &fedsim__lora_dense_layer__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fedsim__lora_dense_layer__pack
+                     (const Fedsim__LoraDenseLayer *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fedsim__lora_dense_layer__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fedsim__lora_dense_layer__pack_to_buffer
+                     (const Fedsim__LoraDenseLayer *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fedsim__lora_dense_layer__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fedsim__LoraDenseLayer *
+       fedsim__lora_dense_layer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fedsim__LoraDenseLayer *)
+     protobuf_c_message_unpack (&fedsim__lora_dense_layer__descriptor,
+                                allocator, len, data);
+}
+void   fedsim__lora_dense_layer__free_unpacked
+                     (Fedsim__LoraDenseLayer *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fedsim__lora_dense_layer__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   fedsim__relu_layer__init
                      (Fedsim__ReluLayer         *message)
 {
@@ -1190,7 +1235,7 @@ const ProtobufCMessageDescriptor fedsim__model_spec__descriptor =
   (ProtobufCMessageInit) fedsim__model_spec__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__layer_spec__field_descriptors[2] =
+static const ProtobufCFieldDescriptor fedsim__layer_spec__field_descriptors[3] =
 {
   {
     "dense",
@@ -1216,15 +1261,28 @@ static const ProtobufCFieldDescriptor fedsim__layer_spec__field_descriptors[2] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "lora_dense",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fedsim__LayerSpec, kind_case),
+    offsetof(Fedsim__LayerSpec, lora_dense),
+    &fedsim__lora_dense_layer__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__layer_spec__field_indices_by_name[] = {
   0,   /* field[0] = dense */
+  2,   /* field[2] = lora_dense */
   1,   /* field[1] = relu */
 };
 static const ProtobufCIntRange fedsim__layer_spec__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor fedsim__layer_spec__descriptor =
 {
@@ -1234,7 +1292,7 @@ const ProtobufCMessageDescriptor fedsim__layer_spec__descriptor =
   "Fedsim__LayerSpec",
   "fedsim",
   sizeof(Fedsim__LayerSpec),
-  2,
+  3,
   fedsim__layer_spec__field_descriptors,
   fedsim__layer_spec__field_indices_by_name,
   1,  fedsim__layer_spec__number_ranges,
@@ -1316,6 +1374,109 @@ const ProtobufCMessageDescriptor fedsim__dense_layer__descriptor =
   fedsim__dense_layer__field_indices_by_name,
   1,  fedsim__dense_layer__number_ranges,
   (ProtobufCMessageInit) fedsim__dense_layer__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fedsim__lora_dense_layer__field_descriptors[6] =
+{
+  {
+    "inputs",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LoraDenseLayer, inputs),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "outputs",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LoraDenseLayer, outputs),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rank",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LoraDenseLayer, rank),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "alpha",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LoraDenseLayer, alpha),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "base_initialization",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LoraDenseLayer, base_initialization),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "trains_factor_a",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LoraDenseLayer, trains_factor_a),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fedsim__lora_dense_layer__field_indices_by_name[] = {
+  3,   /* field[3] = alpha */
+  4,   /* field[4] = base_initialization */
+  0,   /* field[0] = inputs */
+  1,   /* field[1] = outputs */
+  2,   /* field[2] = rank */
+  5,   /* field[5] = trains_factor_a */
+};
+static const ProtobufCIntRange fedsim__lora_dense_layer__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor fedsim__lora_dense_layer__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fedsim.LoraDenseLayer",
+  "LoraDenseLayer",
+  "Fedsim__LoraDenseLayer",
+  "fedsim",
+  sizeof(Fedsim__LoraDenseLayer),
+  6,
+  fedsim__lora_dense_layer__field_descriptors,
+  fedsim__lora_dense_layer__field_indices_by_name,
+  1,  fedsim__lora_dense_layer__number_ranges,
+  (ProtobufCMessageInit) fedsim__lora_dense_layer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor fedsim__relu_layer__field_descriptors[1] =
@@ -1896,7 +2057,7 @@ const ProtobufCMessageDescriptor fedsim__node_states__descriptor =
   (ProtobufCMessageInit) fedsim__node_states__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__model__field_descriptors[2] =
+static const ProtobufCFieldDescriptor fedsim__model__field_descriptors[3] =
 {
   {
     "version",
@@ -1922,15 +2083,28 @@ static const ProtobufCFieldDescriptor fedsim__model__field_descriptors[2] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "adapter_factors",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Fedsim__Model, n_adapter_factors),
+    offsetof(Fedsim__Model, adapter_factors),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__model__field_indices_by_name[] = {
+  2,   /* field[2] = adapter_factors */
   1,   /* field[1] = parameters */
   0,   /* field[0] = version */
 };
 static const ProtobufCIntRange fedsim__model__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor fedsim__model__descriptor =
 {
@@ -1940,7 +2114,7 @@ const ProtobufCMessageDescriptor fedsim__model__descriptor =
   "Fedsim__Model",
   "fedsim",
   sizeof(Fedsim__Model),
-  2,
+  3,
   fedsim__model__field_descriptors,
   fedsim__model__field_indices_by_name,
   1,  fedsim__model__number_ranges,

@@ -91,12 +91,17 @@ public struct Assign: Equatable, Sendable {
 /// Coordinator -> worker: a global model, sent once per worker per version.
 public struct ModelBroadcast: Equatable, Sendable {
     public var version: UInt64
-    /// The model's trainable vector; frozen values never travel.
+    /// The model's trainable vector.
     public var parameters: [Float]
+    /// The frozen A factors of the model's LoRA layers (`Sequential.adapterFactors`) when
+    /// the server re-sets them, as FedSVD does; empty otherwise, and the worker keeps
+    /// the ones it has. No other frozen value travels.
+    public var adapterFactors: [Float]
 
-    public init(version: UInt64, parameters: [Float]) {
+    public init(version: UInt64, parameters: [Float], adapterFactors: [Float] = []) {
         self.version = version
         self.parameters = parameters
+        self.adapterFactors = adapterFactors
     }
 }
 

@@ -64,9 +64,13 @@ extension WireCodec {
 
         case FEDSIM__ENVELOPE__BODY_MODEL:
             let model = try required(envelope.model, "Model")
+            let factors = try array(model.adapter_factors, count: model.n_adapter_factors, "Model.adapterFactors")
+            if let index = factors.firstIndex(where: { !$0.isFinite }) {
+                throw WireError.invalid(field: "Model.adapterFactors", reason: "value \(index) is \(factors[index])")
+            }
             return .model(ModelBroadcast(
                 version: model.version,
-                parameters: try tensor(model.parameters, "Model.parameters").values))
+                parameters: try tensor(model.parameters, "Model.parameters").values, adapterFactors: factors))
 
         case FEDSIM__ENVELOPE__BODY_TASK:
             let task = try required(envelope.task, "Task")
@@ -265,21 +269,37 @@ extension WireCodec {
         switch layer.kind_case {
         case FEDSIM__LAYER_SPEC__KIND_DENSE:
             let dense = try required(layer.dense, field + ".dense")
-            let name = try string(dense.initialization, field + ".dense.initialization")
-            guard let initialization = WeightInitialization(rawValue: name) else {
-                let known = WeightInitialization.allCases.map(\.rawValue).joined(separator: ", ")
-                throw WireError.invalid(field: field + ".dense.initialization",
-                                        reason: "unknown initialization \"\(name)\" (known: \(known))")
-            }
             return .dense(Dense(inputs: try int(dense.inputs, field + ".dense.inputs"),
                                 outputs: try int(dense.outputs, field + ".dense.outputs"),
-                                initialization: initialization, trainable: dense.frozen == 0))
+                                initialization: try initialization(dense.initialization, field + ".dense.initialization"),
+                                trainable: dense.frozen == 0))
         case FEDSIM__LAYER_SPEC__KIND_RELU:
             let relu = try required(layer.relu, field + ".relu")
             return .relu(ReLU(width: try int(relu.width, field + ".relu.width")))
+        case FEDSIM__LAYER_SPEC__KIND_LORA_DENSE:
+            let lora = try required(layer.lora_dense, field + ".lora_dense")
+            guard lora.alpha.isFinite, lora.alpha > 0 else {
+                throw WireError.invalid(field: field + ".lora_dense.alpha", reason: "must be positive and finite, got \(lora.alpha)")
+            }
+            return .loraDense(LoRADense(
+                inputs: try int(lora.inputs, field + ".lora_dense.inputs"),
+                outputs: try int(lora.outputs, field + ".lora_dense.outputs"),
+                rank: try int(lora.rank, field + ".lora_dense.rank"), alpha: lora.alpha,
+                baseInitialization: try initialization(lora.base_initialization, field + ".lora_dense.base_initialization"),
+                trainsFactorA: lora.trains_factor_a != 0))
         default:
             throw WireError.invalid(field: field, reason: "no layer kind, or one this build does not know")
         }
+    }
+
+    private static func initialization(_ pointer: UnsafeMutablePointer<CChar>?, _ field: String) throws
+        -> WeightInitialization {
+        let name = try string(pointer, field)
+        guard let initialization = WeightInitialization(rawValue: name) else {
+            let known = WeightInitialization.allCases.map(\.rawValue).joined(separator: ", ")
+            throw WireError.invalid(field: field, reason: "unknown initialization \"\(name)\" (known: \(known))")
+        }
+        return initialization
     }
 
     private static func clientShard(_ shard: Fedsim__ClientShard, _ field: String, model: ModelSpec) throws -> ClientShard {

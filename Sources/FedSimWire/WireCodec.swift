@@ -40,12 +40,17 @@ public enum WireCodec {
             }
 
         case .model(let model):
+            let scratch = PackScratch()
             return withTensor(shape: [model.parameters.count], values: model.parameters, "Model.parameters") { parameters in
                 var body = Fedsim__Model()
                 fedsim__model__init(&body)
                 body.version = model.version
                 body.parameters = parameters
-                return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_MODEL; $0.model = $1 }
+                body.n_adapter_factors = model.adapterFactors.count
+                body.adapter_factors = scratch.copy(model.adapterFactors)
+                return withExtendedLifetime(scratch) {
+                    pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_MODEL; $0.model = $1 }
+                }
             }
 
         case .task(let task):
@@ -321,6 +326,17 @@ public enum WireCodec {
             body.width = wireUInt32(relu.width, field + ".relu.width")
             wire.kind_case = FEDSIM__LAYER_SPEC__KIND_RELU
             wire.relu = scratch.store(body)
+        case .loraDense(let lora):
+            var body = Fedsim__LoraDenseLayer()
+            fedsim__lora_dense_layer__init(&body)
+            body.inputs = wireUInt32(lora.inputs, field + ".lora_dense.inputs")
+            body.outputs = wireUInt32(lora.outputs, field + ".lora_dense.outputs")
+            body.rank = wireUInt32(lora.rank, field + ".lora_dense.rank")
+            body.alpha = lora.alpha
+            body.base_initialization = scratch.cString(lora.baseInitialization.rawValue)
+            body.trains_factor_a = lora.trainsFactorA ? 1 : 0
+            wire.kind_case = FEDSIM__LAYER_SPEC__KIND_LORA_DENSE
+            wire.lora_dense = scratch.store(body)
         }
         return wire
     }

@@ -112,6 +112,20 @@ final class DPSGDTests: XCTestCase {
         ]))
     }
 
+    /// A LoRA layer's example gradients are outer products whose norms it forms without
+    /// them, with `A` trained (LoRA) or frozen (FFA-LoRA, FedSVD).
+    func testLoRAClippedSumMatchesBruteForce() throws {
+        for trainsFactorA in [true, false] {
+            try assertClippedSumMatchesBruteForce(ModelSpec(inputDim: 6, layers: [
+                .loraDense(LoRADense(inputs: 6, outputs: 9, rank: 3, alpha: 6, baseInitialization: .heNormal,
+                                     trainsFactorA: trainsFactorA)),
+                .relu(ReLU(width: 9)),
+                .loraDense(LoRADense(inputs: 9, outputs: 4, rank: 2, alpha: 2, baseInitialization: .heNormal,
+                                     trainsFactorA: trainsFactorA)),
+            ]))
+        }
+    }
+
     func testHugeClipNormGivesTheSummedBatchGradient() throws {
         let (model, parameters) = try perturbedParameters(.multilayerPerceptron(inputDim: 5, hidden: [7], classes: 3), seed: 5)
         let data = randomDataset(rows: 20, features: 5, classes: 3, seed: 11)

@@ -79,6 +79,25 @@ final class ModelTests: XCTestCase {
                         }
                     }
                 }
+            case .loraDense(let lora):
+                // W = W0 + s (B A)^T, formed entry by entry in Double from the layouts.
+                let ranges = model.parameterRanges(ofLayer: index)
+                let frozen = Array(model.frozenParameters[ranges.frozen])
+                let trainable = Array(parameters[ranges.trainable])
+                let a = lora.trainsFactorA ? Array(trainable[0..<(lora.rank * lora.inputs)])
+                    : Array(frozen[((lora.inputs + 1) * lora.outputs)...])
+                let b = Array(trainable.suffix(lora.outputs * lora.rank))
+                let scale = Double(lora.alpha) / Double(lora.rank)
+                rows = rows.map { input in
+                    (0..<lora.outputs).map { column in
+                        (0..<lora.inputs).reduce(Double(frozen[lora.inputs * lora.outputs + column])) { sum, row in
+                            let adapter = (0..<lora.rank).reduce(0.0) {
+                                $0 + Double(b[column * lora.rank + $1]) * Double(a[$1 * lora.inputs + row])
+                            }
+                            return sum + input[row] * (Double(frozen[row * lora.outputs + column]) + scale * adapter)
+                        }
+                    }
+                }
             case .relu:
                 smallest = min(smallest, rows.flatMap { $0 }.map(abs).min()!)
                 rows = rows.map { $0.map { max($0, 0) } }
@@ -150,6 +169,71 @@ final class ModelTests: XCTestCase {
             .dense(Dense(inputs: 4, outputs: 3, initialization: .zeros)),
         ])
         try assertStackGradientMatchesFiniteDifferences(spec, seed: 5)
+    }
+
+    /// Dense(4 -> 6) ReLU Dense(6 -> 3), each with a rank-2 adapter (alpha 3); `A` trains
+    /// in the first layer when `trainsFactorA`, never in the second.
+    private func loraStack(trainsFactorA: Bool) -> ModelSpec {
+        ModelSpec(inputDim: 4, layers: [
+            .loraDense(LoRADense(inputs: 4, outputs: 6, rank: 2, alpha: 3, baseInitialization: .heNormal,
+                                 trainsFactorA: trainsFactorA)),
+            .relu(ReLU(width: 6)),
+            .loraDense(LoRADense(inputs: 6, outputs: 3, rank: 2, alpha: 3, baseInitialization: .heNormal,
+                                 trainsFactorA: false)),
+        ])
+    }
+
+    func testLoRAGradientMatchesFiniteDifferences() throws {
+        try assertStackGradientMatchesFiniteDifferences(loraStack(trainsFactorA: true), seed: 26)
+        try assertStackGradientMatchesFiniteDifferences(loraStack(trainsFactorA: false), seed: 27)
+    }
+
+    func testLoRALayoutAndStartingValues() throws {
+        // Trainable: A (2 x 4) then B (6 x 2) of layer 0, B (3 x 2) of layer 2; frozen: W0
+        // (4 x 6) and b of layer 0, then W0 (6 x 3), b and A (2 x 6) of layer 2.
+        let (model, parameters) = try Sequential.initialized(loraStack(trainsFactorA: true), seed: 26)
+        XCTAssertEqual(model.trainableParameterCount, 8 + 12 + 6)
+        XCTAssertEqual(model.frozenParameters.count, 30 + 21 + 12)
+        XCTAssertEqual(model.adapters.map(\.factorA), [0..<8, 51..<63])
+        XCTAssertEqual(model.adapters.map(\.factorB), [8..<20, 20..<26])
+        XCTAssertEqual(model.adapterFactors, Array(model.frozenParameters[51..<63]))
+        // B starts at zero and A in U(-1/sqrt(inputs), 1/sqrt(inputs)), so the model starts
+        // as its base: the same loss as the Dense stack holding W0 and b.
+        XCTAssert(parameters[8...].allSatisfy { $0 == 0 })
+        XCTAssert(parameters[0..<8].allSatisfy { abs($0) <= 0.5 } && parameters[0..<8].contains { $0 != 0 })
+        XCTAssert(model.adapterFactors.allSatisfy { abs($0) <= Float(1 / 6.0.squareRoot()) })
+        let base = try Sequential(mixedBase(), frozenParameters: [])
+        let baseValues = Array(model.frozenParameters[0..<30]) + Array(model.frozenParameters[30..<51])
+        let data = randomDataset(rows: 7, features: 4, classes: 3, seed: 9)
+        XCTAssertEqual(model.evaluate(parameters: parameters, on: data).meanLoss,
+                       base.evaluate(parameters: baseValues, on: data).meanLoss, accuracy: 1e-6)
+        // W0 draws as a Dense layer's weights: the same seed gives the same W0.
+        let (dense, denseValues) = try Sequential.initialized(mixedBase(), seed: 5)
+        XCTAssertEqual(Array(model.frozenParameters[0..<24]), Array(denseValues[0..<24]))
+        XCTAssertEqual(dense.trainableParameterCount, 51)
+    }
+
+    /// The Dense stack a `loraStack` wraps.
+    private func mixedBase() -> ModelSpec {
+        ModelSpec(inputDim: 4, layers: [
+            .dense(Dense(inputs: 4, outputs: 6, initialization: .heNormal)),
+            .relu(ReLU(width: 6)),
+            .dense(Dense(inputs: 6, outputs: 3, initialization: .heNormal)),
+        ])
+    }
+
+    func testAdapterFactorsAreReplacedInPlace() throws {
+        var (model, _) = try Sequential.initialized(loraStack(trainsFactorA: false), seed: 27)
+        let frozen = model.frozenParameters
+        let factors = (0..<model.adapterFactors.count).map { Float($0) }
+        XCTAssertEqual(factors.count, 8 + 12)
+        try model.setAdapterFactors(factors)
+        XCTAssertEqual(model.adapterFactors, factors)
+        XCTAssertEqual(Array(model.frozenParameters[0..<30]), Array(frozen[0..<30]))
+        XCTAssertEqual(Array(model.frozenParameters[38..<59]), Array(frozen[38..<59]))
+        XCTAssertThrowsError(try model.setAdapterFactors([1, 2])) { error in
+            XCTAssertEqual("\(error)", "the model's frozen adapter factors hold 20 values, got 2")
+        }
     }
 
     func testLossIsStableForHugeLogits() throws {
@@ -309,6 +393,12 @@ final class ModelTests: XCTestCase {
              "layers[0].dense.outputs", "must be in 1...16777216, got 33554432"),
             (ModelSpec(inputDim: 1 << 24, layers: Array(repeating: dense(1 << 24, 1 << 24), count: 40000)),
              "layers", "hold more parameters than Int can count"),
+            (ModelSpec(inputDim: 2, layers: [.loraDense(LoRADense(inputs: 2, outputs: 5, rank: 3, alpha: 1,
+                                                                  baseInitialization: .zeros, trainsFactorA: true))]),
+             "layers[0].lora_dense.rank", "is 3, above min(inputs, outputs) = 2"),
+            (ModelSpec(inputDim: 2, layers: [.loraDense(LoRADense(inputs: 2, outputs: 5, rank: 0, alpha: 1,
+                                                                  baseInitialization: .zeros, trainsFactorA: true))]),
+             "layers[0].lora_dense.rank", "must be in 1...16777216, got 0"),
         ]
         for (spec, field, reason) in invalid {
             XCTAssertThrowsError(try spec.validate(), field) { error in

@@ -43,6 +43,7 @@ final class WireCodecTests: XCTestCase {
                                totalRows: 9))),
             .model(ModelBroadcast(version: 9, parameters: [1.5, -2, 0, .greatestFiniteMagnitude])),
             .model(ModelBroadcast(version: 0, parameters: [])),
+            .model(ModelBroadcast(version: 3, parameters: [0.5], adapterFactors: [0.125, -1, 3e-20])),
             .task(TrainingTask(clientID: 77, modelVersion: 12, jobNumber: 5, training: training)),
             .update(ClientUpdate(clientID: 77, modelVersion: 12, jobNumber: 5, delta: [0.25, -0.5, 1e-30],
                                  sampleCount: Int.max, trainLoss: 0.693, steps: 40, wallComputeSeconds: 0.012)),
@@ -141,6 +142,8 @@ final class WireCodecTests: XCTestCase {
             .relu(ReLU(width: 7)),
             .dense(Dense(inputs: 7, outputs: 6, initialization: .zeros)),
             .dense(Dense(inputs: 6, outputs: 4, initialization: .heNormal)),
+            .loraDense(LoRADense(inputs: 4, outputs: 4, rank: 2, alpha: 16, baseInitialization: .heNormal, trainsFactorA: true)),
+            .loraDense(LoRADense(inputs: 4, outputs: 4, rank: 4, alpha: 0.5, baseInitialization: .zeros, trainsFactorA: false)),
         ])
         let assign = Assign(workerIndex: 2, seed: 99, model: model, clients: [shard(1, samples: 3)])
         XCTAssertEqual(try WireCodec.decode(WireCodec.encode(.assign(assign))), .assign(assign))
@@ -438,10 +441,34 @@ final class WireCodecTests: XCTestCase {
                       field: "ModelSpec.layers[0].dense.outputs", mentioning: "4294967295")
         assertInvalid(assignBytes(layers: [denseLayer(2, 3, initialization: "glorot")], shards: []),
                       field: "ModelSpec.layers[0].dense.initialization", mentioning: "\"glorot\"")
-        assertInvalid(assignBytes(layers: [denseLayer(2, 3), { $0.message(3) { $0.varint(1, 7) } }], shards: []),
+        assertInvalid(assignBytes(layers: [denseLayer(2, 3), { $0.message(9) { $0.varint(1, 7) } }], shards: []),
                       field: "ModelSpec.layers[1]", mentioning: "layer kind")
         assertInvalid(assignBytes(layers: [{ _ in }], shards: []), field: "ModelSpec.layers[0]")
         assertInvalid(envelope(.assign) { $0.varint(1, 1) }, field: "Assign.model", mentioning: "missing")
+        assertInvalid(assignBytes(layers: [loraLayer(2, 3, rank: 3)], shards: []),
+                      field: "ModelSpec.layers[0].lora_dense.rank", mentioning: "min(inputs, outputs) = 2")
+        assertInvalid(assignBytes(layers: [loraLayer(2, 3, rank: 1, alpha: -.infinity)], shards: []),
+                      field: "ModelSpec.layers[0].lora_dense.alpha", mentioning: "-inf")
+        assertInvalid(assignBytes(layers: [loraLayer(2, 3, rank: 1, initialization: "orthogonal")], shards: []),
+                      field: "ModelSpec.layers[0].lora_dense.base_initialization", mentioning: "\"orthogonal\"")
+        assertInvalid(envelope(.model) {
+            $0.varint(1, 1)
+            $0.packedFloats(3, [1, .nan])
+        }, field: "Model.adapterFactors", mentioning: "value 1 is nan")
+    }
+
+    /// A LoraDenseLayer as LayerSpec field 3.
+    private func loraLayer(_ inputs: UInt64, _ outputs: UInt64, rank: UInt64, alpha: Float = 1,
+                           initialization: String = "zeros") -> (inout ProtobufWriter) -> Void {
+        return { layer in
+            layer.message(3) {
+                $0.varint(1, inputs)
+                $0.varint(2, outputs)
+                $0.varint(3, rank)
+                $0.float(4, alpha)
+                $0.string(5, initialization)
+            }
+        }
     }
 
     private func taskBytes(_ build: @escaping (inout ProtobufWriter) -> Void) -> [UInt8] {

@@ -40,31 +40,32 @@ extension Dense: Layer {
         trainable: UnsafeMutableBufferPointer<Float>, frozen: UnsafeMutableBufferPointer<Float>,
         using rng: inout RandomStream
     ) {
-        switch initialization {
-        case .zeros:
-            return
-        case .heNormal:
-            let values = self.trainable ? trainable : frozen
-            let standardDeviation = (2 / Double(inputs)).squareRoot()
-            for index in 0..<weightCount {
-                values[index] = Float(rng.normal() * standardDeviation)
-            }
-        }
+        initialization.draw(weights: UnsafeMutableBufferPointer(rebasing: (self.trainable ? trainable : frozen)[0..<weightCount]),
+                            inputs: inputs, using: &rng)
     }
 
-    /// Copies `b` into every output row, then adds `x W` with one gemm (beta 1).
     func forward(
         _ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>, batch: Int,
         parameters: LayerParameters
     ) {
         let stored = values(parameters)
-        let bias = UnsafeBufferPointer(rebasing: stored[weightCount..<valueCount])
+        Self.affine(input, weights: UnsafeBufferPointer(rebasing: stored[0..<weightCount]),
+                    bias: UnsafeBufferPointer(rebasing: stored[weightCount..<valueCount]), into: output, batch: batch)
+    }
+
+    /// `y = x W + b` for `batch` rows: copies `b` into every output row, then adds `x W`
+    /// with one gemm (beta 1).
+    static func affine(
+        _ input: UnsafeBufferPointer<Float>, weights: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>,
+        into output: UnsafeMutableBufferPointer<Float>, batch: Int
+    ) {
+        let (outputs, inputs) = (bias.count, weights.count / bias.count)
         for row in 0..<batch {
             _ = UnsafeMutableBufferPointer(rebasing: output[(row * outputs)..<((row + 1) * outputs)])
                 .update(fromContentsOf: bias)
         }
         BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: outputs, k: inputs, alpha: 1,
-                  a: input, b: UnsafeBufferPointer(rebasing: stored[0..<weightCount]), beta: 1, c: output)
+                  a: input, b: weights, beta: 1, c: output)
     }
 
     /// `E_in = E_out W^T`, one gemm.

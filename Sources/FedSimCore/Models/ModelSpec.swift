@@ -47,6 +47,9 @@ public struct ModelSpec: Equatable, Sendable {
             for size in layer.sizes {
                 try Self.check(size.value, field: path + "." + size.name)
             }
+            if let problem = layer.sizeProblem {
+                throw ModelError.invalidSpec(field: path + "." + problem.name, reason: problem.reason)
+            }
             guard layer.layer.inputWidth == width else {
                 let source = index == 0 ? "inputDim" : "layers[\(index - 1)]'s output width"
                 throw ModelError.invalidSpec(
@@ -100,12 +103,14 @@ extension ModelSpec {
 public enum LayerSpec: Equatable, Sendable {
     case dense(Dense)
     case relu(ReLU)
+    case loraDense(LoRADense)
 
     /// The kind's name in field paths and on the wire.
     public var kindName: String {
         switch self {
         case .dense: return "dense"
         case .relu: return "relu"
+        case .loraDense: return "lora_dense"
         }
     }
 
@@ -115,7 +120,16 @@ public enum LayerSpec: Equatable, Sendable {
         switch self {
         case .dense(let dense): return [("inputs", dense.inputs), ("outputs", dense.outputs)]
         case .relu(let relu): return [("width", relu.width)]
+        case .loraDense(let lora): return [("inputs", lora.inputs), ("outputs", lora.outputs), ("rank", lora.rank)]
         }
+    }
+
+    /// Why the layer's sizes do not fit together, beyond each being in range, as
+    /// (size name, reason); nil when they do. An adapter's rank is at most
+    /// min(inputs, outputs), the most a product B A can have.
+    var sizeProblem: (name: String, reason: String)? {
+        guard case .loraDense(let lora) = self, lora.rank > min(lora.inputs, lora.outputs) else { return nil }
+        return ("rank", "is \(lora.rank), above min(inputs, outputs) = \(min(lora.inputs, lora.outputs))")
     }
 
     /// The layer as `Sequential` runs it.
@@ -123,6 +137,7 @@ public enum LayerSpec: Equatable, Sendable {
         switch self {
         case .dense(let dense): return dense
         case .relu(let relu): return relu
+        case .loraDense(let lora): return lora
         }
     }
 }
@@ -134,16 +149,31 @@ public enum WeightInitialization: String, Sendable, CaseIterable {
     /// He et al. (2015): `W_ij ~ N(0, 2 / inputs)`, one `normal()` draw per weight in
     /// row-major order.
     case heNormal = "he_normal"
+
+    /// Writes the starting values of a weight matrix fed by `inputs` values over
+    /// `weights` (which holds zeros): He-normal draws `Float(normal() * sqrt(2 / inputs))`
+    /// per weight in row-major order; zeros draws nothing.
+    func draw(weights: UnsafeMutableBufferPointer<Float>, inputs: Int, using rng: inout RandomStream) {
+        guard self == .heNormal else { return }
+        let standardDeviation = (2 / Double(inputs)).squareRoot()
+        for index in weights.indices {
+            weights[index] = Float(rng.normal() * standardDeviation)
+        }
+    }
 }
 
 /// A `ModelSpec` that describes no model.
 public enum ModelError: FedSimError, Equatable, Sendable {
     /// `field` (a path such as `layers[2].dense.outputs`) breaks a rule; `reason` says which.
     case invalidSpec(field: String, reason: String)
+    /// A model's frozen adapter factors were given `got` values for its `expected`.
+    case adapterFactorCount(expected: Int, got: Int)
 
     public var description: String {
         switch self {
         case .invalidSpec(let field, let reason): return "invalid model spec: \(field): \(reason)"
+        case .adapterFactorCount(let expected, let got):
+            return "the model's frozen adapter factors hold \(expected) values, got \(got)"
         }
     }
 }

@@ -17,7 +17,7 @@ import Foundation
 public struct Sequential: Sendable {
     public let spec: ModelSpec
     /// The frozen layers' values, layer by layer.
-    public private(set) var frozenParameters: [Float]
+    public internal(set) var frozenParameters: [Float]
     /// Length of the trainable vector.
     public let trainableParameterCount: Int
 

@@ -20,6 +20,7 @@ typedef struct Fedsim__Hello Fedsim__Hello;
 typedef struct Fedsim__ModelSpec Fedsim__ModelSpec;
 typedef struct Fedsim__LayerSpec Fedsim__LayerSpec;
 typedef struct Fedsim__DenseLayer Fedsim__DenseLayer;
+typedef struct Fedsim__LoraDenseLayer Fedsim__LoraDenseLayer;
 typedef struct Fedsim__ReluLayer Fedsim__ReluLayer;
 typedef struct Fedsim__ClientShard Fedsim__ClientShard;
 typedef struct Fedsim__Assign Fedsim__Assign;
@@ -110,7 +111,8 @@ struct  Fedsim__ModelSpec
 typedef enum {
   FEDSIM__LAYER_SPEC__KIND__NOT_SET = 0,
   FEDSIM__LAYER_SPEC__KIND_DENSE = 1,
-  FEDSIM__LAYER_SPEC__KIND_RELU = 2
+  FEDSIM__LAYER_SPEC__KIND_RELU = 2,
+  FEDSIM__LAYER_SPEC__KIND_LORA_DENSE = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FEDSIM__LAYER_SPEC__KIND__CASE)
 } Fedsim__LayerSpec__KindCase;
 
@@ -124,6 +126,7 @@ struct  Fedsim__LayerSpec
   union {
     Fedsim__DenseLayer *dense;
     Fedsim__ReluLayer *relu;
+    Fedsim__LoraDenseLayer *lora_dense;
   };
 };
 #define FEDSIM__LAYER_SPEC__INIT \
@@ -151,6 +154,28 @@ struct  Fedsim__DenseLayer
 #define FEDSIM__DENSE_LAYER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__dense_layer__descriptor) \
     , 0, 0, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * y = x W0 + b + (alpha / rank) x A^T B^T: W0 (inputs x outputs) and b frozen, B
+ * (outputs x rank) trainable, A (rank x inputs) trainable when trains_factor_a.
+ */
+struct  Fedsim__LoraDenseLayer
+{
+  ProtobufCMessage base;
+  uint32_t inputs;
+  uint32_t outputs;
+  uint32_t rank;
+  float alpha;
+  /*
+   * W0 without a base model: "zeros" | "he_normal"
+   */
+  char *base_initialization;
+  protobuf_c_boolean trains_factor_a;
+};
+#define FEDSIM__LORA_DENSE_LAYER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fedsim__lora_dense_layer__descriptor) \
+    , 0, 0, 0, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
@@ -344,13 +369,19 @@ struct  Fedsim__Model
   ProtobufCMessage base;
   uint64_t version;
   /*
-   * the trainable vector; frozen values never travel
+   * the trainable vector
    */
   Fedsim__Tensor *parameters;
+  /*
+   * The frozen A factors of the model's LoRA layers, layer by layer, when the server
+   * re-sets them (FedSVD); empty otherwise, and the worker keeps the ones it has.
+   */
+  size_t n_adapter_factors;
+  float *adapter_factors;
 };
 #define FEDSIM__MODEL__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__model__descriptor) \
-    , 0, NULL }
+    , 0, NULL, 0,NULL }
 
 
 /*
@@ -649,6 +680,25 @@ Fedsim__DenseLayer *
                       const uint8_t       *data);
 void   fedsim__dense_layer__free_unpacked
                      (Fedsim__DenseLayer *message,
+                      ProtobufCAllocator *allocator);
+/* Fedsim__LoraDenseLayer methods */
+void   fedsim__lora_dense_layer__init
+                     (Fedsim__LoraDenseLayer         *message);
+size_t fedsim__lora_dense_layer__get_packed_size
+                     (const Fedsim__LoraDenseLayer   *message);
+size_t fedsim__lora_dense_layer__pack
+                     (const Fedsim__LoraDenseLayer   *message,
+                      uint8_t             *out);
+size_t fedsim__lora_dense_layer__pack_to_buffer
+                     (const Fedsim__LoraDenseLayer   *message,
+                      ProtobufCBuffer     *buffer);
+Fedsim__LoraDenseLayer *
+       fedsim__lora_dense_layer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fedsim__lora_dense_layer__free_unpacked
+                     (Fedsim__LoraDenseLayer *message,
                       ProtobufCAllocator *allocator);
 /* Fedsim__ReluLayer methods */
 void   fedsim__relu_layer__init
@@ -990,6 +1040,9 @@ typedef void (*Fedsim__LayerSpec_Closure)
 typedef void (*Fedsim__DenseLayer_Closure)
                  (const Fedsim__DenseLayer *message,
                   void *closure_data);
+typedef void (*Fedsim__LoraDenseLayer_Closure)
+                 (const Fedsim__LoraDenseLayer *message,
+                  void *closure_data);
 typedef void (*Fedsim__ReluLayer_Closure)
                  (const Fedsim__ReluLayer *message,
                   void *closure_data);
@@ -1052,6 +1105,7 @@ extern const ProtobufCMessageDescriptor fedsim__hello__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__model_spec__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__layer_spec__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__dense_layer__descriptor;
+extern const ProtobufCMessageDescriptor fedsim__lora_dense_layer__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__relu_layer__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__client_shard__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__assign__descriptor;

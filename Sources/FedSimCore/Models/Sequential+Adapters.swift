@@ -1,0 +1,53 @@
+/// Where one LoRA layer's factors sit in a model's vectors, for the server rules that
+/// work on them (FedSVD's refactorization, reading adapters out of a model).
+public struct AdapterLocation: Equatable, Sendable {
+    /// The layer's index in the model's stack.
+    public let layer: Int
+    public let inputs: Int
+    public let outputs: Int
+    public let rank: Int
+    /// Whether `A` trains, so that `factorA` is in the trainable vector rather than the frozen one.
+    public let trainsFactorA: Bool
+    /// `A` (rank x inputs, row-major): in the trainable vector when `trainsFactorA`, in
+    /// the frozen one otherwise.
+    public let factorA: Range<Int>
+    /// `B` (outputs x rank, row-major), in the trainable vector.
+    public let factorB: Range<Int>
+}
+
+extension Sequential {
+    /// The model's LoRA layers, in stack order. O(layers).
+    public var adapters: [AdapterLocation] {
+        spec.layers.indices.compactMap { index in
+            guard case .loraDense(let lora) = spec.layers[index] else { return nil }
+            let ranges = parameterRanges(ofLayer: index)
+            let trainableStart = ranges.trainable.lowerBound
+            let factorA = lora.frozenFactorARange.map { ($0.lowerBound + ranges.frozen.lowerBound)..<($0.upperBound + ranges.frozen.lowerBound) }
+                ?? trainableStart..<(trainableStart + lora.factorACount)
+            return AdapterLocation(layer: index, inputs: lora.inputs, outputs: lora.outputs, rank: lora.rank,
+                                   trainsFactorA: lora.trainsFactorA, factorA: factorA,
+                                   factorB: (ranges.trainable.upperBound - lora.factorBCount)..<ranges.trainable.upperBound)
+        }
+    }
+
+    /// The frozen `A` factors of the LoRA layers that do not train `A`, layer by layer:
+    /// what a server that re-sets them (FedSVD) sends with a model.
+    public var adapterFactors: [Float] {
+        adapters.filter { !$0.trainsFactorA }.flatMap { frozenParameters[$0.factorA] }
+    }
+
+    /// Replaces the frozen `A` factors with `values`, laid out as `adapterFactors`.
+    /// - Throws: `ModelError.adapterFactorCount` when `values` has another length.
+    public mutating func setAdapterFactors(_ values: [Float]) throws {
+        let frozenFactors = adapters.filter { !$0.trainsFactorA }.map(\.factorA)
+        let expected = frozenFactors.reduce(0) { $0 + $1.count }
+        guard values.count == expected else {
+            throw ModelError.adapterFactorCount(expected: expected, got: values.count)
+        }
+        var offset = 0
+        for range in frozenFactors {
+            frozenParameters.replaceSubrange(range, with: values[offset..<(offset + range.count)])
+            offset += range.count
+        }
+    }
+}
