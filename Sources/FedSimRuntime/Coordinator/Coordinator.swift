@@ -24,6 +24,8 @@ public final class Coordinator {
     private var privacy: PrivacyLedger?
     /// The current model version, encoded once for all the workers that need it.
     private var encodedModel: (version: Int, message: EncodedMessage)?
+    /// The model's adapters, when the server re-factorizes them (FedSVD); empty otherwise.
+    private let refactorizedAdapters: [AdapterLocation]
 
     /// - Parameter privacy: the plan of the scenario's privacy, when the caller has made
     ///   it already; planned here otherwise.
@@ -38,8 +40,10 @@ public final class Coordinator {
         self.options = options
         let spec = scenario.modelSpec(for: data)
         let (model, parameters) = try Sequential.initialized(spec, seed: scenario.seed)
-        let sizes = TransferSizes(parameterCount: model.trainableParameterCount)
-        models = ModelVersions(initial: parameters)
+        refactorizedAdapters = scenario.model.lora != nil && scenario.server.adapter == .fedsvd ? model.adapters : []
+        let adapterFactors = refactorizedAdapters.isEmpty ? [] : model.adapterFactors
+        let sizes = TransferSizes(parameterCount: model.trainableParameterCount, adapterFactorCount: adapterFactors.count)
+        models = ModelVersions(initial: parameters, adapterFactors: adapterFactors)
         server = try scenario.makeServer(data: data, sizes: sizes)
         let plan = try privacy ?? PrivacyPlan.make(scenario, data: data)
         pipeline = try AggregationPipeline(scenario: scenario, privacy: plan)
@@ -122,18 +126,23 @@ public final class Coordinator {
             }
         }
         var facts = AggregationFacts()
-        try models.advance(to: step.version) { model in
+        try models.advance(to: step.version) { model, adapterFactors in
             facts = try pipeline.apply(step, results: results, to: &model)
+            if !refactorizedAdapters.isEmpty, step.number % scenario.server.svdPeriod == 0 {
+                try FedSVD.refactorize(parameters: &model, adapterFactors: &adapterFactors, adapters: refactorizedAdapters)
+            }
         }
         try privacy?.record(clients: step.contributions.map(\.job.client), results: results)
-        try recorder.record(step, results: results, facts: facts, model: models.latest, epsilonMax: privacy?.epsilonMax,
+        try recorder.record(step, results: results, facts: facts, model: models.latest,
+                            adapterFactors: models.latestAdapterFactors, epsilonMax: privacy?.epsilonMax,
                             isLast: step.number == server.stop.aggregations || !server.hasFurtherStep())
         try pool.rebalance(busy: jobs.runningClients)
     }
 
     private func currentModel() -> EncodedMessage {
         if let encodedModel, encodedModel.version == models.current { return encodedModel.message }
-        let message = EncodedMessage(.model(ModelBroadcast(version: UInt64(models.current), parameters: models.latest)))
+        let message = EncodedMessage(.model(ModelBroadcast(version: UInt64(models.current), parameters: models.latest,
+                                                           adapterFactors: models.latestAdapterFactors)))
         encodedModel = (models.current, message)
         return message
     }

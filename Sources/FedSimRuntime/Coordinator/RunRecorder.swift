@@ -23,7 +23,9 @@ final class RunRecorder {
 
     private(set) var state: State
     private let folder: RunFolder?
-    private let model: Sequential
+    /// The model the steps are evaluated with; its frozen adapter factors follow the
+    /// server's (FedSVD).
+    private var model: Sequential
     private let test: Dataset
     private let evaluationEvery: Int
     private let sizes: TransferSizes
@@ -58,8 +60,10 @@ final class RunRecorder {
     /// Records `step`, which combined `results` (in the step's order) into `model` as
     /// `facts` say, and writes its line, evaluating `model` on the test set first when
     /// the step is on the evaluation grid or `isLast` (asked only off the grid).
+    /// `adapterFactors` are the model's frozen A factors when the server re-sets them,
+    /// empty otherwise.
     func record(_ step: AggregationStep, results: [ClientResult], facts: AggregationFacts, model parameters: [Float],
-                epsilonMax: Double?, isLast: @autoclosure () -> Bool) throws {
+                adapterFactors: [Float] = [], epsilonMax: Double?, isLast: @autoclosure () -> Bool) throws {
         if facts.rejected > 0 {
             options.log("step \(step.number): rejected \(facts.rejected) updates holding NaN or infinity")
         }
@@ -92,6 +96,7 @@ final class RunRecorder {
         state.downloadsSinceLastStep = 0
         state.time = step.time
         if step.number % evaluationEvery == 0 || isLast() {
+            if !adapterFactors.isEmpty { try model.setAdapterFactors(adapterFactors) }
             let evaluation = model.evaluate(parameters: parameters, on: test)
             record.testLoss = evaluation.meanLoss
             record.testAccuracy = evaluation.accuracy

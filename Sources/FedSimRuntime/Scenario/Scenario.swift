@@ -181,11 +181,31 @@ public struct ModelSettings: Equatable, Sendable {
     /// mu, the L2 regularization (mu/2) ||theta||^2 of an objective (`model.l2`); nil for
     /// a network, and for least squares without a ridge.
     public var l2: Double?
+    /// Low-rank adapters on the model's dense layers (`model.lora`); nil: none.
+    public var lora: LoRASettings?
 
-    public init(kind: ModelKind, hidden: [Int] = [], l2: Double? = nil) {
+    public init(kind: ModelKind, hidden: [Int] = [], l2: Double? = nil, lora: LoRASettings? = nil) {
         self.kind = kind
         self.hidden = hidden
         self.l2 = l2
+        self.lora = lora
+    }
+}
+
+/// `model.lora`: which dense layers get an adapter `(alpha / rank) B A`, of what rank.
+/// The base weights are frozen; `server.adapter` says which factors clients train.
+public struct LoRASettings: Equatable, Sendable {
+    public var rank: Int
+    /// alpha; the adapter's product is scaled by alpha / rank (default alpha = rank).
+    public var alpha: Double
+    /// The wrapped layers, by their index in the model's stack (`layers.<index>` in model
+    /// files); nil: every dense layer.
+    public var layers: [Int]?
+
+    public init(rank: Int, alpha: Double, layers: [Int]? = nil) {
+        self.rank = rank
+        self.alpha = alpha
+        self.layers = layers
     }
 }
 
@@ -197,12 +217,19 @@ extension Scenario {
     /// Dense layer to the classes. The objectives' spec describes their data (features
     /// and classes; regression data has one), which is all a worker reads from it.
     public func modelSpec(for data: FederatedDataset) -> ModelSpec {
+        let spec: ModelSpec
         switch model.kind {
         case .softmax, .logistic, .leastSquares:
-            return .softmaxRegression(inputDim: data.featureCount, classes: data.classCount)
+            spec = .softmaxRegression(inputDim: data.featureCount, classes: data.classCount)
         case .mlp:
-            return .multilayerPerceptron(inputDim: data.featureCount, hidden: model.hidden, classes: data.classCount)
+            spec = .multilayerPerceptron(inputDim: data.featureCount, hidden: model.hidden, classes: data.classCount)
         }
+        guard let lora = model.lora else { return spec }
+        return ModelSpec(inputDim: spec.inputDim, layers: spec.layers.enumerated().map { index, layer in
+            guard case .dense(let dense) = layer, lora.layers?.contains(index) ?? true else { return layer }
+            return .loraDense(LoRADense(wrapping: dense, rank: lora.rank, alpha: Float(lora.alpha),
+                                        trainsFactorA: server.adapter.trainsFactorA))
+        })
     }
 }
 
@@ -255,10 +282,15 @@ public struct ServerSettings: Equatable, Sendable {
     public var beta2: Double
     /// Adam/Yogi's adaptivity epsilon.
     public var tau: Double
+    /// How a LoRA model's adapters train (`server.adapter`); only read with `model.lora`.
+    public var adapter: AdapterRule
+    /// FedSVD re-factorizes every this many steps (`server.svd_period`).
+    public var svdPeriod: Int
 
     public init(strategy: any ServerStrategy = FedAvg(clientsPerRound: 10), rounds: Int? = nil,
                 timeBudget: Double? = nil, learningRate: Double = 1, optimizer: ServerOptimizerKind = .sgd,
-                beta1: Double = 0.9, beta2: Double = 0.99, tau: Double = 1e-3) {
+                beta1: Double = 0.9, beta2: Double = 0.99, tau: Double = 1e-3, adapter: AdapterRule = .lora,
+                svdPeriod: Int = 1) {
         self.strategy = strategy
         self.rounds = rounds
         self.timeBudget = timeBudget
@@ -267,6 +299,8 @@ public struct ServerSettings: Equatable, Sendable {
         self.beta1 = beta1
         self.beta2 = beta2
         self.tau = tau
+        self.adapter = adapter
+        self.svdPeriod = svdPeriod
     }
 
     /// The algorithm's name in scenario files.
@@ -285,7 +319,7 @@ public struct ServerSettings: Equatable, Sendable {
     public static func == (lhs: ServerSettings, rhs: ServerSettings) -> Bool {
         lhs.strategy.isEqual(to: rhs.strategy) && lhs.rounds == rhs.rounds && lhs.timeBudget == rhs.timeBudget
             && lhs.learningRate == rhs.learningRate && lhs.optimizer == rhs.optimizer && lhs.beta1 == rhs.beta1
-            && lhs.beta2 == rhs.beta2 && lhs.tau == rhs.tau
+            && lhs.beta2 == rhs.beta2 && lhs.tau == rhs.tau && lhs.adapter == rhs.adapter && lhs.svdPeriod == rhs.svdPeriod
     }
 }
 

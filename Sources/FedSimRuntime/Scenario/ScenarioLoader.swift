@@ -87,7 +87,7 @@ public enum ScenarioLoader {
         }
 
         let serverReader = root.section("server", required: true)
-        var server = readServer(serverReader, clients: partition.clients)
+        var server = readServer(serverReader, clients: partition.clients, hasAdapters: model.lora != nil)
         let system = readSystem(root.section("system"), clients: partition.clients, seed: seed,
                                 baseDirectory: baseDirectory)
         let privacy = readPrivacy(root.section("privacy"), server: server, system: system)
@@ -143,8 +143,10 @@ public enum ScenarioLoader {
         } else {
             l2 = nil
         }
+        let hidden = reader.integerList("hidden", default: [], elementsIn: 1...1_000_000)
         let model = ModelSettings(
-            kind: kind, hidden: reader.integerList("hidden", default: [], elementsIn: 1...1_000_000), l2: l2)
+            kind: kind, hidden: hidden, l2: l2,
+            lora: reader.has("lora") ? readLoRA(reader, kind: kind, hidden: hidden, decentralized: decentralized) : nil)
         if model.kind == .mlp, model.hidden.isEmpty {
             reader.report(reader.node, "hidden", "an mlp needs at least one hidden layer, like hidden: [64]")
         }
@@ -202,6 +204,34 @@ public enum ScenarioLoader {
                               + "\(features) features, so least squares without model.l2 is not strongly convex at any "
                               + "node; draw at least \((features * 10 + 8) / 9) samples a client or set model.l2")
         }
+    }
+
+    /// `model.lora`: rank, alpha (default: the rank) and the wrapped layers, which must be
+    /// the dense layers of the stack (`layers.<index>` in model files), in a server run.
+    private static func readLoRA(_ model: YAMLFieldReader, kind: ModelKind, hidden: [Int], decentralized: Bool)
+        -> LoRASettings {
+        let reader = model.section("lora")
+        defer { reader.finish() }
+        let rank = reader.integer("rank", in: 1...1_000_000)
+        let lora = LoRASettings(rank: rank, alpha: reader.number("alpha", default: Double(rank), in: 0...1e6,
+                                                                 excludingLowerBound: true),
+                                layers: reader.has("layers") ? reader.integerList("layers", default: [], elementsIn: 0...1_000_000) : nil)
+        if decentralized || !(kind == .softmax || kind == .mlp) {
+            model.report("lora", "adapters are for the networks of server runs (model.kind softmax or mlp)")
+        }
+        // The stack: Dense (ReLU Dense) per hidden layer, so the dense layers sit at even indices.
+        let dense = Array(stride(from: 0, through: 2 * (kind == .mlp ? hidden.count : 0), by: 2))
+        if let layers = lora.layers {
+            if layers.isEmpty {
+                reader.report("layers", "lists no layer; leave it out to wrap every dense layer")
+            } else if let stray = layers.first(where: { !dense.contains($0) }) {
+                reader.report("layers", "layer \(stray) is not a dense layer of the model, whose dense layers are "
+                              + dense.map(String.init).joined(separator: ", "))
+            } else if Set(layers).count != layers.count {
+                reader.report("layers", "lists a layer twice")
+            }
+        }
+        return lora
     }
 
     private static func readTraining(_ reader: YAMLFieldReader) -> LocalTraining {
@@ -357,7 +387,7 @@ public enum ScenarioLoader {
     /// The `server:` section: the algorithm named by `algorithm` reads its own fields
     /// (fields of other algorithms are reported, naming the algorithms that read them),
     /// then the fields every algorithm shares.
-    private static func readServer(_ reader: YAMLFieldReader, clients: Int) -> ServerSettings {
+    private static func readServer(_ reader: YAMLFieldReader, clients: Int, hasAdapters: Bool) -> ServerSettings {
         let name = reader.name("algorithm", among: ServerStrategies.names, default: FedAvg.name)
         let algorithm = ServerStrategies.type(named: name) ?? FedAvg.self
         rejectFields(of: Dictionary(uniqueKeysWithValues: ServerStrategies.all.map { ($0.name, $0.fields) }),
@@ -374,13 +404,22 @@ public enum ScenarioLoader {
         let optimizer: ServerOptimizerKind = reader.choice("optimizer", default: .sgd)
         rejectFields(of: [ServerOptimizerKind.momentum: ["beta1"], .adam: ["beta1", "beta2", "tau"], .yogi: ["beta1", "beta2", "tau"]],
                      except: optimizer, in: reader, what: "optimizer")
-        return ServerSettings(
+        let settings = ServerSettings(
             strategy: strategy, rounds: rounds, timeBudget: timeBudget,
             learningRate: reader.number("learning_rate", default: 1, in: 0...1e6, excludingLowerBound: true),
             optimizer: optimizer,
             beta1: reader.number("beta1", default: 0.9, in: 0...0.999_999),
             beta2: reader.number("beta2", default: 0.99, in: 0...0.999_999),
-            tau: reader.number("tau", default: 1e-3, in: 0...1e6, excludingLowerBound: true))
+            tau: reader.number("tau", default: 1e-3, in: 0...1e6, excludingLowerBound: true),
+            adapter: hasAdapters ? reader.choice("adapter", default: .lora) : .lora,
+            svdPeriod: reader.integer("svd_period", default: 1, in: 1...100_000_000))
+        if !hasAdapters, reader.has("adapter") {
+            reader.report("adapter", "applies to a model with adapters (model.lora)")
+        }
+        if settings.adapter != .fedsvd, reader.has("svd_period") {
+            reader.report("svd_period", "applies to server.adapter fedsvd")
+        }
+        return settings
     }
 
     private static func readPartition(_ reader: YAMLFieldReader, data: DataSettings) -> PartitionSettings {

@@ -48,6 +48,10 @@ extension Scenario {
             "  hidden: [\(model.hidden.map(String.init).joined(separator: ", "))]",
         ]
         if let l2 = model.l2 { lines.append("  l2: \(l2)") }
+        if let lora = model.lora {
+            lines += ["  lora:", "    rank: \(lora.rank)", "    alpha: \(lora.alpha)"]
+            if let layers = lora.layers { lines.append("    layers: [\(layers.map(String.init).joined(separator: ", "))]") }
+        }
         if let decentralized {
             if !model.kind.isObjective(decentralized: true) { lines += trainingYAML }
             lines += decentralizedYAML(decentralized)
@@ -114,6 +118,10 @@ extension Scenario {
         case .sgd: break
         case .momentum: lines.append("  beta1: \(server.beta1)")
         case .adam, .yogi: lines += ["  beta1: \(server.beta1)", "  beta2: \(server.beta2)", "  tau: \(server.tau)"]
+        }
+        if model.lora != nil {
+            lines.append("  adapter: \(server.adapter.rawValue)")
+            if server.adapter == .fedsvd { lines.append("  svd_period: \(server.svdPeriod)") }
         }
         return lines
     }

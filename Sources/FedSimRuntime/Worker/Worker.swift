@@ -89,10 +89,8 @@ public final class Worker {
             case let .assign(assign):
                 try accept(assign)
             case let .model(broadcast):
-                if let problem = check(broadcast) {
+                if let problem = adopt(broadcast) {
                     try refuse("Model \(broadcast.version) rejected: \(problem)")
-                } else {
-                    current = broadcast
                 }
             case let .task(task):
                 switch train(task) {
@@ -147,11 +145,23 @@ public final class Worker {
         log("\(name): worker \(assign.workerIndex) hosts \(clients.count) clients")
     }
 
-    private func check(_ broadcast: ModelBroadcast) -> String? {
+    /// Takes `broadcast` as the current model, its frozen adapter factors (when it carries
+    /// them, as FedSVD's do) replacing the trainer's; or says why it cannot.
+    private func adopt(_ broadcast: ModelBroadcast) -> String? {
         guard let trainer else { return "no Assign received yet" }
         guard broadcast.parameters.count == trainer.model.trainableParameterCount else {
             return "\(broadcast.parameters.count) parameters, the model has \(trainer.model.trainableParameterCount) trainable ones"
         }
+        if !broadcast.adapterFactors.isEmpty {
+            var model = trainer.model
+            do {
+                try model.setAdapterFactors(broadcast.adapterFactors)
+            } catch {
+                return "\(error)"
+            }
+            self.trainer = LocalTrainer(model: model)
+        }
+        current = broadcast
         return nil
     }
 
