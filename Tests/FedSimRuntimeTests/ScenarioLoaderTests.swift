@@ -122,6 +122,41 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(found[2].message, "50 clients per round but only 20 clients (partition.clients)")
     }
 
+    func testAdaptersLoadAndWriteBack() throws {
+        let scenario = try parse(text([
+            "  kind: softmax": "  kind: mlp\n  hidden: [32, 16]\n  lora: {rank: 4, layers: [0, 4]}",
+            "  clients_per_round: 5": "  clients_per_round: 5\n  adapter: fedsvd\n  svd_period: 2",
+        ]))
+        XCTAssertEqual(scenario.model.lora, LoRASettings(rank: 4, alpha: 4, layers: [0, 4]), "alpha defaults to the rank")
+        XCTAssertEqual(scenario.server.adapter, .fedsvd)
+        XCTAssertEqual(scenario.server.svdPeriod, 2)
+        let reread = try parse(scenario.resolvedYAML)
+        XCTAssertEqual(reread.model, scenario.model)
+        XCTAssertEqual(reread.server, scenario.server)
+        XCTAssertEqual(try parse(text(["  kind: softmax": "  kind: softmax\n  lora: {rank: 2, alpha: 8}"])).server.adapter,
+                       .lora, "plain LoRA is the default rule")
+    }
+
+    func testAdapterProblemsAreNamed() {
+        func problems(_ replacements: [String: String]) -> [String] {
+            issues(text(replacements)).map { "\($0.field): \($0.message)" }
+        }
+        XCTAssertEqual(problems(["  kind: softmax": "  kind: mlp\n  hidden: [32]\n  lora: {rank: 4, layers: [1]}"]),
+                       ["model.lora.layers: layer 1 is not a dense layer of the model, whose dense layers are 0, 2"])
+        XCTAssertEqual(problems(["  kind: softmax": "  kind: softmax\n  lora: {rank: 0}"]),
+                       ["model.lora.rank: must be in 1...1000000, got 0"])
+        XCTAssertEqual(problems(["  kind: softmax": "  kind: softmax\n  lora: {rank: 2, alhpa: 3}"]),
+                       ["model.lora.alhpa: unknown field 'alhpa'; did you mean 'alpha'? (fields here: alpha, layers, rank)"])
+        XCTAssertEqual(problems(["  clients_per_round: 5": "  clients_per_round: 5\n  adapter: fedsvd"]),
+                       ["server.adapter: applies to a model with adapters (model.lora)"])
+        XCTAssertEqual(problems(["  kind: softmax": "  kind: softmax\n  lora: {rank: 2}",
+                                 "  clients_per_round: 5": "  clients_per_round: 5\n  svd_period: 3"]),
+                       ["server.svd_period: applies to server.adapter fedsvd"])
+        XCTAssertEqual(problems(["  kind: softmax": "  kind: softmax\n  lora: {rank: 2}",
+                                 "  clients_per_round: 5": "  clients_per_round: 5\n  adapter: fedsdv"]).first?.hasPrefix(
+                                    "server.adapter: unknown value 'fedsdv'; expected one of lora, ffa_lora, fedsvd"), true)
+    }
+
     func testMissingSectionAndFieldAreNamed() {
         let found = issues(text(["model:\n  kind: softmax\n": ""]))
         XCTAssertEqual(found.map(\.field), ["model"])

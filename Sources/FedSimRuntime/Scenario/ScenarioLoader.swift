@@ -211,6 +211,7 @@ public enum ScenarioLoader {
     private static func readLoRA(_ model: YAMLFieldReader, kind: ModelKind, hidden: [Int], decentralized: Bool)
         -> LoRASettings {
         let reader = model.section("lora")
+        reader.recognize(["layers"])
         defer { reader.finish() }
         let rank = reader.integer("rank", in: 1...1_000_000)
         let lora = LoRASettings(rank: rank, alpha: reader.number("alpha", default: Double(rank), in: 0...1e6,
@@ -413,6 +414,7 @@ public enum ScenarioLoader {
             tau: reader.number("tau", default: 1e-3, in: 0...1e6, excludingLowerBound: true),
             adapter: hasAdapters ? reader.choice("adapter", default: .lora) : .lora,
             svdPeriod: reader.integer("svd_period", default: 1, in: 1...100_000_000))
+        reader.recognize(["adapter"])
         if !hasAdapters, reader.has("adapter") {
             reader.report("adapter", "applies to a model with adapters (model.lora)")
         }
