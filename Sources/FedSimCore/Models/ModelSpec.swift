@@ -136,14 +136,19 @@ public enum WeightInitialization: String, Sendable, CaseIterable {
     case heNormal = "he_normal"
 }
 
-/// A `ModelSpec` that describes no model.
+/// A `ModelSpec` that describes no model, or a description that describes no spec.
 public enum ModelError: FedSimError, Equatable, Sendable {
     /// `field` (a path such as `layers[2].dense.outputs`) breaks a rule; `reason` says which.
     case invalidSpec(field: String, reason: String)
+    /// A spec's JSON description (`ModelSpec.init(jsonDescription:)`) is not one: `field`
+    /// (a path such as `layers[2].dense.outputs`, empty for the whole text) is missing or wrong.
+    case invalidDescription(field: String, reason: String)
 
     public var description: String {
         switch self {
         case .invalidSpec(let field, let reason): return "invalid model spec: \(field): \(reason)"
+        case .invalidDescription(let field, let reason):
+            return "invalid model description: \(field.isEmpty ? "" : field + ": ")\(reason)"
         }
     }
 }

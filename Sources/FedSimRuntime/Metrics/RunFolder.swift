@@ -1,3 +1,4 @@
+import FedSimCore
 import Foundation
 
 /// The folder a run writes: `scenario.yaml`, `metrics.jsonl` (one line per round, or per

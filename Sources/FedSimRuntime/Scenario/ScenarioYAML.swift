@@ -1,4 +1,5 @@
 import FedSimAlgorithms
+import FedSimCore
 
 extension Scenario {
     /// The scenario with every default filled in, in the scenario-file format, so a run
