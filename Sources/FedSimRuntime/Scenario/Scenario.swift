@@ -177,27 +177,53 @@ public struct ModelSettings: Equatable, Sendable {
     /// mu, the L2 regularization (mu/2) ||theta||^2 of an objective (`model.l2`); nil for
     /// a network, and for least squares without a ridge.
     public var l2: Double?
+    /// The model file (safetensors, absolute path) whose values a server run starts from
+    /// instead of the seeded initialization (`model.base`); nil: the seed's.
+    public var base: String?
 
-    public init(kind: ModelKind, hidden: [Int] = [], l2: Double? = nil) {
+    public init(kind: ModelKind, hidden: [Int] = [], l2: Double? = nil, base: String? = nil) {
         self.kind = kind
         self.hidden = hidden
         self.l2 = l2
+        self.base = base
+    }
+
+    /// The architecture these settings give a model of `inputDim` features and `classes`
+    /// outputs: `softmax` (and the objectives) is one zero-initialized Dense layer from
+    /// the features to the classes; `mlp` is a He-normal Dense layer and a ReLU per hidden
+    /// width, then a He-normal Dense layer to the classes.
+    public func spec(inputDim: Int, classes: Int) -> ModelSpec {
+        switch kind {
+        case .softmax, .logistic, .leastSquares:
+            return .softmaxRegression(inputDim: inputDim, classes: classes)
+        case .mlp:
+            return .multilayerPerceptron(inputDim: inputDim, hidden: hidden, classes: classes)
+        }
     }
 }
 
 extension Scenario {
     /// The architecture of the scenario's model over `data`: the one place a model is
-    /// described, for the coordinator, the workers (through Assign) and every command.
-    /// `softmax` is one zero-initialized Dense layer from the features to the classes;
-    /// `mlp` is a He-normal Dense layer and a ReLU per hidden width, then a He-normal
-    /// Dense layer to the classes. The objectives' spec describes their data (features
-    /// and classes; regression data has one), which is all a worker reads from it.
+    /// described, for the coordinator, the workers (through Assign) and every command
+    /// (`ModelSettings.spec(inputDim:classes:)` with the data's features and classes).
+    /// The objectives' spec describes their data (features and classes; regression data
+    /// has one), which is all a worker reads from it.
     public func modelSpec(for data: FederatedDataset) -> ModelSpec {
-        switch model.kind {
-        case .softmax, .logistic, .leastSquares:
-            return .softmaxRegression(inputDim: data.featureCount, classes: data.classCount)
-        case .mlp:
-            return .multilayerPerceptron(inputDim: data.featureCount, hidden: model.hidden, classes: data.classCount)
+        model.spec(inputDim: data.featureCount, classes: data.classCount)
+    }
+
+    /// The model a server run over `data` starts from and its trainable vector: the
+    /// values of the `model.base` file when there is one, in the layers of
+    /// `modelSpec(for:)`, else `Sequential.initialized` from the seed.
+    /// - Throws: `RunError.baseModel` when the base file cannot be read or holds another
+    ///   model than the scenario's over this data.
+    public func startingModel(for data: FederatedDataset) throws -> (model: Sequential, trainableParameters: [Float]) {
+        let spec = modelSpec(for: data)
+        guard let base = model.base else { return try Sequential.initialized(spec, seed: seed) }
+        do {
+            return try ModelFile(path: base).values(for: spec)
+        } catch let error as SafeTensorsError {
+            throw RunError.baseModel(error)
         }
     }
 }

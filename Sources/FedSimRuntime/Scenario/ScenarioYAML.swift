@@ -41,6 +41,7 @@ extension Scenario {
             "  hidden: [\(model.hidden.map(String.init).joined(separator: ", "))]",
         ]
         if let l2 = model.l2 { lines.append("  l2: \(l2)") }
+        if let base = model.base { lines.append("  base: \(quoted(base))") }
         if let decentralized {
             if !model.kind.isObjective(decentralized: true) { lines += trainingYAML }
             lines += decentralizedYAML(decentralized)
