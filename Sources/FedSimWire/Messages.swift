@@ -97,7 +97,7 @@ public struct Assign: Equatable, Sendable {
 /// Coordinator -> worker: a global model, sent once per worker per version.
 public struct ModelBroadcast: Equatable, Sendable {
     public var version: UInt64
-    /// The model's trainable vector; frozen values never travel.
+    /// The model's trainable vector; frozen values travel once, in `Assign`.
     public var parameters: [Float]
 
     public init(version: UInt64, parameters: [Float]) {

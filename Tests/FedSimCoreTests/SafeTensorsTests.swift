@@ -229,6 +229,12 @@ final class SafeTensorsTests: XCTestCase {
             (SafeTensorsFile(tensors: [NamedTensor(name: "layers.0.weight", shape: [3, 2], values: tensors[0].values)]
                                 + tensors.dropFirst(), metadata: spec),
              .tensors(.shape(name: "layers.0.weight", found: [3, 2], expected: [2, 3])), "has shape [3, 2], the model's has shape [2, 3]"),
+            // A spec of 2^48 frozen values over two small tensors: refused before any vector is made.
+            (SafeTensorsFile(tensors: [NamedTensor(name: "layers.0.weight", shape: [1], values: [1]),
+                                       NamedTensor(name: "layers.0.bias", shape: [1], values: [1])],
+                             metadata: [ModelFile.specKey: #"{"input_dim":16777216,"layers":[{"kind":"dense","inputs":16777216,"#
+                                 + #""outputs":16777216,"initialization":"zeros","trainable":false}]}"#]),
+             .tensors(.shape(name: "layers.0.weight", found: [1], expected: [16_777_216, 16_777_216])), "has shape [1]"),
         ]
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID()).safetensors").path
         defer { try? FileManager.default.removeItem(atPath: path) }

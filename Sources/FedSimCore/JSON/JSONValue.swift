@@ -109,48 +109,39 @@ public indirect enum JSONValue: Equatable, Sendable {
         }
 
         mutating func object(depth: Int) throws -> JSONValue {
-            position += 1
-            var members: [Member] = []
-            skipWhitespace()
-            if next == UInt8(ascii: "}") {
-                position += 1
-                return .object(members)
-            }
-            while true {
-                skipWhitespace()
-                guard next == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
-                let key = try string()
-                skipWhitespace()
-                try expect(":")
-                skipWhitespace()
-                members.append(Member(key, try value(depth: depth + 1)))
-                skipWhitespace()
-                if next == UInt8(ascii: ",") {
-                    position += 1
-                } else {
-                    try expect("}")
-                    return .object(members)
-                }
-            }
+            .object(try elements(closing: UInt8(ascii: "}")) { parser in
+                guard parser.next == UInt8(ascii: "\"") else { throw parser.error("expected a quoted key") }
+                let key = try parser.string()
+                parser.skipWhitespace()
+                try parser.expect(":")
+                parser.skipWhitespace()
+                return Member(key, try parser.value(depth: depth + 1))
+            })
         }
 
         mutating func array(depth: Int) throws -> JSONValue {
+            .array(try elements(closing: UInt8(ascii: "]")) { try $0.value(depth: depth + 1) })
+        }
+
+        /// The comma-separated elements of the array or object whose opening bracket is
+        /// next, each read by `element`, up to `closing`.
+        mutating func elements<Element>(closing: UInt8, _ element: (inout Parser) throws -> Element) throws -> [Element] {
             position += 1
-            var elements: [JSONValue] = []
+            var elements: [Element] = []
             skipWhitespace()
-            if next == UInt8(ascii: "]") {
+            if next == closing {
                 position += 1
-                return .array(elements)
+                return elements
             }
             while true {
                 skipWhitespace()
-                elements.append(try value(depth: depth + 1))
+                elements.append(try element(&self))
                 skipWhitespace()
                 if next == UInt8(ascii: ",") {
                     position += 1
                 } else {
-                    try expect("]")
-                    return .array(elements)
+                    try expect(String(Unicode.Scalar(closing)))
+                    return elements
                 }
             }
         }

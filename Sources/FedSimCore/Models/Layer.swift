@@ -3,8 +3,8 @@
 ///
 /// A layer is a value describing its shape. Its parameters live in the model's two flat
 /// vectors, the trainable one (optimized, broadcast, returned as updates) and the frozen
-/// one (rebuilt from the seed by every process, never sent); each call receives the
-/// layer's own slices of both as `LayerParameters`. Every buffer holds `batch` rows,
+/// one (sent to each worker once, never returned); each call receives the layer's own
+/// slices of both as `LayerParameters`. Every buffer holds `batch` rows,
 /// row-major and packed, and is exactly as long as those rows. The protocol is internal:
 /// its requirements take raw buffers, which only `Sequential` hands out, inside its
 /// `withUnsafe...` closures; a layer's public face is its value in a `LayerSpec`.
@@ -20,8 +20,9 @@
 /// Adding a layer kind: a public value type conforming to `Layer` (or
 /// `ParameterFreeLayer`) in this folder, its `tensors` named as PyTorch names the
 /// module's parameters; a case of `LayerSpec` with its `kindName`, `sizes`, `layer`,
-/// and its description fields (`ModelSpec+Description.swift`); a message in the `LayerSpec` oneof of Protos/fedsim.proto
-/// (regenerated with scripts/generate-protos) with its encoding in
+/// and its fields in `jsonDescription` and `init(description:at:)`
+/// (ModelSpec+Description.swift); a message in the `LayerSpec` oneof of
+/// Protos/fedsim.proto (regenerated with scripts/generate-protos) with its encoding in
 /// `WireCodec.layerStruct` and its decoding in `WireCodec.layerSpec`. An older peer
 /// refuses an Assign holding the new kind, naming the layer, so the protocol version
 /// only changes when an existing message changes meaning.

@@ -21,8 +21,8 @@ public struct ModelSpec: Equatable, Sendable {
     /// for a valid spec (see `validate`).
     public var trainableParameterCount: Int { layers.reduce(0) { $0 + $1.layer.trainableParameterCount } }
 
-    /// Length of the frozen vector, rebuilt from (spec, seed) on every process and never
-    /// sent. O(layers); for a valid spec (see `validate`).
+    /// Length of the frozen vector, sent to each worker once and never returned.
+    /// O(layers); for a valid spec (see `validate`).
     public var frozenParameterCount: Int { layers.reduce(0) { $0 + $1.layer.frozenParameterCount } }
 
     /// The widest layer or input a spec may have, so no parameter count of one layer

@@ -39,22 +39,27 @@ public enum ModelTensorsError: FedSimError, Equatable, Sendable {
 /// Dense layer's `weight` is [outputs, inputs]). Tensors come in layer order, and in each
 /// layer in the order of its `tensors`.
 extension Sequential {
-    /// Every tensor of the model: its full name, and its layer's description of it with
-    /// the offset counted from the start of its vector.
-    private var tensorPlacements: [(name: String, tensor: LayerTensor)] {
-        layers.enumerated().flatMap { index, layer in
-            let ranges = parameterRanges(ofLayer: index)
-            return layer.tensors.map { tensor -> (name: String, tensor: LayerTensor) in
+    /// Every tensor of a model of `spec`: its full name, and its layer's description of it
+    /// with the offset counted from the start of its vector. Allocates nothing of the
+    /// model's size, so a spec can be checked against tensors before any vector exists.
+    private static func tensorPlacements(of spec: ModelSpec) -> [(name: String, tensor: LayerTensor)] {
+        var placements: [(name: String, tensor: LayerTensor)] = []
+        var starts = (trainable: 0, frozen: 0)
+        for (index, layer) in spec.layers.map(\.layer).enumerated() {
+            for tensor in layer.tensors {
                 var placed = tensor
-                placed.offset += tensor.isTrainable ? ranges.trainable.lowerBound : ranges.frozen.lowerBound
-                return ("layers.\(index).\(tensor.name)", placed)
+                placed.offset += tensor.isTrainable ? starts.trainable : starts.frozen
+                placements.append(("layers.\(index).\(tensor.name)", placed))
             }
+            starts.trainable += layer.trainableParameterCount
+            starts.frozen += layer.frozenParameterCount
         }
+        return placements
     }
 
     /// The names and shapes of the model's tensors, in order.
     public var tensorShapes: [(name: String, shape: [Int])] {
-        tensorPlacements.map { ($0.name, $0.tensor.shape) }
+        Self.tensorPlacements(of: spec).map { ($0.name, $0.tensor.shape) }
     }
 
     /// The model's values as named tensors, in order: the frozen ones from the model,
@@ -63,7 +68,7 @@ extension Sequential {
     public func tensors(trainableParameters: [Float]) -> [NamedTensor] {
         precondition(trainableParameters.count == trainableParameterCount,
                      "the model has \(trainableParameterCount) trainable parameters, got \(trainableParameters.count)")
-        return tensorPlacements.map { name, tensor in
+        return Self.tensorPlacements(of: spec).map { name, tensor in
             let vector = tensor.isTrainable ? trainableParameters : frozenParameters
             let stored = vector[tensor.offset..<(tensor.offset + tensor.count)]
             let values = tensor.isTransposed
@@ -74,37 +79,41 @@ extension Sequential {
 
     /// The model `spec` describes holding the frozen values of `tensors`, and the
     /// trainable vector of their trainable values: the inverse of `tensors(trainableParameters:)`.
-    /// The order of `tensors` does not matter. O(parameters).
+    /// The order of `tensors` does not matter. Every tensor is checked before the model's
+    /// vectors are made, so they are never larger than the tensors given. O(parameters).
     /// - Throws: `ModelError.invalidSpec` if `spec.validate()` does; `ModelTensorsError`
     ///   for the first tensor (in the model's order, then in the given order) that is
     ///   missing, given twice, of another shape, or not one of the model's.
     public static func filled(_ spec: ModelSpec, from tensors: [NamedTensor]) throws
         -> (model: Sequential, trainableParameters: [Float]) {
-        let layout = try Sequential(spec, frozenParameters: [Float](repeating: 0, count: spec.frozenParameterCount))
+        try spec.validate()
         var byName: [String: NamedTensor] = [:]
         for tensor in tensors {
             guard byName.updateValue(tensor, forKey: tensor.name) == nil else {
                 throw ModelTensorsError.duplicate(name: tensor.name)
             }
         }
-        var trainable = [Float](repeating: 0, count: layout.trainableParameterCount)
-        var frozen = layout.frozenParameters
-        for (name, tensor) in layout.tensorPlacements {
+        let matched = try tensorPlacements(of: spec).map { name, tensor in
             guard let given = byName.removeValue(forKey: name) else { throw ModelTensorsError.missing(name: name) }
             guard given.shape == tensor.shape, given.values.count == tensor.count else {
                 throw ModelTensorsError.shape(name: name, found: given.shape, expected: tensor.shape)
             }
+            return (tensor: tensor, values: given.values)
+        }
+        if let extra = tensors.first(where: { byName[$0.name] != nil }) {
+            throw ModelTensorsError.unexpected(name: extra.name)
+        }
+        var trainable = [Float](repeating: 0, count: spec.trainableParameterCount)
+        var frozen = [Float](repeating: 0, count: spec.frozenParameterCount)
+        for (tensor, given) in matched {
             let values = tensor.isTransposed
-                ? Matrix.transposing(given.values[...], rows: tensor.shape[0], columns: tensor.shape[1]) : given.values
+                ? Matrix.transposing(given[...], rows: tensor.shape[0], columns: tensor.shape[1]) : given
             let slots = tensor.offset..<(tensor.offset + tensor.count)
             if tensor.isTrainable {
                 trainable.replaceSubrange(slots, with: values)
             } else {
                 frozen.replaceSubrange(slots, with: values)
             }
-        }
-        if let extra = tensors.first(where: { byName[$0.name] != nil }) {
-            throw ModelTensorsError.unexpected(name: extra.name)
         }
         return (try Sequential(spec, frozenParameters: frozen), trainable)
     }

@@ -348,7 +348,7 @@ struct  Fedsim__Model
   ProtobufCMessage base;
   uint64_t version;
   /*
-   * the trainable vector; frozen values never travel
+   * the trainable vector; frozen values travel once, in Assign
    */
   Fedsim__Tensor *parameters;
 };

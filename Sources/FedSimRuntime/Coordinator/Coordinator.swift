@@ -29,7 +29,9 @@ public final class Coordinator {
     ///   - privacy: the plan of the scenario's privacy, when the caller has made it
     ///     already; planned here otherwise.
     ///   - start: the model the run starts from (its frozen values) and its trainable
-    ///     vector; by default the scenario's, `Scenario.startingModel(for:)`.
+    ///     vector, a model of the data's features and classes; by default the
+    ///     scenario's, `Scenario.startingModel(for:)`. Workers receive its spec and
+    ///     frozen values in their Assign.
     public init(scenario: Scenario, data: FederatedDataset, transport: CoordinatorTransport,
                 folder: RunFolder?, options: CoordinatorOptions, privacy: PrivacyPlan? = nil,
                 start: (model: Sequential, trainableParameters: [Float])? = nil) throws {

@@ -3,7 +3,7 @@ import FedSimWire
 /// Bytes of the encoded messages a simulated client downloads (the model) and uploads
 /// (its update) per job: what the link model charges and the metrics count. Tensors
 /// travel as packed float32, so both depend only on the trainable parameter count
-/// (frozen values never travel).
+/// (frozen values travel once per worker, in its Assign, not per job).
 struct TransferSizes: Equatable, Sendable {
     let download: Int
     let upload: Int
