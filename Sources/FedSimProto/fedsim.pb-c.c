@@ -1594,7 +1594,7 @@ const ProtobufCMessageDescriptor fedsim__client_shard__descriptor =
   (ProtobufCMessageInit) fedsim__client_shard__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__assign__field_descriptors[5] =
+static const ProtobufCFieldDescriptor fedsim__assign__field_descriptors[6] =
 {
   {
     "worker_index",
@@ -1656,10 +1656,23 @@ static const ProtobufCFieldDescriptor fedsim__assign__field_descriptors[5] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "frozen_parameters",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Assign, frozen_parameters),
+    &fedsim__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__assign__field_indices_by_name[] = {
   3,   /* field[3] = clients */
   4,   /* field[4] = decentralized */
+  5,   /* field[5] = frozen_parameters */
   2,   /* field[2] = model */
   1,   /* field[1] = seed */
   0,   /* field[0] = worker_index */
@@ -1667,7 +1680,7 @@ static const unsigned fedsim__assign__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__assign__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor fedsim__assign__descriptor =
 {
@@ -1677,7 +1690,7 @@ const ProtobufCMessageDescriptor fedsim__assign__descriptor =
   "Fedsim__Assign",
   "fedsim",
   sizeof(Fedsim__Assign),
-  5,
+  6,
   fedsim__assign__field_descriptors,
   fedsim__assign__field_indices_by_name,
   1,  fedsim__assign__number_ranges,

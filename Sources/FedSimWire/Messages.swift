@@ -10,8 +10,12 @@ import FedSimCore
 /// trainable flag, ReLU) in place of a kind and hidden widths: an older worker could
 /// not read it. Version 6 added decentralized runs: `Hello.peer_port`,
 /// `Assign.decentralized`, and the `Events`, `Snapshot`, `NodeStates` messages; `Gossip`
-/// became a batch of exchange messages.
-public let wireProtocolVersion: UInt32 = 6
+/// became a batch of exchange messages. Version 7 added `Assign.frozen_parameters`: a
+/// worker no longer draws the frozen values from the seed, since a run may start from a
+/// base model file, and an older worker would train with other frozen values; and
+/// `Model.adapter_factors`, the A factors FedSVD's server re-sets, which an older worker
+/// would ignore (it refuses the `LoraDenseLayer` kind by name in any case).
+public let wireProtocolVersion: UInt32 = 7
 
 /// A dense float32 tensor as it travels: shape and row-major values.
 public struct WireTensor: Equatable, Sendable {
@@ -63,9 +67,9 @@ public struct ClientShard: Equatable, Sendable {
 
 /// Coordinator -> worker: the clients it hosts and the model they train.
 ///
-/// The worker builds its model with `Sequential.initialized(model, seed: seed)`, which
-/// gives it the coordinator's frozen values; the trainable ones arrive in
-/// `ModelBroadcast`. Each shard's features travel as a `[samples, featureCount]` tensor;
+/// The worker builds its model from `model` and `frozenParameters`, the coordinator's
+/// frozen values (drawn from the seed or read from a base model file), which travel once
+/// here; the trainable ones arrive in `ModelBroadcast`. Each shard's features travel as a `[samples, featureCount]` tensor;
 /// a decoded shard takes its `featureCount` and `classCount` from `model` (`inputDim`,
 /// `classes`), and a shard that disagrees with `model` is refused. Regression data's
 /// targets travel beside the labels (a shard without rows has none).
@@ -77,21 +81,25 @@ public struct Assign: Equatable, Sendable {
     public var clients: [ClientShard]
     /// What the worker needs to run its nodes; nil in a run with a server.
     public var decentralized: DecentralizedAssignment?
+    /// The model's frozen vector (`model.frozenParameterCount` values; empty when no layer
+    /// is frozen).
+    public var frozenParameters: [Float]
 
     public init(workerIndex: Int, seed: UInt64, model: ModelSpec, clients: [ClientShard],
-                decentralized: DecentralizedAssignment? = nil) {
+                decentralized: DecentralizedAssignment? = nil, frozenParameters: [Float] = []) {
         self.workerIndex = workerIndex
         self.seed = seed
         self.model = model
         self.clients = clients
         self.decentralized = decentralized
+        self.frozenParameters = frozenParameters
     }
 }
 
 /// Coordinator -> worker: a global model, sent once per worker per version.
 public struct ModelBroadcast: Equatable, Sendable {
     public var version: UInt64
-    /// The model's trainable vector.
+    /// The model's trainable vector; frozen values travel once, in `Assign`.
     public var parameters: [Float]
     /// The frozen A factors of the model's LoRA layers (`Sequential.adapterFactors`) when
     /// the server re-sets them, as FedSVD does; empty otherwise, and the worker keeps

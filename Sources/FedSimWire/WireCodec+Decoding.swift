@@ -11,7 +11,8 @@ extension WireCodec {
     /// `ModelSpec.validate` (refusals name the field, as `ModelSpec.layers[2].dense.outputs`)
     /// and its layers have known kinds and initializations; a client shard's features
     /// have shape `[labels, inputDim]` and its labels lie in `0..<classes` of the
-    /// assignment's model; client ids of one assignment are distinct; optimizer names
+    /// assignment's model; client ids of one assignment are distinct, and its frozen
+    /// vector has the model's frozen parameter count; optimizer names
     /// are known; a batch size is at least 1, optimizer
     /// coefficients are finite and FedProx's mu is also non-negative; DP-SGD settings
     /// are all absent or a valid `DPSGDConfig`. Float values inside tensors are not
@@ -139,10 +140,15 @@ extension WireCodec {
             }
             clients.append(client)
         }
+        let frozen = try assign.frozen_parameters.map { try tensor($0, "Assign.frozenParameters").values } ?? []
+        guard frozen.count == model.frozenParameterCount else {
+            throw WireError.invalid(field: "Assign.frozenParameters",
+                                    reason: "\(frozen.count) values, the model has \(model.frozenParameterCount) frozen parameters")
+        }
         return Assign(
             workerIndex: try int(assign.worker_index, "Assign.workerIndex"),
             seed: assign.seed, model: model, clients: clients,
-            decentralized: try assign.decentralized.map { try decentralized($0.pointee) })
+            decentralized: try assign.decentralized.map { try decentralized($0.pointee) }, frozenParameters: frozen)
     }
 
     /// A decentralized run's assignment: settings as names with finite values, an edge

@@ -225,15 +225,10 @@ public enum WireCodec {
         model.layers = scratch.copy(layers.map(Optional.some))
 
         let shards = assign.clients.map { client -> UnsafeMutablePointer<Fedsim__ClientShard>? in
-            var features = Fedsim__Tensor()
-            fedsim__tensor__init(&features)
-            features.n_shape = 2
-            features.shape = scratch.copy([
+            let features = copiedTensor(shape: [
                 wireUInt32(client.data.count, "ClientShard.samples"),
                 wireUInt32(client.data.featureCount, "ClientShard.featureCount"),
-            ])
-            features.n_values = client.data.features.count
-            features.values = scratch.copy(client.data.features)
+            ], values: client.data.features, in: scratch)
 
             var shard = Fedsim__ClientShard()
             fedsim__client_shard__init(&shard)
@@ -258,7 +253,23 @@ public enum WireCodec {
         if let decentralized = assign.decentralized {
             body.decentralized = scratch.store(decentralizedStruct(decentralized, in: scratch))
         }
+        if !assign.frozenParameters.isEmpty {
+            body.frozen_parameters = scratch.store(copiedTensor(
+                shape: [wireUInt32(assign.frozenParameters.count, "Assign.frozenParameters")],
+                values: assign.frozenParameters, in: scratch))
+        }
         return body
+    }
+
+    /// The C struct of a tensor whose shape and values are copied into `scratch`.
+    private static func copiedTensor(shape: [UInt32], values: [Float], in scratch: PackScratch) -> Fedsim__Tensor {
+        var tensor = Fedsim__Tensor()
+        fedsim__tensor__init(&tensor)
+        tensor.n_shape = shape.count
+        tensor.shape = scratch.copy(shape)
+        tensor.n_values = values.count
+        tensor.values = scratch.copy(values)
+        return tensor
     }
 
     /// The C struct of local training settings, pointing into `scratch`.

@@ -22,6 +22,9 @@ struct ValidateCommand: ParsableCommand {
                 try reportingErrors {
                     let scenario = try ScenarioLoader.load(path: path, overrides: overrides)
                     let data = try Simulation.prepareData(scenario)
+                    if scenario.model.base != nil {
+                        _ = try scenario.startingModel(for: data)
+                    }
                     let samples = data.clients.reduce(0) { $0 + $1.count }
                     let parts = scenario.decentralized == nil ? "clients" : "nodes"
                     let algorithm = scenario.decentralized.map { "\($0.algorithmName) over \($0.topology)" }

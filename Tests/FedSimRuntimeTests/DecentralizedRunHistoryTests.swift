@@ -1,3 +1,4 @@
+import FedSimCore
 import FedSimRuntime
 import Foundation
 import XCTest

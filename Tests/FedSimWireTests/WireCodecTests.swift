@@ -145,7 +145,8 @@ final class WireCodecTests: XCTestCase {
             .loraDense(LoRADense(inputs: 4, outputs: 4, rank: 2, alpha: 16, baseInitialization: .heNormal, trainsFactorA: true)),
             .loraDense(LoRADense(inputs: 4, outputs: 4, rank: 4, alpha: 0.5, baseInitialization: .zeros, trainsFactorA: false)),
         ])
-        let assign = Assign(workerIndex: 2, seed: 99, model: model, clients: [shard(1, samples: 3)])
+        let assign = Assign(workerIndex: 2, seed: 99, model: model, clients: [shard(1, samples: 3)],
+                            frozenParameters: (0..<model.frozenParameterCount).map { Float($0) - 13.5 })
         XCTAssertEqual(try WireCodec.decode(WireCodec.encode(.assign(assign))), .assign(assign))
     }
 
@@ -171,11 +172,12 @@ final class WireCodecTests: XCTestCase {
     // MARK: - Versions and envelopes
 
     func testOtherProtocolVersionIsRefusedNamingBoth() {
-        let bytes = WireCodec.encode(.heartbeat(sequence: 1), protocolVersion: 7)
+        let other = wireProtocolVersion + 1
+        let bytes = WireCodec.encode(.heartbeat(sequence: 1), protocolVersion: other)
         XCTAssertThrowsError(try WireCodec.decode(bytes)) { error in
-            XCTAssertEqual(error as? WireError, .versionMismatch(received: 7, expected: wireProtocolVersion))
+            XCTAssertEqual(error as? WireError, .versionMismatch(received: other, expected: wireProtocolVersion))
             let description = String(describing: error)
-            XCTAssertTrue(description.contains("version 7"), description)
+            XCTAssertTrue(description.contains("version \(other)"), description)
             XCTAssertTrue(description.contains("version \(wireProtocolVersion)"), description)
         }
     }
@@ -362,7 +364,7 @@ final class WireCodecTests: XCTestCase {
     /// given); shard i carries `targets[i]` when there is one.
     private func assignBytes(inputDim: UInt64 = 2, layers: [(inout ProtobufWriter) -> Void]? = nil,
                              shards: [(id: UInt64, shape: [UInt64], features: [Float], labels: [Int32])],
-                             targets: [[Double]] = []) -> [UInt8] {
+                             targets: [[Double]] = [], frozen: [Float]? = nil) -> [UInt8] {
         envelope(.assign) {
             $0.varint(1, 1)
             $0.message(3) {
@@ -380,6 +382,12 @@ final class WireCodecTests: XCTestCase {
                     }
                     $0.packedInt32s(3, shard.labels)
                     if index < targets.count { $0.packedDoubles(4, targets[index]) }
+                }
+            }
+            if let frozen {
+                $0.message(6) {
+                    $0.packedVarints(1, [UInt64(frozen.count)])
+                    $0.packedFloats(2, frozen)
                 }
             }
         }
@@ -418,13 +426,24 @@ final class WireCodecTests: XCTestCase {
     func testHandWrittenLayerTreeDecodes() throws {
         let bytes = assignBytes(inputDim: 4, layers: [
             denseLayer(4, 5, initialization: "he_normal"), reluLayer(5), denseLayer(5, 3, frozen: true),
-        ], shards: [])
+        ], shards: [], frozen: (0..<18).map(Float.init))
         guard case .assign(let assign) = try WireCodec.decode(bytes) else { return XCTFail("expected an assignment") }
+        XCTAssertEqual(assign.frozenParameters, (0..<18).map(Float.init))
         XCTAssertEqual(assign.model, ModelSpec(inputDim: 4, layers: [
             .dense(Dense(inputs: 4, outputs: 5, initialization: .heNormal)),
             .relu(ReLU(width: 5)),
             .dense(Dense(inputs: 5, outputs: 3, initialization: .zeros, trainable: false)),
         ]), "a Dense layer without the frozen flag is trainable")
+    }
+
+    func testAnAssignCarriesExactlyItsModelsFrozenValues() {
+        let frozenLayer = [denseLayer(2, 3, frozen: true)]
+        assertInvalid(assignBytes(layers: frozenLayer, shards: []), field: "Assign.frozenParameters",
+                      mentioning: "0 values, the model has 9 frozen parameters")
+        assertInvalid(assignBytes(layers: frozenLayer, shards: [], frozen: [1, 2]), field: "Assign.frozenParameters",
+                      mentioning: "2 values, the model has 9 frozen parameters")
+        assertInvalid(assignBytes(shards: [], frozen: [1]), field: "Assign.frozenParameters",
+                      mentioning: "1 values, the model has 0 frozen parameters")
     }
 
     func testMalformedLayerTreesAreRefusedNamingTheField() {

@@ -69,6 +69,16 @@ public struct Matrix: Equatable, Sendable {
         return result
     }
 
+    /// The transpose of the `rows x columns` row-major `values`: `columns x rows`, row-major.
+    /// O(rows * columns).
+    /// - Precondition: `values.count == rows * columns`.
+    static func transposing(_ values: ArraySlice<Float>, rows: Int, columns: Int) -> [Float] {
+        precondition(values.count == rows * columns, "a \(rows)x\(columns) matrix needs \(rows * columns) values, got \(values.count)")
+        var matrix = Matrix(rows: rows, columns: columns)
+        matrix.storage = Array(values)
+        return matrix.transposed().values
+    }
+
     /// "rows x columns", as used in error messages.
     var shapeDescription: String { "\(rows)x\(columns)" }
 }

@@ -26,6 +26,13 @@ extension Dense: Layer {
     var trainableParameterCount: Int { trainable ? valueCount : 0 }
     var frozenParameterCount: Int { trainable ? 0 : valueCount }
 
+    /// PyTorch's `Linear`: `weight` of shape [outputs, inputs], which is `W` transposed,
+    /// and `bias` of shape [outputs].
+    var tensors: [LayerTensor] {
+        [LayerTensor(name: "weight", shape: [outputs, inputs], isTrainable: trainable, offset: 0, isTransposed: true),
+         LayerTensor(name: "bias", shape: [outputs], isTrainable: trainable, offset: weightCount, isTransposed: false)]
+    }
+
     private var valueCount: Int { (inputs + 1) * outputs }
     private var weightCount: Int { inputs * outputs }
 

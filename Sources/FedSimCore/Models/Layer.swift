@@ -3,8 +3,8 @@
 ///
 /// A layer is a value describing its shape. Its parameters live in the model's two flat
 /// vectors, the trainable one (optimized, broadcast, returned as updates) and the frozen
-/// one (rebuilt from the seed by every process, never sent); each call receives the
-/// layer's own slices of both as `LayerParameters`. Every buffer holds `batch` rows,
+/// one (sent to each worker once, never returned); each call receives the layer's own
+/// slices of both as `LayerParameters`. Every buffer holds `batch` rows,
 /// row-major and packed, and is exactly as long as those rows. The protocol is internal:
 /// its requirements take raw buffers, which only `Sequential` hands out, inside its
 /// `withUnsafe...` closures; a layer's public face is its value in a `LayerSpec`.
@@ -18,9 +18,11 @@
 /// clips per example with these three, without materializing per-example gradients.
 ///
 /// Adding a layer kind: a public value type conforming to `Layer` (or
-/// `ParameterFreeLayer`) in this folder; a case of `LayerSpec` with its `kindName`,
-/// `sizes` and `layer`; a message in the `LayerSpec` oneof of Protos/fedsim.proto
-/// (regenerated with scripts/generate-protos) with its encoding in
+/// `ParameterFreeLayer`) in this folder, its `tensors` named as PyTorch names the
+/// module's parameters; a case of `LayerSpec` with its `kindName`, `sizes`, `layer`,
+/// and its fields in `jsonDescription` and `init(description:at:)`
+/// (ModelSpec+Description.swift); a message in the `LayerSpec` oneof of
+/// Protos/fedsim.proto (regenerated with scripts/generate-protos) with its encoding in
 /// `WireCodec.layerStruct` and its decoding in `WireCodec.layerSpec`. An older peer
 /// refuses an Assign holding the new kind, naming the layer, so the protocol version
 /// only changes when an existing message changes meaning.
@@ -31,6 +33,10 @@ protocol Layer: Sendable {
     var trainableParameterCount: Int { get }
     /// Length of the layer's slice of the frozen vector.
     var frozenParameterCount: Int { get }
+    /// The layer's parameters as model files name and shape them (PyTorch's names and
+    /// layouts), and where each one's values sit in the layer's slices; together they
+    /// cover both slices exactly once.
+    var tensors: [LayerTensor] { get }
 
     /// Writes the layer's starting values into its slices, which hold zeros, drawing
     /// from `rng` in an order fixed by the layer's definition.
@@ -63,19 +69,36 @@ protocol Layer: Sendable {
         parameters: LayerParameters, to squaredNorms: UnsafeMutableBufferPointer<Double>)
 }
 
+/// One named parameter tensor of a layer, as a model file stores it: `name` (after
+/// `layers.<index>.`), its row-major `shape` there, and where its values sit in memory:
+/// from `offset` in the layer's slice of the trainable vector (`isTrainable`) or of the
+/// frozen one. A transposed tensor of shape [rows, columns] sits in the slice as its
+/// transpose, columns x rows row-major.
+struct LayerTensor {
+    var name: String
+    var shape: [Int]
+    var isTrainable: Bool
+    var offset: Int
+    var isTransposed: Bool
+
+    /// The number of values, the product of `shape`.
+    var count: Int { shape.reduce(1, *) }
+}
+
 /// A layer's own slices of the model's trainable and frozen vectors.
 struct LayerParameters {
     let trainable: UnsafeBufferPointer<Float>
     let frozen: UnsafeBufferPointer<Float>
 }
 
-/// A layer without parameters (an activation): nothing to initialize, an empty
-/// gradient, nothing added to the example norms.
+/// A layer without parameters (an activation): nothing to initialize, no tensors, an
+/// empty gradient, nothing added to the example norms.
 protocol ParameterFreeLayer: Layer {}
 
 extension ParameterFreeLayer {
     var trainableParameterCount: Int { 0 }
     var frozenParameterCount: Int { 0 }
+    var tensors: [LayerTensor] { [] }
 
     func initialize(
         trainable: UnsafeMutableBufferPointer<Float>, frozen: UnsafeMutableBufferPointer<Float>,

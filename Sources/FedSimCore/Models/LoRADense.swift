@@ -55,6 +55,18 @@ extension LoRADense: Layer {
     var trainableParameterCount: Int { (trainsFactorA ? factorACount : 0) + factorBCount }
     var frozenParameterCount: Int { baseCount + (trainsFactorA ? 0 : factorACount) }
 
+    /// `weight` [outputs, inputs] and `bias` as a Dense layer names them (so a trained
+    /// Dense layer's file is this layer's base), then PEFT's `lora_A` [rank, inputs] and
+    /// `lora_B` [outputs, rank], stored as they are.
+    var tensors: [LayerTensor] {
+        [LayerTensor(name: "weight", shape: [outputs, inputs], isTrainable: false, offset: 0, isTransposed: true),
+         LayerTensor(name: "bias", shape: [outputs], isTrainable: false, offset: inputs * outputs, isTransposed: false),
+         LayerTensor(name: "lora_A", shape: [rank, inputs], isTrainable: trainsFactorA,
+                     offset: trainsFactorA ? 0 : baseCount, isTransposed: false),
+         LayerTensor(name: "lora_B", shape: [outputs, rank], isTrainable: true,
+                     offset: trainsFactorA ? factorACount : 0, isTransposed: false)]
+    }
+
     /// Where `A` sits in the layer's frozen slice, when it is frozen.
     var frozenFactorARange: Range<Int>? { trainsFactorA ? nil : baseCount..<(baseCount + factorACount) }
 

@@ -21,8 +21,8 @@ public struct ModelSpec: Equatable, Sendable {
     /// for a valid spec (see `validate`).
     public var trainableParameterCount: Int { layers.reduce(0) { $0 + $1.layer.trainableParameterCount } }
 
-    /// Length of the frozen vector, rebuilt from (spec, seed) on every process and never
-    /// sent. O(layers); for a valid spec (see `validate`).
+    /// Length of the frozen vector, sent to each worker once and never returned.
+    /// O(layers); for a valid spec (see `validate`).
     public var frozenParameterCount: Int { layers.reduce(0) { $0 + $1.layer.frozenParameterCount } }
 
     /// The widest layer or input a spec may have, so no parameter count of one layer
@@ -162,18 +162,23 @@ public enum WeightInitialization: String, Sendable, CaseIterable {
     }
 }
 
-/// A `ModelSpec` that describes no model.
+/// A `ModelSpec` that describes no model, or a description that describes no spec.
 public enum ModelError: FedSimError, Equatable, Sendable {
     /// `field` (a path such as `layers[2].dense.outputs`) breaks a rule; `reason` says which.
     case invalidSpec(field: String, reason: String)
     /// A model's frozen adapter factors were given `got` values for its `expected`.
     case adapterFactorCount(expected: Int, got: Int)
+    /// A spec's JSON description (`ModelSpec.init(jsonDescription:)`) is not one: `field`
+    /// (a path such as `layers[2].dense.outputs`, empty for the whole text) is missing or wrong.
+    case invalidDescription(field: String, reason: String)
 
     public var description: String {
         switch self {
         case .invalidSpec(let field, let reason): return "invalid model spec: \(field): \(reason)"
         case .adapterFactorCount(let expected, let got):
             return "the model's frozen adapter factors hold \(expected) values, got \(got)"
+        case .invalidDescription(let field, let reason):
+            return "invalid model description: \(field.isEmpty ? "" : field + ": ")\(reason)"
         }
     }
 }

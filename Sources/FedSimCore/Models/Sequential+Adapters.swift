@@ -51,3 +51,30 @@ extension Sequential {
         }
     }
 }
+
+extension Sequential {
+    /// The model `spec` describes, started from `seed` (`initialized(_:seed:)`), with the
+    /// values of `base`'s tensors in place of its own of the same names: how adapters go
+    /// onto a trained model. A `LoRADense` layer takes the `weight` and `bias` of the
+    /// Dense layer it wraps, and its adapter starts from the seed.
+    /// - Throws: `ModelError.invalidSpec` if `spec.validate()` does, and
+    ///   `ModelTensorsError` for a tensor of `base` the model does not have, has in
+    ///   another shape, or is given twice.
+    public static func initialized(_ spec: ModelSpec, seed: UInt64, overwritingWith base: [NamedTensor]) throws
+        -> (model: Sequential, trainableParameters: [Float]) {
+        let (model, trainable) = try initialized(spec, seed: seed)
+        var tensors = model.tensors(trainableParameters: trainable)
+        var positions = Dictionary(uniqueKeysWithValues: tensors.enumerated().map { ($1.name, $0) })
+        for tensor in base {
+            guard let position = positions.removeValue(forKey: tensor.name) else {
+                throw tensors.contains { $0.name == tensor.name } ? ModelTensorsError.duplicate(name: tensor.name)
+                    : ModelTensorsError.unexpected(name: tensor.name)
+            }
+            guard tensor.shape == tensors[position].shape else {
+                throw ModelTensorsError.shape(name: tensor.name, found: tensor.shape, expected: tensors[position].shape)
+            }
+            tensors[position] = tensor
+        }
+        return try filled(spec, from: tensors)
+    }
+}

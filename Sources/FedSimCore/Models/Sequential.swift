@@ -9,8 +9,9 @@ import Foundation
 /// coordinator broadcasts and clients return as updates: servers aggregate, clip and
 /// noise it with single vector operations. The frozen vector holds what training never
 /// changes (frozen layers); a model value is the architecture plus its frozen values,
-/// and every function takes the trainable vector as an argument. Frozen values never
-/// travel: `initialized(_:seed:)` draws them, the same bits on every process.
+/// and every function takes the trainable vector as an argument. The values a run starts
+/// from come from `initialized(_:seed:)` or a model file (`ModelFile`); the frozen ones
+/// travel once, to each worker, and never again.
 ///
 /// The mutable scratch memory a training step needs lives in a caller-owned
 /// `ModelWorkspace`. Every product goes through `BLAS.gemm` on the whole batch.
@@ -68,11 +69,10 @@ public struct Sequential: Sendable {
     /// layer drawing its trainable and frozen values as its initialization says (biases
     /// zero, zero-initialized layers draw nothing).
     ///
-    /// This is the only source of initial values, so a frozen vector is a pure function
-    /// of (spec, seed): the coordinator keeps the model and broadcasts the trainable
-    /// vector; a worker calls this with the spec and seed of its `Assign`, keeps the model
-    /// (the same frozen bits as the coordinator's) and ignores the trainable vector, which
-    /// reaches it in `ModelBroadcast`. O(parameter count) draws.
+    /// A run without a base model file starts here: the coordinator keeps the model,
+    /// sends its frozen vector to each worker once (in `Assign`) and broadcasts the
+    /// trainable one. The values are a pure function of (spec, seed). O(parameter count)
+    /// draws.
     /// - Throws: `ModelError.invalidSpec` if `spec.validate()` does.
     public static func initialized(_ spec: ModelSpec, seed: UInt64) throws -> (model: Sequential, trainableParameters: [Float]) {
         var model = try Sequential(spec, frozenParameters: [Float](repeating: 0, count: spec.frozenParameterCount))

@@ -233,10 +233,14 @@ struct  Fedsim__Assign
    * set for a decentralized run
    */
   Fedsim__Decentralized *decentralized;
+  /*
+   * The model's frozen vector, layer by layer; absent when the model has no frozen layer.
+   */
+  Fedsim__Tensor *frozen_parameters;
 };
 #define FEDSIM__ASSIGN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__assign__descriptor) \
-    , 0, 0, NULL, 0,NULL, NULL }
+    , 0, 0, NULL, 0,NULL, NULL, NULL }
 
 
 /*
@@ -369,7 +373,7 @@ struct  Fedsim__Model
   ProtobufCMessage base;
   uint64_t version;
   /*
-   * the trainable vector
+   * the trainable vector; frozen values travel once, in Assign
    */
   Fedsim__Tensor *parameters;
   /*

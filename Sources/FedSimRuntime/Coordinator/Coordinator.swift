@@ -27,10 +27,16 @@ public final class Coordinator {
     /// The model's adapters, when the server re-factorizes them (FedSVD); empty otherwise.
     private let refactorizedAdapters: [AdapterLocation]
 
-    /// - Parameter privacy: the plan of the scenario's privacy, when the caller has made
-    ///   it already; planned here otherwise.
+    /// - Parameters:
+    ///   - privacy: the plan of the scenario's privacy, when the caller has made it
+    ///     already; planned here otherwise.
+    ///   - start: the model the run starts from (its frozen values) and its trainable
+    ///     vector, a model of the data's features and classes; by default the
+    ///     scenario's, `Scenario.startingModel(for:)`. Workers receive its spec and
+    ///     frozen values in their Assign.
     public init(scenario: Scenario, data: FederatedDataset, transport: CoordinatorTransport,
-                folder: RunFolder?, options: CoordinatorOptions, privacy: PrivacyPlan? = nil) throws {
+                folder: RunFolder?, options: CoordinatorOptions, privacy: PrivacyPlan? = nil,
+                start: (model: Sequential, trainableParameters: [Float])? = nil) throws {
         guard data.clients.count == scenario.partition.clients else {
             throw RunError.dataMismatch(dataClients: data.clients.count, scenarioClients: scenario.partition.clients)
         }
@@ -38,8 +44,8 @@ public final class Coordinator {
         self.data = data
         self.transport = transport
         self.options = options
-        let spec = scenario.modelSpec(for: data)
-        let (model, parameters) = try Sequential.initialized(spec, seed: scenario.seed)
+        let (model, parameters) = try start ?? scenario.startingModel(for: data)
+        let spec = model.spec
         refactorizedAdapters = scenario.model.lora != nil && scenario.server.adapter == .fedsvd ? model.adapters : []
         let adapterFactors = refactorizedAdapters.isEmpty ? [] : model.adapterFactors
         let sizes = TransferSizes(parameterCount: model.trainableParameterCount, adapterFactorCount: adapterFactors.count)
@@ -57,7 +63,7 @@ public final class Coordinator {
             Assign(workerIndex: index, seed: seed, model: spec, clients: clients.map { client in
                 ClientShard(clientID: client, data: flips && byzantine.contains(client)
                                 ? LabelFlip.flipped(data.clients[client]) : data.clients[client])
-            })
+            }, frozenParameters: model.frozenParameters)
         }
     }
 
@@ -92,6 +98,7 @@ public final class Coordinator {
         }
         let trainingSeconds = recorder.trainingSeconds
         pool.stopAll(reason: "run complete")
+        try recorder.writeModel(models.latest)
         return try recorder.finish(
             scenario: scenario.name, steps: server.scheduler.aggregations, parameters: models.latest.count,
             workers: pool.count, started: started, trainingSeconds: trainingSeconds, traffic: transport.traffic,

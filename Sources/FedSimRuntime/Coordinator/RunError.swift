@@ -16,6 +16,9 @@ public enum RunError: FedSimError, Equatable, Sendable {
     case attackFailed(step: Int, attack: String, honestUpdates: Int, reason: String)
     /// The robust rule refused a step's updates.
     case aggregationFailed(step: Int, rule: String, updates: Int, reason: String)
+    /// The scenario's `model.base` file cannot be read, or holds another model than the
+    /// scenario's over its data.
+    case baseModel(SafeTensorsError)
 
     public var description: String {
         switch self {
@@ -33,6 +36,8 @@ public enum RunError: FedSimError, Equatable, Sendable {
             return "step \(step): the \(attack) attack failed on \(honestUpdates) honest updates: \(reason)"
         case let .aggregationFailed(step, rule, updates, reason):
             return "step \(step): \(rule) could not aggregate \(updates) updates: \(reason)"
+        case let .baseModel(error):
+            return "model.base: \(error)"
         }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 
 /// What a run writes as it goes: each step's record the moment the step is taken (with
 /// a test evaluation every `evaluation.every` steps and at the last step), the client
-/// totals, and at the end `clients.csv` and `summary.json`.
+/// totals, and at the end `model.safetensors`, `clients.csv` and `summary.json`.
 final class RunRecorder {
     /// What changes as the run goes.
     struct State: Codable, Equatable, Sendable {
@@ -106,6 +106,12 @@ final class RunRecorder {
         }
         try folder?.append(record.json)
         options.progress(record)
+    }
+
+    /// Writes the global model, whose trainable vector is `parameters`, to the run
+    /// folder's `model.safetensors`.
+    func writeModel(_ parameters: [Float]) throws {
+        try folder?.writeModel(model, trainableParameters: parameters)
     }
 
     /// Writes `clients.csv` (with each client's epsilon from `privacy`) and

@@ -4,7 +4,7 @@ import FedSimWire
 /// (its update) per job: what the link model charges and the metrics count. Tensors
 /// travel as packed float32, so both depend only on the trainable parameter count and,
 /// for a model whose adapters' A factors the server re-sets (FedSVD), their count: those
-/// go down with the model. No other frozen value travels.
+/// go down with the model. Other frozen values travel once per worker, in its Assign.
 struct TransferSizes: Equatable, Sendable {
     let download: Int
     let upload: Int

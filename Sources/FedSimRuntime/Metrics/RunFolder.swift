@@ -1,8 +1,10 @@
+import FedSimCore
 import Foundation
 
 /// The folder a run writes: `scenario.yaml`, `metrics.jsonl` (one line per round, or per
 /// evaluation of a decentralized run, flushed as it is written), `clients.csv` (`nodes.csv`
-/// for a decentralized run) and `summary.json`.
+/// for a decentralized run), `summary.json`, and for a server run the final global model,
+/// `model.safetensors`.
 public final class RunFolder {
     public let path: String
     private let metrics: FileHandle
@@ -54,6 +56,12 @@ public final class RunFolder {
             throw RunFolderError.cannotCreateLog(file: file.path)
         }
         return handle
+    }
+
+    /// Writes `model` with the trainable vector `trainableParameters` to `model.safetensors`
+    /// (`ModelFile`).
+    public func writeModel(_ model: Sequential, trainableParameters: [Float]) throws {
+        try ModelFile.write(model, trainableParameters: trainableParameters, to: url("model.safetensors").path)
     }
 
     /// Writes `clients.csv` and `summary.json`.

@@ -1,3 +1,5 @@
+import FedSimCore
+
 /// What one aggregation step produced, one line of `metrics.jsonl`. Fields named
 /// `wall...` depend on the machine; every other field is a pure function of
 /// (scenario, seed).

@@ -181,19 +181,38 @@ public struct ModelSettings: Equatable, Sendable {
     /// mu, the L2 regularization (mu/2) ||theta||^2 of an objective (`model.l2`); nil for
     /// a network, and for least squares without a ridge.
     public var l2: Double?
+    /// The model file (safetensors, absolute path) whose values a server run starts from
+    /// instead of the seeded initialization (`model.base`); nil: the seed's.
+    public var base: String?
     /// Low-rank adapters on the model's dense layers (`model.lora`); nil: none.
     public var lora: LoRASettings?
 
-    public init(kind: ModelKind, hidden: [Int] = [], l2: Double? = nil, lora: LoRASettings? = nil) {
+    public init(kind: ModelKind, hidden: [Int] = [], l2: Double? = nil, base: String? = nil, lora: LoRASettings? = nil) {
         self.kind = kind
         self.hidden = hidden
         self.l2 = l2
+        self.base = base
         self.lora = lora
+    }
+
+    /// The architecture these settings give a model of `inputDim` features and `classes`
+    /// outputs, before any adapter: `softmax` (and the objectives) is one
+    /// zero-initialized Dense layer from the features to the classes; `mlp` is a
+    /// He-normal Dense layer and a ReLU per hidden width, then a He-normal Dense layer to
+    /// the classes.
+    public func spec(inputDim: Int, classes: Int) -> ModelSpec {
+        switch kind {
+        case .softmax, .logistic, .leastSquares:
+            return .softmaxRegression(inputDim: inputDim, classes: classes)
+        case .mlp:
+            return .multilayerPerceptron(inputDim: inputDim, hidden: hidden, classes: classes)
+        }
     }
 }
 
 /// `model.lora`: which dense layers get an adapter `(alpha / rank) B A`, of what rank.
-/// The base weights are frozen; `server.adapter` says which factors clients train.
+/// Their base weights are frozen; `server.adapter` says which factors clients train.
+/// Layers without an adapter train fully, as a classification head does.
 public struct LoRASettings: Equatable, Sendable {
     public var rank: Int
     /// alpha; the adapter's product is scaled by alpha / rank (default alpha = rank).
@@ -211,25 +230,39 @@ public struct LoRASettings: Equatable, Sendable {
 
 extension Scenario {
     /// The architecture of the scenario's model over `data`: the one place a model is
-    /// described, for the coordinator, the workers (through Assign) and every command.
-    /// `softmax` is one zero-initialized Dense layer from the features to the classes;
-    /// `mlp` is a He-normal Dense layer and a ReLU per hidden width, then a He-normal
-    /// Dense layer to the classes. The objectives' spec describes their data (features
-    /// and classes; regression data has one), which is all a worker reads from it.
+    /// described, for the coordinator, the workers (through Assign) and every command
+    /// (`ModelSettings.spec(inputDim:classes:)` with the data's features and classes).
+    /// The objectives' spec describes their data (features and classes; regression data
+    /// has one), which is all a worker reads from it.
     public func modelSpec(for data: FederatedDataset) -> ModelSpec {
-        let spec: ModelSpec
-        switch model.kind {
-        case .softmax, .logistic, .leastSquares:
-            spec = .softmaxRegression(inputDim: data.featureCount, classes: data.classCount)
-        case .mlp:
-            spec = .multilayerPerceptron(inputDim: data.featureCount, hidden: model.hidden, classes: data.classCount)
-        }
+        let spec = model.spec(inputDim: data.featureCount, classes: data.classCount)
         guard let lora = model.lora else { return spec }
         return ModelSpec(inputDim: spec.inputDim, layers: spec.layers.enumerated().map { index, layer in
             guard case .dense(let dense) = layer, lora.layers?.contains(index) ?? true else { return layer }
             return .loraDense(LoRADense(wrapping: dense, rank: lora.rank, alpha: Float(lora.alpha),
                                         trainsFactorA: server.adapter.trainsFactorA))
         })
+    }
+
+    /// The model a server run over `data` starts from and its trainable vector: the
+    /// values of the `model.base` file when there is one, in the layers of
+    /// `modelSpec(for:)`, else `Sequential.initialized` from the seed. With adapters
+    /// (`model.lora`), the base is the model without them: each adapted layer takes the
+    /// base layer's weight and bias, and its adapter starts from the seed.
+    /// - Throws: `RunError.baseModel` when the base file cannot be read or holds another
+    ///   model than the scenario's over this data.
+    public func startingModel(for data: FederatedDataset) throws -> (model: Sequential, trainableParameters: [Float]) {
+        let spec = modelSpec(for: data)
+        guard let base = model.base else { return try Sequential.initialized(spec, seed: seed) }
+        do {
+            let file = try ModelFile(path: base)
+            guard model.lora != nil else { return try file.values(for: spec) }
+            let plain = try file.values(for: model.spec(inputDim: data.featureCount, classes: data.classCount))
+            return try Sequential.initialized(spec, seed: seed,
+                                              overwritingWith: plain.model.tensors(trainableParameters: plain.trainableParameters))
+        } catch let error as SafeTensorsError {
+            throw RunError.baseModel(error)
+        }
     }
 }
 

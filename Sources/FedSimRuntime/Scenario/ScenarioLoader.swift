@@ -55,7 +55,9 @@ public enum ScenarioLoader {
         let partition = readPartition(partitionReader, data: data)
         let decentralizedReader = root.has("decentralized") ? root.section("decentralized") : nil
         let modelReader = root.section("model", required: true)
-        let model = readModel(modelReader, decentralized: decentralizedReader != nil)
+        var model = readModel(modelReader, decentralized: decentralizedReader != nil)
+        model.base = readBase(modelReader, model: model, decentralized: decentralizedReader != nil,
+                              baseDirectory: baseDirectory)
         checkTargets(model: model, data: data, partition: partition, modelReader: modelReader, dataReader: dataReader,
                      partitionReader: partitionReader)
         let isObjective = model.kind.isObjective(decentralized: decentralizedReader != nil)

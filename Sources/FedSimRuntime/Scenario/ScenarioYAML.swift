@@ -1,4 +1,5 @@
 import FedSimAlgorithms
+import FedSimCore
 
 extension Scenario {
     /// The scenario with every default filled in, in the scenario-file format, so a run
@@ -48,6 +49,7 @@ extension Scenario {
             "  hidden: [\(model.hidden.map(String.init).joined(separator: ", "))]",
         ]
         if let l2 = model.l2 { lines.append("  l2: \(l2)") }
+        if let base = model.base { lines.append("  base: \(quoted(base))") }
         if let lora = model.lora {
             lines += ["  lora:", "    rank: \(lora.rank)", "    alpha: \(lora.alpha)"]
             if let layers = lora.layers { lines.append("    layers: [\(layers.map(String.init).joined(separator: ", "))]") }

@@ -133,9 +133,9 @@ public final class Worker {
 
     private func accept(_ assign: Assign) throws {
         do {
-            // The frozen values, drawn from (spec, seed) as the coordinator draws them;
-            // the trainable ones arrive with each model version.
-            trainer = LocalTrainer(model: try Sequential.initialized(assign.model, seed: assign.seed).model)
+            // The coordinator's frozen values, which the decoder has counted; the
+            // trainable ones arrive with each model version.
+            trainer = LocalTrainer(model: try Sequential(assign.model, frozenParameters: assign.frozenParameters))
         } catch {
             try refuse("Assign rejected: \(error)")
             return

@@ -38,6 +38,14 @@ public struct JSONObject: Sendable, CustomStringConvertible {
         fields.append((key, value.description))
     }
 
+    public mutating func set(_ key: String, _ value: Bool) {
+        fields.append((key, value ? "true" : "false"))
+    }
+
+    public mutating func set(_ key: String, _ values: [JSONObject]) {
+        fields.append((key, "[" + values.map(\.description).joined(separator: ",") + "]"))
+    }
+
     public mutating func set(_ key: String, _ values: [Int]) {
         fields.append((key, "[" + values.map(String.init).joined(separator: ",") + "]"))
     }
@@ -52,7 +60,8 @@ public struct JSONObject: Sendable, CustomStringConvertible {
         "{\n" + fields.map { "  \(Self.quote($0.key)): \($0.text)" }.joined(separator: ",\n") + "\n}\n"
     }
 
-    static func quote(_ text: String) -> String {
+    /// `text` as a JSON string literal: quotes, backslashes and control characters escaped.
+    public static func quote(_ text: String) -> String {
         var quoted = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
