@@ -161,6 +161,55 @@ final class SafeTensorsTests: XCTestCase {
         }
     }
 
+    func testALoRAModelsTensorsAreItsBaseAndPEFTsAdapters() throws {
+        // Dense(3 -> 4) with a rank-2 adapter whose A is frozen, then one whose A trains.
+        let spec = ModelSpec(inputDim: 3, layers: [
+            .loraDense(LoRADense(inputs: 3, outputs: 4, rank: 2, alpha: 4, baseInitialization: .heNormal, trainsFactorA: false)),
+            .loraDense(LoRADense(inputs: 4, outputs: 2, rank: 1, alpha: 0.5, baseInitialization: .zeros, trainsFactorA: true)),
+        ])
+        let (model, start) = try Sequential.initialized(spec, seed: 3)
+        let trainable = start.indices.map { Float($0) + 0.25 }
+        let tensors = model.tensors(trainableParameters: trainable)
+        XCTAssertEqual(tensors.map(\.name), ["layers.0.weight", "layers.0.bias", "layers.0.lora_A", "layers.0.lora_B",
+                                             "layers.1.weight", "layers.1.bias", "layers.1.lora_A", "layers.1.lora_B"])
+        XCTAssertEqual(tensors.map(\.shape), [[4, 3], [4], [2, 3], [4, 2], [2, 4], [2], [1, 4], [2, 1]])
+        // A and B as they are stored: layer 0's A is its frozen slice after W0 and b, its B
+        // the trainable vector's first 8 values; layer 1 trains A (4 values) then B (2).
+        XCTAssertEqual(tensors[2].values, Array(model.frozenParameters[16..<22]))
+        XCTAssertEqual(tensors[3].values, Array(trainable[0..<8]))
+        XCTAssertEqual(tensors[6].values, Array(trainable[8..<12]))
+        XCTAssertEqual(tensors[7].values, Array(trainable[12..<14]))
+        let filled = try Sequential.filled(spec, from: tensors.shuffled())
+        XCTAssertEqual(filled.model.frozenParameters, model.frozenParameters)
+        XCTAssertEqual(filled.trainableParameters, trainable)
+        XCTAssertEqual(try ModelSpec(jsonDescription: spec.jsonDescription), spec)
+    }
+
+    func testAdaptersGoOntoAPlainModelsValues() throws {
+        let (plain, plainValues) = try frozenMLP()
+        let adapted = ModelSpec(inputDim: 3, layers: [
+            .loraDense(LoRADense(inputs: 3, outputs: 2, rank: 1, alpha: 1, baseInitialization: .heNormal, trainsFactorA: false)),
+            .relu(ReLU(width: 2)),
+            .dense(Dense(inputs: 2, outputs: 4, initialization: .heNormal)),
+        ])
+        let base = plain.tensors(trainableParameters: plainValues)
+        let (model, trainable) = try Sequential.initialized(adapted, seed: 8, overwritingWith: base)
+        let tensors = Dictionary(uniqueKeysWithValues: model.tensors(trainableParameters: trainable).map { ($0.name, $0) })
+        for tensor in base { XCTAssertEqual(tensors[tensor.name], tensor, tensor.name) }
+        let seeded = try Sequential.initialized(adapted, seed: 8)
+        let seededTensors = seeded.model.tensors(trainableParameters: seeded.trainableParameters)
+        XCTAssertEqual(tensors["layers.0.lora_A"], seededTensors[2], "the adapter starts from the seed")
+        XCTAssertEqual(tensors["layers.0.lora_B"]?.values, [0, 0])
+        XCTAssertThrowsError(try Sequential.initialized(adapted, seed: 8, overwritingWith: base + [base[0]])) {
+            XCTAssertEqual($0 as? ModelTensorsError, .duplicate(name: "layers.0.weight"))
+        }
+        var reshaped = base
+        reshaped[3].shape = [2, 2]
+        XCTAssertThrowsError(try Sequential.initialized(adapted, seed: 8, overwritingWith: reshaped)) {
+            XCTAssertEqual($0 as? ModelTensorsError, .shape(name: "layers.2.bias", found: [2, 2], expected: [4]))
+        }
+    }
+
     func testASpecDescriptionReadsBackAndNamesWhatIsWrong() throws {
         let spec = try frozenMLP().model.spec
         XCTAssertEqual(spec.jsonDescription,

@@ -88,6 +88,49 @@ final class LoRARunTests: XCTestCase {
         }
     }
 
+    func testFineTuningFromAPlainBaseKeepsItsWeightsBitForBit() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-lora-base-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let data = blobData(clients: 8)
+        var pretraining = blobScenario(clients: 8, perRound: 3, rounds: 3)
+        pretraining.model = ModelSettings(kind: .mlp, hidden: [8])
+        let first = InMemoryRun()
+        first.startWorkers(2)
+        _ = try first.coordinator(pretraining, data, workers: 2,
+                                  folder: RunFolder(path: folder + "/base", scenario: pretraining)).run()
+        let base = try ModelFile(path: folder + "/base/model.safetensors")
+        let baseTensors = base.model.tensors(trainableParameters: base.trainableParameters)
+
+        for adapter in AdapterRule.allCases {
+            var fineTuning = scenario(adapter, rounds: 3)
+            fineTuning.model.base = folder + "/base/model.safetensors"
+            let start = try fineTuning.startingModel(for: data)
+            XCTAssertEqual(start.model.evaluate(parameters: start.trainableParameters, on: data.test),
+                           base.model.evaluate(parameters: base.trainableParameters, on: data.test),
+                           "the adapters start at zero: the base's predictions")
+            let run = InMemoryRun()
+            run.startWorkers(2)
+            _ = try run.coordinator(fineTuning, data, workers: 2,
+                                    folder: RunFolder(path: folder + "/\(adapter)", scenario: fineTuning)).run()
+            let tuned = try ModelFile(path: folder + "/\(adapter)/model.safetensors")
+            let tensors = Dictionary(uniqueKeysWithValues: tuned.model.tensors(trainableParameters: tuned.trainableParameters)
+                .map { ($0.name, $0) })
+            for tensor in baseTensors {
+                XCTAssertEqual(tensors[tensor.name]?.values.map(\.bitPattern), tensor.values.map(\.bitPattern),
+                               "\(adapter): \(tensor.name)")
+            }
+            XCTAssertNotEqual(tensors["layers.0.lora_B"]?.values.allSatisfy { $0 == 0 }, true, "\(adapter): B trained")
+            guard adapter == .fedsvd, let a = tensors["layers.2.lora_A"] else { continue }
+            // After FedSVD's last refactorization, A's rows are orthonormal.
+            let matrix = try Matrix(rows: 2, columns: 8, values: a.values)
+            var gram = Matrix(rows: 2, columns: 2)
+            try BLAS.gemm(matrix, matrix, transposeB: true, into: &gram)
+            for (value, identity) in zip(gram.values, Matrix.identity(2).values) {
+                XCTAssertEqual(value, identity, accuracy: 1e-5)
+            }
+        }
+    }
+
     func testOnlyTheTrainedFactorsGoUpAndFedSVDsAGoesDown() throws {
         // Per update, the upload is the trained factors as packed float32 plus a few bytes
         // of framing (field tags and length varints): LoRA sends A and B, FFA-LoRA and

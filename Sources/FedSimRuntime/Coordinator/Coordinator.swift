@@ -98,7 +98,7 @@ public final class Coordinator {
         }
         let trainingSeconds = recorder.trainingSeconds
         pool.stopAll(reason: "run complete")
-        try recorder.writeModel(models.latest)
+        try recorder.writeModel(models.latest, adapterFactors: models.latestAdapterFactors)
         return try recorder.finish(
             scenario: scenario.name, steps: server.scheduler.aggregations, parameters: models.latest.count,
             workers: pool.count, started: started, trainingSeconds: trainingSeconds, traffic: transport.traffic,

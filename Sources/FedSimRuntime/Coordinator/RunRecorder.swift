@@ -108,9 +108,11 @@ final class RunRecorder {
         options.progress(record)
     }
 
-    /// Writes the global model, whose trainable vector is `parameters`, to the run
-    /// folder's `model.safetensors`.
-    func writeModel(_ parameters: [Float]) throws {
+    /// Writes the global model, whose trainable vector is `parameters` and frozen adapter
+    /// factors `adapterFactors` (when the server re-sets them), to the run folder's
+    /// `model.safetensors`.
+    func writeModel(_ parameters: [Float], adapterFactors: [Float]) throws {
+        if !adapterFactors.isEmpty { try model.setAdapterFactors(adapterFactors) }
         try folder?.writeModel(model, trainableParameters: parameters)
     }
 
