@@ -22,9 +22,6 @@ struct ValidateCommand: ParsableCommand {
                 try reportingErrors {
                     let scenario = try ScenarioLoader.load(path: path, overrides: overrides)
                     let data = try Simulation.prepareData(scenario)
-                    if scenario.model.base != nil {
-                        _ = try scenario.startingModel(for: data)
-                    }
                     let samples = data.clients.reduce(0) { $0 + $1.count }
                     let parts = scenario.decentralized == nil ? "clients" : "nodes"
                     let algorithm = scenario.decentralized.map { "\($0.algorithmName) over \($0.topology)" }
@@ -33,6 +30,14 @@ struct ValidateCommand: ParsableCommand {
                     print("\(path): ok — \(scenario.name): \(data.clients.count) \(parts), \(samples) training and "
                           + "\(data.test.count) test samples, \(data.featureCount) features, \(labels); "
                           + "\(scenario.model.kind.rawValue) model, \(algorithm)")
+                    if let base = scenario.model.base {
+                        let start = try scenario.startingModel(for: data)
+                        let evaluation = start.model.evaluate(parameters: start.trainableParameters, on: data.test)
+                        print("  starting model (\(base)): test accuracy \(String(format: "%.4f", evaluation.accuracy)), "
+                              + "test loss \(String(format: "%.4f", evaluation.meanLoss)); "
+                              + "\(start.trainableParameters.count) of \(start.trainableParameters.count + start.model.frozenParameters.count) "
+                              + "parameters train")
+                    }
                     if scenario.privacy != nil {
                         let plan = try PrivacyPlan(scenario: scenario, data: data)
                         print("  privacy: \(plan.description)")

@@ -58,8 +58,8 @@ final class RunHistoryTests: XCTestCase {
 
     func testAComparisonTimesRunsToTheReferenceLossAndPlotsThem() throws {
         let a = try RunHistory(folder: folder([
-            #"{"round":1,"time":1,"test_loss":1.0,"test_accuracy":0.5}"#,
-            #"{"round":2,"time":2,"test_loss":0.5,"test_accuracy":0.8}"#,
+            #"{"round":1,"time":1,"clients":2,"bytes_up":300,"test_loss":1.0,"test_accuracy":0.5,"epsilon_max":0.5}"#,
+            #"{"round":2,"time":2,"clients":3,"bytes_up":450,"test_loss":0.5,"test_accuracy":0.8,"epsilon_max":0.75}"#,
         ]))
         let b = try RunHistory(folder: folder([
             #"{"round":1,"time":1,"test_loss":0.8,"test_accuracy":0.6}"#,
@@ -69,8 +69,9 @@ final class RunHistoryTests: XCTestCase {
         let lines = comparison.markdown.split(separator: "\n")
         XCTAssertEqual(lines.count, 4)
         XCTAssert(lines[0].contains("time to loss 0.5000"), String(lines[0]))
-        XCTAssert(lines[2].hasSuffix("| 2 | 2.0 | 0.5000 | 0.8000 | 2.0 | - |"), String(lines[2]))
-        XCTAssert(lines[3].hasSuffix("| 0.6000 | 0.7000 | not reached | - |"), String(lines[3]))
+        XCTAssert(lines[0].hasSuffix("| loss spread | bytes up / update | epsilon |"), String(lines[0]))
+        XCTAssert(lines[2].hasSuffix("| 2 | 2.0 | 0.5000 | 0.8000 | 2.0 | - | 150 | 0.75 |"), String(lines[2]))
+        XCTAssert(lines[3].hasSuffix("| 0.6000 | 0.7000 | not reached | - | - | - |"), String(lines[3]))
 
         // Loss chart: time 0...2 spans x 48...592, loss 0.5...1.0 spans y 272...48, so
         // run a's first evaluation (1 s, loss 1.0) is drawn at (320, 48).

@@ -17,15 +17,22 @@ public struct RunComparison: RunReport {
     }
 
     /// Header and one row per run: steps, virtual seconds, final test loss and accuracy,
-    /// time to the target loss ("not reached") and loss spread.
+    /// time to the target loss ("not reached"), loss spread, the bytes an update carried
+    /// up (which LoRA's rules and compression change) and, when a run is private, the
+    /// largest epsilon a client spent.
     public var rows: [[String]] {
+        let private_ = runs.contains { $0.epsilonMax != nil }
         let header = ["run", "steps", "virtual s", "final test loss", "final accuracy",
-                      "time to loss \(ReportText.fixed(targetLoss, 4))", "loss spread"]
-        return [header] + runs.map { run in
-            [run.name, "\(run.steps)", ReportText.fixed(run.duration, 1), ReportText.fixed(run.final.testLoss, 4),
-             ReportText.fixed(run.final.testAccuracy, 4),
-             run.firstTime(testLossAtMost: targetLoss).map { ReportText.fixed($0, 1) } ?? "not reached",
-             run.lossSpread(every: grid).map { ReportText.fixed($0, 4) } ?? "-"]
+                      "time to loss \(ReportText.fixed(targetLoss, 4))", "loss spread", "bytes up / update"]
+            + (private_ ? ["epsilon"] : [])
+        return [header] + runs.map { run -> [String] in
+            let timeToLoss = run.firstTime(testLossAtMost: targetLoss).map { ReportText.fixed($0, 1) } ?? "not reached"
+            let spread = run.lossSpread(every: grid).map { ReportText.fixed($0, 4) } ?? "-"
+            let bytesUp = run.bytesUpPerUpdate.map { ReportText.fixed($0, 0) } ?? "-"
+            var row = [run.name, "\(run.steps)", ReportText.fixed(run.duration, 1), ReportText.fixed(run.final.testLoss, 4),
+                       ReportText.fixed(run.final.testAccuracy, 4), timeToLoss, spread, bytesUp]
+            if private_ { row.append(run.epsilonMax.map { ReportText.fixed($0, 2) } ?? "-") }
+            return row
         }
     }
 

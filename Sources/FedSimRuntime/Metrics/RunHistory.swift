@@ -19,6 +19,12 @@ public struct RunHistory: Sendable {
     public let duration: Double
     /// The evaluations, in step order.
     public let evaluations: [Evaluation]
+    /// Bytes a client update carried up, on average over the run's updates; nil when
+    /// the records do not say.
+    public let bytesUpPerUpdate: Double?
+    /// The largest epsilon any client had spent at the last record of a private run; nil
+    /// for a run without DP.
+    public let epsilonMax: Double?
 
     /// Reads `folder/metrics.jsonl`. Throws naming the file and line of a record that is
     /// not a JSON object with numeric `round` and `time`, or that is a decentralized run's,
@@ -33,6 +39,8 @@ public struct RunHistory: Sendable {
         var steps = 0
         var duration = 0.0
         var evaluations: [Evaluation] = []
+        var (bytesUp, updates) = (0.0, 0.0)
+        var epsilonMax: Double?
         let notARecord = { RunFolderError.notARecord(metrics: metrics.path, line: $0) }
         try metrics.forEachRecord(decentralized: false, malformed: notARecord) { number, record in
             guard let step = (record["round"] as? NSNumber)?.intValue,
@@ -41,6 +49,12 @@ public struct RunHistory: Sendable {
             }
             steps = step
             duration = time
+            if let bytes = (record["bytes_up"] as? NSNumber)?.doubleValue,
+               let clients = (record["clients"] as? NSNumber)?.doubleValue {
+                bytesUp += bytes
+                updates += clients
+            }
+            epsilonMax = (record["epsilon_max"] as? NSNumber)?.doubleValue ?? epsilonMax
             if let loss = (record["test_loss"] as? NSNumber)?.doubleValue,
                let accuracy = (record["test_accuracy"] as? NSNumber)?.doubleValue {
                 evaluations.append(Evaluation(step: step, time: time, testLoss: loss, testAccuracy: accuracy))
@@ -51,6 +65,8 @@ public struct RunHistory: Sendable {
         self.steps = steps
         self.duration = duration
         self.evaluations = evaluations
+        bytesUpPerUpdate = updates > 0 ? bytesUp / updates : nil
+        self.epsilonMax = epsilonMax
     }
 
     /// The last evaluation.
