@@ -176,11 +176,7 @@ extension LoRADense: Layer {
         _ input: UnsafeBufferPointer<Float>, batch: Int, parameters: LayerParameters,
         _ body: (UnsafeBufferPointer<Float>) -> Void
     ) {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: batch * rank) { projected in
-            BLAS.gemm(transposeA: false, transposeB: true, m: batch, n: rank, k: inputs, alpha: 1,
-                      a: input, b: factorA(parameters), beta: 0, c: projected)
-            body(UnsafeBufferPointer(projected))
-        }
+        withProjection(input, width: inputs, onto: factorA(parameters), transposed: true, batch: batch, body)
     }
 
     /// Calls `body` with `E B` (batch x rank).
@@ -188,9 +184,18 @@ extension LoRADense: Layer {
         _ outputErrors: UnsafeBufferPointer<Float>, batch: Int, parameters: LayerParameters,
         _ body: (UnsafeBufferPointer<Float>) -> Void
     ) {
+        withProjection(outputErrors, width: outputs, onto: factorB(parameters), transposed: false, batch: batch, body)
+    }
+
+    /// Calls `body` with the `batch` rows of `rows` (each `width` wide) times `factor`
+    /// (or its transpose), a batch x rank product in a temporary buffer: one gemm.
+    private func withProjection(
+        _ rows: UnsafeBufferPointer<Float>, width: Int, onto factor: UnsafeBufferPointer<Float>, transposed: Bool,
+        batch: Int, _ body: (UnsafeBufferPointer<Float>) -> Void
+    ) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: batch * rank) { projected in
-            BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: rank, k: outputs, alpha: 1,
-                      a: outputErrors, b: factorB(parameters), beta: 0, c: projected)
+            BLAS.gemm(transposeA: false, transposeB: transposed, m: batch, n: rank, k: width, alpha: 1,
+                      a: rows, b: factor, beta: 0, c: projected)
             body(UnsafeBufferPointer(projected))
         }
     }
