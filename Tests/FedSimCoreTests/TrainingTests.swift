@@ -50,7 +50,7 @@ final class LocalOptimizerTests: XCTestCase {
     }
 
     func testSettingsInitializerCarriesEveryField() {
-        let settings = LocalTraining(epochs: 1, batchSize: 4, learningRate: 0.3, optimizer: .momentum,
+        let settings = LocalTraining(work: .epochs(1), batchSize: 4, learningRate: 0.3, optimizer: .momentum,
                                      momentum: 0.5, weightDecay: 0.01)
         let optimizer = LocalOptimizer(settings, parameterCount: 3)
         XCTAssertEqual(optimizer.kind, .momentum)
@@ -91,7 +91,7 @@ final class LocalTrainerTests: XCTestCase {
         let trainer = LocalTrainer(model: model)
         var rng = RandomStream(seed: 1, purpose: .batches)
         let result = trainer.train(from: start, data: blobs(perClass: 50, seed: 1),
-                                   settings: LocalTraining(epochs: 5, batchSize: 10, learningRate: 0.1),
+                                   settings: LocalTraining(work: .epochs(5), batchSize: 10, learningRate: 0.1),
                                    rng: &rng)
         XCTAssertEqual(result.steps, 5 * 15)
         XCTAssertEqual(result.samples, 150)
@@ -105,7 +105,7 @@ final class LocalTrainerTests: XCTestCase {
         let (model, start) = try Sequential.initialized(.multilayerPerceptron(inputDim: 2, hidden: [8], classes: 3), seed: 3)
         let trainer = LocalTrainer(model: model)
         let data = blobs(perClass: 20, seed: 3)
-        let settings = LocalTraining(epochs: 2, batchSize: 7, learningRate: 0.01, optimizer: .adam, weightDecay: 1e-4)
+        let settings = LocalTraining(work: .epochs(2), batchSize: 7, learningRate: 0.01, optimizer: .adam, weightDecay: 1e-4)
         func run(round: Int) -> LocalTrainingResult {
             var rng = RandomStream(seed: 9, purpose: .batches, client: 4, counter: round)
             return trainer.train(from: start, data: data, settings: settings, rng: &rng)
@@ -125,7 +125,7 @@ final class LocalTrainerTests: XCTestCase {
         let start: [Float] = [0.3, -0.2, 0.1, 0.5, 0.4, -0.6, 0.05, 0, -0.05]
         var rng = RandomStream(seed: 5, purpose: .batches)
         let result = LocalTrainer(model: model).train(
-            from: start, data: data, settings: LocalTraining(epochs: 2, batchSize: 4, learningRate: 0), rng: &rng)
+            from: start, data: data, settings: LocalTraining(work: .epochs(2), batchSize: 4, learningRate: 0), rng: &rng)
         XCTAssertEqual(result.steps, 6)
         XCTAssertEqual(result.delta, [Float](repeating: 0, count: 9))
         XCTAssertEqual(result.meanLoss, model.evaluate(parameters: start, on: data).meanLoss, accuracy: 1e-6)
@@ -140,7 +140,7 @@ final class LocalTrainerTests: XCTestCase {
                                   gradient: &gradient, workspace: &workspace)
         var rng = RandomStream(seed: 6, purpose: .batches)
         let result = LocalTrainer(model: model).train(
-            from: start, data: data, settings: LocalTraining(epochs: 1, batchSize: 64, learningRate: 0.5), rng: &rng)
+            from: start, data: data, settings: LocalTraining(work: .epochs(1), batchSize: 64, learningRate: 0.5), rng: &rng)
         XCTAssertEqual(result.steps, 1)
         for (change, slope) in zip(result.delta, gradient) {
             XCTAssertEqual(change, -0.5 * slope, accuracy: 1e-6)
@@ -175,7 +175,7 @@ final class LocalTrainerTests: XCTestCase {
         let trainer = LocalTrainer(model: model)
         var rng = RandomStream(seed: 4, purpose: .batches)
         let result = trainer.train(
-            from: start, data: data, settings: LocalTraining(epochs: 1, batchSize: 64, learningRate: 0.5), rng: &rng)
+            from: start, data: data, settings: LocalTraining(work: .epochs(1), batchSize: 64, learningRate: 0.5), rng: &rng)
         XCTAssertEqual(result.delta.count, model.trainableParameterCount)
         let withoutMiddle = Array(gradient[..<middle.lowerBound]) + Array(gradient[middle.upperBound...])
         for (change, slope) in zip(result.delta, withoutMiddle) {
@@ -191,7 +191,7 @@ final class LocalTrainerTests: XCTestCase {
         var rng = RandomStream(seed: 7, purpose: .batches)
         let result = LocalTrainer(model: model).train(
             from: [Float](repeating: 1, count: 9), data: empty,
-            settings: LocalTraining(epochs: 3, batchSize: 4, learningRate: 0.1), rng: &rng)
+            settings: LocalTraining(work: .epochs(3), batchSize: 4, learningRate: 0.1), rng: &rng)
         XCTAssertEqual(result, LocalTrainingResult(delta: [Float](repeating: 0, count: 9), meanLoss: 0, steps: 0, samples: 0))
     }
 }

@@ -29,7 +29,7 @@ func blobScenario(clients: Int, perRound: Int, rounds: Int, seed: UInt64 = 9) ->
         data: DataSettings(source: .synthetic(alpha: 0, beta: 0, features: 4, classes: 3, maxSamplesPerClient: 100)),
         partition: PartitionSettings(scheme: .natural, clients: clients),
         model: ModelSettings(kind: .softmax),
-        training: LocalTraining(epochs: 2, batchSize: 8, learningRate: 0.1),
+        training: LocalTraining(work: .epochs(2), batchSize: 8, learningRate: 0.1),
         server: ServerSettings(strategy: FedAvg(clientsPerRound: perRound), rounds: rounds),
         evaluation: EvaluationSettings(every: 1))
 }

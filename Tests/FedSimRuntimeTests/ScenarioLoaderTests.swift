@@ -63,7 +63,7 @@ final class ScenarioLoaderTests: XCTestCase {
                                                   labelColumn: -1))
         XCTAssertEqual(scenario.partition, PartitionSettings(scheme: .dirichlet, clients: 100, alpha: 0.5))
         XCTAssertEqual(scenario.model, ModelSettings(kind: .softmax))
-        XCTAssertEqual(scenario.training, LocalTraining(epochs: 1, batchSize: 16, learningRate: 0.1))
+        XCTAssertEqual(scenario.training, LocalTraining(work: .epochs(1), batchSize: 16, learningRate: 0.1))
         XCTAssertEqual(scenario.server, ServerSettings(strategy: FedAvg(clientsPerRound: 10), rounds: 100))
         XCTAssertEqual(scenario.evaluation.every, 1)
     }

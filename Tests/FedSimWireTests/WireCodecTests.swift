@@ -3,7 +3,7 @@ import FedSimWire
 import XCTest
 
 final class WireCodecTests: XCTestCase {
-    private let training = LocalTraining(epochs: 2, batchSize: 32, learningRate: 0.05, optimizer: .adam,
+    private let training = LocalTraining(work: .epochs(2), batchSize: 32, learningRate: 0.05, optimizer: .adam,
                                          momentum: 0.8, weightDecay: 1e-4, proximalMu: 0.01)
 
     private func shard(_ clientID: Int, samples: Int, inputDim: Int = 3, classes: Int = 4) -> ClientShard {
@@ -165,7 +165,7 @@ final class WireCodecTests: XCTestCase {
         }
         XCTAssertEqual(try WireCodec.decode(bytes), .task(TrainingTask(
             clientID: 3, modelVersion: 8, jobNumber: 2,
-            training: LocalTraining(epochs: 1, batchSize: 16, learningRate: 0.1, optimizer: .momentum,
+            training: LocalTraining(work: .epochs(1), batchSize: 16, learningRate: 0.1, optimizer: .momentum,
                                     momentum: 0.9, weightDecay: 0))))
     }
 
