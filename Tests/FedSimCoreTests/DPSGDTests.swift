@@ -302,6 +302,26 @@ final class DPSGDTests: XCTestCase {
         XCTAssertTrue(result.meanLoss.isFinite && result.meanLoss > 0)
     }
 
+    func testPrivateTrainingTakesExactlyTheFixedSteps() throws {
+        // q = 0.2 makes an epoch round(1 / q) = 5 steps; local_steps K = 7 takes 7, and
+        // K = 15 is 3 epochs bit for bit (the same samples and noise, drawn in order).
+        let (model, parameters) = try Sequential.initialized(.multilayerPerceptron(inputDim: 4, hidden: [6], classes: 3),
+                                                             seed: 6)
+        let data = randomDataset(rows: 30, features: 4, classes: 3, seed: 6)
+        let privacy = try DPSGDConfig(samplingRate: 0.2, clipNorm: 1, noiseMultiplier: 0.8)
+        let trainer = LocalTrainer(model: model)
+        func train(_ work: LocalWork) -> LocalTrainingResult {
+            var rng = RandomStream(seed: 4, purpose: .batches, client: 2, counter: 1)
+            return trainer.train(from: parameters, data: data,
+                                 settings: LocalTraining(work: work, batchSize: 6, learningRate: 0.1, privacy: privacy),
+                                 rng: &rng)
+        }
+        XCTAssertEqual(train(.steps(7)).steps, 7)
+        XCTAssertEqual(train(.steps(1)).steps, 1)
+        XCTAssertEqual(train(.steps(15)), train(.epochs(3)))
+        XCTAssertNotEqual(train(.steps(7)).delta, train(.steps(8)).delta)
+    }
+
     /// With q = 1, a clip norm no gradient reaches and almost no noise, a private step is
     /// the full-batch mean gradient step.
     func testPrivateStepWithoutClippingOrNoiseIsTheFullBatchStep() throws {

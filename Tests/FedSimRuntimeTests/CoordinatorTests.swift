@@ -118,6 +118,32 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertEqual(outputs[0], outputs[1])
     }
 
+    func testLocalStepsRunsTakeKStepsPerTaskWhateverTheNumberOfWorkers() throws {
+        // Clients of 5 to 24 rows, batches of 8, K = 4: the small ones walk several
+        // permutations, the large ones part of one; every update is 4 steps.
+        var data = blobData(clients: 10)
+        for client in 0..<5 { data.clients[client] = data.clients[client].subset(Array(0..<(5 + 4 * client))) }
+        var scenario = blobScenario(clients: 10, perRound: 4, rounds: 5)
+        scenario.training.work = .steps(4)
+        var outputs: [[String]] = []
+        for workers in [1, 3] {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-steps-\(UUID())").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let run = InMemoryRun()
+            run.startWorkers(workers)
+            _ = try run.coordinator(scenario, data, workers: workers, folder: RunFolder(path: folder, scenario: scenario)).run()
+            let metrics = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+            let clients = try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8).split(separator: "\n")
+            for row in clients.dropFirst() {
+                let fields = row.split(separator: ",")
+                XCTAssertEqual(Int(fields[3]), 4 * Int(fields[2])!, "client \(fields[0]): local_steps = 4 x updates")
+            }
+            XCTAssertEqual(clients.dropFirst().reduce(0) { $0 + Int($1.split(separator: ",")[2])! }, 20)
+            outputs.append(metrics.map { withoutWallFields(String($0)) } + clients.map(String.init))
+        }
+        XCTAssertEqual(outputs[0], outputs[1])
+    }
+
     /// The metrics lines of `scenario` run on one in-memory worker.
     private func records(_ scenario: Scenario, _ data: FederatedDataset) throws -> [[String: Any]] {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-records-\(UUID())").path

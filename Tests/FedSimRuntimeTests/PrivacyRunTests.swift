@@ -110,6 +110,44 @@ final class PrivacyRunTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(maxima.last), outcome.worstClientEpsilon, accuracy: 1e-12)
     }
 
+    func testLocalStepsComposeKStepsPerAggregatedTaskAndTheRunMeetsThePlan() throws {
+        // K = 3 DP-SGD steps per task, whatever q_i (epochs would take round(1 / q_i),
+        // 3 for the 24-example clients and 1 for the small ones).
+        var data = blobData(clients: 8)
+        for client in 0..<4 { data.clients[client] = data.clients[client].subset(Array(0..<(4 + 2 * client))) }
+        var scenario = blobScenario(clients: 8, perRound: 3, rounds: 4)
+        scenario.training.work = .steps(3)
+        scenario.privacy = PrivacySettings(clipNorm: 1, targetEpsilon: 4)
+        let plan = try PrivacyPlan(scenario: scenario, data: data)
+        let folder = temporaryFolder()
+        let run = InMemoryRun()
+        run.startWorkers(2)
+        let summary = try run.coordinator(scenario, data, workers: 2,
+                                          folder: RunFolder(path: folder, scenario: scenario)).run()
+
+        let outcome = try XCTUnwrap(summary.privacy)
+        XCTAssertEqual(outcome.worstClient, plan.plannedWorstClient)
+        XCTAssertEqual(outcome.worstClientEpsilon, plan.plannedWorstEpsilon, accuracy: 1e-12)
+        XCTAssertGreaterThan(outcome.worstClientEpsilon, 3.999, "sigma is calibrated for K steps a task")
+        XCTAssertLessThanOrEqual(outcome.worstClientEpsilon, 4)
+
+        let rows = try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8).split(separator: "\n")
+        var tookPart = 0
+        for row in rows.dropFirst() {
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false)
+            let client = try XCTUnwrap(Int(fields[0])), updates = try XCTUnwrap(Int(fields[2]))
+            XCTAssertEqual(Int(fields[3]), 3 * updates, "client \(client): K steps per aggregated task")
+            guard updates > 0 else { continue }
+            tookPart += 1
+            var budget = try RenyiBudget()
+            try budget.compose(samplingRate: min(1, 8 / Double(data.clients[client].count)),
+                               noiseMultiplier: plan.noiseMultiplier, steps: 3 * updates)
+            XCTAssertEqual(try XCTUnwrap(Double(fields[8])), try budget.spent(delta: 1e-5).epsilon, accuracy: 1e-9,
+                           "client \(client)")
+        }
+        XCTAssertGreaterThanOrEqual(tookPart, 3)
+    }
+
     func testClientLevelStepIsTheNoisyMeanOfClippedUpdates() throws {
         let data = blobData(clients: 6)
         var scenario = blobScenario(clients: 6, perRound: 3, rounds: 1)

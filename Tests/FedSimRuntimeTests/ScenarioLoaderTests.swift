@@ -299,6 +299,36 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(found.map(\.field), ["system.compute.heterogeneity"])
     }
 
+    func testLocalStepsLoadAndWriteBackInPlaceOfEpochs() throws {
+        let scenario = try parse(text(["  local_epochs: 1": "  local_steps: 10"]))
+        XCTAssertEqual(scenario.training.work, .steps(10))
+        let resolved = scenario.resolvedYAML
+        XCTAssert(resolved.contains("\n  local_steps: 10\n") && !resolved.contains("local_epochs"), resolved)
+        XCTAssertEqual(try ScenarioLoader.parse(resolved, file: "resolved.yaml", baseDirectory: "/"), scenario)
+
+        let epochs = try parse(text(["  local_epochs: 1\n": ""]))
+        XCTAssertEqual(epochs.training.work, .epochs(1), "neither field: one epoch")
+        XCTAssert(epochs.resolvedYAML.contains("\n  local_epochs: 1\n") && !epochs.resolvedYAML.contains("local_steps"))
+    }
+
+    func testLocalStepsAndLocalEpochsExcludeEachOther() {
+        let found = issues(text(["  local_epochs: 1": "  local_epochs: 1\n  local_steps: 10"]))
+        XCTAssertEqual(found.map(\.field), ["training.local_steps"])
+        XCTAssertEqual(found.first?.description,
+                       "test.yaml:15:16: error: training.local_steps: excludes local_epochs: a task takes either "
+                       + "local_epochs passes over the client's data or local_steps optimizer steps; remove one of them")
+    }
+
+    func testLocalStepsMustBeAnIntegerFromOneToAMillion() {
+        for (value, message) in [("0", "must be in 1...1000000, got 0"), ("1000001", "must be in 1...1000000, got 1000001"),
+                                 ("ten", "must be an integer, got 'ten'")] {
+            let found = issues(text(["  local_epochs: 1": "  local_steps: \(value)"]))
+            XCTAssertEqual(found.map(\.field), ["training.local_steps"], value)
+            XCTAssertEqual(found.first?.message, message)
+            XCTAssertEqual(found.first?.line, 14)
+        }
+    }
+
     func testServerOptimizerAndProximalMu() throws {
         let scenario = try parse(text([
             "  clients_per_round: 5": "  clients_per_round: 5\n  optimizer: adam\n  beta2: 0.999\n  tau: 0.01",

@@ -523,6 +523,25 @@ final class WireCodecTests: XCTestCase {
         assertInvalid(taskBytes { $0.float(7, .infinity) }, field: "LocalTraining.proximalMu", mentioning: "inf")
     }
 
+    func testLocalStepsTravelInPlaceOfEpochs() throws {
+        var training = self.training
+        training.work = .steps(10)
+        roundTrip(.task(TrainingTask(clientID: 3, modelVersion: 1, jobNumber: 2, training: training)))
+        training.privacy = try DPSGDConfig(samplingRate: 0.25, clipNorm: 1, noiseMultiplier: 0.9)
+        roundTrip(.task(TrainingTask(clientID: 3, modelVersion: 1, jobNumber: 2, training: training)))
+
+        guard case .task(let steps) = try WireCodec.decode(taskBytes { $0.varint(11, 25) }),
+              case .task(let epochs) = try WireCodec.decode(taskBytes { $0.varint(1, 3) }) else {
+            return XCTFail("expected tasks")
+        }
+        XCTAssertEqual(steps.training.work, .steps(25))
+        XCTAssertEqual(epochs.training.work, .epochs(3))
+        assertInvalid(taskBytes {
+            $0.varint(1, 2)
+            $0.varint(11, 10)
+        }, field: "LocalTraining.steps", mentioning: "10 steps given together with 2 epochs")
+    }
+
     func testDPSGDSettingsTravelExactly() throws {
         // q = 1/3 is not a float32: the double on the wire keeps round(1/q) and the
         // accountant's q the same on both sides.
