@@ -52,6 +52,15 @@ final class ProximalTermTests: XCTestCase {
         let oneStep = train(model, from: start, on: data,
                             LocalTraining(work: .epochs(1), batchSize: 1, learningRate: 0.5, proximalMu: 0.4))
         XCTAssertEqual(oneStep.delta, [0.5, -0.5, 0.25, -0.25], "the term vanishes at theta_start")
+
+        // local_steps 2 on the one sample is the same two steps, the pull included.
+        let twoSteps = train(model, from: start, on: data,
+                             LocalTraining(work: .steps(2), batchSize: 1, learningRate: 0.5, proximalMu: 0.4))
+        XCTAssertEqual(twoSteps, proximal)
+        let threeSteps = train(model, from: start, on: data,
+                               LocalTraining(work: .steps(3), batchSize: 1, learningRate: 0.5, proximalMu: 0.4))
+        XCTAssertEqual(threeSteps.steps, 3)
+        XCTAssertNotEqual(threeSteps.delta, proximal.delta)
     }
 
     func testTheTermIsRelativeToTheStartNotToZero() throws {

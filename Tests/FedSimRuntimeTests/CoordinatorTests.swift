@@ -98,21 +98,30 @@ final class CoordinatorTests: XCTestCase {
         }
     }
 
+    /// `scenario` run on `workers` in-memory workers into a fresh folder: its summary, its
+    /// metrics lines without their wall fields, and the rows of its clients.csv.
+    private func output(_ scenario: Scenario, _ data: FederatedDataset, workers: Int) throws
+        -> (summary: RunSummary, metrics: [String], clients: [String]) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-coord-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = InMemoryRun()
+        run.startWorkers(workers)
+        let summary = try run.coordinator(scenario, data, workers: workers,
+                                          folder: RunFolder(path: folder, scenario: scenario)).run()
+        let metrics = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        let clients = try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8).split(separator: "\n")
+        return (summary, metrics.map { withoutWallFields(String($0)) }, clients.map(String.init))
+    }
+
     func testMetricsDoNotDependOnTheNumberOfWorkers() throws {
         let data = blobData(clients: 10)
         let scenario = blobScenario(clients: 10, perRound: 4, rounds: 5)
         var outputs: [[String]] = []
         for workers in [1, 3] {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-coord-\(UUID())").path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let run = InMemoryRun()
-            run.startWorkers(workers)
-            let summary = try run.coordinator(scenario, data, workers: workers,
-                                              folder: RunFolder(path: folder, scenario: scenario)).run()
+            let (summary, metrics, _) = try output(scenario, data, workers: workers)
             XCTAssertEqual(summary.clientUpdates, 20)
             XCTAssertEqual(summary.workers, workers)
-            let lines = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
-            outputs.append(lines.map { withoutWallFields(String($0)) })
+            outputs.append(metrics)
         }
         XCTAssertEqual(outputs[0].count, 5)
         XCTAssertEqual(outputs[0], outputs[1])
@@ -127,19 +136,13 @@ final class CoordinatorTests: XCTestCase {
         scenario.training.work = .steps(4)
         var outputs: [[String]] = []
         for workers in [1, 3] {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-steps-\(UUID())").path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let run = InMemoryRun()
-            run.startWorkers(workers)
-            _ = try run.coordinator(scenario, data, workers: workers, folder: RunFolder(path: folder, scenario: scenario)).run()
-            let metrics = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
-            let clients = try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8).split(separator: "\n")
+            let (summary, metrics, clients) = try output(scenario, data, workers: workers)
+            XCTAssertEqual(summary.clientUpdates, 20)
             for row in clients.dropFirst() {
                 let fields = row.split(separator: ",")
                 XCTAssertEqual(Int(fields[3]), 4 * Int(fields[2])!, "client \(fields[0]): local_steps = 4 x updates")
             }
-            XCTAssertEqual(clients.dropFirst().reduce(0) { $0 + Int($1.split(separator: ",")[2])! }, 20)
-            outputs.append(metrics.map { withoutWallFields(String($0)) } + clients.map(String.init))
+            outputs.append(metrics + clients)
         }
         XCTAssertEqual(outputs[0], outputs[1])
     }

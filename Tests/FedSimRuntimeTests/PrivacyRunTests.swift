@@ -59,25 +59,36 @@ final class PrivacyRunTests: XCTestCase {
         }
     }
 
+    /// Runs `scenario`, whose privacy has a target epsilon, on `workers` in-memory workers
+    /// into a fresh folder, and checks that the run ends as its plan said, with the worst
+    /// client at the target: the calibrated sigma is the smallest meeting it.
+    private func runMeetingItsTarget(_ scenario: Scenario, _ data: FederatedDataset, workers: Int,
+                                     file: StaticString = #filePath, line: UInt = #line)
+        throws -> (plan: PrivacyPlan, outcome: PrivacyOutcome, folder: String) {
+        let target = try XCTUnwrap(scenario.privacy?.targetEpsilon, file: file, line: line)
+        let plan = try PrivacyPlan(scenario: scenario, data: data)
+        let folder = temporaryFolder()
+        let run = InMemoryRun()
+        run.startWorkers(workers)
+        let summary = try run.coordinator(scenario, data, workers: workers,
+                                          folder: RunFolder(path: folder, scenario: scenario)).run()
+        let outcome = try XCTUnwrap(summary.privacy, file: file, line: line)
+        XCTAssertEqual(outcome.noiseMultiplier, plan.noiseMultiplier, file: file, line: line)
+        XCTAssertEqual(outcome.worstClient, plan.plannedWorstClient, file: file, line: line)
+        XCTAssertEqual(outcome.worstClientEpsilon, plan.plannedWorstEpsilon, accuracy: 1e-12, file: file, line: line)
+        XCTAssertLessThanOrEqual(outcome.worstClientEpsilon, target, file: file, line: line)
+        XCTAssertGreaterThan(outcome.worstClientEpsilon, target - 0.001, "the calibrated sigma is the smallest meeting the target",
+                             file: file, line: line)
+        return (plan, outcome, folder)
+    }
+
     func testEachClientComposesOnlyItsAggregatedTasksAndTheRunMeetsThePlan() throws {
         // 4 rounds of 2 among 12 clients: at least 4 never take part.
         var data = blobData(clients: 12)
         for client in 0..<6 { data.clients[client] = data.clients[client].subset(Array(0..<(3 + client))) }
         var scenario = blobScenario(clients: 12, perRound: 2, rounds: 4)
         scenario.privacy = PrivacySettings(clipNorm: 2, targetEpsilon: 2)
-        let plan = try PrivacyPlan(scenario: scenario, data: data)
-        let folder = temporaryFolder()
-        let run = InMemoryRun()
-        run.startWorkers(3)
-        let summary = try run.coordinator(scenario, data, workers: 3,
-                                          folder: RunFolder(path: folder, scenario: scenario)).run()
-
-        let outcome = try XCTUnwrap(summary.privacy)
-        XCTAssertEqual(outcome.noiseMultiplier, plan.noiseMultiplier)
-        XCTAssertEqual(outcome.worstClient, plan.plannedWorstClient)
-        XCTAssertEqual(outcome.worstClientEpsilon, plan.plannedWorstEpsilon, accuracy: 1e-12)
-        XCTAssertLessThanOrEqual(outcome.worstClientEpsilon, 2)
-        XCTAssertGreaterThan(outcome.worstClientEpsilon, 1.999, "the calibrated sigma is the smallest meeting 2")
+        let (plan, outcome, folder) = try runMeetingItsTarget(scenario, data, workers: 3)
 
         // clients.csv: each client's epsilon is that of its own updates' steps at its q.
         let rows = try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8).split(separator: "\n")
@@ -118,18 +129,7 @@ final class PrivacyRunTests: XCTestCase {
         var scenario = blobScenario(clients: 8, perRound: 3, rounds: 4)
         scenario.training.work = .steps(3)
         scenario.privacy = PrivacySettings(clipNorm: 1, targetEpsilon: 4)
-        let plan = try PrivacyPlan(scenario: scenario, data: data)
-        let folder = temporaryFolder()
-        let run = InMemoryRun()
-        run.startWorkers(2)
-        let summary = try run.coordinator(scenario, data, workers: 2,
-                                          folder: RunFolder(path: folder, scenario: scenario)).run()
-
-        let outcome = try XCTUnwrap(summary.privacy)
-        XCTAssertEqual(outcome.worstClient, plan.plannedWorstClient)
-        XCTAssertEqual(outcome.worstClientEpsilon, plan.plannedWorstEpsilon, accuracy: 1e-12)
-        XCTAssertGreaterThan(outcome.worstClientEpsilon, 3.999, "sigma is calibrated for K steps a task")
-        XCTAssertLessThanOrEqual(outcome.worstClientEpsilon, 4)
+        let (plan, _, folder) = try runMeetingItsTarget(scenario, data, workers: 2)
 
         let rows = try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8).split(separator: "\n")
         var tookPart = 0

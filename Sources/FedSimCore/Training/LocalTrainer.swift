@@ -27,9 +27,8 @@ public struct LocalTrainingResult: Equatable, Sendable {
 /// minibatches of `batchSize`, the last partial batch included. With a fixed step count
 /// K (`LocalWork.steps`) the walk is the same, pass after pass, and stops after the K-th
 /// minibatch: a batch never spans two permutations, and a permutation's last partial
-/// batch is a step like any other. The optimizer starts
-/// with fresh state (zero momentum, Adam moments) at every call, as a stateless client
-/// does.
+/// batch is a step like any other. The optimizer starts with fresh state (zero momentum,
+/// Adam moments) at every call, as a stateless client does.
 ///
 /// With `settings.proximalMu` = mu > 0 (FedProx), each minibatch gradient of the loss
 /// gains `mu * (theta - theta_start)` before it reaches the optimizer, which then adds
@@ -38,8 +37,9 @@ public struct LocalTrainingResult: Equatable, Sendable {
 /// left untouched, so the result is bit-identical to training without FedProx.
 ///
 /// With `settings.privacy` set (DP-SGD, see `DPSGDConfig`), each of the
-/// `epochs * stepsPerEpoch` steps (or the K of `LocalWork.steps`) draws a Poisson sample of the rows from `rng`, sums the
-/// examples' gradients clipped to C (`Sequential.clippedGradientSum`), adds
+/// `epochs * stepsPerEpoch` steps (or the K of `LocalWork.steps`) draws a Poisson sample
+/// of the rows from `rng`, sums the examples' gradients clipped to C
+/// (`Sequential.clippedGradientSum`), adds
 /// N(0, sigma^2 C^2) per coordinate drawn from `rng` right after the sample, and divides
 /// by q * samples; the proximal term and weight decay, which do not touch the data, are
 /// then added as above. `batchSize` is unused. The reported loss is a training metric
@@ -58,9 +58,9 @@ public struct LocalTrainer: Sendable {
     /// Trains from the trainable vector `parameters` on `data` and returns the update
     /// (of the trainable vector).
     ///
-    /// Complexity: `epochs * samples` rows (at most `steps * batchSize`) forward and
-    /// backward; allocations are
-    /// O(trainableParameterCount + batchSize * widths) once per call, none per step.
+    /// Complexity: `epochs * samples` rows, or at most `steps * batchSize`, forward and
+    /// backward; allocations are O(trainableParameterCount + batchSize * widths) once per
+    /// call, none per step.
     public func train(
         from parameters: [Float], data: Dataset, settings: LocalTraining, rng: inout RandomStream
     ) -> LocalTrainingResult {
