@@ -2134,7 +2134,7 @@ const ProtobufCMessageDescriptor fedsim__model__descriptor =
   (ProtobufCMessageInit) fedsim__model__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[10] =
+static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[11] =
 {
   {
     "epochs",
@@ -2256,6 +2256,18 @@ static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "steps",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LocalTraining, steps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__local_training__field_indices_by_name[] = {
   1,   /* field[1] = batch_size */
@@ -2267,12 +2279,13 @@ static const unsigned fedsim__local_training__field_indices_by_name[] = {
   4,   /* field[4] = momentum */
   3,   /* field[3] = optimizer */
   6,   /* field[6] = proximal_mu */
+  10,   /* field[10] = steps */
   5,   /* field[5] = weight_decay */
 };
 static const ProtobufCIntRange fedsim__local_training__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor fedsim__local_training__descriptor =
 {
@@ -2282,7 +2295,7 @@ const ProtobufCMessageDescriptor fedsim__local_training__descriptor =
   "Fedsim__LocalTraining",
   "fedsim",
   sizeof(Fedsim__LocalTraining),
-  10,
+  11,
   fedsim__local_training__field_descriptors,
   fedsim__local_training__field_indices_by_name,
   1,  fedsim__local_training__number_ranges,

@@ -14,7 +14,9 @@ import FedSimCore
 /// worker no longer draws the frozen values from the seed, since a run may start from a
 /// base model file, and an older worker would train with other frozen values; and
 /// `Model.adapter_factors`, the A factors FedSVD's server re-sets, which an older worker
-/// would ignore (it refuses the `LoraDenseLayer` kind by name in any case).
+/// would ignore (it refuses the `LoraDenseLayer` kind by name in any case); and
+/// `LocalTraining.steps` (`training.local_steps`), with which an older worker would train
+/// epochs instead.
 public let wireProtocolVersion: UInt32 = 7
 
 /// A dense float32 tensor as it travels: shape and row-major values.

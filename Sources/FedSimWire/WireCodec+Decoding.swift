@@ -366,10 +366,21 @@ extension WireCodec {
                                     reason: "must be finite and non-negative, got \(training.proximal_mu)")
         }
         return LocalTraining(
-            epochs: try int(training.epochs, "LocalTraining.epochs"), batchSize: batchSize,
+            work: try work(training), batchSize: batchSize,
             learningRate: training.learning_rate, optimizer: optimizer,
             momentum: training.momentum, weightDecay: training.weight_decay, proximalMu: training.proximal_mu,
             privacy: try privacy(training))
+    }
+
+    /// The local work of `training`: `steps` optimizer steps when that field is set, and
+    /// then `epochs` must be 0; `epochs` passes otherwise.
+    private static func work(_ training: Fedsim__LocalTraining) throws -> LocalWork {
+        guard training.steps > 0 else { return .epochs(try int(training.epochs, "LocalTraining.epochs")) }
+        guard training.epochs == 0 else {
+            throw WireError.invalid(field: "LocalTraining.steps", reason: "\(training.steps) steps given together "
+                                    + "with \(training.epochs) epochs; a task takes one or the other")
+        }
+        return .steps(try int(training.steps, "LocalTraining.steps"))
     }
 
     /// The DP-SGD settings of `training`: nil when all three fields are 0 (absent),

@@ -276,7 +276,10 @@ public enum WireCodec {
     private static func localTrainingStruct(_ settings: LocalTraining, in scratch: PackScratch) -> Fedsim__LocalTraining {
         var training = Fedsim__LocalTraining()
         fedsim__local_training__init(&training)
-        training.epochs = wireUInt32(settings.epochs, "LocalTraining.epochs")
+        switch settings.work {
+        case .epochs(let epochs): training.epochs = wireUInt32(epochs, "LocalTraining.epochs")
+        case .steps(let steps): training.steps = wireUInt32(steps, "LocalTraining.steps")
+        }
         training.batch_size = wireUInt32(settings.batchSize, "LocalTraining.batchSize")
         training.learning_rate = settings.learningRate
         training.optimizer = scratch.cString(settings.optimizer.rawValue)

@@ -43,7 +43,7 @@ struct BenchPrivacyCommand: ParsableCommand {
             let trainer = LocalTrainer(model: model)
 
             var plain = loaded.training
-            plain.epochs = epochs
+            plain.work = .epochs(epochs)
             var dpSGD = plain
             let samplingRate = DPSGDConfig.samplingRate(batchSize: plain.batchSize, samples: data.count)
             dpSGD.privacy = try DPSGDConfig(samplingRate: samplingRate, clipNorm: clip, noiseMultiplier: noiseMultiplier)

@@ -51,6 +51,31 @@ final class EndToEndTests: FedSimProcessTestCase {
         XCTAssertEqual(runs[0], runs[1])
     }
 
+    func testLocalStepsRunsAreIdenticalWithOneOrThreeWorkers() throws {
+        let steps = ["--set", "training.local_epochs=null", "--set", "training.local_steps=7", "--set", "server.rounds=20"]
+        var runs: [[NSDictionary]] = []
+        var clients: [String] = []
+        for workers in [1, 3] {
+            let folder = temporaryFolder()
+            let result = try fedsim(["run", scenario("quickstart.yaml"), "--workers", "\(workers)", "--out", folder] + steps)
+            XCTAssertEqual(result.status, 0, result.error)
+            runs.append(try deterministicMetrics(folder))
+            clients.append(try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8))
+            XCTAssertEqual(try ScenarioLoader.load(path: folder + "/scenario.yaml").training.work, .steps(7))
+        }
+        XCTAssertEqual(runs[0].count, 20)
+        XCTAssertEqual(runs[0], runs[1])
+        XCTAssertEqual(clients[0], clients[1])
+        for row in clients[0].split(separator: "\n").dropFirst() {
+            let fields = row.split(separator: ",")
+            XCTAssertEqual(Int(fields[3]), 7 * Int(fields[2])!, "client \(fields[0]): local_steps = 7 x updates")
+        }
+
+        let both = try fedsim(["validate", scenario("quickstart.yaml"), "--set", "training.local_steps=7"])
+        XCTAssertEqual(both.status, 1)
+        XCTAssert(both.error.contains("error: training.local_steps: excludes local_epochs"), both.error)
+    }
+
     func testAWorkerRetriesAnUnreachableCoordinatorVisiblyThenGivesUp() throws {
         // Nothing listens on port 9 of loopback: ZeroMQ keeps reconnecting in the background.
         let result = try fedsim(["worker", "--connect", "tcp://127.0.0.1:9", "--name", "lonely", "--connect-timeout", "6"])

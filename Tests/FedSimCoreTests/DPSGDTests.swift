@@ -261,7 +261,7 @@ final class DPSGDTests: XCTestCase {
         let (model, parameters) = try perturbedParameters(.softmaxRegression(inputDim: 4, classes: 3), seed: 2)
         let data = randomDataset(rows: 6, features: 4, classes: 3, seed: 2)
         let privacy = try DPSGDConfig(samplingRate: 1, clipNorm: 0.5, noiseMultiplier: 1.3)
-        let settings = LocalTraining(epochs: 1, batchSize: 99, learningRate: 1, privacy: privacy)
+        let settings = LocalTraining(work: .epochs(1), batchSize: 99, learningRate: 1, privacy: privacy)
         var clipped = [Float](repeating: 0, count: model.trainableParameterCount)
         var workspace = ModelWorkspace()
         _ = model.clippedGradientSum(parameters: parameters, data: data, rows: Array(0..<6)[...], clipNorm: 0.5,
@@ -288,7 +288,7 @@ final class DPSGDTests: XCTestCase {
                                                              seed: 5)
         let data = randomDataset(rows: 30, features: 4, classes: 3, seed: 5)
         let privacy = try DPSGDConfig(samplingRate: 0.2, clipNorm: 1, noiseMultiplier: 0.8)
-        let settings = LocalTraining(epochs: 3, batchSize: 6, learningRate: 0.1, optimizer: .momentum,
+        let settings = LocalTraining(work: .epochs(3), batchSize: 6, learningRate: 0.1, optimizer: .momentum,
                                      proximalMu: 0.01, privacy: privacy)
         let trainer = LocalTrainer(model: model)
         var first = RandomStream(seed: 3, purpose: .batches, client: 1, counter: 2)
@@ -302,6 +302,26 @@ final class DPSGDTests: XCTestCase {
         XCTAssertTrue(result.meanLoss.isFinite && result.meanLoss > 0)
     }
 
+    func testPrivateTrainingTakesExactlyTheFixedSteps() throws {
+        // q = 0.2 makes an epoch round(1 / q) = 5 steps; local_steps K = 7 takes 7, and
+        // K = 15 is 3 epochs bit for bit (the same samples and noise, drawn in order).
+        let (model, parameters) = try Sequential.initialized(.multilayerPerceptron(inputDim: 4, hidden: [6], classes: 3),
+                                                             seed: 6)
+        let data = randomDataset(rows: 30, features: 4, classes: 3, seed: 6)
+        let privacy = try DPSGDConfig(samplingRate: 0.2, clipNorm: 1, noiseMultiplier: 0.8)
+        let trainer = LocalTrainer(model: model)
+        func train(_ work: LocalWork) -> LocalTrainingResult {
+            var rng = RandomStream(seed: 4, purpose: .batches, client: 2, counter: 1)
+            return trainer.train(from: parameters, data: data,
+                                 settings: LocalTraining(work: work, batchSize: 6, learningRate: 0.1, privacy: privacy),
+                                 rng: &rng)
+        }
+        XCTAssertEqual(train(.steps(7)).steps, 7)
+        XCTAssertEqual(train(.steps(1)).steps, 1)
+        XCTAssertEqual(train(.steps(15)), train(.epochs(3)))
+        XCTAssertNotEqual(train(.steps(7)).delta, train(.steps(8)).delta)
+    }
+
     /// With q = 1, a clip norm no gradient reaches and almost no noise, a private step is
     /// the full-batch mean gradient step.
     func testPrivateStepWithoutClippingOrNoiseIsTheFullBatchStep() throws {
@@ -311,11 +331,11 @@ final class DPSGDTests: XCTestCase {
         let trainer = LocalTrainer(model: model)
         var rng = RandomStream(seed: 1, purpose: .batches)
         let result = trainer.train(from: parameters, data: data,
-                                   settings: LocalTraining(epochs: 2, batchSize: 12, learningRate: 0.5, privacy: privacy),
+                                   settings: LocalTraining(work: .epochs(2), batchSize: 12, learningRate: 0.5, privacy: privacy),
                                    rng: &rng)
         var plainRng = RandomStream(seed: 1, purpose: .batches)
         let plain = trainer.train(from: parameters, data: data,
-                                  settings: LocalTraining(epochs: 2, batchSize: 12, learningRate: 0.5), rng: &plainRng)
+                                  settings: LocalTraining(work: .epochs(2), batchSize: 12, learningRate: 0.5), rng: &plainRng)
         XCTAssertEqual(result.steps, 2)
         XCTAssertEqual(result.meanLoss, plain.meanLoss, accuracy: 1e-6)
         for (got, want) in zip(result.delta, plain.delta) { XCTAssertEqual(got, want, accuracy: 1e-5) }

@@ -38,11 +38,11 @@ final class ProximalTermTests: XCTestCase {
         let model = try Sequential(.softmaxRegression(inputDim: 1, classes: 2))
         let data = Dataset(features: [2], labels: [0], featureCount: 1, classCount: 2)
         let start: [Float] = [0, 0, 0, 0]
-        let plain = train(model, from: start, on: data, LocalTraining(epochs: 2, batchSize: 1, learningRate: 0.5))
+        let plain = train(model, from: start, on: data, LocalTraining(work: .epochs(2), batchSize: 1, learningRate: 0.5))
         let proximal = train(model, from: start, on: data,
-                             LocalTraining(epochs: 2, batchSize: 1, learningRate: 0.5, proximalMu: 0.4))
+                             LocalTraining(work: .epochs(2), batchSize: 1, learningRate: 0.5, proximalMu: 0.4))
         let withDecay = train(model, from: start, on: data,
-                              LocalTraining(epochs: 2, batchSize: 1, learningRate: 0.5, weightDecay: 0.1,
+                              LocalTraining(work: .epochs(2), batchSize: 1, learningRate: 0.5, weightDecay: 0.1,
                                             proximalMu: 0.4))
         XCTAssertEqual(proximal.steps, 2)
         assertClose(plain.delta, [0.57585818, -0.57585818, 0.28792909, -0.28792909])
@@ -50,8 +50,17 @@ final class ProximalTermTests: XCTestCase {
         assertClose(withDecay.delta, [0.45085818, -0.45085818, 0.22542909, -0.22542909])
 
         let oneStep = train(model, from: start, on: data,
-                            LocalTraining(epochs: 1, batchSize: 1, learningRate: 0.5, proximalMu: 0.4))
+                            LocalTraining(work: .epochs(1), batchSize: 1, learningRate: 0.5, proximalMu: 0.4))
         XCTAssertEqual(oneStep.delta, [0.5, -0.5, 0.25, -0.25], "the term vanishes at theta_start")
+
+        // local_steps 2 on the one sample is the same two steps, the pull included.
+        let twoSteps = train(model, from: start, on: data,
+                             LocalTraining(work: .steps(2), batchSize: 1, learningRate: 0.5, proximalMu: 0.4))
+        XCTAssertEqual(twoSteps, proximal)
+        let threeSteps = train(model, from: start, on: data,
+                               LocalTraining(work: .steps(3), batchSize: 1, learningRate: 0.5, proximalMu: 0.4))
+        XCTAssertEqual(threeSteps.steps, 3)
+        XCTAssertNotEqual(threeSteps.delta, proximal.delta)
     }
 
     func testTheTermIsRelativeToTheStartNotToZero() throws {
@@ -61,7 +70,7 @@ final class ProximalTermTests: XCTestCase {
         // drag the shifted biases by mu * 3 per step.
         let model = try Sequential(.softmaxRegression(inputDim: 1, classes: 2))
         let data = Dataset(features: [2, -1, 0.5], labels: [0, 1, 1], featureCount: 1, classCount: 2)
-        let settings = LocalTraining(epochs: 3, batchSize: 2, learningRate: 0.5, proximalMu: 1.5)
+        let settings = LocalTraining(work: .epochs(3), batchSize: 2, learningRate: 0.5, proximalMu: 1.5)
         let fromZero = train(model, from: [0, 0, 0, 0], on: data, settings)
         let fromShiftedBias = train(model, from: [0, 0, 3, 3], on: data, settings)
         assertClose(fromShiftedBias.delta, fromZero.delta)
@@ -79,7 +88,7 @@ final class ProximalTermTests: XCTestCase {
         for optimizer in [OptimizerKind.sgd, .momentum] {
             let norms = [Float(0), 0.1, 0.5, 2].map { mu -> Float in
                 let delta = train(model, from: start, on: data,
-                                  LocalTraining(epochs: 5, batchSize: 8, learningRate: 0.1, optimizer: optimizer,
+                                  LocalTraining(work: .epochs(5), batchSize: 8, learningRate: 0.1, optimizer: optimizer,
                                                 proximalMu: mu)).delta
                 return delta.map { $0 * $0 }.reduce(0, +).squareRoot()
             }

@@ -50,7 +50,7 @@ final class LocalOptimizerTests: XCTestCase {
     }
 
     func testSettingsInitializerCarriesEveryField() {
-        let settings = LocalTraining(epochs: 1, batchSize: 4, learningRate: 0.3, optimizer: .momentum,
+        let settings = LocalTraining(work: .epochs(1), batchSize: 4, learningRate: 0.3, optimizer: .momentum,
                                      momentum: 0.5, weightDecay: 0.01)
         let optimizer = LocalOptimizer(settings, parameterCount: 3)
         XCTAssertEqual(optimizer.kind, .momentum)
@@ -91,7 +91,7 @@ final class LocalTrainerTests: XCTestCase {
         let trainer = LocalTrainer(model: model)
         var rng = RandomStream(seed: 1, purpose: .batches)
         let result = trainer.train(from: start, data: blobs(perClass: 50, seed: 1),
-                                   settings: LocalTraining(epochs: 5, batchSize: 10, learningRate: 0.1),
+                                   settings: LocalTraining(work: .epochs(5), batchSize: 10, learningRate: 0.1),
                                    rng: &rng)
         XCTAssertEqual(result.steps, 5 * 15)
         XCTAssertEqual(result.samples, 150)
@@ -105,7 +105,7 @@ final class LocalTrainerTests: XCTestCase {
         let (model, start) = try Sequential.initialized(.multilayerPerceptron(inputDim: 2, hidden: [8], classes: 3), seed: 3)
         let trainer = LocalTrainer(model: model)
         let data = blobs(perClass: 20, seed: 3)
-        let settings = LocalTraining(epochs: 2, batchSize: 7, learningRate: 0.01, optimizer: .adam, weightDecay: 1e-4)
+        let settings = LocalTraining(work: .epochs(2), batchSize: 7, learningRate: 0.01, optimizer: .adam, weightDecay: 1e-4)
         func run(round: Int) -> LocalTrainingResult {
             var rng = RandomStream(seed: 9, purpose: .batches, client: 4, counter: round)
             return trainer.train(from: start, data: data, settings: settings, rng: &rng)
@@ -125,7 +125,7 @@ final class LocalTrainerTests: XCTestCase {
         let start: [Float] = [0.3, -0.2, 0.1, 0.5, 0.4, -0.6, 0.05, 0, -0.05]
         var rng = RandomStream(seed: 5, purpose: .batches)
         let result = LocalTrainer(model: model).train(
-            from: start, data: data, settings: LocalTraining(epochs: 2, batchSize: 4, learningRate: 0), rng: &rng)
+            from: start, data: data, settings: LocalTraining(work: .epochs(2), batchSize: 4, learningRate: 0), rng: &rng)
         XCTAssertEqual(result.steps, 6)
         XCTAssertEqual(result.delta, [Float](repeating: 0, count: 9))
         XCTAssertEqual(result.meanLoss, model.evaluate(parameters: start, on: data).meanLoss, accuracy: 1e-6)
@@ -140,7 +140,7 @@ final class LocalTrainerTests: XCTestCase {
                                   gradient: &gradient, workspace: &workspace)
         var rng = RandomStream(seed: 6, purpose: .batches)
         let result = LocalTrainer(model: model).train(
-            from: start, data: data, settings: LocalTraining(epochs: 1, batchSize: 64, learningRate: 0.5), rng: &rng)
+            from: start, data: data, settings: LocalTraining(work: .epochs(1), batchSize: 64, learningRate: 0.5), rng: &rng)
         XCTAssertEqual(result.steps, 1)
         for (change, slope) in zip(result.delta, gradient) {
             XCTAssertEqual(change, -0.5 * slope, accuracy: 1e-6)
@@ -175,7 +175,7 @@ final class LocalTrainerTests: XCTestCase {
         let trainer = LocalTrainer(model: model)
         var rng = RandomStream(seed: 4, purpose: .batches)
         let result = trainer.train(
-            from: start, data: data, settings: LocalTraining(epochs: 1, batchSize: 64, learningRate: 0.5), rng: &rng)
+            from: start, data: data, settings: LocalTraining(work: .epochs(1), batchSize: 64, learningRate: 0.5), rng: &rng)
         XCTAssertEqual(result.delta.count, model.trainableParameterCount)
         let withoutMiddle = Array(gradient[..<middle.lowerBound]) + Array(gradient[middle.upperBound...])
         for (change, slope) in zip(result.delta, withoutMiddle) {
@@ -185,13 +185,101 @@ final class LocalTrainerTests: XCTestCase {
         XCTAssertEqual(trainer.model.frozenParameters, frozen)
     }
 
+    /// Plain SGD at `learningRate` over `batches` of `data`'s rows, one step each, in
+    /// order: the delta and the sample-weighted mean loss `LocalTrainer` should report.
+    private func sgd(_ model: Sequential, from start: [Float], data: Dataset, batches: [[Int]],
+                     learningRate: Float) -> (delta: [Float], meanLoss: Double) {
+        var parameters = start
+        var gradient = [Float](repeating: 0, count: start.count)
+        var workspace = ModelWorkspace()
+        var optimizer = LocalOptimizer(kind: .sgd, learningRate: learningRate, parameterCount: start.count)
+        var weightedLoss = 0.0
+        for batch in batches {
+            let loss = model.lossAndGradient(parameters: parameters, data: data, rows: batch[...], gradient: &gradient,
+                                             workspace: &workspace)
+            optimizer.step(parameters: &parameters, gradient: gradient)
+            weightedLoss += loss * Double(batch.count)
+        }
+        let rows = batches.reduce(0) { $0 + $1.count }
+        return (zip(parameters, start).map { $0 - $1 }, weightedLoss / Double(rows))
+    }
+
+    func testFixedStepsContinueIntoANewPermutationOnAClientSmallerThanKBatches() throws {
+        // 10 rows, batches of 4, K = 5 steps (20 > 10 rows). The key's first two
+        // permutations are [5, 4, 3, 6, 0, 1, 2, 7, 8, 9] and [8, 5, 1, 2, 4, 0, 6, 9, 3, 7]:
+        // the first gives 4 + 4 + 2 rows (its partial batch is a step), the second its
+        // first two batches, and the last two rows of the second permutation stay unused.
+        let (model, start) = try Sequential.initialized(.multilayerPerceptron(inputDim: 2, hidden: [4], classes: 3), seed: 2)
+        let data = blobs(perClass: 4, seed: 5).subset(Array(0..<10))
+        var probe = RandomStream(seed: 5, purpose: .batches, client: 2, counter: 1)
+        XCTAssertEqual([probe.permutation(10), probe.permutation(10)],
+                       [[5, 4, 3, 6, 0, 1, 2, 7, 8, 9], [8, 5, 1, 2, 4, 0, 6, 9, 3, 7]])
+        let batches = [[5, 4, 3, 6], [0, 1, 2, 7], [8, 9], [8, 5, 1, 2], [4, 0, 6, 9]]
+
+        var rng = RandomStream(seed: 5, purpose: .batches, client: 2, counter: 1)
+        let result = LocalTrainer(model: model).train(
+            from: start, data: data, settings: LocalTraining(work: .steps(5), batchSize: 4, learningRate: 0.3), rng: &rng)
+        let expected = sgd(model, from: start, data: data, batches: batches, learningRate: 0.3)
+        XCTAssertEqual(result.steps, 5)
+        XCTAssertEqual(result.samples, 10)
+        XCTAssertEqual(result.delta, expected.delta)
+        XCTAssertEqual(result.meanLoss, expected.meanLoss)
+        XCTAssertNotEqual(result.delta, sgd(model, from: start, data: data, batches: Array(batches.prefix(4)),
+                                            learningRate: 0.3).delta, "the fifth step counts")
+    }
+
+    func testFixedStepsOnAClientLargerThanKBatchesUseTheFirstRowsOfOnePermutation() throws {
+        // 30 rows, batches of 4, K = 3 steps (12 < 30 rows): the first 12 rows of the key's
+        // first permutation [4, 14, 18, 21, 1, 11, 3, 5, 15, 10, 12, 23, 7, ...].
+        let (model, start) = try Sequential.initialized(.softmaxRegression(inputDim: 2, classes: 3), seed: 3)
+        let data = blobs(perClass: 10, seed: 6)
+        var probe = RandomStream(seed: 5, purpose: .batches, client: 3, counter: 1)
+        XCTAssertEqual(Array(probe.permutation(30).prefix(12)), [4, 14, 18, 21, 1, 11, 3, 5, 15, 10, 12, 23])
+        let batches = [[4, 14, 18, 21], [1, 11, 3, 5], [15, 10, 12, 23]]
+
+        var rng = RandomStream(seed: 5, purpose: .batches, client: 3, counter: 1)
+        let result = LocalTrainer(model: model).train(
+            from: start, data: data, settings: LocalTraining(work: .steps(3), batchSize: 4, learningRate: 0.2), rng: &rng)
+        let expected = sgd(model, from: start, data: data, batches: batches, learningRate: 0.2)
+        XCTAssertEqual(result.steps, 3)
+        XCTAssertEqual(result.delta, expected.delta)
+        XCTAssertEqual(result.meanLoss, expected.meanLoss)
+    }
+
+    func testStepsFillingWholeEpochsGiveTheEpochsBits() throws {
+        // 10 rows in batches of 4 make 3 steps an epoch: 6 steps are 2 epochs, bit for bit.
+        let (model, start) = try Sequential.initialized(.multilayerPerceptron(inputDim: 2, hidden: [5], classes: 3), seed: 8)
+        let data = blobs(perClass: 4, seed: 8).subset(Array(0..<10))
+        func train(_ work: LocalWork) -> LocalTrainingResult {
+            var rng = RandomStream(seed: 8, purpose: .batches, client: 1, counter: 4)
+            return LocalTrainer(model: model).train(
+                from: start, data: data, settings: LocalTraining(work: work, batchSize: 4, learningRate: 0.05,
+                                                                 optimizer: .adam), rng: &rng)
+        }
+        XCTAssertEqual(train(.steps(6)), train(.epochs(2)))
+        XCTAssertEqual(train(.steps(6)).steps, 6)
+        XCTAssertNotEqual(train(.steps(5)).delta, train(.epochs(2)).delta)
+    }
+
+    func testStepsPerTaskFollowTheLocalWork() throws {
+        let privacy = try DPSGDConfig(samplingRate: 0.2, clipNorm: 1, noiseMultiplier: 1)
+        XCTAssertEqual(LocalTraining(work: .epochs(2), batchSize: 4, learningRate: 0.1).steps(samples: 10), 6)
+        XCTAssertEqual(LocalTraining(work: .steps(7), batchSize: 4, learningRate: 0.1).steps(samples: 10), 7)
+        XCTAssertEqual(LocalTraining(work: .steps(7), batchSize: 4, learningRate: 0.1).steps(samples: 1000), 7)
+        XCTAssertEqual(LocalTraining(work: .epochs(3), batchSize: 4, learningRate: 0.1, privacy: privacy)
+            .steps(samples: 30), 15, "3 epochs of round(1 / 0.2) steps")
+        XCTAssertEqual(LocalTraining(work: .steps(7), batchSize: 4, learningRate: 0.1, privacy: privacy)
+            .steps(samples: 30), 7)
+        XCTAssertEqual(LocalTraining(work: .steps(7), batchSize: 4, learningRate: 0.1).steps(samples: 0), 0)
+    }
+
     func testEmptyDataGivesAZeroUpdate() throws {
         let model = try Sequential(.softmaxRegression(inputDim: 2, classes: 3))
         let empty = Dataset(features: [], labels: [], featureCount: 2, classCount: 3)
         var rng = RandomStream(seed: 7, purpose: .batches)
         let result = LocalTrainer(model: model).train(
             from: [Float](repeating: 1, count: 9), data: empty,
-            settings: LocalTraining(epochs: 3, batchSize: 4, learningRate: 0.1), rng: &rng)
+            settings: LocalTraining(work: .epochs(3), batchSize: 4, learningRate: 0.1), rng: &rng)
         XCTAssertEqual(result, LocalTrainingResult(delta: [Float](repeating: 0, count: 9), meanLoss: 0, steps: 0, samples: 0))
     }
 }

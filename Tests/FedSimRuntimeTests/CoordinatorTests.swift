@@ -29,7 +29,7 @@ func blobScenario(clients: Int, perRound: Int, rounds: Int, seed: UInt64 = 9) ->
         data: DataSettings(source: .synthetic(alpha: 0, beta: 0, features: 4, classes: 3, maxSamplesPerClient: 100)),
         partition: PartitionSettings(scheme: .natural, clients: clients),
         model: ModelSettings(kind: .softmax),
-        training: LocalTraining(epochs: 2, batchSize: 8, learningRate: 0.1),
+        training: LocalTraining(work: .epochs(2), batchSize: 8, learningRate: 0.1),
         server: ServerSettings(strategy: FedAvg(clientsPerRound: perRound), rounds: rounds),
         evaluation: EvaluationSettings(every: 1))
 }
@@ -98,23 +98,52 @@ final class CoordinatorTests: XCTestCase {
         }
     }
 
+    /// `scenario` run on `workers` in-memory workers into a fresh folder: its summary, its
+    /// metrics lines without their wall fields, and the rows of its clients.csv.
+    private func output(_ scenario: Scenario, _ data: FederatedDataset, workers: Int) throws
+        -> (summary: RunSummary, metrics: [String], clients: [String]) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-coord-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = InMemoryRun()
+        run.startWorkers(workers)
+        let summary = try run.coordinator(scenario, data, workers: workers,
+                                          folder: RunFolder(path: folder, scenario: scenario)).run()
+        let metrics = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        let clients = try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8).split(separator: "\n")
+        return (summary, metrics.map { withoutWallFields(String($0)) }, clients.map(String.init))
+    }
+
     func testMetricsDoNotDependOnTheNumberOfWorkers() throws {
         let data = blobData(clients: 10)
         let scenario = blobScenario(clients: 10, perRound: 4, rounds: 5)
         var outputs: [[String]] = []
         for workers in [1, 3] {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-coord-\(UUID())").path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let run = InMemoryRun()
-            run.startWorkers(workers)
-            let summary = try run.coordinator(scenario, data, workers: workers,
-                                              folder: RunFolder(path: folder, scenario: scenario)).run()
+            let (summary, metrics, _) = try output(scenario, data, workers: workers)
             XCTAssertEqual(summary.clientUpdates, 20)
             XCTAssertEqual(summary.workers, workers)
-            let lines = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
-            outputs.append(lines.map { withoutWallFields(String($0)) })
+            outputs.append(metrics)
         }
         XCTAssertEqual(outputs[0].count, 5)
+        XCTAssertEqual(outputs[0], outputs[1])
+    }
+
+    func testLocalStepsRunsTakeKStepsPerTaskWhateverTheNumberOfWorkers() throws {
+        // Clients of 5 to 24 rows, batches of 8, K = 4: the small ones walk several
+        // permutations, the large ones part of one; every update is 4 steps.
+        var data = blobData(clients: 10)
+        for client in 0..<5 { data.clients[client] = data.clients[client].subset(Array(0..<(5 + 4 * client))) }
+        var scenario = blobScenario(clients: 10, perRound: 4, rounds: 5)
+        scenario.training.work = .steps(4)
+        var outputs: [[String]] = []
+        for workers in [1, 3] {
+            let (summary, metrics, clients) = try output(scenario, data, workers: workers)
+            XCTAssertEqual(summary.clientUpdates, 20)
+            for row in clients.dropFirst() {
+                let fields = row.split(separator: ",")
+                XCTAssertEqual(Int(fields[3]), 4 * Int(fields[2])!, "client \(fields[0]): local_steps = 4 x updates")
+            }
+            outputs.append(metrics + clients)
+        }
         XCTAssertEqual(outputs[0], outputs[1])
     }
 

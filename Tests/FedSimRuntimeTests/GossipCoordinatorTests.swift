@@ -51,6 +51,27 @@ final class GossipCoordinatorTests: XCTestCase {
         }
     }
 
+    func testDSGDNetworkNodesTakeTheirLocalStepsEachRound() throws {
+        // An mlp's node trains as `training` says. Each node holds 24 rows, so batches of 8
+        // make an epoch 3 steps: local_steps 3 is one epoch bit for bit, and 5 steps a
+        // round count 5 gradients per node, whatever the number of workers.
+        func network(_ work: LocalWork) -> Scenario {
+            var scenario = scenario(DSGD())
+            scenario.model = ModelSettings(kind: .mlp, hidden: [5])
+            scenario.training.work = work
+            return scenario
+        }
+        let (_, epoch) = try records(network(.epochs(1)), workers: 1)
+        let (_, three) = try records(network(.steps(3)), workers: 2)
+        XCTAssertEqual(three.map(timeless), epoch.map(timeless))
+        let (_, five) = try records(network(.steps(5)), workers: 1)
+        XCTAssertEqual(five.map(\.time), [0, 3, 6, 9, 12])
+        XCTAssertEqual(five.map(\.gradients), five.map { 6 * 5 * Int($0.time) }, "6 nodes, 5 steps a round")
+        XCTAssertNotEqual(five.last?.trainLoss, epoch.last?.trainLoss)
+        let (_, fiveOnTwo) = try records(network(.steps(5)), workers: 2)
+        XCTAssertEqual(fiveOnTwo.map(timeless), five.map(timeless))
+    }
+
     /// A least-squares scenario over 8 nodes on a ring: the digits' labels as targets.
     private func leastSquares(_ algorithm: String, model: String) throws -> (Scenario, FederatedDataset) {
         let scenario = try ScenarioLoader.parse("""

@@ -59,25 +59,36 @@ final class PrivacyRunTests: XCTestCase {
         }
     }
 
+    /// Runs `scenario`, whose privacy has a target epsilon, on `workers` in-memory workers
+    /// into a fresh folder, and checks that the run ends as its plan said, with the worst
+    /// client at the target: the calibrated sigma is the smallest meeting it.
+    private func runMeetingItsTarget(_ scenario: Scenario, _ data: FederatedDataset, workers: Int,
+                                     file: StaticString = #filePath, line: UInt = #line)
+        throws -> (plan: PrivacyPlan, outcome: PrivacyOutcome, folder: String) {
+        let target = try XCTUnwrap(scenario.privacy?.targetEpsilon, file: file, line: line)
+        let plan = try PrivacyPlan(scenario: scenario, data: data)
+        let folder = temporaryFolder()
+        let run = InMemoryRun()
+        run.startWorkers(workers)
+        let summary = try run.coordinator(scenario, data, workers: workers,
+                                          folder: RunFolder(path: folder, scenario: scenario)).run()
+        let outcome = try XCTUnwrap(summary.privacy, file: file, line: line)
+        XCTAssertEqual(outcome.noiseMultiplier, plan.noiseMultiplier, file: file, line: line)
+        XCTAssertEqual(outcome.worstClient, plan.plannedWorstClient, file: file, line: line)
+        XCTAssertEqual(outcome.worstClientEpsilon, plan.plannedWorstEpsilon, accuracy: 1e-12, file: file, line: line)
+        XCTAssertLessThanOrEqual(outcome.worstClientEpsilon, target, file: file, line: line)
+        XCTAssertGreaterThan(outcome.worstClientEpsilon, target - 0.001, "the calibrated sigma is the smallest meeting the target",
+                             file: file, line: line)
+        return (plan, outcome, folder)
+    }
+
     func testEachClientComposesOnlyItsAggregatedTasksAndTheRunMeetsThePlan() throws {
         // 4 rounds of 2 among 12 clients: at least 4 never take part.
         var data = blobData(clients: 12)
         for client in 0..<6 { data.clients[client] = data.clients[client].subset(Array(0..<(3 + client))) }
         var scenario = blobScenario(clients: 12, perRound: 2, rounds: 4)
         scenario.privacy = PrivacySettings(clipNorm: 2, targetEpsilon: 2)
-        let plan = try PrivacyPlan(scenario: scenario, data: data)
-        let folder = temporaryFolder()
-        let run = InMemoryRun()
-        run.startWorkers(3)
-        let summary = try run.coordinator(scenario, data, workers: 3,
-                                          folder: RunFolder(path: folder, scenario: scenario)).run()
-
-        let outcome = try XCTUnwrap(summary.privacy)
-        XCTAssertEqual(outcome.noiseMultiplier, plan.noiseMultiplier)
-        XCTAssertEqual(outcome.worstClient, plan.plannedWorstClient)
-        XCTAssertEqual(outcome.worstClientEpsilon, plan.plannedWorstEpsilon, accuracy: 1e-12)
-        XCTAssertLessThanOrEqual(outcome.worstClientEpsilon, 2)
-        XCTAssertGreaterThan(outcome.worstClientEpsilon, 1.999, "the calibrated sigma is the smallest meeting 2")
+        let (plan, outcome, folder) = try runMeetingItsTarget(scenario, data, workers: 3)
 
         // clients.csv: each client's epsilon is that of its own updates' steps at its q.
         let rows = try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8).split(separator: "\n")
@@ -108,6 +119,33 @@ final class PrivacyRunTests: XCTestCase {
         XCTAssertEqual(maxima.count, 4)
         XCTAssertEqual(maxima, maxima.sorted())
         XCTAssertEqual(try XCTUnwrap(maxima.last), outcome.worstClientEpsilon, accuracy: 1e-12)
+    }
+
+    func testLocalStepsComposeKStepsPerAggregatedTaskAndTheRunMeetsThePlan() throws {
+        // K = 3 DP-SGD steps per task, whatever q_i (epochs would take round(1 / q_i),
+        // 3 for the 24-example clients and 1 for the small ones).
+        var data = blobData(clients: 8)
+        for client in 0..<4 { data.clients[client] = data.clients[client].subset(Array(0..<(4 + 2 * client))) }
+        var scenario = blobScenario(clients: 8, perRound: 3, rounds: 4)
+        scenario.training.work = .steps(3)
+        scenario.privacy = PrivacySettings(clipNorm: 1, targetEpsilon: 4)
+        let (plan, _, folder) = try runMeetingItsTarget(scenario, data, workers: 2)
+
+        let rows = try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8).split(separator: "\n")
+        var tookPart = 0
+        for row in rows.dropFirst() {
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false)
+            let client = try XCTUnwrap(Int(fields[0])), updates = try XCTUnwrap(Int(fields[2]))
+            XCTAssertEqual(Int(fields[3]), 3 * updates, "client \(client): K steps per aggregated task")
+            guard updates > 0 else { continue }
+            tookPart += 1
+            var budget = try RenyiBudget()
+            try budget.compose(samplingRate: min(1, 8 / Double(data.clients[client].count)),
+                               noiseMultiplier: plan.noiseMultiplier, steps: 3 * updates)
+            XCTAssertEqual(try XCTUnwrap(Double(fields[8])), try budget.spent(delta: 1e-5).epsilon, accuracy: 1e-9,
+                           "client \(client)")
+        }
+        XCTAssertGreaterThanOrEqual(tookPart, 3)
     }
 
     func testClientLevelStepIsTheNoisyMeanOfClippedUpdates() throws {

@@ -63,7 +63,7 @@ final class ScenarioLoaderTests: XCTestCase {
                                                   labelColumn: -1))
         XCTAssertEqual(scenario.partition, PartitionSettings(scheme: .dirichlet, clients: 100, alpha: 0.5))
         XCTAssertEqual(scenario.model, ModelSettings(kind: .softmax))
-        XCTAssertEqual(scenario.training, LocalTraining(epochs: 1, batchSize: 16, learningRate: 0.1))
+        XCTAssertEqual(scenario.training, LocalTraining(work: .epochs(1), batchSize: 16, learningRate: 0.1))
         XCTAssertEqual(scenario.server, ServerSettings(strategy: FedAvg(clientsPerRound: 10), rounds: 100))
         XCTAssertEqual(scenario.evaluation.every, 1)
     }
@@ -297,6 +297,36 @@ final class ScenarioLoaderTests: XCTestCase {
     func testFMinus100IsRejected() {
         let found = issues(text(["server:": "system:\n  compute:\n    profile: linear\n    heterogeneity: 100\nserver:"]))
         XCTAssertEqual(found.map(\.field), ["system.compute.heterogeneity"])
+    }
+
+    func testLocalStepsLoadAndWriteBackInPlaceOfEpochs() throws {
+        let scenario = try parse(text(["  local_epochs: 1": "  local_steps: 10"]))
+        XCTAssertEqual(scenario.training.work, .steps(10))
+        let resolved = scenario.resolvedYAML
+        XCTAssert(resolved.contains("\n  local_steps: 10\n") && !resolved.contains("local_epochs"), resolved)
+        XCTAssertEqual(try ScenarioLoader.parse(resolved, file: "resolved.yaml", baseDirectory: "/"), scenario)
+
+        let epochs = try parse(text(["  local_epochs: 1\n": ""]))
+        XCTAssertEqual(epochs.training.work, .epochs(1), "neither field: one epoch")
+        XCTAssert(epochs.resolvedYAML.contains("\n  local_epochs: 1\n") && !epochs.resolvedYAML.contains("local_steps"))
+    }
+
+    func testLocalStepsAndLocalEpochsExcludeEachOther() {
+        let found = issues(text(["  local_epochs: 1": "  local_epochs: 1\n  local_steps: 10"]))
+        XCTAssertEqual(found.map(\.field), ["training.local_steps"])
+        XCTAssertEqual(found.first?.description,
+                       "test.yaml:15:16: error: training.local_steps: excludes local_epochs: a task takes either "
+                       + "local_epochs passes over the client's data or local_steps optimizer steps; remove one of them")
+    }
+
+    func testLocalStepsMustBeAnIntegerFromOneToAMillion() {
+        for (value, message) in [("0", "must be in 1...1000000, got 0"), ("1000001", "must be in 1...1000000, got 1000001"),
+                                 ("ten", "must be an integer, got 'ten'")] {
+            let found = issues(text(["  local_epochs: 1": "  local_steps: \(value)"]))
+            XCTAssertEqual(found.map(\.field), ["training.local_steps"], value)
+            XCTAssertEqual(found.first?.message, message)
+            XCTAssertEqual(found.first?.line, 14)
+        }
     }
 
     func testServerOptimizerAndProximalMu() throws {

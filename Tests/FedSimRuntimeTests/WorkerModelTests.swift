@@ -49,7 +49,7 @@ final class WorkerModelTests: XCTestCase {
         // Frozen values the seed does not give, as a base model file gives them.
         let base = try Sequential(spec, frozenParameters: seeded.frozenParameters.map { -0.5 * $0 + 0.01 })
         let client = ClientShard(clientID: 5, data: blobData(clients: 1).clients[0])
-        let training = LocalTraining(epochs: 2, batchSize: 8, learningRate: 0.1)
+        let training = LocalTraining(work: .epochs(2), batchSize: 8, learningRate: 0.1)
         let update = try trainOneTask(spec: spec, seed: seed, frozen: base.frozenParameters, start: start, client: client,
                                       training: training, jobNumber: 3)
 

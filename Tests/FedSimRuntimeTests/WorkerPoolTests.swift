@@ -52,7 +52,7 @@ final class WorkerPoolTests: XCTestCase {
         let pool = pool(network, workers: 2, clients: 5)
         let (a, b) = (network.connectWorker(), network.connectWorker())
         try a.send(.task(TrainingTask(clientID: 0, modelVersion: 0, jobNumber: 1,
-                                      training: LocalTraining(epochs: 1, batchSize: 1, learningRate: 1))))
+                                      training: LocalTraining(work: .epochs(1), batchSize: 1, learningRate: 1))))
         try a.send(.hello(Hello(workerName: "a")))
         try b.send(.hello(Hello(workerName: "b", scenario: "blobs")))
         try pool.awaitWorkers()
@@ -85,7 +85,7 @@ final class WorkerPoolTests: XCTestCase {
         func model(_ version: Int) -> () -> EncodedMessage {
             { encoded += 1; return EncodedMessage(.model(ModelBroadcast(version: UInt64(version), parameters: [1]))) }
         }
-        let training = LocalTraining(epochs: 1, batchSize: 1, learningRate: 1)
+        let training = LocalTraining(work: .epochs(1), batchSize: 1, learningRate: 1)
         for client in 0..<3 {
             try pool.send(TrainingTask(clientID: client, modelVersion: 0, jobNumber: 1, training: training), version: 0,
                           model: model(0))

@@ -3,7 +3,7 @@ import FedSimWire
 import XCTest
 
 final class WireCodecTests: XCTestCase {
-    private let training = LocalTraining(epochs: 2, batchSize: 32, learningRate: 0.05, optimizer: .adam,
+    private let training = LocalTraining(work: .epochs(2), batchSize: 32, learningRate: 0.05, optimizer: .adam,
                                          momentum: 0.8, weightDecay: 1e-4, proximalMu: 0.01)
 
     private func shard(_ clientID: Int, samples: Int, inputDim: Int = 3, classes: Int = 4) -> ClientShard {
@@ -165,7 +165,7 @@ final class WireCodecTests: XCTestCase {
         }
         XCTAssertEqual(try WireCodec.decode(bytes), .task(TrainingTask(
             clientID: 3, modelVersion: 8, jobNumber: 2,
-            training: LocalTraining(epochs: 1, batchSize: 16, learningRate: 0.1, optimizer: .momentum,
+            training: LocalTraining(work: .epochs(1), batchSize: 16, learningRate: 0.1, optimizer: .momentum,
                                     momentum: 0.9, weightDecay: 0))))
     }
 
@@ -521,6 +521,25 @@ final class WireCodecTests: XCTestCase {
         assertInvalid(taskBytes { $0.float(7, -0.5) }, field: "LocalTraining.proximalMu", mentioning: "-0.5")
         assertInvalid(taskBytes { $0.float(7, .nan) }, field: "LocalTraining.proximalMu", mentioning: "nan")
         assertInvalid(taskBytes { $0.float(7, .infinity) }, field: "LocalTraining.proximalMu", mentioning: "inf")
+    }
+
+    func testLocalStepsTravelInPlaceOfEpochs() throws {
+        var training = self.training
+        training.work = .steps(10)
+        roundTrip(.task(TrainingTask(clientID: 3, modelVersion: 1, jobNumber: 2, training: training)))
+        training.privacy = try DPSGDConfig(samplingRate: 0.25, clipNorm: 1, noiseMultiplier: 0.9)
+        roundTrip(.task(TrainingTask(clientID: 3, modelVersion: 1, jobNumber: 2, training: training)))
+
+        guard case .task(let steps) = try WireCodec.decode(taskBytes { $0.varint(11, 25) }),
+              case .task(let epochs) = try WireCodec.decode(taskBytes { $0.varint(1, 3) }) else {
+            return XCTFail("expected tasks")
+        }
+        XCTAssertEqual(steps.training.work, .steps(25))
+        XCTAssertEqual(epochs.training.work, .epochs(3))
+        assertInvalid(taskBytes {
+            $0.varint(1, 2)
+            $0.varint(11, 10)
+        }, field: "LocalTraining.steps", mentioning: "10 steps given together with 2 epochs")
     }
 
     func testDPSGDSettingsTravelExactly() throws {

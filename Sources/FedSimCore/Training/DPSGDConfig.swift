@@ -5,7 +5,8 @@
 /// clips each sampled example's gradient to L2 norm C, sums them, adds
 /// N(0, sigma^2 C^2 I) and divides by the expected batch size q * n (n the client's
 /// sample count), a divisor that does not depend on which examples were drawn. An epoch
-/// is `stepsPerEpoch` = round(1 / q) steps, so it visits n examples in expectation.
+/// is `stepsPerEpoch` = round(1 / q) steps, so it visits n examples in expectation; a
+/// task takes epochs of them, or the fixed count of `LocalWork.steps`.
 ///
 /// The privacy of one task is that of `steps` compositions of the Poisson-subsampled
 /// Gaussian mechanism with rate q and noise multiplier sigma; FedSimAlgorithms'

@@ -5,8 +5,9 @@ public struct LocalTrainingResult: Equatable, Sendable {
     /// Sample-weighted mean of the minibatch losses seen during training (each measured
     /// before its step); 0 if no step was taken.
     public var meanLoss: Double
-    /// Optimizer steps taken: epochs * ceil(samples / batchSize), or with DP-SGD
-    /// epochs * `DPSGDConfig.stepsPerEpoch`, the count a privacy accountant composes.
+    /// Optimizer steps taken, `LocalTraining.steps(samples:)`: epochs * ceil(samples /
+    /// batchSize), or with DP-SGD epochs * `DPSGDConfig.stepsPerEpoch`, or the fixed step
+    /// count of `LocalWork.steps`; the count a privacy accountant composes.
     public var steps: Int
     /// Size of the local dataset, the weight sample-weighted aggregation gives this update.
     public var samples: Int
@@ -23,9 +24,11 @@ public struct LocalTrainingResult: Equatable, Sendable {
 /// moves; its frozen values stay as the model holds them.
 ///
 /// Each epoch draws a fresh row order with `rng.permutation(count)` and walks it in
-/// minibatches of `batchSize`, the last partial batch included. The optimizer starts
-/// with fresh state (zero momentum, Adam moments) at every call, as a stateless client
-/// does.
+/// minibatches of `batchSize`, the last partial batch included. With a fixed step count
+/// K (`LocalWork.steps`) the walk is the same, pass after pass, and stops after the K-th
+/// minibatch: a batch never spans two permutations, and a permutation's last partial
+/// batch is a step like any other. The optimizer starts with fresh state (zero momentum,
+/// Adam moments) at every call, as a stateless client does.
 ///
 /// With `settings.proximalMu` = mu > 0 (FedProx), each minibatch gradient of the loss
 /// gains `mu * (theta - theta_start)` before it reaches the optimizer, which then adds
@@ -34,8 +37,9 @@ public struct LocalTrainingResult: Equatable, Sendable {
 /// left untouched, so the result is bit-identical to training without FedProx.
 ///
 /// With `settings.privacy` set (DP-SGD, see `DPSGDConfig`), each of the
-/// `epochs * stepsPerEpoch` steps draws a Poisson sample of the rows from `rng`, sums the
-/// examples' gradients clipped to C (`Sequential.clippedGradientSum`), adds
+/// `epochs * stepsPerEpoch` steps (or the K of `LocalWork.steps`) draws a Poisson sample
+/// of the rows from `rng`, sums the examples' gradients clipped to C
+/// (`Sequential.clippedGradientSum`), adds
 /// N(0, sigma^2 C^2) per coordinate drawn from `rng` right after the sample, and divides
 /// by q * samples; the proximal term and weight decay, which do not touch the data, are
 /// then added as above. `batchSize` is unused. The reported loss is a training metric
@@ -54,24 +58,27 @@ public struct LocalTrainer: Sendable {
     /// Trains from the trainable vector `parameters` on `data` and returns the update
     /// (of the trainable vector).
     ///
-    /// Complexity: `epochs * samples` rows forward and backward; allocations are
-    /// O(trainableParameterCount + batchSize * widths) once per call, none per step.
+    /// Complexity: `epochs * samples` rows, or at most `steps * batchSize`, forward and
+    /// backward; allocations are O(trainableParameterCount + batchSize * widths) once per
+    /// call, none per step.
     public func train(
         from parameters: [Float], data: Dataset, settings: LocalTraining, rng: inout RandomStream
     ) -> LocalTrainingResult {
         precondition(parameters.count == model.trainableParameterCount,
                      "the model has \(model.trainableParameterCount) trainable parameters, got a vector of \(parameters.count)")
-        precondition(settings.epochs >= 0, "epochs must not be negative, got \(settings.epochs)")
         precondition(settings.batchSize >= 1, "batchSize must be at least 1, got \(settings.batchSize)")
         precondition(settings.proximalMu.isFinite && settings.proximalMu >= 0,
                      "proximalMu must be finite and non-negative, got \(settings.proximalMu)")
-        guard !data.isEmpty, settings.epochs > 0 else {
+        let steps = settings.steps(samples: data.count)
+        precondition(steps >= 0, "epochs and steps must not be negative, got \(settings.work)")
+        guard steps > 0 else {
             return LocalTrainingResult(delta: [Float](repeating: 0, count: parameters.count),
                                        meanLoss: 0, steps: 0, samples: data.count)
         }
 
         if let privacy = settings.privacy {
-            return trainPrivately(from: parameters, data: data, settings: settings, privacy: privacy, rng: &rng)
+            return trainPrivately(from: parameters, data: data, settings: settings, privacy: privacy, steps: steps,
+                                  rng: &rng)
         }
 
         var local = parameters
@@ -80,9 +87,11 @@ public struct LocalTrainer: Sendable {
         var optimizer = LocalOptimizer(settings, parameterCount: parameters.count)
         var weightedLoss = 0.0
         var seen = 0
-        for _ in 0..<settings.epochs {
+        let batchesPerPass = (data.count + settings.batchSize - 1) / settings.batchSize
+        let passes = (steps + batchesPerPass - 1) / batchesPerPass
+        for _ in 0..<passes {
             let order = rng.permutation(data.count)
-            for start in stride(from: 0, to: order.count, by: settings.batchSize) {
+            for start in stride(from: 0, to: order.count, by: settings.batchSize) where optimizer.stepCount < steps {
                 let batch = order[start..<min(start + settings.batchSize, order.count)]
                 let loss = model.lossAndGradient(parameters: local, data: data, rows: batch,
                                                  gradient: &gradient, workspace: &workspace)
@@ -101,10 +110,11 @@ public struct LocalTrainer: Sendable {
                                    steps: optimizer.stepCount, samples: data.count)
     }
 
-    /// The DP-SGD loop of `train`. Complexity per step: O(q * samples) draws for the
-    /// sample, the clipped sum's forward and backward passes, O(d) for the noise.
+    /// The DP-SGD loop of `train`, `steps` Poisson-sampled steps. Complexity per step:
+    /// O(q * samples) draws for the sample, the clipped sum's forward and backward passes,
+    /// O(d) for the noise.
     private func trainPrivately(
-        from parameters: [Float], data: Dataset, settings: LocalTraining, privacy: DPSGDConfig,
+        from parameters: [Float], data: Dataset, settings: LocalTraining, privacy: DPSGDConfig, steps: Int,
         rng: inout RandomStream
     ) -> LocalTrainingResult {
         var local = parameters
@@ -117,7 +127,7 @@ public struct LocalTrainer: Sendable {
         let normalization = Float(1 / (privacy.samplingRate * Double(data.count)))
         var totalLoss = 0.0
         var seen = 0
-        for _ in 0..<(settings.epochs * privacy.stepsPerEpoch) {
+        for _ in 0..<steps {
             rng.poissonSample(rate: privacy.samplingRate, population: data.count, into: &rows)
             totalLoss += model.clippedGradientSum(parameters: local, data: data, rows: rows[...], clipNorm: clipNorm,
                                                   gradient: &gradient, workspace: &workspace)

@@ -7,9 +7,30 @@ public enum OptimizerKind: String, Sendable, CaseIterable {
     case adam
 }
 
+/// How much local work one task does: passes over the client's rows, or a fixed number
+/// of optimizer steps.
+public enum LocalWork: Equatable, Sendable {
+    /// This many passes over the client's rows (`training.local_epochs`); an epoch is
+    /// ceil(samples / batchSize) minibatch steps, or `DPSGDConfig.stepsPerEpoch` with DP-SGD.
+    case epochs(Int)
+    /// Exactly this many optimizer steps (`training.local_steps`), whatever the client's
+    /// sample count.
+    case steps(Int)
+
+    /// Optimizer steps a task takes when an epoch is `stepsPerEpoch` steps:
+    /// epochs * stepsPerEpoch, or the fixed step count.
+    public func steps(perEpoch stepsPerEpoch: Int) -> Int {
+        switch self {
+        case .epochs(let epochs): return epochs * stepsPerEpoch
+        case .steps(let steps): return steps
+        }
+    }
+}
+
 /// How a client trains locally for one task.
 public struct LocalTraining: Equatable, Sendable {
-    public var epochs: Int
+    /// Epochs or steps per task.
+    public var work: LocalWork
     public var batchSize: Int
     public var learningRate: Float
     public var optimizer: OptimizerKind
@@ -26,10 +47,19 @@ public struct LocalTraining: Equatable, Sendable {
     /// shuffled minibatches of `batchSize`, which DP-SGD replaces by Poisson samples.
     public var privacy: DPSGDConfig?
 
-    public init(epochs: Int, batchSize: Int, learningRate: Float, optimizer: OptimizerKind = .sgd,
+    /// Optimizer steps a task takes on a client of `samples` rows (0 for none):
+    /// `work` over epochs of ceil(samples / batchSize) minibatches, or of
+    /// `DPSGDConfig.stepsPerEpoch` Poisson-sampled steps with DP-SGD. It is the count
+    /// `LocalTrainer.train` reports, and the one a privacy accountant composes.
+    public func steps(samples: Int) -> Int {
+        guard samples > 0 else { return 0 }
+        return work.steps(perEpoch: privacy?.stepsPerEpoch ?? (samples + batchSize - 1) / batchSize)
+    }
+
+    public init(work: LocalWork, batchSize: Int, learningRate: Float, optimizer: OptimizerKind = .sgd,
                 momentum: Float = 0.9, weightDecay: Float = 0, proximalMu: Float = 0,
                 privacy: DPSGDConfig? = nil) {
-        self.epochs = epochs
+        self.work = work
         self.batchSize = batchSize
         self.learningRate = learningRate
         self.optimizer = optimizer

@@ -394,6 +394,9 @@ struct  Fedsim__Model
 struct  Fedsim__LocalTraining
 {
   ProtobufCMessage base;
+  /*
+   * passes over the client's rows; 0 when steps is set
+   */
   uint32_t epochs;
   uint32_t batch_size;
   float learning_rate;
@@ -415,10 +418,15 @@ struct  Fedsim__LocalTraining
   double dp_sampling_rate;
   double dp_clip_norm;
   double dp_noise_multiplier;
+  /*
+   * > 0: exactly this many optimizer steps per task instead of epochs (which must then
+   * be 0); 0 trains for epochs.
+   */
+  uint32_t steps;
 };
 #define FEDSIM__LOCAL_TRAINING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__local_training__descriptor) \
-    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*

@@ -11,9 +11,11 @@ import FedSimCore
 /// client that will be aggregated, and composes them as the coordinator's accountant will.
 ///
 /// - Sample mode: client i (n_i examples) runs DP-SGD with q_i = min(1, batch_size / n_i)
-///   (or the scenario's `sampling_rate`), `local_epochs * round(1 / q_i)` steps per task,
-///   so over a_i aggregated tasks its epsilon is that of T_i = a_i * epochs * round(1 / q_i)
-///   steps at (q_i, sigma). A calibrated sigma is the smallest with max_i epsilon_i <= target.
+///   (or the scenario's `sampling_rate`), `local_epochs * round(1 / q_i)` steps per task
+///   (or the K of `local_steps`), so over a_i aggregated tasks its epsilon is that of
+///   T_i = a_i * epochs * round(1 / q_i) (a_i * K) steps at (q_i, sigma), the steps its
+///   worker reports and `PrivacyLedger` composes. A calibrated sigma is the smallest with
+///   max_i epsilon_i <= target.
 /// - Client mode: each of the run's R aggregation steps is one subsampled Gaussian step
 ///   with q = ceil(k (1 + over_selection)) / M (k clients per round of M); every client's
 ///   epsilon is that of R steps, whether or not it was sampled (the rate accounts for that).
@@ -65,8 +67,8 @@ public struct PrivacyPlan: Sendable, CustomStringConvertible {
                 let rate = settings.samplingRate
                     ?? DPSGDConfig.samplingRate(batchSize: scenario.training.batchSize, samples: shard.count)
                 configRates.append(rate)
-                let total = replay.aggregatedTasks[client] * scenario.training.epochs
-                    * DPSGDConfig.stepsPerEpoch(samplingRate: rate)
+                let total = replay.aggregatedTasks[client]
+                    * scenario.training.work.steps(perEpoch: DPSGDConfig.stepsPerEpoch(samplingRate: rate))
                 rates.append(rate)
                 steps.append(total)
             }

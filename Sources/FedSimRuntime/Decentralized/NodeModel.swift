@@ -109,7 +109,7 @@ enum NodeModel {
     func stepsPerLocalEvent(samples: Int) -> Int {
         switch self {
         case .objective: return 1
-        case let .network(_, training): return training.epochs * ((samples + training.batchSize - 1) / training.batchSize)
+        case let .network(_, training): return training.steps(samples: samples)
         }
     }
 

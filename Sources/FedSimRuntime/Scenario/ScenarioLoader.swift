@@ -61,7 +61,7 @@ public enum ScenarioLoader {
         checkTargets(model: model, data: data, partition: partition, modelReader: modelReader, dataReader: dataReader,
                      partitionReader: partitionReader)
         let isObjective = model.kind.isObjective(decentralized: decentralizedReader != nil)
-        var training = LocalTraining(epochs: 1, batchSize: 32, learningRate: 0.1)
+        var training = LocalTraining(work: .epochs(1), batchSize: 32, learningRate: 0.1)
         var trainingReader: YAMLFieldReader?
         if isObjective {
             if root.has("training") {
@@ -239,13 +239,28 @@ public enum ScenarioLoader {
 
     private static func readTraining(_ reader: YAMLFieldReader) -> LocalTraining {
         LocalTraining(
-            epochs: reader.integer("local_epochs", default: 1, in: 1...100_000),
+            work: readWork(reader),
             batchSize: reader.integer("batch_size", default: 32, in: 1...10_000_000),
             learningRate: Float(reader.number("learning_rate", in: 0...1e6, excludingLowerBound: true)),
             optimizer: reader.choice("optimizer", default: .sgd),
             momentum: Float(reader.number("momentum", default: 0.9, in: 0...1)),
             weightDecay: Float(reader.number("weight_decay", default: 0, in: 0...1e6)),
             proximalMu: Float(reader.number("proximal_mu", default: 0, in: 0...1e6)))
+    }
+
+    /// `local_epochs` (in 1...100_000, 1 when neither is given) or `local_steps` (in
+    /// 1...1_000_000): a task takes one or the other, and a scenario giving both is
+    /// reported at `local_steps`.
+    private static func readWork(_ reader: YAMLFieldReader) -> LocalWork {
+        guard reader.has("local_steps") else {
+            return .epochs(reader.integer("local_epochs", default: 1, in: 1...100_000))
+        }
+        if reader.has("local_epochs") {
+            reader.recognize(["local_epochs"])
+            reader.report("local_steps", "excludes local_epochs: a task takes either local_epochs passes over the "
+                          + "client's data or local_steps optimizer steps; remove one of them")
+        }
+        return .steps(reader.integer("local_steps", in: 1...1_000_000))
     }
 
     private static func readData(_ reader: YAMLFieldReader, baseDirectory: String) -> DataSettings {

@@ -74,10 +74,17 @@ extension Scenario {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The training section; the local work as `local_epochs` or `local_steps`, whichever
+    /// the scenario set.
     private var trainingYAML: [String] {
-        [
+        let work: String
+        switch training.work {
+        case .epochs(let epochs): work = "local_epochs: \(epochs)"
+        case .steps(let steps): work = "local_steps: \(steps)"
+        }
+        return [
             "training:",
-            "  local_epochs: \(training.epochs)",
+            "  \(work)",
             "  batch_size: \(training.batchSize)",
             "  learning_rate: \(training.learningRate)",
             "  optimizer: \(training.optimizer.rawValue)",
