@@ -2134,7 +2134,7 @@ const ProtobufCMessageDescriptor fedsim__model__descriptor =
   (ProtobufCMessageInit) fedsim__model__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[11] =
+static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[12] =
 {
   {
     "epochs",
@@ -2268,6 +2268,18 @@ static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "gradient_clip",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_FLOAT,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LocalTraining, gradient_clip),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__local_training__field_indices_by_name[] = {
   1,   /* field[1] = batch_size */
@@ -2275,6 +2287,7 @@ static const unsigned fedsim__local_training__field_indices_by_name[] = {
   9,   /* field[9] = dp_noise_multiplier */
   7,   /* field[7] = dp_sampling_rate */
   0,   /* field[0] = epochs */
+  11,   /* field[11] = gradient_clip */
   2,   /* field[2] = learning_rate */
   4,   /* field[4] = momentum */
   3,   /* field[3] = optimizer */
@@ -2285,7 +2298,7 @@ static const unsigned fedsim__local_training__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__local_training__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor fedsim__local_training__descriptor =
 {
@@ -2295,7 +2308,7 @@ const ProtobufCMessageDescriptor fedsim__local_training__descriptor =
   "Fedsim__LocalTraining",
   "fedsim",
   sizeof(Fedsim__LocalTraining),
-  11,
+  12,
   fedsim__local_training__field_descriptors,
   fedsim__local_training__field_indices_by_name,
   1,  fedsim__local_training__number_ranges,

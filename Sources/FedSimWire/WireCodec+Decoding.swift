@@ -365,11 +365,15 @@ extension WireCodec {
             throw WireError.invalid(field: "LocalTraining.proximalMu",
                                     reason: "must be finite and non-negative, got \(training.proximal_mu)")
         }
+        guard training.gradient_clip.isFinite, training.gradient_clip >= 0 else {
+            throw WireError.invalid(field: "LocalTraining.gradientClip",
+                                    reason: "must be finite and non-negative, got \(training.gradient_clip)")
+        }
         return LocalTraining(
             work: try work(training), batchSize: batchSize,
             learningRate: training.learning_rate, optimizer: optimizer,
             momentum: training.momentum, weightDecay: training.weight_decay, proximalMu: training.proximal_mu,
-            privacy: try privacy(training))
+            privacy: try privacy(training), gradientClip: training.gradient_clip > 0 ? training.gradient_clip : nil)
     }
 
     /// The local work of `training`: `steps` optimizer steps when that field is set, and

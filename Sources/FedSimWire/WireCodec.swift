@@ -286,6 +286,7 @@ public enum WireCodec {
         training.momentum = settings.momentum
         training.weight_decay = settings.weightDecay
         training.proximal_mu = settings.proximalMu
+        training.gradient_clip = settings.gradientClip ?? 0
         if let privacy = settings.privacy {
             training.dp_sampling_rate = privacy.samplingRate
             training.dp_clip_norm = privacy.clipNorm

@@ -101,6 +101,28 @@ final class LocalTrainerTests: XCTestCase {
         XCTAssertLessThan(test.meanLoss, 0.2)
     }
 
+    func testGradientClipScalesALongMinibatchGradientToItsNorm() throws {
+        // One SGD step (lr 1) on one row from zero: the update is -g, or -g c / ||g|| when
+        // ||g|| > c. Softmax regression at zero: p = (1/3, 1/3, 1/3), row x = (3, 4) of class
+        // 0, so g_W = x (p - e_0)^T and g_b = p - e_0, ||g||^2 = (9 + 16 + 1) (4/9 + 1/9 + 1/9).
+        let (model, start) = try Sequential.initialized(.softmaxRegression(inputDim: 2, classes: 3), seed: 1)
+        let row = Dataset(features: [3, 4], labels: [0], featureCount: 2, classCount: 3)
+        let trainer = LocalTrainer(model: model)
+        func step(clip: Float?) -> [Float] {
+            var rng = RandomStream(seed: 1, purpose: .batches)
+            return trainer.train(from: start, data: row, settings: LocalTraining(
+                work: .steps(1), batchSize: 1, learningRate: 1, gradientClip: clip), rng: &rng).delta
+        }
+        let plain = step(clip: nil)
+        let norm = (26.0 * 6 / 9).squareRoot()
+        XCTAssertEqual(Double(plain.reduce(0) { $0 + $1 * $1 }).squareRoot(), norm, accuracy: 1e-5)
+        XCTAssertEqual(step(clip: 5), plain, "a gradient shorter than c is left as it is")
+        let clipped = step(clip: 2)
+        for (value, full) in zip(clipped, plain) {
+            XCTAssertEqual(Double(value), Double(full) * 2 / norm, accuracy: 1e-6)
+        }
+    }
+
     func testTrainingIsAPureFunctionOfTheRandomKey() throws {
         let (model, start) = try Sequential.initialized(.multilayerPerceptron(inputDim: 2, hidden: [8], classes: 3), seed: 3)
         let trainer = LocalTrainer(model: model)

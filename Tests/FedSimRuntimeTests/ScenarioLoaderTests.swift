@@ -122,6 +122,18 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(found[2].message, "50 clients per round but only 20 clients (partition.clients)")
     }
 
+    func testGradientClipLoadsWritesBackAndStaysOutOfDPSGD() throws {
+        let scenario = try parse(text(["  learning_rate: 0.1": "  learning_rate: 0.1\n  gradient_clip: 1"]))
+        XCTAssertEqual(scenario.training.gradientClip, 1)
+        XCTAssertEqual(try parse(scenario.resolvedYAML).training, scenario.training)
+        XCTAssertNil(try parse(text()).training.gradientClip)
+        let found = issues(text(["  learning_rate: 0.1": "  learning_rate: 0.1\n  gradient_clip: 1",
+                                 "  clients_per_round: 5": "  clients_per_round: 5\nprivacy:\n  clip: 1\n  noise_multiplier: 1"]))
+        XCTAssertEqual(found.map(\.field), ["training.gradient_clip"])
+        XCTAssertEqual(found.first?.message,
+                       "sample-level DP-SGD clips each example's gradient to privacy.clip already; remove gradient_clip")
+    }
+
     func testAdaptersLoadAndWriteBack() throws {
         let scenario = try parse(text([
             "  kind: softmax": "  kind: mlp\n  hidden: [32, 16]\n  lora: {rank: 4, layers: [0, 4]}",

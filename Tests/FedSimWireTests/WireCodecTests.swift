@@ -523,6 +523,17 @@ final class WireCodecTests: XCTestCase {
         assertInvalid(taskBytes { $0.float(7, .infinity) }, field: "LocalTraining.proximalMu", mentioning: "inf")
     }
 
+    func testGradientClipTravelsAndMustBeFiniteAndNonNegative() throws {
+        guard case .task(let task) = try WireCodec.decode(taskBytes { $0.float(12, 1.5) }),
+              case .task(let plain) = try WireCodec.decode(taskBytes { _ in }) else {
+            return XCTFail("expected tasks")
+        }
+        XCTAssertEqual(task.training.gradientClip, 1.5)
+        XCTAssertNil(plain.training.gradientClip, "an absent clip leaves gradients as they are")
+        assertInvalid(taskBytes { $0.float(12, -1) }, field: "LocalTraining.gradientClip", mentioning: "-1")
+        assertInvalid(taskBytes { $0.float(12, .nan) }, field: "LocalTraining.gradientClip", mentioning: "nan")
+    }
+
     func testLocalStepsTravelInPlaceOfEpochs() throws {
         var training = self.training
         training.work = .steps(10)

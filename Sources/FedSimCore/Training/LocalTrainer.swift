@@ -98,6 +98,7 @@ public struct LocalTrainer: Sendable {
                 if settings.proximalMu > 0 {
                     addProximalTerm(mu: settings.proximalMu, parameters: local, start: parameters, to: &gradient)
                 }
+                if let clip = settings.gradientClip { Self.clip(&gradient, toNorm: clip) }
                 optimizer.step(parameters: &local, gradient: gradient)
                 weightedLoss += loss * Double(batch.count)
                 seen += batch.count
@@ -148,6 +149,15 @@ public struct LocalTrainer: Sendable {
 
     /// `gradient += mu * (parameters - start)`, FedProx's proximal gradient. O(d), in
     /// place, no allocation.
+    /// Scales `gradient` by c / ||g|| when its L2 norm ||g|| (summed in Double) exceeds
+    /// `norm` = c, so it keeps its direction and has norm at most c. O(d).
+    static func clip(_ gradient: inout [Float], toNorm norm: Float) {
+        let length = gradient.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        guard length > Double(norm) else { return }
+        let scale = Float(Double(norm) / length)
+        for index in gradient.indices { gradient[index] *= scale }
+    }
+
     private func addProximalTerm(mu: Float, parameters: [Float], start: [Float], to gradient: inout [Float]) {
         gradient.withUnsafeMutableBufferPointer { gradient in
             parameters.withUnsafeBufferPointer { theta in

@@ -46,6 +46,11 @@ public struct LocalTraining: Equatable, Sendable {
     /// Sample-level DP-SGD for the local steps; nil (the default) trains without it, on
     /// shuffled minibatches of `batchSize`, which DP-SGD replaces by Poisson samples.
     public var privacy: DPSGDConfig?
+    /// c: each minibatch gradient (with the proximal term) is scaled down to L2 norm c
+    /// when it is longer, before the optimizer, as PyTorch's `clip_grad_norm_`; nil (the
+    /// default) leaves it as it is. Not with DP-SGD, whose per-example clipping bounds
+    /// every step already.
+    public var gradientClip: Float?
 
     /// Optimizer steps a task takes on a client of `samples` rows (0 for none):
     /// `work` over epochs of ceil(samples / batchSize) minibatches, or of
@@ -58,7 +63,7 @@ public struct LocalTraining: Equatable, Sendable {
 
     public init(work: LocalWork, batchSize: Int, learningRate: Float, optimizer: OptimizerKind = .sgd,
                 momentum: Float = 0.9, weightDecay: Float = 0, proximalMu: Float = 0,
-                privacy: DPSGDConfig? = nil) {
+                privacy: DPSGDConfig? = nil, gradientClip: Float? = nil) {
         self.work = work
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -67,5 +72,6 @@ public struct LocalTraining: Equatable, Sendable {
         self.weightDecay = weightDecay
         self.proximalMu = proximalMu
         self.privacy = privacy
+        self.gradientClip = gradientClip
     }
 }

@@ -423,10 +423,14 @@ struct  Fedsim__LocalTraining
    * be 0); 0 trains for epochs.
    */
   uint32_t steps;
+  /*
+   * > 0: each minibatch gradient is scaled down to this L2 norm when longer; 0 leaves it.
+   */
+  float gradient_clip;
 };
 #define FEDSIM__LOCAL_TRAINING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__local_training__descriptor) \
-    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /*

@@ -93,6 +93,10 @@ public enum ScenarioLoader {
         let system = readSystem(root.section("system"), clients: partition.clients, seed: seed,
                                 baseDirectory: baseDirectory)
         let privacy = readPrivacy(root.section("privacy"), server: server, system: system)
+        if privacy?.mode == .sample, let trainingReader, trainingReader.has("gradient_clip") {
+            trainingReader.report("gradient_clip", "sample-level DP-SGD clips each example's gradient to privacy.clip "
+                                  + "already; remove gradient_clip")
+        }
         if privacy?.mode == .client, var fedAvg = server.strategy as? FedAvg {
             if serverReader.has("weighting"), fedAvg.weighting != .uniform {
                 serverReader.report(serverReader.value("weighting"), "weighting",
@@ -245,7 +249,8 @@ public enum ScenarioLoader {
             optimizer: reader.choice("optimizer", default: .sgd),
             momentum: Float(reader.number("momentum", default: 0.9, in: 0...1)),
             weightDecay: Float(reader.number("weight_decay", default: 0, in: 0...1e6)),
-            proximalMu: Float(reader.number("proximal_mu", default: 0, in: 0...1e6)))
+            proximalMu: Float(reader.number("proximal_mu", default: 0, in: 0...1e6)),
+            gradientClip: reader.optionalNumber("gradient_clip", in: 0...1e12, excludingLowerBound: true).map(Float.init))
     }
 
     /// `local_epochs` (in 1...100_000, 1 when neither is given) or `local_steps` (in

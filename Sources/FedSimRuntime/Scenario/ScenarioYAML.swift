@@ -91,7 +91,7 @@ extension Scenario {
             "  momentum: \(training.momentum)",
             "  weight_decay: \(training.weightDecay)",
             "  proximal_mu: \(training.proximalMu)",
-        ]
+        ] + (training.gradientClip.map { ["  gradient_clip: \($0)"] } ?? [])
     }
 
     /// The decentralized section: the algorithm, the topology (a path or a generator's
