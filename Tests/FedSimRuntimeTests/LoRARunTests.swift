@@ -131,6 +131,21 @@ final class LoRARunTests: XCTestCase {
         }
     }
 
+    func testClientLevelDPClipsAndNoisesTheTrainedFactors() throws {
+        // DP-FedAvg at the server clips and noises the trained factors (here B and the
+        // refactorized run's Bs): the noise changes the run, the same way whatever the
+        // number of workers.
+        var scenario = scenario(.fedsvd, rounds: 3)
+        scenario.server.strategy = FedAvg(clientsPerRound: 3, weighting: .uniform)
+        scenario.privacy = PrivacySettings(mode: .client, clipNorm: 1e-3, noiseMultiplier: 1e-6)
+        let quiet = try metrics(scenario, workers: 2)
+        scenario.privacy?.noiseMultiplier = 1
+        let noisy = try metrics(scenario, workers: 2)
+        XCTAssertEqual(quiet.count, 3)
+        XCTAssertNotEqual(quiet, noisy)
+        XCTAssertEqual(try metrics(scenario, workers: 1), noisy, "the noise is the same with any number of workers")
+    }
+
     func testOnlyTheTrainedFactorsGoUpAndFedSVDsAGoesDown() throws {
         // Per update, the upload is the trained factors as packed float32 plus a few bytes
         // of framing (field tags and length varints): LoRA sends A and B, FFA-LoRA and
