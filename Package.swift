@@ -27,6 +27,8 @@ let package = Package(
             name: "CProtobufC", pkgConfig: "libprotobuf-c",
             providers: [.apt(["libprotobuf-c-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // prctl(PR_SET_PDEATHSIG) behind an inline function, for workers that die with `fedsim run`.
+        .systemLibrary(name: "CProcessControl"),
         // protoc-c output for Protos/fedsim.proto (regenerate with scripts/generate-protos).
         .target(name: "FedSimProto", dependencies: ["CProtobufC"]),
 
@@ -36,7 +38,7 @@ let package = Package(
         .target(
             name: "FedSimRuntime",
             dependencies: [
-                "FedSimCore", "FedSimAlgorithms", "FedSimWire",
+                "FedSimCore", "FedSimAlgorithms", "FedSimWire", "CProcessControl",
                 .product(name: "Yams", package: "Yams"),
             ]),
         .executableTarget(

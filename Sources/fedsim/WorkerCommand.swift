@@ -22,8 +22,12 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds without a message from the coordinator before giving up.")
     var idleTimeout = 600.0
 
+    @Option(help: ArgumentHelp("The process this worker ends with (set by `fedsim run`).", visibility: .hidden))
+    var parentPid: Int32?
+
     func run() throws {
         try reportingErrors {
+            if let parentPid { try ParentDeath.follow(parent: parentPid) }
             let process = ProcessInfo.processInfo
             let workerName = name ?? "\(process.hostName)-\(process.processIdentifier)"
             try Simulation.work(connect: connect, name: workerName, scenario: scenario, connectTimeout: connectTimeout,

@@ -2,7 +2,9 @@ import Foundation
 
 /// `fedsim run`'s embedded setup: the coordinator in this process, listening on a
 /// loopback port, and N worker processes of the fedsim executable spawned on this host.
-/// Worker I logs to `logs/worker-I.log` in the run folder.
+/// Worker I logs to `logs/worker-I.log` in the run folder. Each worker follows this
+/// process (`--parent-pid`, `ParentDeath`): it dies when this process ends, however it
+/// ends.
 public final class LocalCluster {
     private struct Child {
         let name: String
@@ -22,7 +24,8 @@ public final class LocalCluster {
             let logPath = URL(fileURLWithPath: folder.path).appendingPathComponent("logs/\(name).log").path
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["worker", "--connect", endpoint, "--name", name]
+            process.arguments = ["worker", "--connect", endpoint, "--name", name,
+                                 "--parent-pid", "\(ProcessInfo.processInfo.processIdentifier)"]
             var environment = ProcessInfo.processInfo.environment
             environment["OPENBLAS_NUM_THREADS"] = "1"
             process.environment = environment
