@@ -52,6 +52,16 @@ final class PrivacyAccountingTests: XCTestCase {
         }
     }
 
+    func testNoiseTooSmallForADoubleGivesNoPrivacy() throws {
+        // sigma^2 underflows to 0: no noise at all, so infinite RDP and epsilon, never -inf.
+        for q in [0.01, 1] {
+            let rdp = try SubsampledGaussian.rdp(samplingRate: q, noiseMultiplier: 1e-200, orders: [1.1, 2, 63])
+            XCTAssertEqual(rdp, [.infinity, .infinity, .infinity], "q \(q)")
+            XCTAssertEqual(try epsilon(q: q, sigma: 1e-200, steps: 100, delta: 1e-5).epsilon, .infinity)
+        }
+        XCTAssert(try epsilon(q: 0.01, sigma: 1e-150, steps: 100, delta: 1e-5).epsilon > 1e6, "just above the underflow")
+    }
+
     func testFractionalSeriesIsContinuousWithTheIntegerSum() throws {
         // Orders just beside an integer go through the erfc series, the integer itself
         // through the binomial sum; the curve is smooth, so they must nearly agree.

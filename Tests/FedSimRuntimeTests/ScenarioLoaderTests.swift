@@ -122,6 +122,18 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(found[2].message, "50 clients per round but only 20 clients (partition.clients)")
     }
 
+    func testADataPathThatIsNoRegularFileIsNamed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-paths-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        XCTAssertEqual(mkfifo(folder + "/pipe.csv", 0o600), 0)
+        for (path, what) in [(folder, "a directory"), (folder + "/pipe.csv", "not a regular file (a pipe, socket or device)")] {
+            let found = issues(text(["path: ../data/digits.csv": "path: \(path)"]))
+            XCTAssertEqual(found.map(\.field), ["data.path"])
+            XCTAssertEqual(found.first?.message, "'\(path)' is \(what); path names a data file")
+        }
+    }
+
     func testGradientClipLoadsWritesBackAndStaysOutOfDPSGD() throws {
         let scenario = try parse(text(["  learning_rate: 0.1": "  learning_rate: 0.1\n  gradient_clip: 1"]))
         XCTAssertEqual(scenario.training.gradientClip, 1)

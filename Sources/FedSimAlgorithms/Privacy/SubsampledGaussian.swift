@@ -39,8 +39,10 @@ public enum SubsampledGaussian {
         }
     }
 
-    /// The RDP at one order; parameters already validated.
+    /// The RDP at one order; parameters already validated. A sigma whose variance
+    /// underflows Double (below about 1e-154) adds no noise a Double can hold: infinite RDP.
     static func rdp(order: Double, samplingRate q: Double, noiseMultiplier sigma: Double) -> Double {
+        guard 2 * sigma * sigma > 0 else { return .infinity }
         if q == 1 { return order / (2 * sigma * sigma) }
         let logA = order.rounded() == order
             ? logAIntegerOrder(Int(order), q: q, sigma: sigma)

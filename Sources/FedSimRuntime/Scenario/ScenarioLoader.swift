@@ -380,6 +380,12 @@ public enum ScenarioLoader {
             reader.report(reader.value(key), key, "missing \(kind) '\(path)' (paths are relative to the scenario file's folder)")
             return nil
         }
+        let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+        guard type == .typeRegular else {
+            let what = type == .typeDirectory ? "a directory" : "not a regular file (a pipe, socket or device)"
+            reader.report(reader.value(key), key, "'\(path)' is \(what); \(key) names a \(kind)")
+            return nil
+        }
         return path
     }
 
