@@ -378,11 +378,23 @@ extension WireCodec {
 
     /// The local work of `training`: `steps` optimizer steps when that field is set, and
     /// then `epochs` must be 0; `epochs` passes otherwise.
+    /// At most as much work as a scenario can ask for (`training.local_epochs`,
+    /// `local_steps`), so no message can keep a worker busy for years.
     private static func work(_ training: Fedsim__LocalTraining) throws -> LocalWork {
-        guard training.steps > 0 else { return .epochs(try int(training.epochs, "LocalTraining.epochs")) }
+        guard training.steps > 0 else {
+            guard training.epochs <= LocalTraining.maximumEpochs else {
+                throw WireError.invalid(field: "LocalTraining.epochs",
+                                        reason: "\(training.epochs) epochs, above the most a scenario asks for, \(LocalTraining.maximumEpochs)")
+            }
+            return .epochs(try int(training.epochs, "LocalTraining.epochs"))
+        }
         guard training.epochs == 0 else {
             throw WireError.invalid(field: "LocalTraining.steps", reason: "\(training.steps) steps given together "
                                     + "with \(training.epochs) epochs; a task takes one or the other")
+        }
+        guard training.steps <= LocalTraining.maximumSteps else {
+            throw WireError.invalid(field: "LocalTraining.steps",
+                                    reason: "\(training.steps) steps, above the most a scenario asks for, \(LocalTraining.maximumSteps)")
         }
         return .steps(try int(training.steps, "LocalTraining.steps"))
     }

@@ -523,6 +523,17 @@ final class WireCodecTests: XCTestCase {
         assertInvalid(taskBytes { $0.float(7, .infinity) }, field: "LocalTraining.proximalMu", mentioning: "inf")
     }
 
+    func testATaskAsksForNoMoreWorkThanAScenarioCan() throws {
+        assertInvalid(taskBytes { $0.varint(1, UInt64(UInt32.max)) }, field: "LocalTraining.epochs",
+                      mentioning: "4294967295 epochs, above the most a scenario asks for, 100000")
+        assertInvalid(taskBytes { $0.varint(11, 1_000_001) }, field: "LocalTraining.steps",
+                      mentioning: "1000001 steps, above the most a scenario asks for, 1000000")
+        guard case .task(let task) = try WireCodec.decode(taskBytes { $0.varint(11, 1_000_000) }) else {
+            return XCTFail("expected a task")
+        }
+        XCTAssertEqual(task.training.work, .steps(1_000_000))
+    }
+
     func testGradientClipTravelsAndMustBeFiniteAndNonNegative() throws {
         guard case .task(let task) = try WireCodec.decode(taskBytes { $0.float(12, 1.5) }),
               case .task(let plain) = try WireCodec.decode(taskBytes { _ in }) else {

@@ -29,6 +29,11 @@ public enum LocalWork: Equatable, Sendable {
 
 /// How a client trains locally for one task.
 public struct LocalTraining: Equatable, Sendable {
+    /// The most epochs (`training.local_epochs`) and steps (`training.local_steps`) a task
+    /// may take, as scenarios and the wire accept them.
+    public static let maximumEpochs = 100_000
+    public static let maximumSteps = 1_000_000
+
     /// Epochs or steps per task.
     public var work: LocalWork
     public var batchSize: Int

@@ -258,14 +258,14 @@ public enum ScenarioLoader {
     /// reported at `local_steps`.
     private static func readWork(_ reader: YAMLFieldReader) -> LocalWork {
         guard reader.has("local_steps") else {
-            return .epochs(reader.integer("local_epochs", default: 1, in: 1...100_000))
+            return .epochs(reader.integer("local_epochs", default: 1, in: 1...LocalTraining.maximumEpochs))
         }
         if reader.has("local_epochs") {
             reader.recognize(["local_epochs"])
             reader.report("local_steps", "excludes local_epochs: a task takes either local_epochs passes over the "
                           + "client's data or local_steps optimizer steps; remove one of them")
         }
-        return .steps(reader.integer("local_steps", in: 1...1_000_000))
+        return .steps(reader.integer("local_steps", in: 1...LocalTraining.maximumSteps))
     }
 
     private static func readData(_ reader: YAMLFieldReader, baseDirectory: String) -> DataSettings {
