@@ -234,7 +234,7 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertGreaterThan(summary.wireBytesSent, 0)
     }
 
-    func testGarbageFromAPeerIsRefusedAndChangesNothing() throws {
+    func testGarbageFromAPeerIsRefusedAStrangersUpdateIgnoredAndNothingChanges() throws {
         let data = blobData(clients: 6)
         let scenario = blobScenario(clients: 6, perRound: 3, rounds: 3)
         let clean = InMemoryRun()
@@ -255,9 +255,10 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertEqual(coordinator.globalParameters, cleanCoordinator.globalParameters)
         var replies: [Message] = []
         while let reply = try rogue.receive(timeoutMilliseconds: 100) { replies.append(reply) }
-        XCTAssertEqual(replies.count, 2)
+        XCTAssertEqual(replies.count, 1, "the garbage is refused; the stranger's update is not answered")
         XCTAssert(replies.allSatisfy { if case .refused = $0 { return true } else { return false } })
         XCTAssert(attacked.logs.contains { $0.contains("refused a message from peer") }, "\(attacked.logs)")
+        XCTAssert(attacked.logs.contains { $0.hasPrefix("ignored Update from peer") }, "\(attacked.logs)")
     }
 
     func testAnotherProtocolVersionIsRefusedWithBothVersionsNamed() throws {

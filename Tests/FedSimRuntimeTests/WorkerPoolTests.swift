@@ -60,7 +60,9 @@ final class WorkerPoolTests: XCTestCase {
         let (toA, toB) = (try inbox(a), try inbox(b))
         XCTAssertEqual(hostedClients(toA), [[0, 2, 4]])
         XCTAssertEqual(hostedClients(toB), [[1, 3]])
-        XCTAssert(toA.contains { if case .refused(let reason) = $0 { return reason.contains("expected Hello") }; return false })
+        XCTAssertFalse(toA.contains { if case .refused = $0 { return true }; return false },
+                       "a message before Hello is ignored, not answered")
+        XCTAssert(logs.contains { $0.hasPrefix("ignored Task from") && $0.hasSuffix("which never said Hello") }, "\(logs)")
         XCTAssertEqual(pool.count, 2)
         XCTAssertEqual(pool.hostName(of: 3), "b")
         XCTAssert(pool.isHost(b.peer, of: 3))
@@ -123,6 +125,22 @@ final class WorkerPoolTests: XCTestCase {
         XCTAssertThrowsError(try pool.nextUpdate(busy: []) { "an update" }) { error in
             XCTAssertEqual("\(error)", "w refused a message: bad task")
         }
+    }
+
+    func testAStrangerThatNeverSaidHelloIsIgnored() throws {
+        let network = InMemoryNetwork()
+        let (pool, worker) = try joined(network, "w", clients: 1)
+        let stranger = network.connectWorker()
+        let update = ClientUpdate(clientID: 0, modelVersion: 0, jobNumber: 1, delta: [1], sampleCount: 1, trainLoss: 0,
+                                  steps: 1, wallComputeSeconds: 0)
+        var forged = update
+        forged.delta = [-1000]
+        try stranger.send(.refused(reason: "stop this run"))
+        try stranger.send(.update(forged))
+        try worker.send(.update(update))
+        XCTAssertEqual(try pool.nextUpdate(busy: []) { "an update" }.update, update, "neither the Refused nor the forged update counted")
+        XCTAssert(try inbox(stranger).isEmpty, "a stranger is not answered")
+        XCTAssertEqual(logs.filter { $0.hasSuffix("which never said Hello") }.count, 2, "\(logs)")
     }
 
     func testStopReachesJoinedWorkersAndThoseWhoseHelloIsStillQueued() throws {

@@ -59,7 +59,8 @@ final class WorkerPool {
 
     // MARK: - Joining
 
-    /// Waits for the awaited workers to say Hello, refusing anything else meanwhile.
+    /// Waits for the awaited workers to say Hello, ignoring (and logging) anything else
+    /// meanwhile: no worker has joined to send it.
     func awaitWorkers() throws {
         let deadline = Date(timeIntervalSinceNow: options.handshakeTimeout)
         while members.count < options.workers {
@@ -75,11 +76,20 @@ final class WorkerPool {
             case let .message(.hello(hello), from: peer):
                 welcome(hello, from: peer)
             case let .message(message, from: peer):
-                refuse(peer, "expected Hello while workers join, got \(message.kind)")
+                ignoreStranger(message, from: peer)
             case let .rejected(error, from: peer):
                 refuse(peer, "\(error)")
             }
         }
+    }
+
+    /// Whether `peer` said Hello and joined.
+    private func isMember(_ peer: PeerID) -> Bool { members.contains { $0.peer == peer } }
+
+    /// Logs a message from a peer that never joined: it is not answered, so a stranger
+    /// can neither end the run (with a Refused) nor make it send anything.
+    private func ignoreStranger(_ message: Message, from peer: PeerID) {
+        options.log("ignored \(message.kind) from \(name(of: peer)), which never said Hello")
     }
 
     /// Takes a Hello: a worker started for another scenario is refused, a repeated Hello
@@ -192,7 +202,8 @@ final class WorkerPool {
 
     /// The next message `accept` takes (returning what it makes of it) from a worker.
     /// Meanwhile a late worker's Hello is handled as `late` says, a refusal from a worker
-    /// fails the run, anything else is refused as unexpected `during` the run, and the
+    /// fails the run, a message from a peer that never said Hello is logged and ignored,
+    /// anything else is refused as unexpected `during` the run, and the
     /// workers' health is checked between messages. Fails after `silenceTimeout` seconds
     /// without any message, saying what it was `waitingFor`.
     func next<Accepted>(_ accept: (Message) -> Accepted?, late: LateWorkers, during: String,
@@ -209,6 +220,10 @@ final class WorkerPool {
             lastHeard = Date()
             switch inbound {
             case let .message(message, from: peer):
+                if case .hello = message {} else if !isMember(peer) {
+                    ignoreStranger(message, from: peer)
+                    continue
+                }
                 if let accepted = accept(message) { return (accepted, peer) }
                 switch (message, late) {
                 case let (.hello(hello), .takeIdleClients(busy)):
