@@ -62,13 +62,15 @@ extension LoRADense: Layer {
         [LayerTensor(name: "weight", shape: [outputs, inputs], isTrainable: false, offset: 0, isTransposed: true),
          LayerTensor(name: "bias", shape: [outputs], isTrainable: false, offset: inputs * outputs, isTransposed: false),
          LayerTensor(name: "lora_A", shape: [rank, inputs], isTrainable: trainsFactorA,
-                     offset: trainsFactorA ? 0 : baseCount, isTransposed: false),
+                     offset: factorAOffset, isTransposed: false),
          LayerTensor(name: "lora_B", shape: [outputs, rank], isTrainable: true,
-                     offset: trainsFactorA ? factorACount : 0, isTransposed: false)]
+                     offset: factorBOffset, isTransposed: false)]
     }
 
-    /// Where `A` sits in the layer's frozen slice, when it is frozen.
-    var frozenFactorARange: Range<Int>? { trainsFactorA ? nil : baseCount..<(baseCount + factorACount) }
+    /// Where `A` starts in the layer's trainable slice (when it trains) or frozen slice.
+    var factorAOffset: Int { trainsFactorA ? 0 : baseCount }
+    /// Where `B` starts in the layer's trainable slice.
+    var factorBOffset: Int { trainsFactorA ? factorACount : 0 }
 
     private func base(_ parameters: LayerParameters) -> (weights: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>) {
         (UnsafeBufferPointer(rebasing: parameters.frozen[0..<(inputs * outputs)]),
@@ -76,13 +78,12 @@ extension LoRADense: Layer {
     }
 
     private func factorA(_ parameters: LayerParameters) -> UnsafeBufferPointer<Float> {
-        trainsFactorA ? UnsafeBufferPointer(rebasing: parameters.trainable[0..<factorACount])
-            : UnsafeBufferPointer(rebasing: parameters.frozen[baseCount..<(baseCount + factorACount)])
+        UnsafeBufferPointer(rebasing: (trainsFactorA ? parameters.trainable : parameters.frozen)[
+            factorAOffset..<(factorAOffset + factorACount)])
     }
 
     private func factorB(_ parameters: LayerParameters) -> UnsafeBufferPointer<Float> {
-        let start = trainsFactorA ? factorACount : 0
-        return UnsafeBufferPointer(rebasing: parameters.trainable[start..<(start + factorBCount)])
+        UnsafeBufferPointer(rebasing: parameters.trainable[factorBOffset..<(factorBOffset + factorBCount)])
     }
 
     /// `W0` as `baseInitialization` says (He-normal draws in row-major order, as `Dense`),
@@ -93,8 +94,8 @@ extension LoRADense: Layer {
     ) {
         baseInitialization.draw(weights: UnsafeMutableBufferPointer(rebasing: frozen[0..<(inputs * outputs)]),
                                 inputs: inputs, using: &rng)
-        let factorA = trainsFactorA ? UnsafeMutableBufferPointer(rebasing: trainable[0..<factorACount])
-            : UnsafeMutableBufferPointer(rebasing: frozen[baseCount..<(baseCount + factorACount)])
+        let factorA = UnsafeMutableBufferPointer(rebasing: (trainsFactorA ? trainable : frozen)[
+            factorAOffset..<(factorAOffset + factorACount)])
         let bound = 1 / Double(inputs).squareRoot()
         for index in factorA.indices {
             factorA[index] = Float((2 * rng.uniform() - 1) * bound)
@@ -133,11 +134,10 @@ extension LoRADense: Layer {
         input: UnsafeBufferPointer<Float>, outputErrors: UnsafeBufferPointer<Float>, batch: Int,
         parameters: LayerParameters, into gradient: UnsafeMutableBufferPointer<Float>
     ) {
-        let start = trainsFactorA ? factorACount : 0
         withProjectedInput(input, batch: batch, parameters: parameters) { projected in
             BLAS.gemm(transposeA: true, transposeB: false, m: outputs, n: rank, k: batch, alpha: scale,
                       a: outputErrors, b: projected, beta: 0,
-                      c: UnsafeMutableBufferPointer(rebasing: gradient[start..<(start + factorBCount)]))
+                      c: UnsafeMutableBufferPointer(rebasing: gradient[factorBOffset..<(factorBOffset + factorBCount)]))
         }
         guard trainsFactorA else { return }
         withProjectedErrors(outputErrors, batch: batch, parameters: parameters) { projected in

@@ -21,12 +21,11 @@ extension Sequential {
         spec.layers.indices.compactMap { index in
             guard case .loraDense(let lora) = spec.layers[index] else { return nil }
             let ranges = parameterRanges(ofLayer: index)
-            let trainableStart = ranges.trainable.lowerBound
-            let factorA = lora.frozenFactorARange.map { ($0.lowerBound + ranges.frozen.lowerBound)..<($0.upperBound + ranges.frozen.lowerBound) }
-                ?? trainableStart..<(trainableStart + lora.factorACount)
+            let aStart = (lora.trainsFactorA ? ranges.trainable : ranges.frozen).lowerBound + lora.factorAOffset
+            let bStart = ranges.trainable.lowerBound + lora.factorBOffset
             return AdapterLocation(layer: index, inputs: lora.inputs, outputs: lora.outputs, rank: lora.rank,
-                                   trainsFactorA: lora.trainsFactorA, factorA: factorA,
-                                   factorB: (ranges.trainable.upperBound - lora.factorBCount)..<ranges.trainable.upperBound)
+                                   trainsFactorA: lora.trainsFactorA, factorA: aStart..<(aStart + lora.factorACount),
+                                   factorB: bStart..<(bStart + lora.factorBCount))
         }
     }
 
