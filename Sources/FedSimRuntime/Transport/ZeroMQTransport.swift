@@ -6,6 +6,14 @@ private let lingerMilliseconds = 2000
 
 /// The coordinator's ZeroMQ ROUTER: every worker's DEALER connects to it, and each
 /// inbound message arrives as [worker identity, envelope].
+///
+/// Workers announce their own random routing ids (`ZeroMQWorkerTransport`), so libzmq
+/// generates one (a zero byte and a counter) only for a peer that announces none: a
+/// peer announcing the id libzmq would generate next no longer makes libzmq 4.3 abort
+/// when a worker joins (libzmq asserts that a generated id is free), and an announced
+/// id already taken is ignored. A stranger that also connected without an id could
+/// still meet that assertion if it found the counter, which libzmq starts at random;
+/// with CURVE keys, strangers are turned away before any id is assigned.
 public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
     private let socket: ZMQSocket
     /// The endpoint actually bound (the chosen port for `tcp://host:*`).
@@ -79,6 +87,7 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
     public init(connect endpoint: String) throws {
         context = try ZMQContext()
         socket = try ZMQSocket(.dealer, context: context)
+        try socket.setRoutingID(Self.randomRoutingID())
         try socket.setLinger(milliseconds: lingerMilliseconds)
         try socket.setQueueLimits(messages: nil)
         do {
@@ -114,6 +123,7 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
         peers = try endpoints.enumerated().map { index, endpoint in
             guard index != selfIndex else { return nil }
             let peer = try ZMQSocket(.dealer, context: context)
+            try peer.setRoutingID(Self.randomRoutingID())
             try peer.setLinger(milliseconds: lingerMilliseconds)
             try peer.setQueueLimits(messages: nil)
             do {
@@ -141,6 +151,13 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
             return .peer(try Self.message(frames, from: "a peer", envelopeFrame: 1))
         }
         return nil
+    }
+
+    /// A routing id for a DEALER: 16 random bytes, the first not zero (libzmq's generated
+    /// ids start with one), so the ROUTER it connects to never has to generate one.
+    private static func randomRoutingID() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return [UInt8.random(in: 1...255, using: &generator)] + (1..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
     /// The message in the last of `frames`, which must be frame `envelopeFrame` (a
