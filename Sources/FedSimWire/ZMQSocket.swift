@@ -23,12 +23,15 @@ public final class ZMQSocket {
         case dealer
         /// Many peers, each addressed by its routing id.
         case router
+        /// Answers each request it receives before receiving the next (a ZAP handler).
+        case reply
 
         var zmqType: Int32 {
             switch self {
             case .pair: return ZMQ_PAIR
             case .dealer: return ZMQ_DEALER
             case .router: return ZMQ_ROUTER
+            case .reply: return ZMQ_REP
             }
         }
     }
@@ -99,11 +102,23 @@ public final class ZMQSocket {
     /// The id a ROUTER peer knows this socket by: 1 to 255 bytes, not starting with a
     /// zero byte. Set it before connecting.
     public func setRoutingID(_ routingID: [UInt8]) throws {
-        let operation = "zmq_setsockopt(ZMQ_ROUTING_ID)"
-        let socket = try open(operation)
-        _ = try routingID.withUnsafeBytes { routingID in
-            try ZMQCall.check(zmq_setsockopt(socket, ZMQ_ROUTING_ID, routingID.baseAddress, routingID.count), operation)
-        }
+        try setOption(ZMQ_ROUTING_ID, "ZMQ_ROUTING_ID", bytes: routingID)
+    }
+
+    /// Makes this socket a CURVE server known by `keys`' public key: peers must connect
+    /// with CURVE and that server key, and, when the context has a ZAP handler
+    /// (`ZAPHandler`), only the client keys it admits get in. Set it before binding.
+    public func setCurveServer(_ keys: CurveKeyPair) throws {
+        try setOption(ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", Int32(1))
+        try setOption(ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", bytes: keys.secretKey.bytes)
+    }
+
+    /// Makes this socket a CURVE client of the server whose public key is `server`,
+    /// known to it by `keys`' public key. Set it before connecting.
+    public func setCurveClient(_ keys: CurveKeyPair, server: CurveKey) throws {
+        try setOption(ZMQ_CURVE_SERVERKEY, "ZMQ_CURVE_SERVERKEY", bytes: server.bytes)
+        try setOption(ZMQ_CURVE_PUBLICKEY, "ZMQ_CURVE_PUBLICKEY", bytes: keys.publicKey.bytes)
+        try setOption(ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", bytes: keys.secretKey.bytes)
     }
 
     /// Whether a ROUTER refuses to send to an unknown or departed peer (throwing
@@ -154,6 +169,9 @@ public final class ZMQSocket {
         /// The remote address of the connection it came on (libzmq's `Peer-Address`),
         /// nil where the transport has none (inproc).
         public var peerAddress: String?
+        /// The user id the ZAP handler gave the connection it came on (libzmq's
+        /// `User-Id`); for a `ZAPHandler`, the client's public key. nil without one.
+        public var userID: String?
     }
 
     /// The frames of the next message, or nil if none arrives in time.
@@ -183,8 +201,12 @@ public final class ZMQSocket {
             } catch let error as ZMQError where error.code == EAGAIN && received.frames.isEmpty {
                 return nil
             }
+            // A ROUTER's routing id frame carries no properties: they come with the payload.
             if received.peerAddress == nil, let address = zmq_msg_gets(&message, "Peer-Address") {
                 received.peerAddress = String(cString: address)
+            }
+            if received.userID == nil, let userID = zmq_msg_gets(&message, "User-Id") {
+                received.userID = String(cString: userID)
             }
             received.frames.append(Array(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message))))
         } while zmq_msg_more(&message) != 0
@@ -212,6 +234,14 @@ public final class ZMQSocket {
     private func open(_ operation: @autoclosure () -> String) throws -> UnsafeMutableRawPointer {
         guard let handle else { throw ZMQError(operation: operation(), code: ENOTSOCK) }
         return handle
+    }
+
+    private func setOption(_ option: Int32, _ name: String, bytes: [UInt8]) throws {
+        let operation = "zmq_setsockopt(\(name))"
+        let socket = try open(operation)
+        _ = try bytes.withUnsafeBytes { bytes in
+            try ZMQCall.check(zmq_setsockopt(socket, option, bytes.baseAddress, bytes.count), operation)
+        }
     }
 
     private func setOption(_ option: Int32, _ name: String, _ value: some FixedWidthInteger) throws {
