@@ -1,4 +1,5 @@
 import FedSimCore
+import FedSimWire
 import Foundation
 
 /// The runtime's entry points: what `fedsim run`, `fedsim coordinator` and `fedsim worker` do.
@@ -6,15 +7,16 @@ public enum Simulation {
     /// Runs `scenario` with the coordinator in this process and `workers` worker processes
     /// of `executable` on this host, writing the run folder `folder`. A privacy target is
     /// calibrated first, so the folder's scenario.yaml records the noise multiplier used.
+    /// With `keys`, the processes speak CURVE, worker I with the folder's `worker-I` keys.
     public static func runLocally(
-        _ scenario: Scenario, workers: Int, folder: String, executable: String,
+        _ scenario: Scenario, workers: Int, folder: String, executable: String, keys: KeyFolder? = nil,
         progress: @escaping (StepRecord) -> Void = { _ in }
     ) throws -> RunSummary {
         let data = try prepareData(scenario)
         let plan = try PrivacyPlan.make(scenario, data: data)
         let scenario = plan?.resolving(scenario) ?? scenario
         return try withLocalWorkers(scenario, data: data, workers: workers, folder: folder,
-                                    executable: executable) { transport, runFolder, options in
+                                    executable: executable, keys: keys) { transport, runFolder, options in
             var options = options
             options.progress = progress
             return try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
@@ -24,14 +26,14 @@ public enum Simulation {
 
     /// Runs the decentralized `scenario` with the coordinator in this process and
     /// `workers` worker processes of `executable` on this host, writing the run folder
-    /// `folder`.
+    /// `folder`; with `keys`, as in `runLocally`.
     public static func runGossipLocally(
-        _ scenario: Scenario, workers: Int, folder: String, executable: String,
+        _ scenario: Scenario, workers: Int, folder: String, executable: String, keys: KeyFolder? = nil,
         progress: @escaping (GossipRecord) -> Void = { _ in }
     ) throws -> GossipSummary {
         let data = try prepareData(scenario)
         return try withLocalWorkers(scenario, data: data, workers: workers, folder: folder,
-                                    executable: executable) { transport, runFolder, options in
+                                    executable: executable, keys: keys) { transport, runFolder, options in
             var options = options
             options.gossipProgress = progress
             return try GossipCoordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
@@ -44,15 +46,10 @@ public enum Simulation {
     /// stopped when it returns or throws.
     private static func withLocalWorkers<Summary>(
         _ scenario: Scenario, data: FederatedDataset, workers: Int, folder: String, executable: String,
-        _ coordinate: (CoordinatorTransport, RunFolder, CoordinatorOptions) throws -> Summary
+        keys: KeyFolder?, _ coordinate: (CoordinatorTransport, RunFolder, CoordinatorOptions) throws -> Summary
     ) throws -> Summary {
-        let transport = try ZeroMQCoordinatorTransport(
-            bind: "tcp://127.0.0.1:*", maxMessageBytes: messageSizeLimit(scenario, data))
+        let coordinatorKeys = try keys.map { try localKeys($0, workers: workers) }
         let runFolder = try RunFolder(path: folder, scenario: scenario)
-        let cluster = LocalCluster()
-        var finished = false
-        defer { cluster.stopWorkers(graceful: finished) }
-        try cluster.spawnWorkers(count: workers, executable: executable, endpoint: transport.endpoint, folder: runFolder)
         let log = try runFolder.logFile("coordinator")
         var options = CoordinatorOptions(workers: workers)
         options.log = { log.write(Data("\($0)\n".utf8)) }
@@ -61,22 +58,46 @@ public enum Simulation {
             log.write(Data("warning: \($0)\n".utf8))
             warnOnTerminal($0)
         }
+        let transport = try ZeroMQCoordinatorTransport(
+            bind: "tcp://127.0.0.1:*", maxMessageBytes: messageSizeLimit(scenario, data), keys: coordinatorKeys,
+            log: options.log)
+        let cluster = LocalCluster()
+        var finished = false
+        defer { cluster.stopWorkers(graceful: finished) }
+        try cluster.spawnWorkers(count: workers, executable: executable, endpoint: transport.endpoint,
+                                 keys: keys?.path, folder: runFolder)
         options.healthCheck = cluster.checkWorkers
         let summary = try coordinate(transport, runFolder, options)
         finished = true
         return summary
     }
 
-    /// Runs `scenario`'s coordinator on `endpoint`, waiting for `workers` workers to join.
+    /// The coordinator's keys in `folder`, checked to admit each of the `workers` local
+    /// workers, worker I using the folder's `worker-I` pair.
+    private static func localKeys(_ folder: KeyFolder, workers: Int) throws -> CoordinatorKeys {
+        let keys = try folder.coordinatorKeys()
+        for index in 0..<workers {
+            let name = KeyFolder.workerName(index)
+            guard keys.workers[try folder.workerKeys(name: name).keys.publicKey] != nil else {
+                throw CurveCertificateError(path: folder.path, line: nil,
+                                            reason: "no public certificate admits \(name)'s key (\(name).key is missing)")
+            }
+        }
+        return keys
+    }
+
+    /// Runs `scenario`'s coordinator on `endpoint`, waiting for `workers` workers to join;
+    /// with `keys`, only workers holding a key the folder admits can connect.
     public static func coordinate(
         _ scenario: Scenario, bind endpoint: String, workers: Int, folder: String, joinTimeout: Double,
-        scenarioAliases: Set<String> = [], progress: @escaping (StepRecord) -> Void = { _ in }
+        keys: KeyFolder? = nil, scenarioAliases: Set<String> = [], progress: @escaping (StepRecord) -> Void = { _ in }
     ) throws -> RunSummary {
         let data = try prepareData(scenario)
         let plan = try PrivacyPlan.make(scenario, data: data)
         let scenario = plan?.resolving(scenario) ?? scenario
         return try withCoordinator(scenario, data: data, bind: endpoint, workers: workers, folder: folder,
-                                   joinTimeout: joinTimeout, scenarioAliases: scenarioAliases) { transport, runFolder, options in
+                                   joinTimeout: joinTimeout, keys: keys,
+                                   scenarioAliases: scenarioAliases) { transport, runFolder, options in
             var options = options
             options.progress = progress
             return try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
@@ -85,14 +106,16 @@ public enum Simulation {
     }
 
     /// Runs the decentralized `scenario`'s coordinator on `endpoint`, waiting for
-    /// `workers` workers to join.
+    /// `workers` workers to join; with `keys`, as in `coordinate`.
     public static func coordinateGossip(
         _ scenario: Scenario, bind endpoint: String, workers: Int, folder: String, joinTimeout: Double,
-        scenarioAliases: Set<String> = [], progress: @escaping (GossipRecord) -> Void = { _ in }
+        keys: KeyFolder? = nil, scenarioAliases: Set<String> = [],
+        progress: @escaping (GossipRecord) -> Void = { _ in }
     ) throws -> GossipSummary {
         let data = try prepareData(scenario)
         return try withCoordinator(scenario, data: data, bind: endpoint, workers: workers, folder: folder,
-                                   joinTimeout: joinTimeout, scenarioAliases: scenarioAliases) { transport, runFolder, options in
+                                   joinTimeout: joinTimeout, keys: keys,
+                                   scenarioAliases: scenarioAliases) { transport, runFolder, options in
             var options = options
             options.gossipProgress = progress
             return try GossipCoordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
@@ -100,26 +123,43 @@ public enum Simulation {
         }
     }
 
-    /// Runs `coordinate` with a transport bound to `endpoint` for workers started elsewhere.
+    /// Runs `coordinate` with a transport bound to `endpoint` for workers started elsewhere,
+    /// warning when it listens beyond this host without keys.
     private static func withCoordinator<Summary>(
         _ scenario: Scenario, data: FederatedDataset, bind endpoint: String, workers: Int, folder: String,
-        joinTimeout: Double, scenarioAliases: Set<String>,
+        joinTimeout: Double, keys: KeyFolder?, scenarioAliases: Set<String>,
         _ coordinate: (CoordinatorTransport, RunFolder, CoordinatorOptions) throws -> Summary
     ) throws -> Summary {
-        let transport = try ZeroMQCoordinatorTransport(bind: endpoint, maxMessageBytes: messageSizeLimit(scenario, data))
-        let runFolder = try RunFolder(path: folder, scenario: scenario)
         var options = CoordinatorOptions(workers: workers)
         options.handshakeTimeout = joinTimeout
         options.scenarioAliases = scenarioAliases
-        options.log("listening on \(transport.endpoint) for \(workers) workers")
+        let transport = try ZeroMQCoordinatorTransport(
+            bind: endpoint, maxMessageBytes: messageSizeLimit(scenario, data), keys: try keys?.coordinatorKeys(),
+            log: options.log)
+        let runFolder = try RunFolder(path: folder, scenario: scenario)
+        if keys == nil, !isLocal(endpoint) {
+            options.warn("listening on \(transport.endpoint) without --keys: anyone who reaches this port can join as a "
+                         + "worker, receive clients' training data and send updates that poison the model "
+                         + "(fedsim keygen makes keys that admit only your workers)")
+        }
+        options.log("listening on \(transport.endpoint) for \(workers) workers\(keys == nil ? "" : ", CURVE keys required")")
         return try coordinate(transport, runFolder, options)
     }
 
-    /// Joins the coordinator at `endpoint` and trains until it says Stop.
+    /// Whether only this host can reach `endpoint`: loopback TCP, `ipc://` or `inproc://`.
+    static func isLocal(_ endpoint: String) -> Bool {
+        guard endpoint.hasPrefix("tcp://") else { return endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") }
+        var host = endpoint.dropFirst("tcp://".count)
+        if let colon = host.lastIndex(of: ":") { host = host[..<colon] }
+        return host.hasPrefix("127.") || ["localhost", "lo", "[::1]", "::1"].contains(String(host))
+    }
+
+    /// Joins the coordinator at `endpoint` (with `keys`, over CURVE) and trains until it
+    /// says Stop.
     @discardableResult
-    public static func work(connect endpoint: String, name: String, scenario: String = "", connectTimeout: Double = 120,
-                            idleTimeout: Double = 600) throws -> Int {
-        let transport = try ZeroMQWorkerTransport(connect: endpoint)
+    public static func work(connect endpoint: String, name: String, scenario: String = "", keys: WorkerKeys? = nil,
+                            connectTimeout: Double = 120, idleTimeout: Double = 600) throws -> Int {
+        let transport = try ZeroMQWorkerTransport(connect: endpoint, keys: keys)
         return try Worker(transport: transport, name: name, scenario: scenario, coordinator: endpoint,
                           connectTimeout: connectTimeout, idleTimeout: idleTimeout).run()
     }

@@ -70,19 +70,28 @@ public struct CurveCertificate: Equatable, Sendable {
     }
 
     /// Writes the public certificate to `publicPath` and, for a secret certificate, the
-    /// whole one to `secretPath`, readable by its owner only (mode 0600).
+    /// whole one to `secretPath`, made readable by its owner only (mode 0600). Neither
+    /// file may exist.
     public func write(publicPath: String, secretPath: String?) throws {
         try Self.write(publicCertificate.text, to: publicPath, mode: 0o644)
         if secretKey != nil, let secretPath { try Self.write(text, to: secretPath, mode: 0o600) }
     }
 
-    private static func write(_ text: String, to path: String, mode: Int) throws {
-        let manager = FileManager.default
-        guard manager.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
-            throw CurveCertificateError(path: path, line: nil, reason: "cannot be written")
+    /// Writes `text` to a new file at `path`, made with `mode` so that no other mode is
+    /// ever seen.
+    private static func write(_ text: String, to path: String, mode: mode_t) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard descriptor >= 0 else {
+            throw CurveCertificateError(path: path, line: nil, reason: "cannot be made: \(String(cString: strerror(errno)))")
         }
-        // createFile keeps an existing file's mode.
-        try? manager.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        defer { close(descriptor) }
+        // The umask may have cleared bits of `mode`; a secret file's are cleared already.
+        fchmod(descriptor, mode)
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+        guard written == bytes.count else {
+            throw CurveCertificateError(path: path, line: nil, reason: "cannot be written: \(String(cString: strerror(errno)))")
+        }
     }
 
     /// The certificate in the file at `path`; errors name the file and the line.

@@ -19,16 +19,19 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Seconds to wait for all workers to join.")
     var joinTimeout = 120.0
 
+    @OptionGroup var keys: KeysOption
+
     func run() throws {
         // A worker may name the scenario by its name, its file or the file's base name.
         let file = URL(fileURLWithPath: options.scenario)
         let aliases: Set = [options.scenario, file.lastPathComponent, file.deletingPathExtension().lastPathComponent]
         try options.runShowingProgress(workers: workers, server: { scenario, folder, progress in
             try Simulation.coordinate(scenario, bind: bind, workers: workers, folder: folder, joinTimeout: joinTimeout,
-                                      scenarioAliases: aliases, progress: progress)
+                                      keys: keys.folder, scenarioAliases: aliases, progress: progress)
         }, decentralized: { scenario, folder, progress in
             try Simulation.coordinateGossip(scenario, bind: bind, workers: workers, folder: folder,
-                                            joinTimeout: joinTimeout, scenarioAliases: aliases, progress: progress)
+                                            joinTimeout: joinTimeout, keys: keys.folder, scenarioAliases: aliases,
+                                            progress: progress)
         })
     }
 }

@@ -13,14 +13,16 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Worker processes to spawn.")
     var workers = 2
 
+    @OptionGroup var keys: KeysOption
+
     func run() throws {
         let executable = LocalCluster.currentExecutable
         try options.runShowingProgress(workers: workers, server: { scenario, folder, progress in
             try Simulation.runLocally(scenario, workers: workers, folder: folder, executable: executable,
-                                      progress: progress)
+                                      keys: keys.folder, progress: progress)
         }, decentralized: { scenario, folder, progress in
             try Simulation.runGossipLocally(scenario, workers: workers, folder: folder, executable: executable,
-                                            progress: progress)
+                                            keys: keys.folder, progress: progress)
         })
     }
 }

@@ -22,6 +22,13 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds without a message from the coordinator before giving up.")
     var idleTimeout = 600.0
 
+    @OptionGroup var keys: KeysOption
+
+    @Option(help: ArgumentHelp(
+        "This worker's keys in the --keys folder, NAME.key_secret (default: the folder's only worker secret certificate).",
+        valueName: "NAME"))
+    var key: String?
+
     @Option(help: ArgumentHelp("The process this worker ends with (set by `fedsim run`).", visibility: .hidden))
     var parentPid: Int32?
 
@@ -30,7 +37,8 @@ struct WorkerCommand: ParsableCommand {
             if let parentPid { try ParentDeath.follow(parent: parentPid) }
             let process = ProcessInfo.processInfo
             let workerName = name ?? "\(process.hostName)-\(process.processIdentifier)"
-            try Simulation.work(connect: connect, name: workerName, scenario: scenario, connectTimeout: connectTimeout,
+            try Simulation.work(connect: connect, name: workerName, scenario: scenario,
+                                keys: try keys.folder?.workerKeys(name: key), connectTimeout: connectTimeout,
                                 idleTimeout: idleTimeout)
         }
     }

@@ -16,8 +16,10 @@ public final class LocalCluster {
 
     public init() {}
 
-    /// Starts `count` workers running `executable worker --connect endpoint`.
-    public func spawnWorkers(count: Int, executable: String, endpoint: String, folder: RunFolder) throws {
+    /// Starts `count` workers running `executable worker --connect endpoint`; with a
+    /// `keys` folder, worker I uses its `worker-I` keys.
+    public func spawnWorkers(count: Int, executable: String, endpoint: String, keys: String? = nil,
+                             folder: RunFolder) throws {
         for index in 0..<count {
             let name = "worker-\(index)"
             let log = try folder.logFile(name)
@@ -26,6 +28,7 @@ public final class LocalCluster {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = ["worker", "--connect", endpoint, "--name", name,
                                  "--parent-pid", "\(ProcessInfo.processInfo.processIdentifier)"]
+            if let keys { process.arguments! += ["--keys", keys, "--key", KeyFolder.workerName(index)] }
             var environment = ProcessInfo.processInfo.environment
             environment["OPENBLAS_NUM_THREADS"] = "1"
             process.environment = environment

@@ -6,12 +6,16 @@ public enum TransportError: FedSimError, Equatable, Sendable {
     case cannotConnect(endpoint: String, reason: String)
     /// No worker is connected under this peer name.
     case unknownPeer(String)
+    /// CURVE keys were given, but this libzmq was built without CURVE security.
+    case curveUnsupported
 
     public var description: String {
         switch self {
         case let .cannotListen(endpoint, reason): return "cannot listen on \(endpoint): \(reason)"
         case let .cannotConnect(endpoint, reason): return "cannot connect to \(endpoint): \(reason)"
         case let .unknownPeer(peer): return "no worker connection \(peer)"
+        case .curveUnsupported:
+            return "this libzmq was built without CURVE security (zmq_has(\"curve\") is false), so --keys cannot be used"
         }
     }
 }

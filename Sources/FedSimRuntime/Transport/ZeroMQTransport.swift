@@ -16,16 +16,29 @@ private let lingerMilliseconds = 2000
 /// with CURVE keys, strangers are turned away before any id is assigned.
 public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
     private let socket: ZMQSocket
+    /// Admits the workers' keys when the run is authenticated.
+    private let keyCheck: ZAPHandler?
     /// The endpoint actually bound (the chosen port for `tcp://host:*`).
     public let endpoint: String
     public private(set) var traffic = WireTraffic()
     /// The IP address each worker's messages come from.
     private var addresses: [PeerID: String] = [:]
 
-    /// - Parameter maxMessageBytes: inbound messages larger than this are dropped by libzmq
-    ///   (and their sender disconnected) before they are read.
-    public init(bind endpoint: String, maxMessageBytes: Int) throws {
-        socket = try ZMQSocket(.router, context: ZMQContext())
+    /// - Parameters:
+    ///   - maxMessageBytes: inbound messages larger than this are dropped by libzmq (and
+    ///     their sender disconnected) before they are read.
+    ///   - keys: with keys, the ROUTER is a CURVE server that admits only the workers'
+    ///     keys; a connection turned away is told to `log`, with its address and key.
+    public init(bind endpoint: String, maxMessageBytes: Int, keys: CoordinatorKeys? = nil,
+                log: @escaping (String) -> Void = { _ in }) throws {
+        let context = try ZMQContext()
+        // The key check must be in place before the ROUTER accepts anyone.
+        keyCheck = try keys.map { keys in
+            guard CurveKeyPair.isSupported else { throw TransportError.curveUnsupported }
+            return try ZAPHandler(context: context, authorized: Set(keys.workers.keys), refused: log)
+        }
+        socket = try ZMQSocket(.router, context: context)
+        if let keys { try socket.setCurveServer(keys.keys) }
         try socket.setLinger(milliseconds: lingerMilliseconds)
         try socket.setQueueLimits(messages: nil)
         try socket.setRouterMandatory(true)
@@ -36,6 +49,12 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
             throw TransportError.cannotListen(endpoint: endpoint, reason: "\(error)")
         }
         self.endpoint = try socket.lastEndpoint
+    }
+
+    deinit {
+        // Without its key check a CURVE server admits any key: close the ROUTER first.
+        socket.close()
+        keyCheck?.stop()
     }
 
     /// Throws `ZMQError` with `EHOSTUNREACH` for a peer that is not (or no longer) connected.
@@ -84,9 +103,15 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
     /// DEALERs to the other workers, by worker index; nil at this worker's own index.
     private var peers: [ZMQSocket?] = []
 
-    public init(connect endpoint: String) throws {
+    /// - Parameter keys: with keys, the DEALER speaks CURVE with the worker's pair to the
+    ///   coordinator's public key.
+    public init(connect endpoint: String, keys: WorkerKeys? = nil) throws {
         context = try ZMQContext()
         socket = try ZMQSocket(.dealer, context: context)
+        if let keys {
+            guard CurveKeyPair.isSupported else { throw TransportError.curveUnsupported }
+            try socket.setCurveClient(keys.keys, server: keys.coordinator)
+        }
         try socket.setRoutingID(Self.randomRoutingID())
         try socket.setLinger(milliseconds: lingerMilliseconds)
         try socket.setQueueLimits(messages: nil)
