@@ -1,4 +1,5 @@
 import CZeroMQ
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -40,6 +41,8 @@ public final class ZMQSocket {
     /// Kept so the context outlives the socket.
     private let context: ZMQContext
     private var handle: UnsafeMutableRawPointer?
+    /// Receives this socket's failed handshakes, once `monitorHandshakes` started it.
+    private var monitor: ZMQSocket?
 
     public init(_ kind: Kind, context: ZMQContext) throws {
         self.kind = kind
@@ -54,6 +57,7 @@ public final class ZMQSocket {
     /// Closes the socket; later calls do nothing. Unsent messages are delivered for
     /// the linger period (see `setLinger`) in the background.
     public func close() {
+        monitor?.close()
         guard let socket = handle else { return }
         handle = nil
         zmq_close(socket)
@@ -230,6 +234,32 @@ public final class ZMQSocket {
         return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
     }
 
+    /// Starts noting the handshakes with peers that fail for good (libzmq's socket
+    /// monitor): a peer that refused this socket's key or speaks another security
+    /// mechanism. libzmq does not retry those connections; `handshakeFailures` says why.
+    public func monitorHandshakes() throws {
+        guard monitor == nil else { return }
+        let endpoint = "inproc://fedsim-monitor-\(UUID().uuidString)"
+        let operation = "zmq_socket_monitor(\(endpoint))"
+        let events = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+        try ZMQCall.check(zmq_socket_monitor(open(operation), endpoint, events), operation)
+        let monitor = try ZMQSocket(.pair, context: context)
+        try monitor.setLinger(milliseconds: 0)
+        try monitor.connect(endpoint)
+        self.monitor = monitor
+    }
+
+    /// The failed handshakes noted since the last call; none unless `monitorHandshakes`
+    /// started noting them.
+    public func handshakeFailures() throws -> [HandshakeFailure] {
+        guard let monitor else { return [] }
+        var failures: [HandshakeFailure] = []
+        while let frames = try monitor.receive(timeoutMilliseconds: 0) {
+            if let failure = HandshakeFailure(event: frames) { failures.append(failure) }
+        }
+        return failures
+    }
+
     /// The libzmq socket, or the `ENOTSOCK` error of `operation` once closed.
     private func open(_ operation: @autoclosure () -> String) throws -> UnsafeMutableRawPointer {
         guard let handle else { throw ZMQError(operation: operation(), code: ENOTSOCK) }
@@ -262,5 +292,49 @@ private extension Int32 {
         }
         precondition(milliseconds >= 0, "a duration is not negative")
         self = Int32(clamping: milliseconds)
+    }
+}
+
+/// A handshake with a peer that failed for good, as libzmq's socket monitor reports it.
+public struct HandshakeFailure: Equatable, Sendable, CustomStringConvertible {
+    public enum Reason: Equatable, Sendable {
+        /// The peer's ZAP handler refused this socket's credentials, with its status code.
+        case refused(status: Int)
+        /// The peers use different security mechanisms (CURVE on one side only).
+        case mechanismMismatch
+        /// Another ZMTP protocol error, libzmq's `ZMQ_PROTOCOL_ERROR_*` code.
+        case protocolError(code: UInt32)
+    }
+
+    public let reason: Reason
+    /// The peer's endpoint, which the description leaves out.
+    public let endpoint: String
+
+    /// The failure a monitor event (a frame of a 16-bit event and a 32-bit value, then
+    /// the endpoint) reports; nil for another event.
+    init?(event frames: [[UInt8]]) {
+        guard frames.count == 2, frames[0].count == 6 else { return nil }
+        let event = frames[0].withUnsafeBytes { $0.loadUnaligned(as: UInt16.self) }
+        let value = frames[0].withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 2, as: UInt32.self) }
+        endpoint = String(decoding: frames[1], as: UTF8.self)
+        switch Int32(event) {
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+            reason = .refused(status: Int(value))
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+            reason = value == UInt32(ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) ? .mechanismMismatch : .protocolError(code: value)
+        default:
+            return nil
+        }
+    }
+
+    public var description: String {
+        switch reason {
+        case let .refused(status):
+            return "the peer refused the CURVE key presented (ZAP status \(status))"
+        case .mechanismMismatch:
+            return "the peer uses another security mechanism: CURVE keys (--keys) are given on one side only"
+        case let .protocolError(code):
+            return "the handshake failed with ZMTP protocol error 0x\(String(code, radix: 16))"
+        }
     }
 }

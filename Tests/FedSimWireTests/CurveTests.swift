@@ -132,9 +132,20 @@ final class CurveTests: XCTestCase {
     private func dealer(_ server: Server, keys: CurveKeyPair?, serverKey: CurveKey? = nil) throws -> ZMQSocket {
         let dealer = try ZMQSocket(.dealer, context: ZMQContext())
         try dealer.setLinger(milliseconds: 0)
+        try dealer.monitorHandshakes()
         if let keys { try dealer.setCurveClient(keys, server: serverKey ?? server.keys.publicKey) }
         try dealer.connect(server.endpoint)
         return dealer
+    }
+
+    /// The first handshake failure `socket` notes within 5 s.
+    private func firstFailure(of socket: ZMQSocket) throws -> HandshakeFailure? {
+        let deadline = Date(timeIntervalSinceNow: 5)
+        while Date() < deadline {
+            if let failure = try socket.handshakeFailures().first { return failure }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return nil
     }
 
     func testOnlyAuthorizedKeysGetThroughAndRefusalsNameTheKey() throws {
@@ -164,6 +175,16 @@ final class CurveTests: XCTestCase {
             $0.hasPrefix("refused a connection from 127.0.0.1: CURVE key \(stranger.publicKey) is not authorized")
         }, "\(server.refusals)")
         XCTAssertFalse(server.refusals.contains { $0.contains(member.publicKey.z85) }, "\(server.refusals)")
+
+        // The refused clients learn why (libzmq does not try them again); each failure is said once.
+        let refusal = try XCTUnwrap(firstFailure(of: impostor))
+        XCTAssertEqual(refusal.reason, .refused(status: 400))
+        XCTAssertEqual(refusal.endpoint, server.endpoint)
+        XCTAssertEqual("\(refusal)", "the peer refused the CURVE key presented (ZAP status 400)")
+        XCTAssertEqual(try firstFailure(of: plain)?.reason, .mechanismMismatch)
+        XCTAssertEqual(try plain.handshakeFailures(), [])
+        XCTAssertEqual(try impostor.handshakeFailures(), [])
+        XCTAssertEqual(try welcome.handshakeFailures(), [])
     }
 
     func testAHandlerThatDoesNotKnowItsKeysYetHoldsClientsUntilItDoes() throws {

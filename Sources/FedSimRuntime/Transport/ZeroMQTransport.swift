@@ -115,6 +115,7 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
         try socket.setRoutingID(Self.randomRoutingID())
         try socket.setLinger(milliseconds: lingerMilliseconds)
         try socket.setQueueLimits(messages: nil)
+        try socket.monitorHandshakes()
         do {
             try socket.connect(endpoint)
         } catch let error as ZMQError {
@@ -139,9 +140,20 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
         try socket.send([WireCodec.encode(message)])
     }
 
+    /// Throws `TransportError.cannotConnect` once the coordinator refused this worker's
+    /// key or security mechanism: libzmq does not try again.
     public func receive(timeoutMilliseconds: Int) throws -> Message? {
-        guard let frames = try socket.receive(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
+        guard let frames = try socket.receive(timeoutMilliseconds: timeoutMilliseconds) else {
+            try checkHandshakes()
+            return nil
+        }
         return try Self.message(frames, from: "the coordinator", envelopeFrame: 0)
+    }
+
+    private func checkHandshakes() throws {
+        if let failure = try socket.handshakeFailures().first {
+            throw TransportError.cannotConnect(endpoint: failure.endpoint, reason: "\(failure)")
+        }
     }
 
     public func connectPeers(_ endpoints: [String], selfIndex: Int) throws {
@@ -175,6 +187,7 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
         if ready[1], let frames = try peerSocket.receive(timeoutMilliseconds: 0) {
             return .peer(try Self.message(frames, from: "a peer", envelopeFrame: 1))
         }
+        try checkHandshakes()
         return nil
     }
 
