@@ -154,12 +154,15 @@ public enum Simulation {
         return host.hasPrefix("127.") || ["localhost", "lo", "[::1]", "::1"].contains(String(host))
     }
 
-    /// Joins the coordinator at `endpoint` (with `keys`, over CURVE) and trains until it
-    /// says Stop.
+    /// Joins the coordinator at `endpoint` (with `keys`, over CURVE), accepting messages
+    /// of up to `maxMessageBytes`, and trains until it says Stop.
     @discardableResult
     public static func work(connect endpoint: String, name: String, scenario: String = "", keys: WorkerKeys? = nil,
+                            maxMessageBytes: Int = ZeroMQWorkerTransport.defaultMaxMessageBytes,
                             connectTimeout: Double = 120, idleTimeout: Double = 600) throws -> Int {
-        let transport = try ZeroMQWorkerTransport(connect: endpoint, keys: keys)
+        let transport = try ZeroMQWorkerTransport(connect: endpoint, keys: keys, maxMessageBytes: maxMessageBytes) {
+            FileHandle.standardError.write(Data("fedsim worker: \(name): \($0)\n".utf8))
+        }
         return try Worker(transport: transport, name: name, scenario: scenario, coordinator: endpoint,
                           connectTimeout: connectTimeout, idleTimeout: idleTimeout).run()
     }

@@ -22,6 +22,10 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Seconds without a message from the coordinator before giving up.")
     var idleTimeout = 600.0
 
+    @Option(help: ArgumentHelp(
+        "The largest message this worker accepts, in MiB; its Assign carries its clients' data.", valueName: "MiB"))
+    var maxMessageMb = ZeroMQWorkerTransport.defaultMaxMessageBytes >> 20
+
     @OptionGroup var keys: KeysOption
 
     @Option(help: ArgumentHelp(
@@ -35,11 +39,12 @@ struct WorkerCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if let parentPid { try ParentDeath.follow(parent: parentPid) }
+            guard (1...(1 << 20)).contains(maxMessageMb) else { throw UsageError("--max-message-mb must be 1 to 1048576") }
             let process = ProcessInfo.processInfo
             let workerName = name ?? "\(process.hostName)-\(process.processIdentifier)"
             try Simulation.work(connect: connect, name: workerName, scenario: scenario,
-                                keys: try keys.folder?.workerKeys(name: key), connectTimeout: connectTimeout,
-                                idleTimeout: idleTimeout)
+                                keys: try keys.folder?.workerKeys(name: key), maxMessageBytes: maxMessageMb << 20,
+                                connectTimeout: connectTimeout, idleTimeout: idleTimeout)
         }
     }
 }

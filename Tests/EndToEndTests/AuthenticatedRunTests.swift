@@ -74,6 +74,16 @@ final class AuthenticatedRunTests: FedSimProcessTestCase {
         XCTAssertEqual(try deterministicMetrics(embedded), try deterministicMetrics(reference))
     }
 
+    func testADecentralizedRunWhoseWorkersGossipOverCURVEGivesTheSameMetrics() throws {
+        let keys = try keys(workers: 3)
+        let arguments = ["run", scenario("decentralized/dadao.yaml"), "--workers", "3", "--set", "decentralized.time_budget=20"]
+        let (plain, authenticated) = (temporaryFolder(), temporaryFolder())
+        XCTAssertEqual(try fedsim(arguments + ["--out", plain]).status, 0)
+        let run = try fedsim(arguments + ["--keys", keys, "--out", authenticated])
+        XCTAssertEqual(run.status, 0, run.error)
+        XCTAssertEqual(try deterministicMetrics(authenticated), try deterministicMetrics(plain))
+    }
+
     func testAWorkerPicksTheOnlySecretCertificateOfAFolderHoldingJustItsOwn() throws {
         let keys = try keys(workers: 2)
         // As a container sees its secrets: the coordinator's public certificate and one worker's pair.

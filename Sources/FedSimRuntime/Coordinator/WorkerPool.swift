@@ -13,6 +13,10 @@ final class WorkerPool {
         let name: String
         /// Where other workers reach this one in a decentralized run.
         let peerEndpoint: String
+        /// The CURVE key it connected with, in an authenticated run.
+        let peerKey: CurveKey?
+        /// The largest message it accepts; 0: any size.
+        let maxMessageBytes: Int
         var clients: [Int] = []
         /// The model version this worker holds, so each version is sent to it once.
         var modelVersion: Int?
@@ -22,13 +26,13 @@ final class WorkerPool {
     private let options: CoordinatorOptions
     private let scenarioName: String
     private let clientCount: Int
-    /// The Assign of worker `index` hosting `clients`, given every worker's peer endpoint.
-    private let assignment: (_ index: Int, _ clients: [Int], _ peers: [String]) -> Assign
+    /// The Assign of worker `index` hosting `clients`, given where every worker is reached.
+    private let assignment: (_ index: Int, _ clients: [Int], _ peers: WorkerPeers) -> Assign
     private var members: [Member] = []
     private var hostOfClient: [Int] = []
 
     init(transport: CoordinatorTransport, options: CoordinatorOptions, scenarioName: String, clientCount: Int,
-         assignment: @escaping (_ index: Int, _ clients: [Int], _ peers: [String]) -> Assign) {
+         assignment: @escaping (_ index: Int, _ clients: [Int], _ peers: WorkerPeers) -> Assign) {
         self.transport = transport
         self.options = options
         self.scenarioName = scenarioName
@@ -39,8 +43,11 @@ final class WorkerPool {
     /// Workers that joined.
     var count: Int { members.count }
 
-    /// Where other workers reach each joined worker, by worker index.
-    var peerEndpoints: [String] { members.map(\.peerEndpoint) }
+    /// Where other workers reach each joined worker, and with which keys, by worker index.
+    var peers: WorkerPeers {
+        let keys = members.compactMap(\.peerKey)
+        return WorkerPeers(endpoints: members.map(\.peerEndpoint), keys: keys.count == members.count ? keys : [])
+    }
 
     /// The name of the worker hosting `client`.
     func hostName(of client: Int) -> String { members[hostOfClient[client]].name }
@@ -106,7 +113,8 @@ final class WorkerPool {
             return false
         }
         members.append(Member(peer: peer, name: hello.workerName.isEmpty ? "\(peer)" : hello.workerName,
-                              peerEndpoint: transport.peerEndpoint(of: peer, port: hello.peerPort)))
+                              peerEndpoint: transport.peerEndpoint(of: peer, port: hello.peerPort),
+                              peerKey: transport.peerKey(of: peer), maxMessageBytes: hello.maxMessageBytes))
         let count = members.count <= options.workers ? "\(members.count)/\(options.workers)" : "\(members.count)"
         options.log("worker \(count) joined: \(hello.workerName) (pid \(hello.processID))")
         do {
@@ -161,7 +169,7 @@ final class WorkerPool {
     }
 
     private func sendAssign(to index: Int) throws {
-        try send(EncodedMessage(.assign(assignment(index, members[index].clients, peerEndpoints))), to: index)
+        try send(EncodedMessage(.assign(assignment(index, members[index].clients, peers))), to: index)
     }
 
     // MARK: - Sending and receiving
@@ -177,10 +185,16 @@ final class WorkerPool {
         try send(EncodedMessage(.task(task)), to: host)
     }
 
-    /// Sends to a joined worker. A worker that cannot be reached has usually died: the
-    /// health check is given a second to say so (with the worker's log) before the send
-    /// error is reported under the worker's name.
+    /// Sends to a joined worker, or throws if the message is larger than the worker said
+    /// it accepts (libzmq would drop it in silence). A worker that cannot be reached has
+    /// usually died: the health check is given a second to say so (with the worker's log)
+    /// before the send error is reported under the worker's name.
     func send(_ message: EncodedMessage, to index: Int) throws {
+        let limit = members[index].maxMessageBytes
+        guard limit == 0 || message.bytes.count <= limit else {
+            throw RunError.tooLargeForWorker(message: message.kind, worker: members[index].name, bytes: message.bytes.count,
+                                             limit: limit)
+        }
         do {
             try transport.send(message, to: members[index].peer)
         } catch {
@@ -285,4 +299,11 @@ final class WorkerPool {
             }
         }
     }
+}
+
+/// Where the joined workers are reached, by worker index: their peer endpoints and, in
+/// an authenticated run, their CURVE keys (empty otherwise).
+struct WorkerPeers {
+    let endpoints: [String]
+    let keys: [CurveKey]
 }
