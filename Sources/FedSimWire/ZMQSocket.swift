@@ -41,8 +41,13 @@ public final class ZMQSocket {
     /// Kept so the context outlives the socket.
     private let context: ZMQContext
     private var handle: UnsafeMutableRawPointer?
-    /// Receives this socket's failed handshakes, once `monitorHandshakes` started it.
+    /// Receives this socket's connection events, once `monitorConnections` started it.
     private var monitor: ZMQSocket?
+    /// The endpoint whose connection ended last and when, until libzmq tries it again.
+    private var lastDisconnect: (endpoint: String, time: ContinuousClock.Instant)?
+    /// Endpoints whose handshake failure was reported, so that the end of their
+    /// connection, which follows, is not reported again.
+    private var failedEndpoints: Set<String> = []
 
     public init(_ kind: Kind, context: ZMQContext) throws {
         self.kind = kind
@@ -234,14 +239,17 @@ public final class ZMQSocket {
         return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
     }
 
-    /// Starts noting the handshakes with peers that fail for good (libzmq's socket
+    /// Starts noting the connections to peers that fail for good (libzmq's socket
     /// monitor): a peer that refused this socket's key or speaks another security
-    /// mechanism. libzmq does not retry those connections; `handshakeFailures` says why.
-    public func monitorHandshakes() throws {
+    /// mechanism, and a connection closed for a protocol error, such as a message larger
+    /// than `setMaxMessageSize` allows. libzmq does not retry those connections;
+    /// `connectionFailures` says why.
+    public func monitorConnections() throws {
         guard monitor == nil else { return }
         let endpoint = "inproc://fedsim-monitor-\(UUID().uuidString)"
         let operation = "zmq_socket_monitor(\(endpoint))"
-        let events = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+        let events = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED
+            | ZMQ_EVENT_CONNECT_RETRIED
         try ZMQCall.check(zmq_socket_monitor(open(operation), endpoint, events), operation)
         let monitor = try ZMQSocket(.pair, context: context)
         try monitor.setLinger(milliseconds: 0)
@@ -249,13 +257,36 @@ public final class ZMQSocket {
         self.monitor = monitor
     }
 
-    /// The failed handshakes noted since the last call; none unless `monitorHandshakes`
-    /// started noting them.
-    public func handshakeFailures() throws -> [HandshakeFailure] {
+    /// The connections that failed for good since the last call, each said once; none
+    /// unless `monitorConnections` started noting them. A connection that ended is
+    /// counted as failed when libzmq has not scheduled a new attempt 200 ms later, which
+    /// it does at once for the ends it recovers from.
+    public func connectionFailures() throws -> [ConnectionFailure] {
         guard let monitor else { return [] }
-        var failures: [HandshakeFailure] = []
+        var failures: [ConnectionFailure] = []
         while let frames = try monitor.receive(timeoutMilliseconds: 0) {
-            if let failure = HandshakeFailure(event: frames) { failures.append(failure) }
+            guard frames.count == 2, frames[0].count == 6 else { continue }
+            let event = Int32(frames[0].withUnsafeBytes { $0.loadUnaligned(as: UInt16.self) })
+            let value = frames[0].withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 2, as: UInt32.self) }
+            let endpoint = String(decoding: frames[1], as: UTF8.self)
+            switch event {
+            case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+                failures.append(ConnectionFailure(reason: .refused(status: Int(value)), endpoint: endpoint))
+                failedEndpoints.insert(endpoint)
+            case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+                let mismatch = value == UInt32(ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+                failures.append(ConnectionFailure(reason: mismatch ? .mechanismMismatch : .protocolError(code: value),
+                                                  endpoint: endpoint))
+                failedEndpoints.insert(endpoint)
+            case ZMQ_EVENT_DISCONNECTED:
+                if failedEndpoints.remove(endpoint) == nil { lastDisconnect = (endpoint, .now) }
+            default:
+                lastDisconnect = nil
+            }
+        }
+        if let (endpoint, time) = lastDisconnect, ContinuousClock.now - time > .milliseconds(200) {
+            failures.append(ConnectionFailure(reason: .closed, endpoint: endpoint))
+            lastDisconnect = nil
         }
         return failures
     }
@@ -295,37 +326,23 @@ private extension Int32 {
     }
 }
 
-/// A handshake with a peer that failed for good, as libzmq's socket monitor reports it.
-public struct HandshakeFailure: Equatable, Sendable, CustomStringConvertible {
+/// A connection to a peer that failed for good, as libzmq's socket monitor reports it.
+public struct ConnectionFailure: Equatable, Sendable, CustomStringConvertible {
     public enum Reason: Equatable, Sendable {
         /// The peer's ZAP handler refused this socket's credentials, with its status code.
         case refused(status: Int)
         /// The peers use different security mechanisms (CURVE on one side only).
         case mechanismMismatch
-        /// Another ZMTP protocol error, libzmq's `ZMQ_PROTOCOL_ERROR_*` code.
+        /// Another ZMTP protocol error in the handshake, libzmq's `ZMQ_PROTOCOL_ERROR_*` code.
         case protocolError(code: UInt32)
+        /// The connection ended for a protocol error after the handshake, such as a
+        /// message larger than this socket accepts.
+        case closed
     }
 
     public let reason: Reason
     /// The peer's endpoint, which the description leaves out.
     public let endpoint: String
-
-    /// The failure a monitor event (a frame of a 16-bit event and a 32-bit value, then
-    /// the endpoint) reports; nil for another event.
-    init?(event frames: [[UInt8]]) {
-        guard frames.count == 2, frames[0].count == 6 else { return nil }
-        let event = frames[0].withUnsafeBytes { $0.loadUnaligned(as: UInt16.self) }
-        let value = frames[0].withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 2, as: UInt32.self) }
-        endpoint = String(decoding: frames[1], as: UTF8.self)
-        switch Int32(event) {
-        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-            reason = .refused(status: Int(value))
-        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-            reason = value == UInt32(ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) ? .mechanismMismatch : .protocolError(code: value)
-        default:
-            return nil
-        }
-    }
 
     public var description: String {
         switch reason {
@@ -335,6 +352,9 @@ public struct HandshakeFailure: Equatable, Sendable, CustomStringConvertible {
             return "the peer uses another security mechanism: CURVE keys (--keys) are given on one side only"
         case let .protocolError(code):
             return "the handshake failed with ZMTP protocol error 0x\(String(code, radix: 16))"
+        case .closed:
+            return "libzmq closed the connection for a protocol error, such as a message larger than this side "
+                + "accepts, and does not reconnect"
         }
     }
 }

@@ -111,6 +111,22 @@ final class ZeroMQTransportTests: XCTestCase {
         XCTAssertEqual(try worker.wait(), 1)
     }
 
+    func testAMessageBeyondAWorkersBoundEndsItsConnectionAndTheWorkerSaysWhy() throws {
+        let router = try ZMQSocket(.router, context: ZMQContext())
+        try router.setLinger(milliseconds: 0)
+        try router.bind("tcp://127.0.0.1:*")
+        let endpoint = try router.lastEndpoint
+        let transport = try ZeroMQWorkerTransport(connect: endpoint, maxMessageBytes: 1 << 20)
+        let worker = WorkerThread(transport, name: "bounded")
+        let (peer, _) = try next(router)
+        // libzmq drops the message with the connection, and does not reconnect.
+        try router.send([peer, [UInt8](repeating: 1, count: 2 << 20)])
+        XCTAssertThrowsError(try worker.wait()) { error in
+            XCTAssertEqual("\(error)", "cannot connect to \(endpoint): libzmq closed the connection for a protocol error, "
+                           + "such as a message larger than this side accepts, and does not reconnect")
+        }
+    }
+
     /// Log lines written from several threads.
     private final class Lines: @unchecked Sendable {
         private let lock = NSLock()

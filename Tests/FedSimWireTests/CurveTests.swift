@@ -132,17 +132,17 @@ final class CurveTests: XCTestCase {
     private func dealer(_ server: Server, keys: CurveKeyPair?, serverKey: CurveKey? = nil) throws -> ZMQSocket {
         let dealer = try ZMQSocket(.dealer, context: ZMQContext())
         try dealer.setLinger(milliseconds: 0)
-        try dealer.monitorHandshakes()
+        try dealer.monitorConnections()
         if let keys { try dealer.setCurveClient(keys, server: serverKey ?? server.keys.publicKey) }
         try dealer.connect(server.endpoint)
         return dealer
     }
 
-    /// The first handshake failure `socket` notes within 5 s.
-    private func firstFailure(of socket: ZMQSocket) throws -> HandshakeFailure? {
+    /// The first connection failure `socket` notes within 5 s.
+    private func firstFailure(of socket: ZMQSocket) throws -> ConnectionFailure? {
         let deadline = Date(timeIntervalSinceNow: 5)
         while Date() < deadline {
-            if let failure = try socket.handshakeFailures().first { return failure }
+            if let failure = try socket.connectionFailures().first { return failure }
             Thread.sleep(forTimeInterval: 0.02)
         }
         return nil
@@ -182,9 +182,9 @@ final class CurveTests: XCTestCase {
         XCTAssertEqual(refusal.endpoint, server.endpoint)
         XCTAssertEqual("\(refusal)", "the peer refused the CURVE key presented (ZAP status 400)")
         XCTAssertEqual(try firstFailure(of: plain)?.reason, .mechanismMismatch)
-        XCTAssertEqual(try plain.handshakeFailures(), [])
-        XCTAssertEqual(try impostor.handshakeFailures(), [])
-        XCTAssertEqual(try welcome.handshakeFailures(), [])
+        XCTAssertEqual(try plain.connectionFailures(), [])
+        XCTAssertEqual(try impostor.connectionFailures(), [])
+        XCTAssertEqual(try welcome.connectionFailures(), [])
     }
 
     func testAHandlerThatDoesNotKnowItsKeysYetHoldsClientsUntilItDoes() throws {

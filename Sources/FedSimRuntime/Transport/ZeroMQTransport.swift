@@ -144,7 +144,7 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
         try socket.setLinger(milliseconds: lingerMilliseconds)
         try socket.setQueueLimits(messages: nil)
         try socket.setMaxMessageSize(bytes: maxMessageBytes)
-        try socket.monitorHandshakes()
+        try socket.monitorConnections()
         do {
             try socket.connect(endpoint)
         } catch let error as ZMQError {
@@ -180,10 +180,11 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
     }
 
     /// Throws `TransportError.cannotConnect` once the coordinator refused this worker's
-    /// key or security mechanism: libzmq does not try again.
+    /// key or security mechanism, or libzmq closed the connection for a protocol error
+    /// (a message over `maxMessageBytes`): libzmq does not try again.
     public func receive(timeoutMilliseconds: Int) throws -> Message? {
         guard let frames = try socket.receive(timeoutMilliseconds: timeoutMilliseconds) else {
-            try checkHandshakes()
+            try checkConnections()
             return nil
         }
         return try Self.message(frames, from: "the coordinator", envelopeFrame: 0, limit: coordinatorLimit)
@@ -194,10 +195,11 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
     }
 
     /// Throws `TransportError.cannotConnect` naming the coordinator or the other worker
-    /// that refused this worker's key or security mechanism.
-    private func checkHandshakes() throws {
+    /// that refused this worker's key or security mechanism, or whose connection libzmq
+    /// closed for good.
+    private func checkConnections() throws {
         for socket in [socket] + peers.compactMap({ $0 }) {
-            if let failure = try socket.handshakeFailures().first {
+            if let failure = try socket.connectionFailures().first {
                 throw TransportError.cannotConnect(endpoint: failure.endpoint, reason: "\(failure)")
             }
         }
@@ -219,7 +221,7 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
             try peer.setLinger(milliseconds: lingerMilliseconds)
             try peer.setQueueLimits(messages: nil)
             try peer.setMaxMessageSize(bytes: maxMessageBytes)
-            try peer.monitorHandshakes()
+            try peer.monitorConnections()
             do {
                 try peer.connect(endpoint)
             } catch let error as ZMQError {
@@ -244,7 +246,7 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
         if ready[1], let frames = try peerSocket.receive(timeoutMilliseconds: 0) {
             return .peer(try Self.message(frames, from: "a peer", envelopeFrame: 1, limit: nil))
         }
-        try checkHandshakes()
+        try checkConnections()
         return nil
     }
 
