@@ -3,8 +3,9 @@ import Foundation
 import XCTest
 
 /// Deployments tested for real: `docker-compose.yml` run by podman-compose with three
-/// worker containers, and a coordinator and workers in separate network namespaces
-/// joined by veth pairs. Each must write the same metrics (all but `wall_` fields) as
+/// worker containers (alone, and with the `docker-compose.curve.yml` overlay of CURVE
+/// keys), and a coordinator and workers in separate network namespaces joined by veth
+/// pairs. Each must write the same metrics (all but `wall_` fields) as
 /// `fedsim run` on the host.
 ///
 /// These need podman, podman-compose and root. Without them the tests are skipped,
@@ -60,12 +61,34 @@ final class DeploymentTests: FedSimProcessTestCase {
     }
 
     func testDockerComposeWithThreeWorkerContainersMatchesARunOnTheHost() throws {
+        let (output, metrics) = try runCompose(files: ["docker-compose.yml"])
+        XCTAssert(output.contains("without --keys: anyone who reaches this port can join"), output)
+        XCTAssertEqual(metrics, try hostMetrics())
+    }
+
+    func testDockerComposeWithCURVEKeysAsSecretsMatchesARunOnTheHost() throws {
+        let keys = temporaryFolder()
+        let made = try fedsim(["keygen", keys, "--workers", "1"])
+        XCTAssertEqual(made.status, 0, made.error)
+        let (output, metrics) = try runCompose(files: ["docker-compose.yml", "docker-compose.curve.yml"],
+                                               environment: ["FEDSIM_KEYS": keys])
+        XCTAssert(output.contains("CURVE keys required"), output)
+        XCTAssertFalse(output.contains("without --keys"), output)
+        XCTAssertEqual(metrics, try hostMetrics())
+    }
+
+    /// Runs the deployment scenario with podman-compose over the compose `files` (with
+    /// `environment` added) and three worker containers; checks that all three joined
+    /// and stopped, and returns the output and the run's metrics.
+    private func runCompose(files: [String], environment extra: [String: String] = [:]) throws
+        -> (output: String, metrics: [NSDictionary]) {
         try requireDeploymentTools(["podman", "podman-compose", "runc"])
         let project = "fedsimtest\(suffix)"
         let image = "localhost/fedsim:test-\(suffix)"
         let run = "test-compose-\(suffix)"
         var environment = ["FEDSIM_IMAGE": image, "FEDSIM_SCENARIO": Self.scenarioName, "FEDSIM_WORKERS": "3",
                            "FEDSIM_RUN": run, "FEDSIM_JOIN_TIMEOUT": "60", "FEDSIM_CONNECT_TIMEOUT": "60"]
+            .merging(extra) { $1 }
         if ProcessInfo.processInfo.environment["CONTAINERS_CONF"] == nil {
             environment["CONTAINERS_CONF"] = Self.repository.path + "/scripts/podman/containers.conf"
         }
@@ -84,8 +107,8 @@ final class DeploymentTests: FedSimProcessTestCase {
 
         let made = try shell(["scripts/make-local-image", Self.fedsim, image], environment: environment)
         XCTAssertEqual(made.status, 0, made.output)
-        let compose = try shell(["timeout", "300", "podman-compose", "-p", project, "-f", "docker-compose.yml",
-                                 "up", "--no-build"], environment: environment)
+        let compose = try shell(["timeout", "300", "podman-compose", "-p", project] + files.flatMap { ["-f", $0] }
+                                + ["up", "--no-build"], environment: environment)
         XCTAssertEqual(compose.status, 0, compose.output)
         // Three worker containers joined and each stopped when the run ended.
         let joined = compose.output.split(separator: "\n").filter { $0.contains("fedsim coordinator: worker") && $0.contains("joined") }
@@ -94,7 +117,7 @@ final class DeploymentTests: FedSimProcessTestCase {
 
         let metrics = try deterministicMetrics(runs.appendingPathComponent(run).path)
         XCTAssertGreaterThan(metrics.count, 10)
-        XCTAssertEqual(metrics, try hostMetrics())
+        return (compose.output, metrics)
     }
 
     func testWorkersInSeparateNetworkNamespacesMatchARunOnTheHost() throws {
