@@ -16,11 +16,13 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "The scenario this worker is for (its name or file); a coordinator running another refuses it.")
     var scenario = ""
 
-    @Option(help: "Seconds to keep trying to reach the coordinator before giving up.")
+    @Option(help: "Seconds to keep trying to reach the coordinator (at the start, or once it went silent) before giving up.")
     var connectTimeout = 120.0
 
-    @Option(help: "Seconds without a message from the coordinator before giving up.")
+    @Option(help: "Seconds without a message from the coordinator before a decentralized run's worker gives up.")
     var idleTimeout = 600.0
+
+    @OptionGroup var heartbeat: HeartbeatOptions
 
     @Option(help: ArgumentHelp("The process this worker ends with (set by `fedsim run`).", visibility: .hidden))
     var parentPid: Int32?
@@ -31,7 +33,7 @@ struct WorkerCommand: ParsableCommand {
             let process = ProcessInfo.processInfo
             let workerName = name ?? "\(process.hostName)-\(process.processIdentifier)"
             try Simulation.work(connect: connect, name: workerName, scenario: scenario, connectTimeout: connectTimeout,
-                                idleTimeout: idleTimeout)
+                                idleTimeout: idleTimeout, heartbeat: try heartbeat.value)
         }
     }
 }

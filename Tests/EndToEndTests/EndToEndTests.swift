@@ -143,48 +143,6 @@ final class EndToEndTests: FedSimProcessTestCase {
         XCTAssertEqual(result.output.split(separator: "\n").filter { $0.contains(": ok") }.count, 3, result.output)
     }
 
-    /// A started fedsim process whose standard error is read as it comes.
-    private final class Running {
-        let process = Process()
-        private let errorPipe = Pipe()
-        private var seen = Data()
-
-        init(_ arguments: [String]) throws {
-            process.executableURL = URL(fileURLWithPath: FedSimProcessTestCase.fedsim)
-            process.arguments = arguments
-            process.standardOutput = Pipe()
-            process.standardError = errorPipe
-            try process.run()
-        }
-
-        /// Reads standard error until a line contains `text`; returns that line.
-        func waitForLine(containing text: String) throws -> String {
-            while true {
-                let lines = String(decoding: seen, as: UTF8.self).split(separator: "\n")
-                if let line = lines.first(where: { $0.contains(text) }) { return String(line) }
-                let chunk = errorPipe.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { throw TestFailure("no line with '\(text)' in: \(String(decoding: seen, as: UTF8.self))") }
-                seen.append(chunk)
-            }
-        }
-
-        /// Waits for the process to exit; returns its status and everything it wrote to standard error.
-        func finish() -> (status: Int32, error: String) {
-            seen.append(errorPipe.fileHandleForReading.readDataToEndOfFile())
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: seen, as: UTF8.self))
-        }
-    }
-
-    /// Starts `fedsim coordinator` on a free loopback port; returns it and its endpoint.
-    private func startCoordinator(_ scenarioFile: String, workers: Int, folder: String) throws -> (Running, String) {
-        let coordinator = try Running(["coordinator", scenarioFile, "--bind", "tcp://127.0.0.1:*",
-                                       "--workers", "\(workers)", "--out", folder])
-        let line = try coordinator.waitForLine(containing: "listening on ")
-        let endpoint = String(try XCTUnwrap(line.split(separator: " ").first { $0.hasPrefix("tcp://") }))
-        return (coordinator, endpoint)
-    }
-
     func testCoordinatorAndWorkerProcessesOverTCPGiveTheSameMetricsAsRun() throws {
         let separate = temporaryFolder()
         let (coordinator, endpoint) = try startCoordinator(scenario("quickstart.yaml"), workers: 3, folder: separate)
@@ -232,7 +190,7 @@ final class EndToEndTests: FedSimProcessTestCase {
             result.error)
     }
 
-    func testAWorkerThatDiesStopsTheRunWithItsName() throws {
+    func testAWorkerThatDiesPastItsRestartsStopsTheRunWithItsName() throws {
         let folder = temporaryFolder()
         let long = folder + "-long.yaml"
         addTeardownBlock { try? FileManager.default.removeItem(atPath: long) }
@@ -240,7 +198,7 @@ final class EndToEndTests: FedSimProcessTestCase {
             .replacingOccurrences(of: "../data/digits.csv", with: Self.repository.path + "/data/digits.csv")
             .replacingOccurrences(of: "rounds: 100", with: "rounds: 10000000")
         try text.write(toFile: long, atomically: true, encoding: .utf8)
-        let run = try Running(["run", long, "--workers", "2", "--out", folder])
+        let run = try Running(["run", long, "--workers", "2", "--max-restarts", "0", "--out", folder])
         var log = ""
         for _ in 0..<500 where !log.contains("2/2 joined") {
             Thread.sleep(forTimeInterval: 0.02)

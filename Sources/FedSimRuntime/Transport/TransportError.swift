@@ -6,12 +6,16 @@ public enum TransportError: FedSimError, Equatable, Sendable {
     case cannotConnect(endpoint: String, reason: String)
     /// No worker is connected under this peer name.
     case unknownPeer(String)
+    /// The worker's connection is closed: its process ended, or it stopped answering
+    /// the transport's heartbeats.
+    case peerGone(String)
 
     public var description: String {
         switch self {
         case let .cannotListen(endpoint, reason): return "cannot listen on \(endpoint): \(reason)"
         case let .cannotConnect(endpoint, reason): return "cannot connect to \(endpoint): \(reason)"
         case let .unknownPeer(peer): return "no worker connection \(peer)"
+        case let .peerGone(peer): return "the connection to \(peer) is closed"
         }
     }
 }

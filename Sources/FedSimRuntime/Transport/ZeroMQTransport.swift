@@ -1,4 +1,7 @@
 import FedSimWire
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How long closing a socket may wait to deliver what is queued (a Stop, a last Update).
 /// Queues are unbounded: an asynchronous strategy may have a task in flight for every client.
@@ -14,11 +17,17 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
     /// The IP address each worker's messages come from.
     private var addresses: [PeerID: String] = [:]
 
-    /// - Parameter maxMessageBytes: inbound messages larger than this are dropped by libzmq
-    ///   (and their sender disconnected) before they are read.
-    public init(bind endpoint: String, maxMessageBytes: Int) throws {
+    /// - Parameters:
+    ///   - maxMessageBytes: inbound messages larger than this are dropped by libzmq (and
+    ///     their sender disconnected) before they are read.
+    ///   - heartbeat: how often libzmq pings each worker's connection, and how long it
+    ///     waits for an answer before closing it (then sends to that worker throw
+    ///     `TransportError.peerGone`).
+    public init(bind endpoint: String, maxMessageBytes: Int, heartbeat: Heartbeat = Heartbeat()) throws {
         socket = try ZMQSocket(.router, context: ZMQContext())
         try socket.setLinger(milliseconds: lingerMilliseconds)
+        try socket.setHeartbeat(intervalMilliseconds: heartbeat.intervalMilliseconds,
+                                timeoutMilliseconds: heartbeat.timeoutMilliseconds)
         try socket.setQueueLimits(messages: nil)
         try socket.setRouterMandatory(true)
         try socket.setMaxMessageSize(bytes: maxMessageBytes)
@@ -30,9 +39,13 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
         self.endpoint = try socket.lastEndpoint
     }
 
-    /// Throws `ZMQError` with `EHOSTUNREACH` for a peer that is not (or no longer) connected.
+    /// Throws `TransportError.peerGone` for a peer that is not (or no longer) connected.
     public func send(_ message: EncodedMessage, to peer: PeerID) throws {
-        try socket.send([peer.bytes, message.bytes])
+        do {
+            try socket.send([peer.bytes, message.bytes])
+        } catch let error as ZMQError where error.code == EHOSTUNREACH {
+            throw TransportError.peerGone("\(peer)")
+        }
         traffic.bytesSent += message.bytes.count
         traffic.messagesSent += 1
     }
@@ -76,10 +89,14 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
     /// DEALERs to the other workers, by worker index; nil at this worker's own index.
     private var peers: [ZMQSocket?] = []
 
-    public init(connect endpoint: String) throws {
+    /// - Parameter heartbeat: how often libzmq pings the coordinator's connection, and
+    ///   how long it waits for an answer before dropping it and connecting again.
+    public init(connect endpoint: String, heartbeat: Heartbeat = Heartbeat()) throws {
         context = try ZMQContext()
         socket = try ZMQSocket(.dealer, context: context)
         try socket.setLinger(milliseconds: lingerMilliseconds)
+        try socket.setHeartbeat(intervalMilliseconds: heartbeat.intervalMilliseconds,
+                                timeoutMilliseconds: heartbeat.timeoutMilliseconds)
         try socket.setQueueLimits(messages: nil)
         do {
             try socket.connect(endpoint)
