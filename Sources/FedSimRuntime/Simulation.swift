@@ -2,38 +2,66 @@ import FedSimCore
 import FedSimWire
 import Foundation
 
-/// The runtime's entry points: what `fedsim run`, `fedsim coordinator` and `fedsim worker` do.
+/// How a run is launched and kept going; none of it changes what is computed.
+public struct RunOptions {
+    /// Replace an earlier run in the run folder instead of refusing to.
+    public var overwrite = false
+    /// Go on with the run in the run folder from its checkpoint, when it has one.
+    public var resume = false
+    /// When a server run writes its checkpoint (it also writes one when stopped early).
+    public var checkpointEvery: CheckpointInterval? = .seconds(60)
+    public var heartbeat = Heartbeat()
+    /// How many times `fedsim run` replaces a worker process that died.
+    public var maxRestarts = 3
+    /// The signal that asked the run to stop, if one did (`SignalWatch`).
+    public var interruption: () -> Int32? = { nil }
+    /// The CURVE keys of an authenticated run (`--keys`); nil: any worker that reaches
+    /// the coordinator may join.
+    public var keys: KeyFolder?
+
+    public init() {}
+}
+
+/// The runtime's entry points: what `fedsim run`, `fedsim resume`, `fedsim coordinator`
+/// and `fedsim worker` do.
 public enum Simulation {
     /// Runs `scenario` with the coordinator in this process and `workers` worker processes
     /// of `executable` on this host, writing the run folder `folder`. A privacy target is
     /// calibrated first, so the folder's scenario.yaml records the noise multiplier used.
-    /// With `keys`, the processes speak CURVE, worker I with the folder's `worker-I` keys.
+    /// With `options.keys`, the processes speak CURVE, worker I with the folder's
+    /// `worker-I` keys.
     public static func runLocally(
-        _ scenario: Scenario, workers: Int, folder: String, executable: String, keys: KeyFolder? = nil,
+        _ scenario: Scenario, workers: Int, folder: String, executable: String, options run: RunOptions = RunOptions(),
         progress: @escaping (StepRecord) -> Void = { _ in }
     ) throws -> RunSummary {
         let data = try prepareData(scenario)
         let plan = try PrivacyPlan.make(scenario, data: data)
         let scenario = plan?.resolving(scenario) ?? scenario
-        return try withLocalWorkers(scenario, data: data, workers: workers, folder: folder,
-                                    executable: executable, keys: keys) { transport, runFolder, options in
+        let (runFolder, checkpoint) = try openFolder(folder, scenario: scenario, options: run)
+        return try withLocalWorkers(scenario, data: data, workers: workers, folder: runFolder, resumed: checkpoint != nil,
+                                    executable: executable, run: run) { transport, options in
             var options = options
             options.progress = progress
             return try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
-                                   options: options, privacy: plan).run()
+                                   options: options, privacy: plan, resuming: checkpoint).run()
         }
     }
 
     /// Runs the decentralized `scenario` with the coordinator in this process and
     /// `workers` worker processes of `executable` on this host, writing the run folder
-    /// `folder`; with `keys`, as in `runLocally`.
+    /// `folder`.
     public static func runGossipLocally(
-        _ scenario: Scenario, workers: Int, folder: String, executable: String, keys: KeyFolder? = nil,
+        _ scenario: Scenario, workers: Int, folder: String, executable: String, options run: RunOptions = RunOptions(),
         progress: @escaping (GossipRecord) -> Void = { _ in }
     ) throws -> GossipSummary {
         let data = try prepareData(scenario)
-        return try withLocalWorkers(scenario, data: data, workers: workers, folder: folder,
-                                    executable: executable, keys: keys) { transport, runFolder, options in
+        let (runFolder, _) = try openFolder(folder, scenario: scenario, options: run, checkpoints: false)
+        // A decentralized run's nodes stay on the workers they were placed on: a worker
+        // that dies cannot be replaced.
+        var run = run
+        run.maxRestarts = 0
+        return try withLocalWorkers(scenario, data: data, workers: workers, folder: runFolder, resumed: false,
+                                    executable: executable, run: run) { transport, options in
             var options = options
             options.gossipProgress = progress
             return try GossipCoordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
@@ -41,17 +69,33 @@ public enum Simulation {
         }
     }
 
-    /// Runs `coordinate` (given the coordinator's transport, the run folder and the
-    /// options) with `workers` worker processes of `executable` on this host, which are
-    /// stopped when it returns or throws.
+    /// The run folder `path` for `scenario`, and the checkpoint to resume from. With
+    /// `options.resume`, a folder holding an unfinished run of this same scenario goes on
+    /// from its checkpoint, or starts again when it has none. Otherwise the run starts,
+    /// in a folder that holds no run (or, with `options.overwrite`, any).
+    static func openFolder(_ path: String, scenario: Scenario, options: RunOptions, checkpoints: Bool = true) throws
+        -> (RunFolder, RunCheckpoint?) {
+        let saved = try? String(contentsOfFile: path + "/scenario.yaml", encoding: .utf8)
+        guard options.resume, saved == scenario.resolvedYAML, RunFolder.status(in: path) != .completed else {
+            return (try RunFolder(path: path, scenario: scenario, overwrite: options.overwrite), nil)
+        }
+        guard checkpoints, let checkpoint = try RunCheckpoint.read(from: path) else {
+            return (try RunFolder(path: path, scenario: scenario, overwrite: true), nil)
+        }
+        return (try RunFolder(resuming: path, from: checkpoint), checkpoint)
+    }
+
+    /// Runs `coordinate` (given the coordinator's transport and the options) with
+    /// `workers` worker processes of `executable` on this host, which are replaced when
+    /// they die and stopped when it returns or throws.
     private static func withLocalWorkers<Summary>(
-        _ scenario: Scenario, data: FederatedDataset, workers: Int, folder: String, executable: String,
-        keys: KeyFolder?, _ coordinate: (CoordinatorTransport, RunFolder, CoordinatorOptions) throws -> Summary
+        _ scenario: Scenario, data: FederatedDataset, workers: Int, folder runFolder: RunFolder, resumed: Bool,
+        executable: String, run: RunOptions,
+        _ coordinate: (CoordinatorTransport, CoordinatorOptions) throws -> Summary
     ) throws -> Summary {
-        let coordinatorKeys = try keys.map { try localKeys($0, workers: workers) }
-        let runFolder = try RunFolder(path: folder, scenario: scenario)
-        let log = try runFolder.logFile("coordinator")
-        var options = CoordinatorOptions(workers: workers)
+        let keys = try run.keys.map { try localKeys($0, workers: workers) }
+        let log = try runFolder.logFile("coordinator", appending: resumed)
+        var options = coordinatorOptions(workers: workers, run: run)
         options.log = { log.write(Data("\($0)\n".utf8)) }
         let warnOnTerminal = options.warn
         options.warn = {
@@ -59,15 +103,20 @@ public enum Simulation {
             warnOnTerminal($0)
         }
         let transport = try ZeroMQCoordinatorTransport(
-            bind: "tcp://127.0.0.1:*", maxMessageBytes: messageSizeLimit(scenario, data), keys: coordinatorKeys,
-            log: options.log)
-        let cluster = LocalCluster()
+            bind: "tcp://127.0.0.1:*", maxMessageBytes: messageSizeLimit(scenario, data), heartbeat: run.heartbeat,
+            keys: keys, log: options.log)
+        let cluster = LocalCluster(executable: executable, endpoint: transport.endpoint, folder: runFolder,
+                                   extraArguments: heartbeatArguments(run.heartbeat), keys: run.keys?.path,
+                                   maxRestarts: run.maxRestarts, log: options.log)
         var finished = false
         defer { cluster.stopWorkers(graceful: finished) }
-        try cluster.spawnWorkers(count: workers, executable: executable, endpoint: transport.endpoint,
-                                 keys: keys?.path, folder: runFolder)
-        options.healthCheck = cluster.checkWorkers
-        let summary = try coordinate(transport, runFolder, options)
+        try cluster.spawnWorkers(count: workers, appendingLogs: resumed)
+        let interruption = run.interruption
+        options.healthCheck = {
+            if let signal = interruption() { throw RunError.interrupted(signal: signal) }
+            try cluster.superviseWorkers()
+        }
+        let summary = try coordinate(transport, options)
         finished = true
         return summary
     }
@@ -86,36 +135,54 @@ public enum Simulation {
         return keys
     }
 
+    /// The worker options that give spawned workers `heartbeat`.
+    private static func heartbeatArguments(_ heartbeat: Heartbeat) -> [String] {
+        heartbeat == Heartbeat() ? []
+            : ["--heartbeat-interval", "\(heartbeat.interval)", "--heartbeat-timeout", "\(heartbeat.timeout)"]
+    }
+
+    private static func coordinatorOptions(workers: Int, run: RunOptions) -> CoordinatorOptions {
+        var options = CoordinatorOptions(workers: workers)
+        options.heartbeat = run.heartbeat
+        options.checkpointEvery = run.checkpointEvery
+        options.interruption = run.interruption
+        let interruption = run.interruption
+        options.healthCheck = { if let signal = interruption() { throw RunError.interrupted(signal: signal) } }
+        return options
+    }
+
     /// Runs `scenario`'s coordinator on `endpoint`, waiting for `workers` workers to join;
-    /// with `keys`, only workers holding a key the folder admits can connect.
+    /// with `options.keys`, only workers holding a key the folder admits can connect.
     public static func coordinate(
         _ scenario: Scenario, bind endpoint: String, workers: Int, folder: String, joinTimeout: Double,
-        keys: KeyFolder? = nil, scenarioAliases: Set<String> = [], progress: @escaping (StepRecord) -> Void = { _ in }
+        scenarioAliases: Set<String> = [], options run: RunOptions = RunOptions(),
+        progress: @escaping (StepRecord) -> Void = { _ in }
     ) throws -> RunSummary {
         let data = try prepareData(scenario)
         let plan = try PrivacyPlan.make(scenario, data: data)
         let scenario = plan?.resolving(scenario) ?? scenario
-        return try withCoordinator(scenario, data: data, bind: endpoint, workers: workers, folder: folder,
-                                   joinTimeout: joinTimeout, keys: keys,
-                                   scenarioAliases: scenarioAliases) { transport, runFolder, options in
+        let (runFolder, checkpoint) = try openFolder(folder, scenario: scenario, options: run)
+        if let checkpoint { FileHandle.standardError.write(Data("fedsim coordinator: resuming at step \(checkpoint.steps)\n".utf8)) }
+        return try withCoordinator(scenario, data: data, bind: endpoint, workers: workers, joinTimeout: joinTimeout,
+                                   scenarioAliases: scenarioAliases, run: run) { transport, options in
             var options = options
             options.progress = progress
             return try Coordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
-                                   options: options, privacy: plan).run()
+                                   options: options, privacy: plan, resuming: checkpoint).run()
         }
     }
 
     /// Runs the decentralized `scenario`'s coordinator on `endpoint`, waiting for
-    /// `workers` workers to join; with `keys`, as in `coordinate`.
+    /// `workers` workers to join; with `options.keys`, as in `coordinate`.
     public static func coordinateGossip(
         _ scenario: Scenario, bind endpoint: String, workers: Int, folder: String, joinTimeout: Double,
-        keys: KeyFolder? = nil, scenarioAliases: Set<String> = [],
+        scenarioAliases: Set<String> = [], options run: RunOptions = RunOptions(),
         progress: @escaping (GossipRecord) -> Void = { _ in }
     ) throws -> GossipSummary {
         let data = try prepareData(scenario)
-        return try withCoordinator(scenario, data: data, bind: endpoint, workers: workers, folder: folder,
-                                   joinTimeout: joinTimeout, keys: keys,
-                                   scenarioAliases: scenarioAliases) { transport, runFolder, options in
+        let (runFolder, _) = try openFolder(folder, scenario: scenario, options: run, checkpoints: false)
+        return try withCoordinator(scenario, data: data, bind: endpoint, workers: workers, joinTimeout: joinTimeout,
+                                   scenarioAliases: scenarioAliases, run: run) { transport, options in
             var options = options
             options.gossipProgress = progress
             return try GossipCoordinator(scenario: scenario, data: data, transport: transport, folder: runFolder,
@@ -126,24 +193,23 @@ public enum Simulation {
     /// Runs `coordinate` with a transport bound to `endpoint` for workers started elsewhere,
     /// warning when it listens beyond this host without keys.
     private static func withCoordinator<Summary>(
-        _ scenario: Scenario, data: FederatedDataset, bind endpoint: String, workers: Int, folder: String,
-        joinTimeout: Double, keys: KeyFolder?, scenarioAliases: Set<String>,
-        _ coordinate: (CoordinatorTransport, RunFolder, CoordinatorOptions) throws -> Summary
+        _ scenario: Scenario, data: FederatedDataset, bind endpoint: String, workers: Int,
+        joinTimeout: Double, scenarioAliases: Set<String>, run: RunOptions,
+        _ coordinate: (CoordinatorTransport, CoordinatorOptions) throws -> Summary
     ) throws -> Summary {
-        var options = CoordinatorOptions(workers: workers)
+        var options = coordinatorOptions(workers: workers, run: run)
         options.handshakeTimeout = joinTimeout
         options.scenarioAliases = scenarioAliases
-        let transport = try ZeroMQCoordinatorTransport(
-            bind: endpoint, maxMessageBytes: messageSizeLimit(scenario, data), keys: try keys?.coordinatorKeys(),
-            log: options.log)
-        let runFolder = try RunFolder(path: folder, scenario: scenario)
-        if keys == nil, !isLocal(endpoint) {
+        let transport = try ZeroMQCoordinatorTransport(bind: endpoint, maxMessageBytes: messageSizeLimit(scenario, data),
+                                                       heartbeat: run.heartbeat, keys: try run.keys?.coordinatorKeys(),
+                                                       log: options.log)
+        if run.keys == nil, !isLocal(endpoint) {
             options.warn("listening on \(transport.endpoint) without --keys: anyone who reaches this port can join as a "
                          + "worker, receive clients' training data and send updates that poison the model "
                          + "(fedsim keygen makes keys that admit only your workers)")
         }
-        options.log("listening on \(transport.endpoint) for \(workers) workers\(keys == nil ? "" : ", CURVE keys required")")
-        return try coordinate(transport, runFolder, options)
+        options.log("listening on \(transport.endpoint) for \(workers) workers\(run.keys == nil ? "" : ", CURVE keys required")")
+        return try coordinate(transport, options)
     }
 
     /// Whether only this host can reach `endpoint`: loopback TCP, `ipc://` or `inproc://`.
@@ -157,14 +223,15 @@ public enum Simulation {
     /// Joins the coordinator at `endpoint` (with `keys`, over CURVE), accepting messages
     /// of up to `maxMessageBytes`, and trains until it says Stop.
     @discardableResult
-    public static func work(connect endpoint: String, name: String, scenario: String = "", keys: WorkerKeys? = nil,
-                            maxMessageBytes: Int = ZeroMQWorkerTransport.defaultMaxMessageBytes,
-                            connectTimeout: Double = 120, idleTimeout: Double = 600) throws -> Int {
-        let transport = try ZeroMQWorkerTransport(connect: endpoint, keys: keys, maxMessageBytes: maxMessageBytes) {
+    public static func work(connect endpoint: String, name: String, scenario: String = "", connectTimeout: Double = 120,
+                            idleTimeout: Double = 600, heartbeat: Heartbeat = Heartbeat(), keys: WorkerKeys? = nil,
+                            maxMessageBytes: Int = ZeroMQWorkerTransport.defaultMaxMessageBytes) throws -> Int {
+        let transport = try ZeroMQWorkerTransport(connect: endpoint, heartbeat: heartbeat, keys: keys,
+                                                  maxMessageBytes: maxMessageBytes) {
             FileHandle.standardError.write(Data("fedsim worker: \(name): \($0)\n".utf8))
         }
         return try Worker(transport: transport, name: name, scenario: scenario, coordinator: endpoint,
-                          connectTimeout: connectTimeout, idleTimeout: idleTimeout).run()
+                          connectTimeout: connectTimeout, idleTimeout: idleTimeout, heartbeat: heartbeat).run()
     }
 
     /// The largest message the coordinator accepts, with room to spare: an update of this

@@ -130,6 +130,16 @@ public final class ZMQSocket {
         try setOption(ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", bytes: keys.secretKey.bytes)
     }
 
+    /// ZMTP heartbeats: a PING every `intervalMilliseconds` on each connection, which is
+    /// closed when no traffic answers within `timeoutMilliseconds` (and, for the peer,
+    /// after the same time without a PING). They run on libzmq's I/O thread, so a peer
+    /// busy computing still answers; a stopped, hung or unreachable one does not.
+    public func setHeartbeat(intervalMilliseconds: Int, timeoutMilliseconds: Int) throws {
+        try setOption(ZMQ_HEARTBEAT_IVL, "ZMQ_HEARTBEAT_IVL", Int32(milliseconds: intervalMilliseconds))
+        try setOption(ZMQ_HEARTBEAT_TIMEOUT, "ZMQ_HEARTBEAT_TIMEOUT", Int32(milliseconds: timeoutMilliseconds))
+        try setOption(ZMQ_HEARTBEAT_TTL, "ZMQ_HEARTBEAT_TTL", Int32(milliseconds: timeoutMilliseconds))
+    }
+
     /// Whether a ROUTER refuses to send to an unknown or departed peer (throwing
     /// `EHOSTUNREACH`) instead of silently dropping the message, libzmq's default.
     public func setRouterMandatory(_ isMandatory: Bool) throws {

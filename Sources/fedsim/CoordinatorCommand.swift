@@ -19,19 +19,29 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "Seconds to wait for all workers to join.")
     var joinTimeout = 120.0
 
-    @OptionGroup var keys: KeysOption
+    @Flag(help: "Go on with the run in the run folder from its checkpoint, if it holds an unfinished run of this scenario.")
+    var resume = false
+
+    @OptionGroup var control: RunControlOptions
 
     func run() throws {
         // A worker may name the scenario by its name, its file or the file's base name.
         let file = URL(fileURLWithPath: options.scenario)
         let aliases: Set = [options.scenario, file.lastPathComponent, file.deletingPathExtension().lastPathComponent]
+        let signals = watchSignals()
         try options.runShowingProgress(workers: workers, server: { scenario, folder, progress in
             try Simulation.coordinate(scenario, bind: bind, workers: workers, folder: folder, joinTimeout: joinTimeout,
-                                      keys: keys.folder, scenarioAliases: aliases, progress: progress)
+                                      scenarioAliases: aliases, options: try runOptions(signals), progress: progress)
         }, decentralized: { scenario, folder, progress in
             try Simulation.coordinateGossip(scenario, bind: bind, workers: workers, folder: folder,
-                                            joinTimeout: joinTimeout, keys: keys.folder, scenarioAliases: aliases,
-                                            progress: progress)
+                                            joinTimeout: joinTimeout, scenarioAliases: aliases,
+                                            options: try runOptions(signals), progress: progress)
         })
+    }
+
+    private func runOptions(_ signals: SignalWatch) throws -> RunOptions {
+        var options = try control.runOptions(signals: signals)
+        options.resume = resume
+        return options
     }
 }

@@ -9,8 +9,8 @@ struct FedSimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fedsim",
         abstract: "Simulate federated and decentralized training across real processes.",
-        subcommands: [RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, KeygenCommand.self, ValidateCommand.self,
-                      ReportCommand.self, AggregateCommand.self, PrivacyCommand.self, BenchCommand.self,
+        subcommands: [RunCommand.self, ResumeCommand.self, CoordinatorCommand.self, WorkerCommand.self, KeygenCommand.self,
+                      ValidateCommand.self, ReportCommand.self, AggregateCommand.self, PrivacyCommand.self, BenchCommand.self,
                       BenchAggregatorsCommand.self, BenchPrivacyCommand.self, TopologyCommand.self])
 
     static func main() {
@@ -74,20 +74,38 @@ struct ScenarioOptions: ParsableArguments {
         decentralized: (Scenario, String, @escaping (GossipRecord) -> Void) throws -> GossipSummary
     ) throws {
         try reportingErrors {
-            guard workers >= 1 else { throw UsageError("--workers must be at least 1") }
             let (loaded, folder) = try load()
-            if let settings = loaded.decentralized {
-                let progress = GossipProgressLine(timeBudget: settings.timeBudget)
-                let summary = try decentralized(loaded, folder, progress.update)
-                progress.finish()
-                print(SummaryTable.render(summary, folder: folder))
-            } else {
-                let progress = ProgressLine(loaded.server.stop)
-                let summary = try server(loaded, folder, progress.update)
-                progress.finish()
-                print(SummaryTable.render(summary, folder: folder))
-            }
+            try showingProgress(loaded, folder: folder, workers: workers, server: server, decentralized: decentralized)
         }
+    }
+}
+
+/// Runs `scenario` into `folder` with `workers` workers under a live progress line, as
+/// `ScenarioOptions.runShowingProgress` says. An interrupted run says how to resume it
+/// and ends the command with status 128 + the signal.
+func showingProgress(
+    _ scenario: Scenario, folder: String, workers: Int,
+    server: (Scenario, String, @escaping (StepRecord) -> Void) throws -> RunSummary,
+    decentralized: (Scenario, String, @escaping (GossipRecord) -> Void) throws -> GossipSummary
+) throws {
+    guard workers >= 1 else { throw UsageError("--workers must be at least 1") }
+    do {
+        if let settings = scenario.decentralized {
+            let progress = GossipProgressLine(timeBudget: settings.timeBudget)
+            let summary = try decentralized(scenario, folder, progress.update)
+            progress.finish()
+            print(SummaryTable.render(summary, folder: folder))
+        } else {
+            let progress = ProgressLine(scenario.server.stop)
+            let summary = try server(scenario, folder, progress.update)
+            progress.finish()
+            print(SummaryTable.render(summary, folder: folder))
+        }
+    } catch RunError.interrupted(let signal) {
+        let resume = scenario.decentralized == nil && RunCheckpoint.exists(in: folder)
+            ? "; continue it with: fedsim resume \(folder)" : ""
+        FileHandle.standardError.write(Data("fedsim: interrupted; \(folder)/summary.json says so\(resume)\n".utf8))
+        throw ExitCode(128 + signal)
     }
 }
 

@@ -16,11 +16,13 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "The scenario this worker is for (its name or file); a coordinator running another refuses it.")
     var scenario = ""
 
-    @Option(help: "Seconds to keep trying to reach the coordinator before giving up.")
+    @Option(help: "Seconds to keep trying to reach the coordinator (at the start, or once it went silent) before giving up.")
     var connectTimeout = 120.0
 
-    @Option(help: "Seconds without a message from the coordinator before giving up.")
+    @Option(help: "Seconds without a message from the coordinator before a decentralized run's worker gives up.")
     var idleTimeout = 600.0
+
+    @OptionGroup var heartbeat: HeartbeatOptions
 
     @Option(help: ArgumentHelp(
         "The largest message this worker accepts, in MiB; its Assign carries its clients' data.", valueName: "MiB"))
@@ -42,9 +44,9 @@ struct WorkerCommand: ParsableCommand {
             guard (1...(1 << 20)).contains(maxMessageMb) else { throw UsageError("--max-message-mb must be 1 to 1048576") }
             let process = ProcessInfo.processInfo
             let workerName = name ?? "\(process.hostName)-\(process.processIdentifier)"
-            try Simulation.work(connect: connect, name: workerName, scenario: scenario,
-                                keys: try keys.folder?.workerKeys(name: key), maxMessageBytes: maxMessageMb << 20,
-                                connectTimeout: connectTimeout, idleTimeout: idleTimeout)
+            try Simulation.work(connect: connect, name: workerName, scenario: scenario, connectTimeout: connectTimeout,
+                                idleTimeout: idleTimeout, heartbeat: try heartbeat.value,
+                                keys: try keys.folder?.workerKeys(name: key), maxMessageBytes: maxMessageMb << 20)
         }
     }
 }

@@ -190,7 +190,7 @@ final class EndToEndTests: FedSimProcessTestCase {
             result.error)
     }
 
-    func testAWorkerThatDiesStopsTheRunWithItsName() throws {
+    func testAWorkerThatDiesPastItsRestartsStopsTheRunWithItsName() throws {
         let folder = temporaryFolder()
         let long = folder + "-long.yaml"
         addTeardownBlock { try? FileManager.default.removeItem(atPath: long) }
@@ -198,7 +198,7 @@ final class EndToEndTests: FedSimProcessTestCase {
             .replacingOccurrences(of: "../data/digits.csv", with: Self.repository.path + "/data/digits.csv")
             .replacingOccurrences(of: "rounds: 100", with: "rounds: 10000000")
         try text.write(toFile: long, atomically: true, encoding: .utf8)
-        let run = try Running(["run", long, "--workers", "2", "--out", folder])
+        let run = try Running(["run", long, "--workers", "2", "--max-restarts", "0", "--out", folder])
         var log = ""
         for _ in 0..<500 where !log.contains("2/2 joined") {
             Thread.sleep(forTimeInterval: 0.02)

@@ -41,44 +41,12 @@ class FedSimProcessTestCase: XCTestCase {
                 String(decoding: errorData, as: UTF8.self))
     }
 
-    /// A started fedsim process whose standard error is read as it comes.
-    final class Running {
-        let process = Process()
-        private let errorPipe = Pipe()
-        private var seen = Data()
-
-        init(_ arguments: [String]) throws {
-            process.executableURL = URL(fileURLWithPath: FedSimProcessTestCase.fedsim)
-            process.arguments = arguments
-            process.standardOutput = Pipe()
-            process.standardError = errorPipe
-            try process.run()
-        }
-
-        /// Reads standard error until a line contains `text`; returns that line.
-        func waitForLine(containing text: String) throws -> String {
-            while true {
-                let lines = String(decoding: seen, as: UTF8.self).split(separator: "\n")
-                if let line = lines.first(where: { $0.contains(text) }) { return String(line) }
-                let chunk = errorPipe.fileHandleForReading.availableData
-                guard !chunk.isEmpty else { throw TestFailure("no line with '\(text)' in: \(String(decoding: seen, as: UTF8.self))") }
-                seen.append(chunk)
-            }
-        }
-
-        /// Waits for the process to exit; returns its status and everything it wrote to standard error.
-        func finish() -> (status: Int32, error: String) {
-            seen.append(errorPipe.fileHandleForReading.readDataToEndOfFile())
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: seen, as: UTF8.self))
-        }
-    }
-
-    /// Starts `fedsim coordinator` (with `options`) on a free loopback port; returns it and its endpoint.
-    func startCoordinator(_ scenarioFile: String, workers: Int, folder: String, options: [String] = []) throws
-        -> (Running, String) {
-        let coordinator = try Running(["coordinator", scenarioFile, "--bind", "tcp://127.0.0.1:*",
-                                       "--workers", "\(workers)", "--out", folder] + options)
+    /// Starts `fedsim coordinator` on a free loopback port (or `bind`) with `extra`
+    /// options; returns it and its endpoint.
+    func startCoordinator(_ scenarioFile: String, workers: Int, folder: String, bind: String = "tcp://127.0.0.1:*",
+                          _ extra: [String] = []) throws -> (Running, String) {
+        let coordinator = try Running(["coordinator", scenarioFile, "--bind", bind,
+                                       "--workers", "\(workers)", "--out", folder] + extra)
         let line = try coordinator.waitForLine(containing: "listening on ")
         let endpoint = String(try XCTUnwrap(line.split(separator: " ").first { $0.hasPrefix("tcp://") }))
         return (coordinator, endpoint)
@@ -92,6 +60,39 @@ class FedSimProcessTestCase: XCTestCase {
             for key in object.keys where key.hasPrefix("wall_") { object.removeValue(forKey: key) }
             return object as NSDictionary
         }
+    }
+}
+
+/// A started fedsim process whose standard error is read as it comes.
+final class Running {
+    let process = Process()
+    private let errorPipe = Pipe()
+    private var seen = Data()
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: FedSimProcessTestCase.fedsim)
+        process.arguments = arguments
+        process.standardOutput = Pipe()
+        process.standardError = errorPipe
+        try process.run()
+    }
+
+    /// Reads standard error until a line contains `text`; returns that line.
+    func waitForLine(containing text: String) throws -> String {
+        while true {
+            let lines = String(decoding: seen, as: UTF8.self).split(separator: "\n")
+            if let line = lines.first(where: { $0.contains(text) }) { return String(line) }
+            let chunk = errorPipe.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw TestFailure("no line with '\(text)' in: \(String(decoding: seen, as: UTF8.self))") }
+            seen.append(chunk)
+        }
+    }
+
+    /// Waits for the process to exit; returns its status and everything it wrote to standard error.
+    func finish() -> (status: Int32, error: String) {
+        seen.append(errorPipe.fileHandleForReading.readDataToEndOfFile())
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: seen, as: UTF8.self))
     }
 }
 

@@ -23,11 +23,12 @@ final class ReportCommandTests: FedSimProcessTestCase {
         root = temporaryFolder()
     }
 
-    /// `root/name/metrics.jsonl` holding `lines`; the folder's path.
+    /// `root/name/metrics.jsonl` holding `lines`, beside a completed run's summary; the folder's path.
     private func runFolder(_ name: String, _ lines: [String]) throws -> String {
         let folder = root + "/" + name
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        try "{\"status\": \"completed\"}\n".write(toFile: folder + "/summary.json", atomically: true, encoding: .utf8)
         return folder
     }
 

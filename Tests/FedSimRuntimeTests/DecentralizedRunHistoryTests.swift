@@ -13,11 +13,12 @@ final class DecentralizedRunHistoryTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(atPath: root) }
     }
 
-    /// `root/name/metrics.jsonl` holding `lines`; the folder's path.
+    /// `root/name/metrics.jsonl` holding `lines`, beside a completed run's summary; the folder's path.
     private func runFolder(_ name: String, _ lines: [String]) throws -> String {
         let path = root + "/" + name
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         try (lines.joined(separator: "\n") + "\n").write(toFile: path + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        try "{\"status\": \"completed\"}\n".write(toFile: path + "/summary.json", atomically: true, encoding: .utf8)
         return path
     }
 

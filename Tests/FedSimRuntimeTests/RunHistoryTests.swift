@@ -3,13 +3,27 @@ import Foundation
 import XCTest
 
 final class RunHistoryTests: XCTestCase {
-    /// A run folder whose metrics.jsonl holds `lines`.
+    /// A completed run's folder whose metrics.jsonl holds `lines`.
     private func folder(_ lines: [String]) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-history-\(UUID())").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
         try (lines.joined(separator: "\n") + "\n").write(toFile: path + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        try "{\"status\": \"completed\"}\n".write(toFile: path + "/summary.json", atomically: true, encoding: .utf8)
         return path
+    }
+
+    func testARunThatDidNotCompleteIsMarkedInItsName() throws {
+        let path = try folder([#"{"round":1,"time":1,"test_loss":1.0,"test_accuracy":0.5}"#])
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        XCTAssertEqual(try RunHistory(folder: path).name, name)
+        for status in ["interrupted", "failed"] {
+            try "{\"status\": \"\(status)\", \"reason\": \"x\"}".write(toFile: path + "/summary.json", atomically: true,
+                                                                           encoding: .utf8)
+            XCTAssertEqual(try RunHistory(folder: path).name, "\(name) (\(status))")
+        }
+        try FileManager.default.removeItem(atPath: path + "/summary.json")
+        XCTAssertEqual(try RunHistory(folder: path).name, "\(name) (unfinished)")
     }
 
     func testResamplesTheTestLossOnAVirtualTimeGrid() throws {

@@ -132,15 +132,18 @@ final class WorkerPoolTests: XCTestCase {
         XCTAssert(logs.contains("late took over 3 clients and now hosts 3"), "\(logs)")
     }
 
-    func testUpdatesPassAnythingElseIsRefusedAndARefusalFailsTheRun() throws {
+    func testUpdatesPassHeartbeatsAreTakenAnythingElseIsRefusedAndARefusalFailsTheRun() throws {
         let (pool, worker) = try joined(InMemoryNetwork(), "w", clients: 1)
         let update = ClientUpdate(clientID: 0, modelVersion: 0, jobNumber: 1, delta: [1], sampleCount: 1, trainLoss: 0,
                                   steps: 1, wallComputeSeconds: 0)
         try worker.send(.heartbeat(sequence: 1))
+        try worker.send(.stop(reason: "a worker does not stop its coordinator"))
         try worker.send(.update(update))
         XCTAssertEqual(try pool.nextUpdate(busy: []) { "an update" }.update, update)
-        guard case let .refused(reason)? = try inbox(worker).first else { return XCTFail("the heartbeat was not refused") }
-        XCTAssertEqual(reason, "unexpected Heartbeat while jobs run")
+        let answers = try inbox(worker)
+        XCTAssertEqual(answers.count, 1, "only the Stop is answered: \(answers)")
+        guard case let .refused(reason)? = answers.first else { return XCTFail("the Stop was not refused") }
+        XCTAssertEqual(reason, "unexpected Stop while jobs run")
         try worker.send(.refused(reason: "bad task"))
         XCTAssertThrowsError(try pool.nextUpdate(busy: []) { "an update" }) { error in
             XCTAssertEqual("\(error)", "w refused a message: bad task")

@@ -129,6 +129,14 @@ extension EventDrivenServer {
                       pendingTimers: pendingTimers, begun: begun)
     }
 
+    /// The state as it was before `next()` returned `step`, which the caller has not
+    /// carried out: a run saved while it waits for the step's updates resumes with it.
+    public func state(awaiting step: AggregationStep) -> ScheduleState {
+        var state = state
+        state.pending.insert(.aggregate(step), at: 0)
+        return state
+    }
+
     /// The loop of a run whose inputs are `clock`, `sampleCounts`, `seed` and `stop`,
     /// continuing from `state`.
     public init(resuming state: ScheduleState, clock: JobClock, sampleCounts: [Int], seed: UInt64,

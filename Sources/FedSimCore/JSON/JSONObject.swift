@@ -50,6 +50,11 @@ public struct JSONObject: Sendable, CustomStringConvertible {
         fields.append((key, "[" + values.map(String.init).joined(separator: ",") + "]"))
     }
 
+    /// Adds `other`'s fields after this object's, in their order.
+    public mutating func append(contentsOf other: JSONObject) {
+        fields += other.fields
+    }
+
     /// One line, no spaces.
     public var description: String {
         "{" + fields.map { "\(Self.quote($0.key)):\($0.text)" }.joined(separator: ",") + "}"

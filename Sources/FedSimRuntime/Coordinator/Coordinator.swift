@@ -10,6 +10,11 @@ import Foundation
 /// its worker as soon as the model it starts from exists, so many are in flight at
 /// once, and updates are applied strictly in event order: results never depend on which
 /// worker was faster in real time. Between two actions the run's whole state is `state`.
+///
+/// Because an update is a pure function of (model version, client, job number, seed),
+/// neither a lost worker nor a restart changes what is computed: a lost worker's
+/// unfinished jobs are sent again to the workers that take over its clients, and a run
+/// resumed from its `RunCheckpoint` sends again every job that was running.
 public final class Coordinator {
     private let scenario: Scenario
     private let data: FederatedDataset
@@ -26,17 +31,33 @@ public final class Coordinator {
     private var encodedModel: (version: Int, message: EncodedMessage)?
     /// The model's adapters, when the server re-factorizes them (FedSVD); empty otherwise.
     private let refactorizedAdapters: [AdapterLocation]
+    private let folder: RunFolder?
+    /// Where the loop is: between actions, waiting for a step's updates, or in the midst
+    /// of an action (when no checkpoint can be taken).
+    private var position = Position.betweenActions
+    /// The step and the wall time of the last checkpoint.
+    private var lastCheckpoint: (step: Int, time: Date)
+    /// Seconds of training before this process took over the run (a resumed run's).
+    private let earlierTrainingSeconds: Double
+
+    private enum Position {
+        case betweenActions
+        case awaiting(AggregationStep)
+        case busy
+    }
 
     /// - Parameters:
     ///   - privacy: the plan of the scenario's privacy, when the caller has made it
     ///     already; planned here otherwise.
+    ///   - checkpoint: a saved run of this scenario to go on from; nil starts the run.
     ///   - start: the model the run starts from (its frozen values) and its trainable
     ///     vector, a model of the data's features and classes; by default the
     ///     scenario's, `Scenario.startingModel(for:)`. Workers receive its spec and
     ///     frozen values in their Assign.
     public init(scenario: Scenario, data: FederatedDataset, transport: CoordinatorTransport,
                 folder: RunFolder?, options: CoordinatorOptions, privacy: PrivacyPlan? = nil,
-                start: (model: Sequential, trainableParameters: [Float])? = nil) throws {
+                start: (model: Sequential, trainableParameters: [Float])? = nil,
+                resuming checkpoint: RunCheckpoint? = nil) throws {
         guard data.clients.count == scenario.partition.clients else {
             throw RunError.dataMismatch(dataClients: data.clients.count, scenarioClients: scenario.partition.clients)
         }
@@ -44,13 +65,14 @@ public final class Coordinator {
         self.data = data
         self.transport = transport
         self.options = options
+        self.folder = folder
         let (model, parameters) = try start ?? scenario.startingModel(for: data)
         let spec = model.spec
         refactorizedAdapters = scenario.model.lora != nil && scenario.server.adapter == .fedsvd ? model.adapters : []
         let adapterFactors = refactorizedAdapters.isEmpty ? [] : model.adapterFactors
         let sizes = TransferSizes(parameterCount: model.trainableParameterCount, adapterFactorCount: adapterFactors.count)
         models = ModelVersions(initial: parameters, adapterFactors: adapterFactors)
-        server = try scenario.makeServer(data: data, sizes: sizes)
+        server = try scenario.makeServer(data: data, sizes: sizes, resuming: checkpoint?.state.schedule)
         let plan = try privacy ?? PrivacyPlan.make(scenario, data: data)
         pipeline = try AggregationPipeline(scenario: scenario, privacy: plan)
         self.privacy = try plan.map(PrivacyLedger.init)
@@ -58,13 +80,27 @@ public final class Coordinator {
         recorder = RunRecorder(data: data, model: model, evaluationEvery: scenario.evaluation.every, sizes: sizes,
                                folder: folder, options: options)
         let (seed, flips, byzantine) = (scenario.seed, pipeline.flipsLabels, pipeline.byzantineClients)
+        var resend: WorkerPool.Recovery = { _ in }
         pool = WorkerPool(transport: transport, options: options, scenarioName: scenario.name,
-                          clientCount: data.clients.count) { index, clients, _ in
+                          clientCount: data.clients.count, recovery: { try resend($0) }) { index, clients, _ in
             Assign(workerIndex: index, seed: seed, model: spec, clients: clients.map { client in
                 ClientShard(clientID: client, data: flips && byzantine.contains(client)
                                 ? LabelFlip.flipped(data.clients[client]) : data.clients[client])
             }, frozenParameters: model.frozenParameters)
         }
+        lastCheckpoint = (checkpoint?.steps ?? 0, Date())
+        earlierTrainingSeconds = checkpoint?.wallTrainingSeconds ?? 0
+        if let checkpoint { try restore(checkpoint.state) }
+        resend = { [unowned self] clients in try self.resendJobs(of: Set(clients)) }
+    }
+
+    /// Goes on from `state`, which a run of this scenario saved.
+    private func restore(_ state: RunState) throws {
+        models = state.models
+        try pipeline.restore(state.pipeline)
+        if let saved = state.privacy { privacy?.restore(saved) }
+        jobs = state.jobs
+        recorder.restore(state.recorder)
     }
 
     /// The global model after the steps run so far.
@@ -77,16 +113,20 @@ public final class Coordinator {
     }
 
     /// Waits for the workers, carries out the schedule's actions until it ends, stops the
-    /// workers and writes the run folder. If the run fails, the workers that joined are
-    /// told to stop, with the reason.
+    /// workers and writes the run folder. A resumed run first sends again every job that
+    /// was running. If the run fails or is interrupted, the workers that joined are told
+    /// to stop, with the reason, and the run folder gets a checkpoint (when the run
+    /// stopped where one can be taken) and a summary saying how the run ended.
     public func run() throws -> RunSummary {
         let started = Date()
         do {
             try pool.awaitWorkers()
             try pool.placeClients()
-            recorder.startTraining()
+            recorder.startTraining(after: earlierTrainingSeconds)
+            try resendJobs(of: Set(data.clients.indices))
             while let action = server.next() {
                 try carryOut(action)
+                try checkInterruption()
             }
             if server.endedEarly {
                 options.warn("the run ended after \(server.scheduler.aggregations) of \(server.stop.aggregations ?? 0) steps, "
@@ -94,44 +134,133 @@ public final class Coordinator {
             }
         } catch {
             pool.stopAll(reason: "the coordinator stopped: \(error)")
+            saveUnfinishedRun(started: started, error: error)
             throw error
         }
         let trainingSeconds = recorder.trainingSeconds
         pool.stopAll(reason: "run complete")
         try recorder.writeModel(models.latest, adapterFactors: models.latestAdapterFactors)
-        return try recorder.finish(
+        let summary = try recorder.finish(
             scenario: scenario.name, steps: server.scheduler.aggregations, parameters: models.latest.count,
-            workers: pool.count, started: started, trainingSeconds: trainingSeconds, traffic: transport.traffic,
+            workers: pool.liveCount, started: started, trainingSeconds: trainingSeconds, traffic: transport.traffic,
             privacy: privacy)
+        folder?.removeCheckpoint()
+        return summary
+    }
+
+    /// Throws `interrupted` once a signal has asked the run to stop.
+    private func checkInterruption() throws {
+        if let signal = options.interruption() { throw RunError.interrupted(signal: signal) }
+    }
+
+    /// Writes the checkpoint of a run that stopped early, when it stopped where one can
+    /// be taken, and its summary (status `interrupted` or `failed`). Problems writing them
+    /// are logged: the error that stopped the run is the one reported.
+    private func saveUnfinishedRun(started: Date, error: Error) {
+        guard folder != nil else { return }
+        var status = RunStatus.failed
+        if case RunError.interrupted = error { status = .interrupted }
+        do {
+            if let checkpoint = checkpointState() {
+                try writeCheckpoint(checkpoint)
+                options.log("saved a checkpoint after step \(stepsTaken)")
+            }
+            _ = try recorder.finish(
+                scenario: scenario.name, steps: stepsTaken, parameters: models.latest.count,
+                workers: pool.liveCount, started: started, trainingSeconds: recorder.trainingSeconds,
+                traffic: transport.traffic, privacy: privacy, status: status,
+                reason: "\(error)")
+        } catch let failure {
+            options.log("could not save the unfinished run: \(failure)")
+        }
+    }
+
+    /// The run's state as a checkpoint saves it: between actions, or while waiting for a
+    /// step's updates (with the step put back before the schedule's next action, and
+    /// every update received so far kept); nil in the midst of any other action.
+    private func checkpointState() -> RunState? {
+        switch position {
+        case .betweenActions: return state
+        case let .awaiting(step):
+            return RunState(schedule: server.state(awaiting: step), models: models, pipeline: pipeline.state,
+                            privacy: privacy?.state, jobs: jobs, recorder: recorder.state)
+        case .busy: return nil
+        }
+    }
+
+    private func writeCheckpoint(_ state: RunState) throws {
+        guard let folder else { return }
+        let checkpoint = RunCheckpoint(state: state, metricsBytes: try folder.syncedMetricsBytes(), steps: stepsTaken,
+                                       wallTrainingSeconds: recorder.trainingSeconds, workers: options.workers)
+        try checkpoint.write(to: folder.path)
+        lastCheckpoint = (stepsTaken, Date())
+    }
+
+    /// The aggregation steps carried out and recorded (the schedule counts a step as
+    /// soon as it hands it out).
+    private var stepsTaken: Int {
+        if case let .awaiting(step) = position { return step.number - 1 }
+        return server.scheduler.aggregations
     }
 
     private func carryOut(_ action: ScheduledAction) throws {
+        position = .busy
         switch action {
         case let .dispatch(job): try dispatch(job)
-        case let .aggregate(step): try aggregate(step)
+        case let .aggregate(step):
+            try aggregate(step)
+            if let every = options.checkpointEvery,
+               every.isDue(step: step.number, lastStep: lastCheckpoint.step,
+                           elapsed: Date().timeIntervalSince(lastCheckpoint.time)) {
+                position = .betweenActions
+                try writeCheckpoint(state)
+            }
         case let .drop(job): jobs.drop(job).map { models.release($0) }
         }
+        position = .betweenActions
     }
 
-    /// Sends `job`'s task (with the current model, if its worker lacks it).
+    /// Files `job` as running and sends its task (with the current model, if its worker
+    /// lacks it). Clients of lost workers are placed first, so a task is never sent twice.
     private func dispatch(_ job: Job) throws {
         precondition(job.version == models.current, "\(job) dispatched while the model is at version \(models.current)")
-        let task = TrainingTask(clientID: job.client, modelVersion: UInt64(job.version), jobNumber: job.number,
-                                training: privacy?.training(scenario.training, client: job.client) ?? scenario.training)
-        try pool.send(task, version: job.version, model: currentModel)
+        try pool.recover()
         jobs.dispatched(job)
         models.hold(job.version)
         recorder.dispatched(job)
+        try pool.send(task(of: job), version: job.version, model: { modelMessage(job.version) })
     }
 
-    /// Applies `step` once each of its jobs' updates has arrived, and records it.
+    /// The task of `job`: its client, the model version it trains from, its number and
+    /// the training settings (with the client's privacy noise).
+    private func task(of job: Job) -> TrainingTask {
+        TrainingTask(clientID: job.client, modelVersion: UInt64(job.version), jobNumber: job.number,
+                     training: privacy?.training(scenario.training, client: job.client) ?? scenario.training)
+    }
+
+    /// Sends again the running jobs of `clients`, which were lost with their worker (or
+    /// with the coordinator the run resumes from), and forgets their dropped jobs.
+    private func resendJobs(of clients: Set<Int>) throws {
+        for version in jobs.forgetDropped(of: clients) { models.release(version) }
+        let lost = jobs.running(of: clients)
+        if !lost.isEmpty { options.log("sending \(lost.count) unfinished jobs again") }
+        for job in lost {
+            try pool.send(task(of: job), version: job.version, model: { modelMessage(job.version) })
+        }
+    }
+
+    /// Applies `step` once each of its jobs' updates has arrived, and records it. While
+    /// it waits, the run can be saved as it was before the step.
     private func aggregate(_ step: AggregationStep) throws {
-        let results = try step.contributions.map { contribution in
-            while true {
-                if let result = jobs.take(contribution.job) { return result }
+        position = .awaiting(step)
+        for contribution in step.contributions {
+            while !jobs.hasReceived(contribution.job) {
                 try receiveUpdate(waitingFor: contribution.job)
+                try checkInterruption()
             }
         }
+        position = .busy
+        let results = step.contributions.map { jobs.take($0.job)! }
         var facts = AggregationFacts()
         try models.advance(to: step.version) { model, adapterFactors in
             facts = try pipeline.apply(step, results: results, to: &model)
@@ -146,11 +275,14 @@ public final class Coordinator {
         try pool.rebalance(busy: jobs.runningClients)
     }
 
-    private func currentModel() -> EncodedMessage {
-        if let encodedModel, encodedModel.version == models.current { return encodedModel.message }
-        let message = EncodedMessage(.model(ModelBroadcast(version: UInt64(models.current), parameters: models.latest,
-                                                           adapterFactors: models.latestAdapterFactors)))
-        encodedModel = (models.current, message)
+    /// Model `version` as a Model message; the current version is encoded once for all
+    /// the workers that need it.
+    private func modelMessage(_ version: Int) -> EncodedMessage {
+        if let encodedModel, encodedModel.version == version { return encodedModel.message }
+        let message = EncodedMessage(.model(ModelBroadcast(
+            version: UInt64(version), parameters: models.parameters(of: version)!,
+            adapterFactors: models.adapterFactors(of: version)!)))
+        if version == models.current { encodedModel = (version, message) }
         return message
     }
 

@@ -8,8 +8,19 @@ public struct CoordinatorOptions {
     public var handshakeTimeout: Double = 60
     /// Seconds without any message while updates are owed before the run fails.
     public var silenceTimeout: Double = 300
-    /// Called while waiting for messages; throws to abort the run (a worker process died).
+    /// Called while waiting for messages; throws to abort the run (a worker process died
+    /// and cannot be replaced, or the run was interrupted).
     public var healthCheck: () throws -> Void = {}
+    /// How often the coordinator sends each worker a Heartbeat while it waits, and how
+    /// long the transport waits for a worker's answer to its pings before the worker is
+    /// lost.
+    public var heartbeat = Heartbeat()
+    /// The signal that asked the run to stop (SIGINT, SIGTERM), if one did; checked
+    /// between actions and while waiting.
+    public var interruption: () -> Int32? = { nil }
+    /// When a server run writes a checkpoint (besides when it is interrupted or fails);
+    /// nil: never.
+    public var checkpointEvery: CheckpointInterval?
     public var log: (String) -> Void = { message in
         FileHandle.standardError.write(Data("fedsim coordinator: \(message)\n".utf8))
     }

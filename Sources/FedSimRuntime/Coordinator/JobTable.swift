@@ -58,6 +58,21 @@ struct JobTable: Codable, Equatable, Sendable {
         Set(entries.values.filter { !$0.isReceived }.map(\.job.client))
     }
 
+    /// The running jobs (neither received nor dropped) of `clients`, by job number: the
+    /// tasks to send again when they were lost with a worker.
+    func running(of clients: Set<Int>) -> [Job] {
+        entries.values.filter { $0.status == .running && clients.contains($0.job.client) }.map(\.job)
+            .sorted { ($0.number, $0.client) < ($1.number, $1.client) }
+    }
+
+    /// Forgets the dropped jobs of `clients`, whose updates will never come (their
+    /// worker is gone). Returns the model versions they trained from.
+    mutating func forgetDropped(of clients: Set<Int>) -> [Int] {
+        let forgotten = entries.filter { $0.value.status == .dropped && clients.contains($0.key.client) }
+        for key in forgotten.keys { entries[key] = nil }
+        return forgotten.values.map(\.job.version)
+    }
+
     mutating func dispatched(_ job: Job) {
         entries[Key(job)] = Entry(job: job, status: .running)
     }
@@ -103,6 +118,11 @@ struct JobTable: Codable, Equatable, Sendable {
             entries[key]?.status = .dropped
             return job.version
         }
+    }
+
+    /// Whether `job`'s update has arrived.
+    func hasReceived(_ job: Job) -> Bool {
+        entries[Key(job)]?.isReceived ?? false
     }
 
     /// The update of `job` once it has arrived, removing the job; nil before.

@@ -32,6 +32,9 @@ struct ModelVersions: Codable, Equatable, Sendable {
     /// The parameters of `version`, if it is still kept.
     func parameters(of version: Int) -> [Float]? { parameters[version] }
 
+    /// The re-set adapter factors of `version`, if it is still kept.
+    func adapterFactors(of version: Int) -> [Float]? { adapterFactors[version] }
+
     /// The versions kept, in increasing order.
     var kept: [Int] { parameters.keys.sorted() }
 

@@ -1,5 +1,8 @@
 import FedSimCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why a coordinator's run failed.
 public enum RunError: FedSimError, Equatable, Sendable {
@@ -11,6 +14,10 @@ public enum RunError: FedSimError, Equatable, Sendable {
     case unreachable(message: String, worker: String, reason: String)
     /// No message came for `seconds` while the run waited for an update.
     case silence(seconds: Int, waitingFor: String)
+    /// A worker's connection closed in a run that cannot move its work elsewhere.
+    case workerLost(worker: String, reason: String)
+    /// The run was stopped by a signal (SIGINT, SIGTERM).
+    case interrupted(signal: Int32)
     /// A worker refused a message it was sent.
     case refusedByWorker(worker: String, reason: String)
     /// A message for a worker is larger than the worker said it accepts.
@@ -33,6 +40,10 @@ public enum RunError: FedSimError, Equatable, Sendable {
             return "cannot send \(message) to \(worker): \(reason)"
         case let .silence(seconds, waitingFor):
             return "no message for \(seconds) s; still waiting for \(waitingFor)"
+        case let .workerLost(worker, reason):
+            return "lost \(worker): \(reason); a decentralized run cannot move a worker's nodes"
+        case let .interrupted(signal):
+            return "interrupted by \(signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : "signal \(signal)")"
         case let .refusedByWorker(worker, reason):
             return "\(worker) refused a message: \(reason)"
         case let .tooLargeForWorker(message, worker, bytes, limit):

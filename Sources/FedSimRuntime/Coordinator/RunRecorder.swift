@@ -43,9 +43,10 @@ final class RunRecorder {
         self.options = options
     }
 
-    /// Marks the start of the first step's work: `wall_seconds` count from here.
-    func startTraining() {
-        trainingStarted = Date()
+    /// Marks the start of the first step's work: `wall_seconds` count from here, plus the
+    /// `earlierSeconds` of training a resumed run had done before.
+    func startTraining(after earlierSeconds: Double = 0) {
+        trainingStarted = Date(timeIntervalSinceNow: -earlierSeconds)
     }
 
     /// Seconds since `startTraining`.
@@ -117,9 +118,11 @@ final class RunRecorder {
     }
 
     /// Writes `clients.csv` (with each client's epsilon from `privacy`) and
-    /// `summary.json`, and returns the summary of a run of `steps` steps.
+    /// `summary.json` (saying `status`, and `reason` when the run did not complete), and
+    /// returns the summary of a run of `steps` steps.
     func finish(scenario: String, steps: Int, parameters: Int, workers: Int, started: Date, trainingSeconds: Double,
-                traffic: WireTraffic, privacy: PrivacyLedger?) throws -> RunSummary {
+                traffic: WireTraffic, privacy: PrivacyLedger?, status: RunStatus = .completed,
+                reason: String? = nil) throws -> RunSummary {
         var summary = RunSummary(
             scenario: scenario, steps: steps, virtualSeconds: state.time,
             clientUpdates: state.totals.reduce(0) { $0 + $1.updates }, parameters: parameters,
@@ -130,7 +133,7 @@ final class RunRecorder {
         var totals = state.totals
         summary.privacy = try privacy?.outcome()
         try privacy?.annotate(&totals)
-        try folder?.finish(clients: totals, summary: summary)
+        try folder?.finish(clients: totals, summary: summary, status: status, reason: reason)
         return summary
     }
 

@@ -28,19 +28,29 @@ public struct RunState: Codable, Equatable, Sendable {
     /// Floats and doubles are written in their shortest exact form (NaN and infinities
     /// as strings), so `init(json:)` gives back the same state.
     public func json() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
+        try Self.encoder.encode(self)
     }
 
     /// The state `json()` wrote.
     public init(json data: Data) throws {
+        self = try Self.decoder.decode(RunState.self, from: data)
+    }
+
+    /// Keys sorted; non-finite numbers as "inf", "-inf" and "nan".
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return encoder
+    }
+
+    /// Reads what `encoder` writes.
+    static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        self = try decoder.decode(RunState.self, from: data)
+        return decoder
     }
 
     init(schedule: ScheduleState, models: ModelVersions, pipeline: [String: StageState],

@@ -3,10 +3,16 @@ import FedSimCore
 
 extension Scenario {
     /// The event loop of this scenario's server strategy over `data`: its system's clock,
-    /// charging transfers of `sizes`, its seed and its stop condition.
-    func makeServer(data: FederatedDataset, sizes: TransferSizes) throws -> EventDrivenServer {
+    /// charging transfers of `sizes`, its seed and its stop condition; from the start, or
+    /// going on from `state`.
+    func makeServer(data: FederatedDataset, sizes: TransferSizes, resuming state: ScheduleState? = nil) throws
+        -> EventDrivenServer {
         let clock = SystemClock(system: try system.makeModel(clients: data.clients.count, seed: seed),
                                 downloadBytes: sizes.download, uploadBytes: sizes.upload)
+        if let state {
+            return EventDrivenServer(resuming: state, clock: clock, sampleCounts: data.clients.map(\.count), seed: seed,
+                                     stop: server.stop)
+        }
         return EventDrivenServer(
             strategy: server.strategy,
             scheduler: Scheduler(clock: clock, sampleCounts: data.clients.map(\.count), seed: seed),

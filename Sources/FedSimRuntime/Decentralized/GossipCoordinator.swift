@@ -102,6 +102,15 @@ public final class GossipCoordinator {
             events = try runEvents(since: trainingStarted) { records.append($0) }
         } catch {
             pool.stopAll(reason: "the coordinator stopped: \(error)")
+            var facts = JSONObject()
+            facts.set("scenario", scenario.name)
+            facts.set("algorithm", settings.algorithmName)
+            facts.set("evaluations", records.count)
+            facts.set("virtual_time", records.last?.time)
+            facts.set("wall_seconds", Date().timeIntervalSince(started))
+            var status = RunStatus.failed
+            if case RunError.interrupted = error { status = .interrupted }
+            try? folder?.writeSummary(facts, status: status, reason: "\(error)")
             throw error
         }
         let trainingSeconds = Date().timeIntervalSince(trainingStarted)

@@ -109,6 +109,8 @@ final class NodeHost {
                 return done
             case let .peer(.gossip(batch)):
                 try take(batch)
+            case .coordinator(.heartbeat):
+                continue
             case let .coordinator(message), let .peer(message):
                 throw NodeHostError.unexpected(message.kind)
             }

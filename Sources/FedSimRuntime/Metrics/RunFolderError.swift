@@ -6,6 +6,11 @@ public enum RunFolderError: FedSimError, Equatable, Sendable {
     case cannotAppend(file: String, reason: String)
     case cannotCreateLog(file: String)
     case cannotFinish(folder: String, reason: String)
+    /// The folder holds an earlier run's `files` (whose summary says `status`; nil: none).
+    case holdsAnotherRun(folder: String, status: RunStatus?, files: [String])
+    /// Another process (`holder`, its pid) is writing a run into the folder.
+    case inUse(folder: String, holder: String)
+    case cannotResume(folder: String, reason: String)
     /// `fedsim report` was given a folder without a readable metrics.jsonl.
     case notARunFolder(metrics: String, folder: String)
     /// A line of metrics.jsonl is not a step record.
@@ -30,6 +35,14 @@ public enum RunFolderError: FedSimError, Equatable, Sendable {
         case let .cannotAppend(file, reason): return "cannot append to \(file): \(reason)"
         case let .cannotCreateLog(file): return "cannot write the log file \(file)"
         case let .cannotFinish(folder, reason): return "cannot finish the run folder '\(folder)': \(reason)"
+        case let .holdsAnotherRun(folder, status, files):
+            let what = status.map { "an earlier run (\($0.rawValue))" } ?? "an earlier run without a summary (\(files.joined(separator: ", ")))"
+            return "the run folder '\(folder)' holds \(what); pass --overwrite to replace it, or choose another --out"
+                + (status == .completed ? "" : ", or continue it with `fedsim resume \(folder)`")
+        case let .inUse(folder, holder):
+            return "the run folder '\(folder)' is in use by another fedsim process"
+                + (holder.isEmpty ? "" : " (pid \(holder))") + "; two runs cannot share a folder"
+        case let .cannotResume(folder, reason): return "cannot resume the run in '\(folder)': \(reason)"
         case let .notARunFolder(metrics, folder): return "cannot read '\(metrics)': is '\(folder)' a run folder?"
         case let .notARecord(metrics, line): return "\(metrics):\(line): not a metrics record with 'round' and 'time'"
         case let .noEvaluation(metrics): return "\(metrics): no record has a test evaluation"

@@ -32,7 +32,9 @@ public enum RunFolderHistory: Sendable {
 struct MetricsLines {
     /// The file, as error messages name it.
     let path: String
-    /// The run's name: its folder's last path component.
+    /// The run's name: its folder's last path component, marked when the run did not
+    /// complete: "(interrupted)", "(failed)", or "(unfinished)" without a summary (still
+    /// running, or killed).
     let runName: String
     /// The non-empty lines, each with its number from 1.
     let lines: [(number: Int, text: Substring)]
@@ -42,7 +44,12 @@ struct MetricsLines {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw RunFolderError.notARunFolder(metrics: path, folder: folder)
         }
-        runName = URL(fileURLWithPath: folder).lastPathComponent
+        let name = URL(fileURLWithPath: folder).lastPathComponent
+        switch RunFolder.status(in: folder) {
+        case .completed: runName = name
+        case let status?: runName = "\(name) (\(status.rawValue))"
+        case nil: runName = "\(name) (unfinished)"
+        }
         lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
             .filter { !$0.element.isEmpty }
             .map { (number: $0.offset + 1, text: $0.element) }

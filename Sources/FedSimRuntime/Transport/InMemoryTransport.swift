@@ -42,6 +42,7 @@ public final class InMemoryNetwork: CoordinatorTransport, @unchecked Sendable {
     private var outboxes: [PeerID: MessageQueue<(from: PeerID?, bytes: [UInt8])>] = [:]
     private let lock = NSLock()
     private var counters = WireTraffic()
+    private var gone: Set<PeerID> = []
 
     public init() {}
 
@@ -56,7 +57,10 @@ public final class InMemoryNetwork: CoordinatorTransport, @unchecked Sendable {
     }
 
     fileprivate func deliver(_ bytes: [UInt8], from peer: PeerID) {
-        inbox.push((peer, bytes))
+        lock.lock()
+        let isGone = gone.contains(peer)
+        lock.unlock()
+        if !isGone { inbox.push((peer, bytes)) }
     }
 
     /// Delivers `bytes` from worker `sender` to the worker at `endpoint`.
@@ -82,8 +86,20 @@ public final class InMemoryNetwork: CoordinatorTransport, @unchecked Sendable {
         return counters
     }
 
+    /// Closes worker `peer`'s connection, as if its process had died: sends to it throw
+    /// `TransportError.peerGone`, and what it sends is no longer delivered.
+    public func disconnect(_ peer: PeerID) {
+        lock.lock()
+        gone.insert(peer)
+        lock.unlock()
+    }
+
     public func send(_ message: EncodedMessage, to peer: PeerID) throws {
         lock.lock()
+        if gone.contains(peer) {
+            lock.unlock()
+            throw TransportError.peerGone("\(peer)")
+        }
         let outbox = outboxes[peer]
         counters.bytesSent += message.bytes.count
         counters.messagesSent += 1

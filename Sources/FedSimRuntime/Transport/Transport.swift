@@ -102,3 +102,20 @@ extension String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
+
+/// How coordinator and workers check that the other is still there: each sends a
+/// Heartbeat every `interval` seconds while it waits, and a side silent for `timeout`
+/// seconds (no message, and no answer to the transport's own pings) is taken for dead.
+public struct Heartbeat: Equatable, Sendable {
+    public var interval: Double
+    public var timeout: Double
+
+    public init(interval: Double = 2, timeout: Double = 10) {
+        precondition(interval > 0 && timeout > interval, "a heartbeat's timeout is longer than its interval")
+        self.interval = interval
+        self.timeout = timeout
+    }
+
+    var intervalMilliseconds: Int { Int((interval * 1000).rounded()) }
+    var timeoutMilliseconds: Int { Int((timeout * 1000).rounded()) }
+}

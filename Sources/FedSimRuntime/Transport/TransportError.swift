@@ -8,6 +8,9 @@ public enum TransportError: FedSimError, Equatable, Sendable {
     case unknownPeer(String)
     /// CURVE keys were given, but this libzmq was built without CURVE security.
     case curveUnsupported
+    /// The worker's connection is closed: its process ended, or it stopped answering
+    /// the transport's heartbeats.
+    case peerGone(String)
 
     public var description: String {
         switch self {
@@ -16,6 +19,7 @@ public enum TransportError: FedSimError, Equatable, Sendable {
         case let .unknownPeer(peer): return "no worker connection \(peer)"
         case .curveUnsupported:
             return "this libzmq was built without CURVE security (zmq_has(\"curve\") is false), so --keys cannot be used"
+        case let .peerGone(peer): return "the connection to \(peer) is closed"
         }
     }
 }

@@ -1,4 +1,7 @@
 import FedSimWire
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// How long closing a socket may wait to deliver what is queued (a Stop, a last Update).
 /// Queues are unbounded: an asynchronous strategy may have a task in flight for every client.
@@ -29,10 +32,13 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
     /// - Parameters:
     ///   - maxMessageBytes: inbound messages larger than this are dropped by libzmq (and
     ///     their sender disconnected) before they are read.
+    ///   - heartbeat: how often libzmq pings each worker's connection, and how long it
+    ///     waits for an answer before closing it (then sends to that worker throw
+    ///     `TransportError.peerGone`).
     ///   - keys: with keys, the ROUTER is a CURVE server that admits only the workers'
     ///     keys; a connection turned away is told to `log`, with its address and key.
-    public init(bind endpoint: String, maxMessageBytes: Int, keys: CoordinatorKeys? = nil,
-                log: @escaping (String) -> Void = { _ in }) throws {
+    public init(bind endpoint: String, maxMessageBytes: Int, heartbeat: Heartbeat = Heartbeat(),
+                keys: CoordinatorKeys? = nil, log: @escaping (String) -> Void = { _ in }) throws {
         let context = try ZMQContext()
         // The key check must be in place before the ROUTER accepts anyone.
         keyCheck = try keys.map { keys in
@@ -42,6 +48,8 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
         socket = try ZMQSocket(.router, context: context)
         if let keys { try socket.setCurveServer(keys.keys) }
         try socket.setLinger(milliseconds: lingerMilliseconds)
+        try socket.setHeartbeat(intervalMilliseconds: heartbeat.intervalMilliseconds,
+                                timeoutMilliseconds: heartbeat.timeoutMilliseconds)
         try socket.setQueueLimits(messages: nil)
         try socket.setRouterMandatory(true)
         try socket.setMaxMessageSize(bytes: maxMessageBytes)
@@ -59,9 +67,13 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
         keyCheck?.stop()
     }
 
-    /// Throws `ZMQError` with `EHOSTUNREACH` for a peer that is not (or no longer) connected.
+    /// Throws `TransportError.peerGone` for a peer that is not (or no longer) connected.
     public func send(_ message: EncodedMessage, to peer: PeerID) throws {
-        try socket.send([peer.bytes, message.bytes])
+        do {
+            try socket.send([peer.bytes, message.bytes])
+        } catch let error as ZMQError where error.code == EHOSTUNREACH {
+            throw TransportError.peerGone("\(peer)")
+        }
         traffic.bytesSent += message.bytes.count
         traffic.messagesSent += 1
     }
@@ -127,12 +139,14 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
     private var peers: [ZMQSocket?] = []
 
     /// - Parameters:
+    ///   - heartbeat: how often libzmq pings the coordinator's connection, and how long
+    ///     it waits for an answer before dropping it and connecting again.
     ///   - keys: with keys, the worker's sockets speak CURVE.
     ///   - maxMessageBytes: messages larger than this, from the coordinator or another
     ///     worker, are dropped by libzmq (and the connection closed) before they are read.
     ///   - log: told of connections to the peer socket that are turned away.
-    public init(connect endpoint: String, keys: WorkerKeys? = nil, maxMessageBytes: Int = defaultMaxMessageBytes,
-                log: @escaping (String) -> Void = { _ in }) throws {
+    public init(connect endpoint: String, heartbeat: Heartbeat = Heartbeat(), keys: WorkerKeys? = nil,
+                maxMessageBytes: Int = defaultMaxMessageBytes, log: @escaping (String) -> Void = { _ in }) throws {
         if keys != nil, !CurveKeyPair.isSupported { throw TransportError.curveUnsupported }
         let context = try ZMQContext()
         self.context = context
@@ -142,6 +156,8 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
         if let keys { try socket.setCurveClient(keys.keys, server: keys.coordinator) }
         try socket.setRoutingID(Self.randomRoutingID())
         try socket.setLinger(milliseconds: lingerMilliseconds)
+        try socket.setHeartbeat(intervalMilliseconds: heartbeat.intervalMilliseconds,
+                                timeoutMilliseconds: heartbeat.timeoutMilliseconds)
         try socket.setQueueLimits(messages: nil)
         try socket.setMaxMessageSize(bytes: maxMessageBytes)
         try socket.monitorConnections()

@@ -6,6 +6,12 @@ import Foundation
 /// assigned, trains each task from the model version it names and returns the update.
 /// A client's update depends only on (model, client data, seed, job number), never on which
 /// worker trains it.
+///
+/// While it waits, a worker sends the coordinator a Heartbeat every `heartbeat.interval`
+/// seconds. A coordinator silent for `heartbeat.timeout` seconds is taken for lost: the
+/// worker says Hello again (ZeroMQ reconnects on its own) until a coordinator answers,
+/// for up to `connectTimeout` seconds, so it joins a restarted coordinator that resumes
+/// the run.
 public final class Worker {
     private let transport: WorkerTransport
     private let name: String
@@ -13,6 +19,7 @@ public final class Worker {
     private let coordinator: String
     private let connectTimeout: Double
     private let idleTimeout: Double
+    private let heartbeat: Heartbeat
     private let log: (String) -> Void
 
     private var seed: UInt64 = 0
@@ -26,9 +33,12 @@ public final class Worker {
     ///   - coordinator: how logs name the coordinator (its endpoint).
     ///   - connectTimeout: seconds to wait for the coordinator's first answer, saying so
     ///     every 5 s, before giving up.
-    ///   - idleTimeout: seconds without any message from the coordinator before giving up.
+    ///   - idleTimeout: seconds without any message from the coordinator before a node of
+    ///     a decentralized run gives up.
+    ///   - heartbeat: how often to tell the coordinator this worker is there while it
+    ///     waits, and how long a silent coordinator is waited for before saying Hello again.
     public init(transport: WorkerTransport, name: String, scenario: String = "", coordinator: String = "the coordinator",
-                connectTimeout: Double = 120, idleTimeout: Double = 600,
+                connectTimeout: Double = 120, idleTimeout: Double = 600, heartbeat: Heartbeat = Heartbeat(),
                 log: @escaping (String) -> Void = { FileHandle.standardError.write(Data("fedsim worker: \($0)\n".utf8)) }) {
         self.transport = transport
         self.name = name
@@ -36,31 +46,44 @@ public final class Worker {
         self.coordinator = coordinator
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
+        self.heartbeat = heartbeat
         self.log = log
     }
 
     /// Runs until the coordinator says Stop. Throws when the coordinator refuses this
-    /// worker, speaks another protocol version, or goes silent for `idleTimeout`.
+    /// worker, speaks another protocol version, or cannot be reached for `connectTimeout`
+    /// seconds (at the start, or once it went silent).
     /// - Returns: the number of tasks trained (events done, in a decentralized run).
     @discardableResult
     public func run() throws -> Int {
-        try transport.send(.hello(Hello(workerName: name, processID: Int(ProcessInfo.processInfo.processIdentifier),
-                                        scenario: scenario, peerPort: transport.peerPort,
-                                        maxMessageBytes: transport.maxMessageBytes)))
+        try sayHello()
         var tasks = 0
-        let started = Date()
-        var lastHeard: Date?
-        var lastNotice = started
+        var joined = false
+        // Since when the worker has been waiting for a coordinator to answer.
+        var waitingSince: Date? = Date()
+        var lastHello = Date()
+        var lastHeard = Date()
+        var lastSent = Date()
+        var lastNotice = Date()
         while true {
             let message: Message
             do {
-                guard let received = try transport.receive(timeoutMilliseconds: 500) else {
-                    if let lastHeard {
-                        if Date().timeIntervalSince(lastHeard) > idleTimeout {
-                            throw WorkerError.coordinatorSilent(worker: name, coordinator: coordinator, seconds: Int(idleTimeout))
+                guard let received = try transport.receive(timeoutMilliseconds: 200) else {
+                    let now = Date()
+                    if let since = waitingSince {
+                        try waitingForAnswer(since: since, lastNotice: &lastNotice, rejoining: joined)
+                        if now.timeIntervalSince(lastHello) >= heartbeat.timeout {
+                            try sayHello()
+                            lastHello = now
                         }
-                    } else {
-                        try waitingForFirstAnswer(since: started, lastNotice: &lastNotice)
+                    } else if now.timeIntervalSince(lastHeard) > heartbeat.timeout {
+                        log("\(name): nothing from \(coordinator) for \(Int(heartbeat.timeout)) s; saying Hello again "
+                            + "until it answers (up to \(Int(connectTimeout)) s)")
+                        try sayHello()
+                        (waitingSince, lastHello, lastNotice) = (now, now, now)
+                    } else if now.timeIntervalSince(lastSent) >= heartbeat.interval {
+                        try transport.send(.heartbeat(sequence: UInt64(tasks)))
+                        lastSent = now
                     }
                     continue
                 }
@@ -73,7 +96,11 @@ public final class Worker {
                 try transport.send(.refused(reason: "\(error)"))
                 continue
             }
-            if lastHeard == nil { log("\(name): joined \(coordinator)") }
+            if waitingSince != nil {
+                log("\(name): \(joined ? "rejoined" : "joined") \(coordinator)")
+                waitingSince = nil
+                joined = true
+            }
             lastHeard = Date()
             switch message {
             case let .assign(assign) where assign.decentralized != nil:
@@ -114,12 +141,20 @@ public final class Worker {
         }
     }
 
+    private func sayHello() throws {
+        try transport.send(.hello(Hello(workerName: name, processID: Int(ProcessInfo.processInfo.processIdentifier),
+                                        scenario: scenario, peerPort: transport.peerPort,
+                                        maxMessageBytes: transport.maxMessageBytes)))
+    }
+
     /// Says every 5 s that the coordinator has not answered yet (ZeroMQ keeps retrying
     /// the connection and the Hello waits in its queue), and gives up after `connectTimeout`.
-    private func waitingForFirstAnswer(since started: Date, lastNotice: inout Date) throws {
+    private func waitingForAnswer(since started: Date, lastNotice: inout Date, rejoining: Bool) throws {
         let waited = Date().timeIntervalSince(started)
         guard waited <= connectTimeout else {
-            throw WorkerError.noAnswer(worker: name, coordinator: coordinator, seconds: Int(connectTimeout))
+            throw rejoining
+                ? WorkerError.coordinatorSilent(worker: name, coordinator: coordinator, seconds: Int(connectTimeout))
+                : WorkerError.noAnswer(worker: name, coordinator: coordinator, seconds: Int(connectTimeout))
         }
         if Date().timeIntervalSince(lastNotice) >= 5 {
             lastNotice = Date()

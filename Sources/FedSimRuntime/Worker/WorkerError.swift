@@ -14,7 +14,7 @@ public enum WorkerError: FedSimError, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .coordinatorSilent(worker, coordinator, seconds):
-            return "\(worker): no message from \(coordinator) for \(seconds) s"
+            return "\(worker): lost \(coordinator), and no coordinator answered within \(seconds) s"
         case let .coordinatorUnusable(worker, reason):
             return "\(worker): the coordinator cannot be used: \(reason)"
         case let .refused(worker, reason):
