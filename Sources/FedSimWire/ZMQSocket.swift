@@ -249,11 +249,12 @@ public final class ZMQSocket {
         return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
     }
 
-    /// Starts noting the connections to peers that fail for good (libzmq's socket
-    /// monitor): a peer that refused this socket's key or speaks another security
+    /// Starts noting the connections this socket made that fail for good (libzmq's
+    /// socket monitor): a peer that refused this socket's key or speaks another security
     /// mechanism, and a connection closed for a protocol error, such as a message larger
     /// than `setMaxMessageSize` allows. libzmq does not retry those connections;
-    /// `connectionFailures` says why.
+    /// `connectionFailures` says why. For a socket that connects: the ends of accepted
+    /// connections are not retried by this side, and would all count as failures.
     public func monitorConnections() throws {
         guard monitor == nil else { return }
         let endpoint = "inproc://fedsim-monitor-\(UUID().uuidString)"
