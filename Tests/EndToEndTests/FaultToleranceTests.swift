@@ -50,8 +50,25 @@ final class FaultToleranceTests: FedSimProcessTestCase {
     }
 
     func testKillingAWorkerOfFedsimRunLeavesTheMetricsUnchanged() throws {
+        try killAWorkerOfFedsimRun()
+    }
+
+    func testAWorkerReplacedUnderKeysUsesItsKeysAndLeavesTheMetricsUnchanged() throws {
+        try killAWorkerOfFedsimRun(["--keys", try keys(workers: 3)])
+    }
+
+    /// A folder of CURVE keys for a coordinator and `workers` workers.
+    private func keys(workers: Int) throws -> String {
         let folder = temporaryFolder()
-        let run = try Running(["run", scenario("digits-mlp.yaml")] + long + ["--workers", "3", "--out", folder])
+        XCTAssertEqual(try fedsim(["keygen", folder, "--workers", "\(workers)"]).status, 0)
+        return folder
+    }
+
+    /// Kills worker-1 of `fedsim run` (with `options`) mid-run; checks that it was
+    /// replaced and the metrics are the undisturbed run's.
+    private func killAWorkerOfFedsimRun(_ options: [String] = []) throws {
+        let folder = temporaryFolder()
+        let run = try Running(["run", scenario("digits-mlp.yaml")] + long + ["--workers", "3", "--out", folder] + options)
         try waitForMetrics(folder, lines: 40)
         let log = try String(contentsOfFile: folder + "/logs/coordinator.log", encoding: .utf8)
         kill(try pid(of: "worker-1", inLog: log), SIGKILL)
@@ -63,6 +80,7 @@ final class FaultToleranceTests: FedSimProcessTestCase {
         XCTAssert(after.contains("lost worker-1"), after)
         XCTAssert(after.contains("worker-1 (pid"), after)
         XCTAssert(after.contains("starting a replacement (restart 1 of at most 3)"), after)
+        XCTAssertFalse(after.contains("refused"), after)
         XCTAssertEqual(try summaryStatus(folder), "completed")
     }
 
@@ -81,10 +99,24 @@ final class FaultToleranceTests: FedSimProcessTestCase {
     }
 
     func testAResumedCoordinatorEndsWithTheMetricsOfAnUninterruptedRunAndItsWorkersRejoin() throws {
+        try resumeACoordinator()
+    }
+
+    func testAResumedCoordinatorWithKeysIsRejoinedByItsWorkersOverCURVE() throws {
+        let keys = try keys(workers: 3)
+        try resumeACoordinator(["--keys", keys]) { ["--keys", keys, "--key", "worker-\($0)"] }
+    }
+
+    /// Kills a coordinator (with `options`) of three separate workers (worker I with
+    /// `workerOptions(I)`) mid-run, then resumes it on the same endpoint; checks that the
+    /// workers rejoined and the metrics are the undisturbed run's.
+    private func resumeACoordinator(_ options: [String] = [], workerOptions: (Int) -> [String] = { _ in [] }) throws {
         let folder = temporaryFolder()
-        let options = long + quickHeartbeat + ["--checkpoint-every", "5"]
+        let options = long + quickHeartbeat + ["--checkpoint-every", "5"] + options
         let (first, endpoint) = try startCoordinator(scenario("digits-mlp.yaml"), workers: 3, folder: folder, options)
-        let workers = try (0..<3).map { try Running(["worker", "--connect", endpoint, "--name", "w\($0)"] + quickHeartbeat) }
+        let workers = try (0..<3).map {
+            try Running(["worker", "--connect", endpoint, "--name", "w\($0)"] + quickHeartbeat + workerOptions($0))
+        }
         try waitForMetrics(folder, lines: 60)
         kill(first.process.processIdentifier, SIGKILL)
         _ = first.finish()
