@@ -1093,7 +1093,7 @@ const ProtobufCMessageDescriptor fedsim__tensor__descriptor =
   (ProtobufCMessageInit) fedsim__tensor__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__hello__field_descriptors[5] =
+static const ProtobufCFieldDescriptor fedsim__hello__field_descriptors[6] =
 {
   {
     "worker_name",
@@ -1155,9 +1155,22 @@ static const ProtobufCFieldDescriptor fedsim__hello__field_descriptors[5] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "max_message_bytes",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Hello, max_message_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__hello__field_indices_by_name[] = {
   1,   /* field[1] = capacity */
+  5,   /* field[5] = max_message_bytes */
   4,   /* field[4] = peer_port */
   2,   /* field[2] = process_id */
   3,   /* field[3] = scenario */
@@ -1166,7 +1179,7 @@ static const unsigned fedsim__hello__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__hello__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor fedsim__hello__descriptor =
 {
@@ -1176,7 +1189,7 @@ const ProtobufCMessageDescriptor fedsim__hello__descriptor =
   "Fedsim__Hello",
   "fedsim",
   sizeof(Fedsim__Hello),
-  5,
+  6,
   fedsim__hello__field_descriptors,
   fedsim__hello__field_indices_by_name,
   1,  fedsim__hello__number_ranges,
@@ -1697,7 +1710,7 @@ const ProtobufCMessageDescriptor fedsim__assign__descriptor =
   (ProtobufCMessageInit) fedsim__assign__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[10] =
+static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[11] =
 {
   {
     "algorithm",
@@ -1819,12 +1832,25 @@ static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[1
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "peer_keys",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_BYTES,
+    offsetof(Fedsim__Decentralized, n_peer_keys),
+    offsetof(Fedsim__Decentralized, peer_keys),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__decentralized__field_indices_by_name[] = {
   0,   /* field[0] = algorithm */
   3,   /* field[3] = edges */
   4,   /* field[4] = hosts */
   7,   /* field[7] = objective */
+  10,   /* field[10] = peer_keys */
   5,   /* field[5] = peers */
   8,   /* field[8] = regularization */
   1,   /* field[1] = setting_names */
@@ -1835,7 +1861,7 @@ static const unsigned fedsim__decentralized__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__decentralized__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 11 }
 };
 const ProtobufCMessageDescriptor fedsim__decentralized__descriptor =
 {
@@ -1845,7 +1871,7 @@ const ProtobufCMessageDescriptor fedsim__decentralized__descriptor =
   "Fedsim__Decentralized",
   "fedsim",
   sizeof(Fedsim__Decentralized),
-  10,
+  11,
   fedsim__decentralized__field_descriptors,
   fedsim__decentralized__field_indices_by_name,
   1,  fedsim__decentralized__number_ranges,

@@ -1,4 +1,5 @@
 import FedSimCore
+import FedSimWire
 import Foundation
 
 /// How a run is launched and kept going; none of it changes what is computed.
@@ -14,6 +15,9 @@ public struct RunOptions {
     public var maxRestarts = 3
     /// The signal that asked the run to stop, if one did (`SignalWatch`).
     public var interruption: () -> Int32? = { nil }
+    /// CURVE keys (`fedsim keygen`): the coordinator admits only the workers' keys, and
+    /// `fedsim run`'s worker I uses the folder's `worker-I` pair. nil: no authentication.
+    public var keys: KeyFolder?
 
     public init() {}
 }
@@ -24,6 +28,7 @@ public enum Simulation {
     /// Runs `scenario` with the coordinator in this process and `workers` worker processes
     /// of `executable` on this host, writing the run folder `folder`. A privacy target is
     /// calibrated first, so the folder's scenario.yaml records the noise multiplier used.
+    /// With `options.keys`, the processes speak CURVE, worker I with the folder's `worker-I` keys.
     public static func runLocally(
         _ scenario: Scenario, workers: Int, folder: String, executable: String, options run: RunOptions = RunOptions(),
         progress: @escaping (StepRecord) -> Void = { _ in }
@@ -43,7 +48,7 @@ public enum Simulation {
 
     /// Runs the decentralized `scenario` with the coordinator in this process and
     /// `workers` worker processes of `executable` on this host, writing the run folder
-    /// `folder`.
+    /// `folder`; with `options.keys`, as in `runLocally`.
     public static func runGossipLocally(
         _ scenario: Scenario, workers: Int, folder: String, executable: String, options run: RunOptions = RunOptions(),
         progress: @escaping (GossipRecord) -> Void = { _ in }
@@ -87,8 +92,7 @@ public enum Simulation {
         executable: String, run: RunOptions,
         _ coordinate: (CoordinatorTransport, CoordinatorOptions) throws -> Summary
     ) throws -> Summary {
-        let transport = try ZeroMQCoordinatorTransport(
-            bind: "tcp://127.0.0.1:*", maxMessageBytes: messageSizeLimit(scenario, data), heartbeat: run.heartbeat)
+        let coordinatorKeys = try run.keys.map { try localKeys($0, workers: workers) }
         let log = try runFolder.logFile("coordinator", appending: resumed)
         var options = coordinatorOptions(workers: workers, run: run)
         options.log = { log.write(Data("\($0)\n".utf8)) }
@@ -97,9 +101,12 @@ public enum Simulation {
             log.write(Data("warning: \($0)\n".utf8))
             warnOnTerminal($0)
         }
+        let transport = try ZeroMQCoordinatorTransport(
+            bind: "tcp://127.0.0.1:*", maxMessageBytes: messageSizeLimit(scenario, data), heartbeat: run.heartbeat,
+            keys: coordinatorKeys, log: options.log)
         let cluster = LocalCluster(executable: executable, endpoint: transport.endpoint, folder: runFolder,
-                                   extraArguments: heartbeatArguments(run.heartbeat), maxRestarts: run.maxRestarts,
-                                   log: options.log)
+                                   extraArguments: heartbeatArguments(run.heartbeat), keys: run.keys?.path,
+                                   maxRestarts: run.maxRestarts, log: options.log)
         var finished = false
         defer { cluster.stopWorkers(graceful: finished) }
         try cluster.spawnWorkers(count: workers, appendingLogs: resumed)
@@ -119,6 +126,20 @@ public enum Simulation {
             : ["--heartbeat-interval", "\(heartbeat.interval)", "--heartbeat-timeout", "\(heartbeat.timeout)"]
     }
 
+    /// The coordinator's keys in `folder`, checked to admit each of the `workers` local
+    /// workers, worker I using the folder's `worker-I` pair.
+    private static func localKeys(_ folder: KeyFolder, workers: Int) throws -> CoordinatorKeys {
+        let keys = try folder.coordinatorKeys()
+        for index in 0..<workers {
+            let name = KeyFolder.workerName(index)
+            guard keys.workers[try folder.workerKeys(name: name).keys.publicKey] != nil else {
+                throw CurveCertificateError(path: folder.path, line: nil,
+                                            reason: "no public certificate admits \(name)'s key (\(name).key is missing)")
+            }
+        }
+        return keys
+    }
+
     private static func coordinatorOptions(workers: Int, run: RunOptions) -> CoordinatorOptions {
         var options = CoordinatorOptions(workers: workers)
         options.heartbeat = run.heartbeat
@@ -129,7 +150,8 @@ public enum Simulation {
         return options
     }
 
-    /// Runs `scenario`'s coordinator on `endpoint`, waiting for `workers` workers to join.
+    /// Runs `scenario`'s coordinator on `endpoint`, waiting for `workers` workers to join;
+    /// with `options.keys`, only workers holding a key the folder admits can connect.
     public static func coordinate(
         _ scenario: Scenario, bind endpoint: String, workers: Int, folder: String, joinTimeout: Double,
         scenarioAliases: Set<String> = [], options run: RunOptions = RunOptions(),
@@ -150,7 +172,7 @@ public enum Simulation {
     }
 
     /// Runs the decentralized `scenario`'s coordinator on `endpoint`, waiting for
-    /// `workers` workers to join.
+    /// `workers` workers to join; with `options.keys`, as in `coordinate`.
     public static func coordinateGossip(
         _ scenario: Scenario, bind endpoint: String, workers: Int, folder: String, joinTimeout: Double,
         scenarioAliases: Set<String> = [], options run: RunOptions = RunOptions(),
@@ -167,26 +189,47 @@ public enum Simulation {
         }
     }
 
-    /// Runs `coordinate` with a transport bound to `endpoint` for workers started elsewhere.
+    /// Runs `coordinate` with a transport bound to `endpoint` for workers started elsewhere,
+    /// warning when it listens beyond this host without keys.
     private static func withCoordinator<Summary>(
         _ scenario: Scenario, data: FederatedDataset, bind endpoint: String, workers: Int,
         joinTimeout: Double, scenarioAliases: Set<String>, run: RunOptions,
         _ coordinate: (CoordinatorTransport, CoordinatorOptions) throws -> Summary
     ) throws -> Summary {
-        let transport = try ZeroMQCoordinatorTransport(bind: endpoint, maxMessageBytes: messageSizeLimit(scenario, data),
-                                                       heartbeat: run.heartbeat)
         var options = coordinatorOptions(workers: workers, run: run)
         options.handshakeTimeout = joinTimeout
         options.scenarioAliases = scenarioAliases
-        options.log("listening on \(transport.endpoint) for \(workers) workers")
+        let transport = try ZeroMQCoordinatorTransport(
+            bind: endpoint, maxMessageBytes: messageSizeLimit(scenario, data), heartbeat: run.heartbeat,
+            keys: try run.keys?.coordinatorKeys(), log: options.log)
+        if run.keys == nil, !isLocal(endpoint) {
+            options.warn("listening on \(transport.endpoint) without --keys: anyone who reaches this port can join as a "
+                         + "worker, receive clients' training data and send updates that poison the model "
+                         + "(fedsim keygen makes keys that admit only your workers)")
+        }
+        options.log("listening on \(transport.endpoint) for \(workers) workers\(run.keys == nil ? "" : ", CURVE keys required")")
         return try coordinate(transport, options)
     }
 
-    /// Joins the coordinator at `endpoint` and trains until it says Stop.
+    /// Whether only this host can reach `endpoint`: loopback TCP, `ipc://` or `inproc://`.
+    static func isLocal(_ endpoint: String) -> Bool {
+        guard endpoint.hasPrefix("tcp://") else { return endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") }
+        var host = endpoint.dropFirst("tcp://".count)
+        if let colon = host.lastIndex(of: ":") { host = host[..<colon] }
+        return host.hasPrefix("127.") || ["localhost", "lo", "[::1]", "::1"].contains(String(host))
+    }
+
+    /// Joins the coordinator at `endpoint` (with `keys`, over CURVE), accepting messages
+    /// of up to `maxMessageBytes`, and trains until it says Stop.
     @discardableResult
-    public static func work(connect endpoint: String, name: String, scenario: String = "", connectTimeout: Double = 120,
-                            idleTimeout: Double = 600, heartbeat: Heartbeat = Heartbeat()) throws -> Int {
-        let transport = try ZeroMQWorkerTransport(connect: endpoint, heartbeat: heartbeat)
+    public static func work(connect endpoint: String, name: String, scenario: String = "", keys: WorkerKeys? = nil,
+                            maxMessageBytes: Int = ZeroMQWorkerTransport.defaultMaxMessageBytes,
+                            connectTimeout: Double = 120, idleTimeout: Double = 600,
+                            heartbeat: Heartbeat = Heartbeat()) throws -> Int {
+        let transport = try ZeroMQWorkerTransport(connect: endpoint, heartbeat: heartbeat, keys: keys,
+                                                  maxMessageBytes: maxMessageBytes) {
+            FileHandle.standardError.write(Data("fedsim worker: \(name): \($0)\n".utf8))
+        }
         return try Worker(transport: transport, name: name, scenario: scenario, coordinator: endpoint,
                           connectTimeout: connectTimeout, idleTimeout: idleTimeout, heartbeat: heartbeat).run()
     }

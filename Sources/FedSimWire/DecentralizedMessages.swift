@@ -35,10 +35,13 @@ public struct DecentralizedAssignment: Equatable, Sendable {
     public var regularization: Double
     /// N, the training rows of all nodes, for the weights of the nodes' objectives.
     public var totalRows: Int
+    /// Each worker's CURVE public key, by worker index, in an authenticated run (its
+    /// peer socket's key and the key it connects to the others with); empty otherwise.
+    public var peerKeys: [CurveKey]
 
     public init(algorithm: String, settings: [NamedValue], graph: Graph, hosts: [Int], peers: [String],
                 training: LocalTraining? = nil, objective: String = "", regularization: Double = 0,
-                totalRows: Int = 0) {
+                totalRows: Int = 0, peerKeys: [CurveKey] = []) {
         self.algorithm = algorithm
         self.settings = settings
         self.graph = graph
@@ -48,6 +51,7 @@ public struct DecentralizedAssignment: Equatable, Sendable {
         self.objective = objective
         self.regularization = regularization
         self.totalRows = totalRows
+        self.peerKeys = peerKeys
     }
 }
 

@@ -16,8 +16,11 @@ import FedSimCore
 /// `Model.adapter_factors`, the A factors FedSVD's server re-sets, which an older worker
 /// would ignore (it refuses the `LoraDenseLayer` kind by name in any case); and
 /// `LocalTraining.steps` (`training.local_steps`), with which an older worker would train
-/// epochs instead.
-public let wireProtocolVersion: UInt32 = 7
+/// epochs instead. Version 8 added `Hello.max_message_bytes`, the largest message a
+/// worker accepts (an older coordinator would send it larger ones, which it silently
+/// drops), and `Decentralized.peer_keys`, the workers' CURVE keys, without which an older
+/// worker could not reach its authenticated peers.
+public let wireProtocolVersion: UInt32 = 8
 
 /// A dense float32 tensor as it travels: shape and row-major values.
 public struct WireTensor: Equatable, Sendable {
@@ -46,13 +49,17 @@ public struct Hello: Equatable, Sendable {
     /// The TCP port of the worker's peer socket, where other workers send it the
     /// messages of decentralized runs; 0 when it has none.
     public var peerPort: Int
+    /// The largest message the worker accepts, in bytes; 0 means any size.
+    public var maxMessageBytes: Int
 
-    public init(workerName: String, capacity: Int = 0, processID: Int = 0, scenario: String = "", peerPort: Int = 0) {
+    public init(workerName: String, capacity: Int = 0, processID: Int = 0, scenario: String = "", peerPort: Int = 0,
+                maxMessageBytes: Int = 0) {
         self.workerName = workerName
         self.capacity = capacity
         self.processID = processID
         self.scenario = scenario
         self.peerPort = peerPort
+        self.maxMessageBytes = maxMessageBytes
     }
 }
 

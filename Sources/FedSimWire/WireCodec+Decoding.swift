@@ -33,6 +33,42 @@ extension WireCodec {
         try bytes.withUnsafeBytes { try decode($0) }
     }
 
+    /// Whether `bytes` hold an envelope whose body is an Assign, read from the
+    /// envelope's top-level field keys alone (nothing is decoded); false for bytes that
+    /// are not an envelope. Lets a receiver bound other messages more tightly than
+    /// Assigns, which carry client data, before decoding them.
+    public static func isAssign(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        /// The varint at `offset`, which it moves past; nil when the bytes end first.
+        func varint() -> UInt64? {
+            var value: UInt64 = 0
+            for shift in stride(from: 0, to: 64, by: 7) {
+                guard offset < bytes.count else { return nil }
+                let byte = bytes[offset]
+                offset += 1
+                value |= UInt64(byte & 0x7F) << UInt64(shift)
+                if byte & 0x80 == 0 { return value }
+            }
+            return nil
+        }
+        while let key = varint() {
+            let (field, wireType) = (key >> 3, key & 7)
+            switch wireType {
+            case 0:
+                guard varint() != nil else { return false }
+            case 1, 5:
+                offset += wireType == 1 ? 8 : 4
+            case 2:
+                if field == UInt64(FEDSIM__ENVELOPE__BODY_ASSIGN.rawValue) { return true }
+                guard let length = varint(), length <= UInt64(bytes.count - offset) else { return false }
+                offset += Int(length)
+            default:
+                return false
+            }
+        }
+        return false
+    }
+
     /// The number of elements of a tensor of `shape`, or nil if a dimension is
     /// negative or the product overflows `Int`.
     static func elementCount(ofShape shape: [Int]) -> Int? {
@@ -58,7 +94,8 @@ extension WireCodec {
                 capacity: try int(hello.capacity, "Hello.capacity"),
                 processID: try int(hello.process_id, "Hello.processID"),
                 scenario: try string(hello.scenario, "Hello.scenario"),
-                peerPort: try int(hello.peer_port, "Hello.peerPort")))
+                peerPort: try int(hello.peer_port, "Hello.peerPort"),
+                maxMessageBytes: try int(hello.max_message_bytes, "Hello.maxMessageBytes")))
 
         case FEDSIM__ENVELOPE__BODY_ASSIGN:
             return .assign(try assign(required(envelope.assign, "Assign")))
@@ -182,6 +219,17 @@ extension WireCodec {
         } catch {
             throw WireError.invalid(field: "Decentralized.edges", reason: "\(error)")
         }
+        let peerKeys = try array(body.peer_keys, count: body.n_peer_keys, "Decentralized.peerKeys")
+            .enumerated().map { index, key in
+                guard key.len == 0 || key.data != nil,
+                      let key = CurveKey(bytes: Array(UnsafeBufferPointer(start: key.data, count: key.len))) else {
+                    throw WireError.invalid(field: "Decentralized.peerKeys[\(index)]", reason: "\(key.len) bytes, a CURVE key has 32")
+                }
+                return key
+            }
+        guard peerKeys.isEmpty || peerKeys.count == peers.count else {
+            throw WireError.invalid(field: "Decentralized.peerKeys", reason: "\(peerKeys.count) keys for \(peers.count) workers")
+        }
         guard body.regularization.isFinite, body.regularization >= 0 else {
             throw WireError.invalid(field: "Decentralized.regularization",
                                     reason: "must be finite and >= 0, got \(body.regularization)")
@@ -191,7 +239,7 @@ extension WireCodec {
             settings: zip(names, values).map { NamedValue($0, $1) }, graph: graph, hosts: hosts, peers: peers,
             training: try body.training.map { try localTraining($0.pointee) },
             objective: try string(body.objective, "Decentralized.objective"), regularization: body.regularization,
-            totalRows: try int(body.total_rows, "Decentralized.totalRows"))
+            totalRows: try int(body.total_rows, "Decentralized.totalRows"), peerKeys: peerKeys)
     }
 
     /// A gossip batch whose columns have one entry per message and `width` values each.

@@ -28,6 +28,7 @@ public enum WireCodec {
                     body.process_id = wireUInt32(hello.processID, "Hello.processID")
                     body.scenario = UnsafeMutablePointer(mutating: scenario)
                     body.peer_port = wireUInt32(hello.peerPort, "Hello.peerPort")
+                    body.max_message_bytes = UInt64(hello.maxMessageBytes)
                     return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_HELLO; $0.hello = $1 }
                 }
             }
@@ -318,6 +319,10 @@ public enum WireCodec {
         body.objective = scratch.cString(assignment.objective)
         body.regularization = assignment.regularization
         body.total_rows = UInt64(assignment.totalRows)
+        body.n_peer_keys = assignment.peerKeys.count
+        body.peer_keys = scratch.copy(assignment.peerKeys.map { key in
+            ProtobufCBinaryData(len: key.bytes.count, data: scratch.copy(key.bytes))
+        })
         return body
     }
 

@@ -4,7 +4,8 @@ import FedSimCore
 ///
 /// Decoding checks, in order: that the bytes parse as an envelope (`malformed`), that
 /// the envelope speaks this build's protocol (`versionMismatch`), that it carries a
-/// body (`emptyEnvelope`), and that every field makes sense (`invalid`).
+/// body (`emptyEnvelope`), and that every field makes sense (`invalid`). A receiver may
+/// refuse a message for its size alone, before decoding it (`tooLarge`).
 public enum WireError: FedSimError, Equatable, Sendable {
     /// The bytes are not a protobuf envelope: truncated, garbage, or a field of the wrong type.
     case malformed(byteCount: Int)
@@ -14,6 +15,8 @@ public enum WireError: FedSimError, Equatable, Sendable {
     case emptyEnvelope
     /// A field parsed but breaks a rule of the protocol (sizes, ranges, names).
     case invalid(field: String, reason: String)
+    /// The message is larger than any the receiver expects there; it was not decoded.
+    case tooLarge(byteCount: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -25,6 +28,8 @@ public enum WireError: FedSimError, Equatable, Sendable {
             return "empty envelope: the message carries no body"
         case .invalid(let field, let reason):
             return "invalid \(field): \(reason)"
+        case .tooLarge(let byteCount, let limit):
+            return "message too large: \(byteCount) bytes, at most \(limit) expected here"
         }
     }
 }

@@ -1,4 +1,5 @@
 import CZeroMQ
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,12 +24,15 @@ public final class ZMQSocket {
         case dealer
         /// Many peers, each addressed by its routing id.
         case router
+        /// Answers each request it receives before receiving the next (a ZAP handler).
+        case reply
 
         var zmqType: Int32 {
             switch self {
             case .pair: return ZMQ_PAIR
             case .dealer: return ZMQ_DEALER
             case .router: return ZMQ_ROUTER
+            case .reply: return ZMQ_REP
             }
         }
     }
@@ -37,6 +41,8 @@ public final class ZMQSocket {
     /// Kept so the context outlives the socket.
     private let context: ZMQContext
     private var handle: UnsafeMutableRawPointer?
+    /// Receives this socket's failed handshakes, once `monitorHandshakes` started it.
+    private var monitor: ZMQSocket?
 
     public init(_ kind: Kind, context: ZMQContext) throws {
         self.kind = kind
@@ -51,6 +57,7 @@ public final class ZMQSocket {
     /// Closes the socket; later calls do nothing. Unsent messages are delivered for
     /// the linger period (see `setLinger`) in the background.
     public func close() {
+        monitor?.close()
         guard let socket = handle else { return }
         handle = nil
         zmq_close(socket)
@@ -99,11 +106,23 @@ public final class ZMQSocket {
     /// The id a ROUTER peer knows this socket by: 1 to 255 bytes, not starting with a
     /// zero byte. Set it before connecting.
     public func setRoutingID(_ routingID: [UInt8]) throws {
-        let operation = "zmq_setsockopt(ZMQ_ROUTING_ID)"
-        let socket = try open(operation)
-        _ = try routingID.withUnsafeBytes { routingID in
-            try ZMQCall.check(zmq_setsockopt(socket, ZMQ_ROUTING_ID, routingID.baseAddress, routingID.count), operation)
-        }
+        try setOption(ZMQ_ROUTING_ID, "ZMQ_ROUTING_ID", bytes: routingID)
+    }
+
+    /// Makes this socket a CURVE server known by `keys`' public key: peers must connect
+    /// with CURVE and that server key, and, when the context has a ZAP handler
+    /// (`ZAPHandler`), only the client keys it admits get in. Set it before binding.
+    public func setCurveServer(_ keys: CurveKeyPair) throws {
+        try setOption(ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", Int32(1))
+        try setOption(ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", bytes: keys.secretKey.bytes)
+    }
+
+    /// Makes this socket a CURVE client of the server whose public key is `server`,
+    /// known to it by `keys`' public key. Set it before connecting.
+    public func setCurveClient(_ keys: CurveKeyPair, server: CurveKey) throws {
+        try setOption(ZMQ_CURVE_SERVERKEY, "ZMQ_CURVE_SERVERKEY", bytes: server.bytes)
+        try setOption(ZMQ_CURVE_PUBLICKEY, "ZMQ_CURVE_PUBLICKEY", bytes: keys.publicKey.bytes)
+        try setOption(ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", bytes: keys.secretKey.bytes)
     }
 
     /// ZMTP heartbeats: a PING every `intervalMilliseconds` on each connection, which is
@@ -164,6 +183,9 @@ public final class ZMQSocket {
         /// The remote address of the connection it came on (libzmq's `Peer-Address`),
         /// nil where the transport has none (inproc).
         public var peerAddress: String?
+        /// The user id the ZAP handler gave the connection it came on (libzmq's
+        /// `User-Id`); for a `ZAPHandler`, the client's public key. nil without one.
+        public var userID: String?
     }
 
     /// The frames of the next message, or nil if none arrives in time.
@@ -193,8 +215,12 @@ public final class ZMQSocket {
             } catch let error as ZMQError where error.code == EAGAIN && received.frames.isEmpty {
                 return nil
             }
+            // A ROUTER's routing id frame carries no properties: they come with the payload.
             if received.peerAddress == nil, let address = zmq_msg_gets(&message, "Peer-Address") {
                 received.peerAddress = String(cString: address)
+            }
+            if received.userID == nil, let userID = zmq_msg_gets(&message, "User-Id") {
+                received.userID = String(cString: userID)
             }
             received.frames.append(Array(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message))))
         } while zmq_msg_more(&message) != 0
@@ -218,10 +244,44 @@ public final class ZMQSocket {
         return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
     }
 
+    /// Starts noting the handshakes with peers that fail for good (libzmq's socket
+    /// monitor): a peer that refused this socket's key or speaks another security
+    /// mechanism. libzmq does not retry those connections; `handshakeFailures` says why.
+    public func monitorHandshakes() throws {
+        guard monitor == nil else { return }
+        let endpoint = "inproc://fedsim-monitor-\(UUID().uuidString)"
+        let operation = "zmq_socket_monitor(\(endpoint))"
+        let events = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+        try ZMQCall.check(zmq_socket_monitor(open(operation), endpoint, events), operation)
+        let monitor = try ZMQSocket(.pair, context: context)
+        try monitor.setLinger(milliseconds: 0)
+        try monitor.connect(endpoint)
+        self.monitor = monitor
+    }
+
+    /// The failed handshakes noted since the last call; none unless `monitorHandshakes`
+    /// started noting them.
+    public func handshakeFailures() throws -> [HandshakeFailure] {
+        guard let monitor else { return [] }
+        var failures: [HandshakeFailure] = []
+        while let frames = try monitor.receive(timeoutMilliseconds: 0) {
+            if let failure = HandshakeFailure(event: frames) { failures.append(failure) }
+        }
+        return failures
+    }
+
     /// The libzmq socket, or the `ENOTSOCK` error of `operation` once closed.
     private func open(_ operation: @autoclosure () -> String) throws -> UnsafeMutableRawPointer {
         guard let handle else { throw ZMQError(operation: operation(), code: ENOTSOCK) }
         return handle
+    }
+
+    private func setOption(_ option: Int32, _ name: String, bytes: [UInt8]) throws {
+        let operation = "zmq_setsockopt(\(name))"
+        let socket = try open(operation)
+        _ = try bytes.withUnsafeBytes { bytes in
+            try ZMQCall.check(zmq_setsockopt(socket, option, bytes.baseAddress, bytes.count), operation)
+        }
     }
 
     private func setOption(_ option: Int32, _ name: String, _ value: some FixedWidthInteger) throws {
@@ -242,5 +302,49 @@ private extension Int32 {
         }
         precondition(milliseconds >= 0, "a duration is not negative")
         self = Int32(clamping: milliseconds)
+    }
+}
+
+/// A handshake with a peer that failed for good, as libzmq's socket monitor reports it.
+public struct HandshakeFailure: Equatable, Sendable, CustomStringConvertible {
+    public enum Reason: Equatable, Sendable {
+        /// The peer's ZAP handler refused this socket's credentials, with its status code.
+        case refused(status: Int)
+        /// The peers use different security mechanisms (CURVE on one side only).
+        case mechanismMismatch
+        /// Another ZMTP protocol error, libzmq's `ZMQ_PROTOCOL_ERROR_*` code.
+        case protocolError(code: UInt32)
+    }
+
+    public let reason: Reason
+    /// The peer's endpoint, which the description leaves out.
+    public let endpoint: String
+
+    /// The failure a monitor event (a frame of a 16-bit event and a 32-bit value, then
+    /// the endpoint) reports; nil for another event.
+    init?(event frames: [[UInt8]]) {
+        guard frames.count == 2, frames[0].count == 6 else { return nil }
+        let event = frames[0].withUnsafeBytes { $0.loadUnaligned(as: UInt16.self) }
+        let value = frames[0].withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 2, as: UInt32.self) }
+        endpoint = String(decoding: frames[1], as: UTF8.self)
+        switch Int32(event) {
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+            reason = .refused(status: Int(value))
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+            reason = value == UInt32(ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) ? .mechanismMismatch : .protocolError(code: value)
+        default:
+            return nil
+        }
+    }
+
+    public var description: String {
+        switch reason {
+        case let .refused(status):
+            return "the peer refused the CURVE key presented (ZAP status \(status))"
+        case .mechanismMismatch:
+            return "the peer uses another security mechanism: CURVE keys (--keys) are given on one side only"
+        case let .protocolError(code):
+            return "the handshake failed with ZMTP protocol error 0x\(String(code, radix: 16))"
+        }
     }
 }

@@ -17,6 +17,7 @@ struct RunCommand: ParsableCommand {
     var maxRestarts = 3
 
     @OptionGroup var control: RunControlOptions
+    @OptionGroup var keys: KeysOption
 
     func run() throws {
         let signals = watchSignals()
@@ -34,6 +35,7 @@ struct RunCommand: ParsableCommand {
         guard maxRestarts >= 0 else { throw UsageError("--max-restarts must be at least 0") }
         var options = try control.runOptions(signals: signals)
         options.maxRestarts = maxRestarts
+        options.keys = keys.folder
         return options
     }
 }
@@ -64,6 +66,8 @@ struct ResumeCommand: ParsableCommand {
 
     @OptionGroup var heartbeat: HeartbeatOptions
 
+    @OptionGroup var keys: KeysOption
+
     func run() throws {
         let signals = watchSignals()
         try reportingErrors {
@@ -75,6 +79,7 @@ struct ResumeCommand: ParsableCommand {
             var options = try makeRunOptions(checkpointEvery: checkpointEvery, heartbeat: heartbeat.value, signals: signals)
             options.resume = true
             options.maxRestarts = maxRestarts
+            options.keys = keys.folder
             try showingProgress(scenario, folder: folder, workers: workers, server: { scenario, folder, progress in
                 try Simulation.runLocally(scenario, workers: workers, folder: folder,
                                           executable: LocalCluster.currentExecutable, options: options, progress: progress)

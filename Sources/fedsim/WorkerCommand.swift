@@ -23,6 +23,16 @@ struct WorkerCommand: ParsableCommand {
     var idleTimeout = 600.0
 
     @OptionGroup var heartbeat: HeartbeatOptions
+    @Option(help: ArgumentHelp(
+        "The largest message this worker accepts, in MiB; its Assign carries its clients' data.", valueName: "MiB"))
+    var maxMessageMb = ZeroMQWorkerTransport.defaultMaxMessageBytes >> 20
+
+    @OptionGroup var keys: KeysOption
+
+    @Option(help: ArgumentHelp(
+        "This worker's keys in the --keys folder, NAME.key_secret (default: the folder's only worker secret certificate).",
+        valueName: "NAME"))
+    var key: String?
 
     @Option(help: ArgumentHelp("The process this worker ends with (set by `fedsim run`).", visibility: .hidden))
     var parentPid: Int32?
@@ -30,10 +40,12 @@ struct WorkerCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             if let parentPid { try ParentDeath.follow(parent: parentPid) }
+            guard (1...(1 << 20)).contains(maxMessageMb) else { throw UsageError("--max-message-mb must be 1 to 1048576") }
             let process = ProcessInfo.processInfo
             let workerName = name ?? "\(process.hostName)-\(process.processIdentifier)"
-            try Simulation.work(connect: connect, name: workerName, scenario: scenario, connectTimeout: connectTimeout,
-                                idleTimeout: idleTimeout, heartbeat: try heartbeat.value)
+            try Simulation.work(connect: connect, name: workerName, scenario: scenario,
+                                keys: try keys.folder?.workerKeys(name: key), maxMessageBytes: maxMessageMb << 20,
+                                connectTimeout: connectTimeout, idleTimeout: idleTimeout, heartbeat: try heartbeat.value)
         }
     }
 }

@@ -110,7 +110,7 @@ final class NodeHostTests: XCTestCase {
         let done = DispatchGroup()
         let outcome = HostOutcomes()
         for (index, endpoint) in endpoints.enumerated() {
-            try endpoint.connectPeers(peers, selfIndex: index)
+            try endpoint.connectPeers(peers, keys: [], selfIndex: index)
             let programs = Dictionary(uniqueKeysWithValues: (0..<nodes).filter { hosts[$0] == index }
                 .map { ($0, AveragingNode(value: Double($0)) as any NodeProgram) })
             let host = NodeHost(transport: endpoint, selfIndex: index, hosts: hosts, programs: programs, width: 2, messageWidth: 2,
@@ -183,7 +183,7 @@ final class NodeHostTests: XCTestCase {
     func testAnEventForANodeHostedElsewhereIsRefusedNamingIt() throws {
         let network = InMemoryNetwork()
         let endpoint = network.connectWorker()
-        try endpoint.connectPeers(["inmemory://elsewhere"], selfIndex: 0)
+        try endpoint.connectPeers(["inmemory://elsewhere"], keys: [], selfIndex: 0)
         let host = NodeHost(transport: endpoint, selfIndex: 0, hosts: [0, 0], programs: [0: AveragingNode(value: 0)],
                             width: 2, messageWidth: 2, log: { _ in })
         try network.send(.events(EventBatch(indices: [0], times: [0], kinds: [.local], first: [1], second: [0])),

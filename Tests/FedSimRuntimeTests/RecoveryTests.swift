@@ -38,7 +38,9 @@ final class RecoveryTests: XCTestCase {
         }
 
         var peerPort: Int { 0 }
-        func connectPeers(_ endpoints: [String], selfIndex: Int) throws {}
+        var maxMessageBytes: Int { endpoint.maxMessageBytes }
+        func limitCoordinatorMessages(toBytes limit: Int) { endpoint.limitCoordinatorMessages(toBytes: limit) }
+        func connectPeers(_ endpoints: [String], keys: [CurveKey], selfIndex: Int) throws {}
         func sendToPeer(_ message: EncodedMessage, worker index: Int) throws {}
         func receiveFromAnyone(timeoutMilliseconds: Int) throws -> WorkerInbound? { nil }
     }

@@ -81,6 +81,26 @@ final class WorkerPoolTests: XCTestCase {
         XCTAssertEqual(reason, "this coordinator runs scenario 'blobs', the worker was started for 'other'")
     }
 
+    func testAMessageLargerThanAWorkerAcceptsIsNotSentAndTheRunSaysWhy() throws {
+        let network = InMemoryNetwork()
+        let pool = pool(network, workers: 2, clients: 4)
+        let (small, roomy) = (network.connectWorker(), network.connectWorker())
+        try small.send(.hello(Hello(workerName: "small", maxMessageBytes: 100)))
+        try roomy.send(.hello(Hello(workerName: "roomy", maxMessageBytes: 1 << 20)))
+        try pool.awaitWorkers()
+        XCTAssertThrowsError(try pool.placeClients()) { error in
+            guard case let RunError.tooLargeForWorker(message, worker, bytes, limit) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual([message, worker], ["Assign", "small"])
+            XCTAssertGreaterThan(bytes, 100)
+            XCTAssertEqual(limit, 100)
+            XCTAssertEqual("\(error)", "the Assign for small is \(bytes) bytes, more than the 100 bytes it accepts; start it "
+                           + "with a larger --max-message-mb, or start more workers")
+        }
+        XCTAssertEqual(try inbox(small).map(\.kind), ["Heartbeat"], "only its welcome")
+    }
+
     func testEachModelVersionGoesToAWorkerOnceBeforeItsTasks() throws {
         let (pool, worker) = try joined(InMemoryNetwork(), "w", clients: 3, placed: true)
         var encoded = 0

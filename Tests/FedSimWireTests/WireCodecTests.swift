@@ -21,7 +21,7 @@ final class WireCodecTests: XCTestCase {
         let messages: [Message] = [
             .hello(Hello(workerName: "worker-7 · Zürich", capacity: 250, processID: 4242, scenario: "fedfix-async")),
             .hello(Hello(workerName: "")),
-            .hello(Hello(workerName: "peer", peerPort: 40123)),
+            .hello(Hello(workerName: "peer", peerPort: 40123, maxMessageBytes: 512 << 20)),
             .assign(Assign(workerIndex: 3, seed: .max,
                            model: .multilayerPerceptron(inputDim: 3, hidden: [16, 8], classes: 4),
                            clients: [shard(10, samples: 5), shard(11, samples: 0), shard(12, samples: 1)])),
@@ -33,7 +33,8 @@ final class WireCodecTests: XCTestCase {
                                algorithm: "dadao", settings: [NamedValue("mu", 1), NamedValue("chi1", 12.5)],
                                graph: try! Graph(nodes: 3, edges: [(0, 1), (1, 2)]), hosts: [0, 1, 0],
                                peers: ["tcp://10.0.0.1:4000", "tcp://10.0.0.2:4000"], training: training,
-                               objective: "logistic", regularization: 0.5))),
+                               objective: "logistic", regularization: 0.5,
+                               peerKeys: [CurveKey(bytes: Array(0..<32))!, CurveKey(bytes: Array(repeating: 255, count: 32))!]))),
             .assign(Assign(workerIndex: 0, seed: 5, model: .softmaxRegression(inputDim: 2, classes: 1),
                            clients: [ClientShard(clientID: 1, data: Dataset(features: [1, 2, 3, 4], targets: [0.5, -7e12],
                                                                             featureCount: 2))],
@@ -63,6 +64,22 @@ final class WireCodecTests: XCTestCase {
             roundTrip(message)
         }
         XCTAssertEqual(Set(messages.map(\.kind)).count, 13, "every Message case is covered")
+    }
+
+    func testAnAssignIsKnownByItsEnvelopeAloneAndNothingElseIs() {
+        let assign = WireCodec.encode(.assign(Assign(workerIndex: 0, seed: 1, model: .softmaxRegression(inputDim: 2, classes: 2),
+                                                     clients: [shard(1, samples: 3)])))
+        XCTAssertTrue(WireCodec.isAssign(assign))
+        XCTAssertTrue(WireCodec.isAssign(Array(assign.prefix(4))), "the body's key comes first")
+        XCTAssertTrue(WireCodec.isAssign(envelope(version: 99, .assign) { $0.varint(1, 1) }))
+        for other: Message in [.hello(Hello(workerName: "a")), .model(ModelBroadcast(version: 1, parameters: [1, 2])),
+                               .stop(reason: "x"), .heartbeat(sequence: 0)] {
+            XCTAssertFalse(WireCodec.isAssign(WireCodec.encode(other)), other.kind)
+        }
+        XCTAssertFalse(WireCodec.isAssign([]))
+        XCTAssertFalse(WireCodec.isAssign([0xFF, 0xFF, 0xFF]))
+        XCTAssertFalse(WireCodec.isAssign([0x12, 0x7F, 0x1A, 0x00]), "a length beyond the bytes")
+        XCTAssertFalse(WireCodec.isAssign([0x0B, 0x1A, 0x00]), "a group, which no envelope has")
     }
 
     func testMillionFloatModelRoundTripsBitForBit() throws {
@@ -310,6 +327,25 @@ final class WireCodecTests: XCTestCase {
             }
         }
         assertInvalid(assignment([0, 1], [0, 1]), field: "Decentralized.hosts[1]", mentioning: "worker 1 of 1 workers")
+        let keyed = { (keys: [[UInt8]]) -> [UInt8] in
+            envelope(.assign) {
+                $0.message(3) {
+                    $0.varint(2, 2)
+                    $0.message(5) { $0.message(1) { $0.varint(1, 2); $0.varint(2, 2); $0.string(3, "zeros") } }
+                }
+                $0.message(5) {
+                    $0.string(1, "dadao")
+                    $0.packedVarints(4, [0, 1])
+                    $0.packedVarints(5, [0, 0])
+                    $0.string(6, "tcp://a:1")
+                    for key in keys { $0.bytes(11, key) }
+                }
+            }
+        }
+        assertInvalid(keyed([[UInt8](repeating: 1, count: 31)]), field: "Decentralized.peerKeys[0]",
+                      mentioning: "31 bytes, a CURVE key has 32")
+        assertInvalid(keyed([[UInt8](repeating: 1, count: 32), [UInt8](repeating: 2, count: 32)]),
+                      field: "Decentralized.peerKeys", mentioning: "2 keys for 1 workers")
         assertInvalid(assignment([0, 0], [1, 1]), field: "Decentralized.edges", mentioning: "self-loop at node 1")
         assertInvalid(assignment([0, 0], [0, 1, 1]), field: "Decentralized.edges", mentioning: "odd number")
     }

@@ -82,10 +82,17 @@ struct  Fedsim__Hello
    * the TCP port of its peer socket, where other workers send it
    */
   uint32_t peer_port;
+  /*
+   * the messages of decentralized runs (0 = none)
+   */
+  /*
+   * the largest message it accepts (0 = any size)
+   */
+  uint64_t max_message_bytes;
 };
 #define FEDSIM__HELLO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__hello__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 /*
@@ -291,10 +298,16 @@ struct  Fedsim__Decentralized
    * N, the training rows of all nodes: node i's objective weighs its data term by n n_i / N.
    */
   uint64_t total_rows;
+  /*
+   * Every worker's CURVE public key (32 bytes), by worker index, when the run is
+   * authenticated: its peer socket's key, and the key it connects to the others with.
+   */
+  size_t n_peer_keys;
+  ProtobufCBinaryData *peer_keys;
 };
 #define FEDSIM__DECENTRALIZED__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__decentralized__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0, 0, 0,NULL }
 
 
 /*

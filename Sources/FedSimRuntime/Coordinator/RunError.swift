@@ -2,6 +2,7 @@ import FedSimCore
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 
 /// Why a coordinator's run failed.
 public enum RunError: FedSimError, Equatable, Sendable {
@@ -19,6 +20,8 @@ public enum RunError: FedSimError, Equatable, Sendable {
     case interrupted(signal: Int32)
     /// A worker refused a message it was sent.
     case refusedByWorker(worker: String, reason: String)
+    /// A message for a worker is larger than the worker said it accepts.
+    case tooLargeForWorker(message: String, worker: String, bytes: Int, limit: Int)
     /// The attack could not craft the Byzantine clients' vector at a step.
     case attackFailed(step: Int, attack: String, honestUpdates: Int, reason: String)
     /// The robust rule refused a step's updates.
@@ -43,6 +46,12 @@ public enum RunError: FedSimError, Equatable, Sendable {
             return "interrupted by \(signal == SIGTERM ? "SIGTERM" : signal == SIGINT ? "SIGINT" : "signal \(signal)")"
         case let .refusedByWorker(worker, reason):
             return "\(worker) refused a message: \(reason)"
+        case let .tooLargeForWorker(message, worker, bytes, limit):
+            let size = { (bytes: Int) in
+                bytes < 1 << 20 ? "\(bytes) bytes" : String(format: "%.1f MiB", Double(bytes) / Double(1 << 20))
+            }
+            return "the \(message) for \(worker) is \(size(bytes)), more than the \(size(limit)) it accepts; "
+                + "start it with a larger --max-message-mb, or start more workers"
         case let .attackFailed(step, attack, honestUpdates, reason):
             return "step \(step): the \(attack) attack failed on \(honestUpdates) honest updates: \(reason)"
         case let .aggregationFailed(step, rule, updates, reason):

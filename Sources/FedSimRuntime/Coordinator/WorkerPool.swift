@@ -20,6 +20,10 @@ final class WorkerPool {
         let name: String
         /// Where other workers reach this one in a decentralized run.
         let peerEndpoint: String
+        /// The CURVE key it connected with, in an authenticated run.
+        let peerKey: CurveKey?
+        /// The largest message it accepts; 0: any size.
+        let maxMessageBytes: Int
         var clients: [Int] = []
         /// The model version this worker holds, so each version is sent to it once.
         var modelVersion: Int?
@@ -35,8 +39,8 @@ final class WorkerPool {
     private let options: CoordinatorOptions
     private let scenarioName: String
     private let clientCount: Int
-    /// The Assign of worker `index` hosting `clients`, given every worker's peer endpoint.
-    private let assignment: (_ index: Int, _ clients: [Int], _ peers: [String]) -> Assign
+    /// The Assign of worker `index` hosting `clients`, given where every worker is reached.
+    private let assignment: (_ index: Int, _ clients: [Int], _ peers: WorkerPeers) -> Assign
     private var members: [Member] = []
     private var hostOfClient: [Int] = []
     private let recovery: Recovery?
@@ -48,7 +52,7 @@ final class WorkerPool {
 
     init(transport: CoordinatorTransport, options: CoordinatorOptions, scenarioName: String, clientCount: Int,
          recovery: Recovery? = nil,
-         assignment: @escaping (_ index: Int, _ clients: [Int], _ peers: [String]) -> Assign) {
+         assignment: @escaping (_ index: Int, _ clients: [Int], _ peers: WorkerPeers) -> Assign) {
         self.transport = transport
         self.recovery = recovery
         self.options = options
@@ -63,8 +67,11 @@ final class WorkerPool {
     /// Workers that joined and are not lost.
     var liveCount: Int { liveMembers.count }
 
-    /// Where other workers reach each joined worker, by worker index.
-    var peerEndpoints: [String] { members.map(\.peerEndpoint) }
+    /// Where other workers reach each joined worker, and with which keys, by worker index.
+    var peers: WorkerPeers {
+        let keys = members.compactMap(\.peerKey)
+        return WorkerPeers(endpoints: members.map(\.peerEndpoint), keys: keys.count == members.count ? keys : [])
+    }
 
     /// The name of the worker hosting `client`.
     func hostName(of client: Int) -> String { members[hostOfClient[client]].name }
@@ -137,7 +144,8 @@ final class WorkerPool {
         }
         // A lost worker that says Hello again joins as a new member.
         members.append(Member(peer: peer, name: hello.workerName.isEmpty ? "\(peer)" : hello.workerName,
-                              peerEndpoint: transport.peerEndpoint(of: peer, port: hello.peerPort)))
+                              peerEndpoint: transport.peerEndpoint(of: peer, port: hello.peerPort),
+                              peerKey: transport.peerKey(of: peer), maxMessageBytes: hello.maxMessageBytes))
         let count = members.count <= options.workers ? "\(members.count)/\(options.workers)" : "\(members.count)"
         options.log("worker \(count) joined: \(hello.workerName) (pid \(hello.processID))")
         do {
@@ -197,7 +205,7 @@ final class WorkerPool {
     /// next task it is sent comes with its model version again.
     private func sendAssign(to index: Int) throws {
         members[index].modelVersion = nil
-        try send(EncodedMessage(.assign(assignment(index, members[index].clients, peerEndpoints))), to: index)
+        try send(EncodedMessage(.assign(assignment(index, members[index].clients, peers))), to: index)
     }
 
     // MARK: - Sending and receiving
@@ -216,11 +224,17 @@ final class WorkerPool {
     }
 
     /// Sends to a live worker; returns whether the message was handed to its connection.
-    /// A worker whose connection is closed is lost (`lose`); another failure to send is
-    /// reported under the worker's name.
+    /// Throws if the message is larger than the worker said it accepts (libzmq would
+    /// drop it in silence). A worker whose connection is closed is lost (`lose`); another
+    /// failure to send is reported under the worker's name.
     @discardableResult
     func send(_ message: EncodedMessage, to index: Int) throws -> Bool {
         guard members[index].isLive else { return false }
+        let limit = members[index].maxMessageBytes
+        guard limit == 0 || message.bytes.count <= limit else {
+            throw RunError.tooLargeForWorker(message: message.kind, worker: members[index].name, bytes: message.bytes.count,
+                                             limit: limit)
+        }
         do {
             try transport.send(message, to: members[index].peer)
             return true
@@ -416,4 +430,11 @@ final class WorkerPool {
             }
         }
     }
+}
+
+/// Where the joined workers are reached, by worker index: their peer endpoints and, in
+/// an authenticated run, their CURVE keys (empty otherwise).
+struct WorkerPeers {
+    let endpoints: [String]
+    let keys: [CurveKey]
 }

@@ -79,9 +79,9 @@ public final class GossipCoordinator {
             let assignment = DecentralizedAssignment(
                 algorithm: name,
                 settings: zip(algorithmParameters.names, algorithmParameters.values).map { NamedValue($0, $1) },
-                graph: nodeGraph, hosts: (0..<nodeGraph.nodes).map { $0 % peers.count }, peers: peers,
-                training: nodeModel.training, objective: objective, regularization: regularization,
-                totalRows: totalRows)
+                graph: nodeGraph, hosts: (0..<nodeGraph.nodes).map { $0 % peers.endpoints.count },
+                peers: peers.endpoints, training: nodeModel.training, objective: objective,
+                regularization: regularization, totalRows: totalRows, peerKeys: peers.keys)
             return Assign(workerIndex: index, seed: seed, model: spec,
                           clients: nodes.map { ClientShard(clientID: $0, data: data.clients[$0]) },
                           decentralized: assignment)

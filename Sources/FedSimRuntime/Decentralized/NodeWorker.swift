@@ -57,7 +57,7 @@ enum NodeWorker {
     static func run(_ nodes: Nodes, of assign: Assign, transport: WorkerTransport, idleTimeout: Double,
                     log: @escaping (String) -> Void) throws -> Int {
         guard let run = assign.decentralized else { throw NodeWorkerError.notDecentralized }
-        try transport.connectPeers(run.peers, selfIndex: assign.workerIndex)
+        try transport.connectPeers(run.peers, keys: run.peerKeys, selfIndex: assign.workerIndex)
         log("worker \(assign.workerIndex) hosts \(nodes.programs.count) of \(run.graph.nodes) nodes (\(run.algorithm))")
         let host = NodeHost(transport: transport, selfIndex: assign.workerIndex, hosts: run.hosts,
                             programs: nodes.programs, width: nodes.width, messageWidth: nodes.messageWidth, log: log)

@@ -19,18 +19,21 @@ public final class LocalCluster {
     private let endpoint: String
     private let folder: RunFolder
     private let extraArguments: [String]
+    private let keys: String?
     private let maxRestarts: Int
     private var restarts = 0
     private let log: (String) -> Void
 
-    /// Workers run `executable worker --connect endpoint` with `extraArguments`, log into
-    /// `folder`, and are replaced at most `maxRestarts` times; `log` tells of replacements.
+    /// Workers run `executable worker --connect endpoint` with `extraArguments` (and
+    /// their keys from the `keys` folder, if any), log into `folder`, and are replaced at
+    /// most `maxRestarts` times; `log` tells of replacements.
     public init(executable: String, endpoint: String, folder: RunFolder, extraArguments: [String] = [],
-                maxRestarts: Int = 3, log: @escaping (String) -> Void = { _ in }) {
+                keys: String? = nil, maxRestarts: Int = 3, log: @escaping (String) -> Void = { _ in }) {
         self.executable = executable
         self.endpoint = endpoint
         self.folder = folder
         self.extraArguments = extraArguments
+        self.keys = keys
         self.maxRestarts = maxRestarts
         self.log = log
     }
@@ -39,16 +42,19 @@ public final class LocalCluster {
     /// keeps what their log files already hold (a resumed run's).
     public func spawnWorkers(count: Int, appendingLogs: Bool = false) throws {
         for index in 0..<count {
-            children.append(try spawn(name: "worker-\(index)", appendingLog: appendingLogs))
+            children.append(try spawn(index, appendingLog: appendingLogs))
         }
     }
 
-    private func spawn(name: String, appendingLog: Bool) throws -> Child {
+    /// Starts worker `index`; with a `keys` folder, it uses its `worker-I` keys.
+    private func spawn(_ index: Int, appendingLog: Bool) throws -> Child {
+        let name = "worker-\(index)"
         let log = try folder.logFile(name, appending: appendingLog)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["worker", "--connect", endpoint, "--name", name,
                              "--parent-pid", "\(ProcessInfo.processInfo.processIdentifier)"] + extraArguments
+        if let keys { process.arguments! += ["--keys", keys, "--key", KeyFolder.workerName(index)] }
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
         process.environment = environment
@@ -79,7 +85,7 @@ public final class LocalCluster {
             restarts += 1
             log("\(child.name) (pid \(child.process.processIdentifier)) \(how); starting a replacement "
                 + "(restart \(restarts) of at most \(maxRestarts))")
-            children[index] = try spawn(name: child.name, appendingLog: true)
+            children[index] = try spawn(index, appendingLog: true)
         }
     }
 

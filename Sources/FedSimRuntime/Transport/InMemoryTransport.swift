@@ -128,6 +128,7 @@ public final class InMemoryWorkerEndpoint: WorkerTransport, @unchecked Sendable 
     private let network: InMemoryNetwork
     private let outbox: MessageQueue<(from: PeerID?, bytes: [UInt8])>
     private var peers: [String] = []
+    private var coordinatorLimit: Int?
 
     init(peer: PeerID, network: InMemoryNetwork, outbox: MessageQueue<(from: PeerID?, bytes: [UInt8])>) {
         self.peer = peer
@@ -146,12 +147,18 @@ public final class InMemoryWorkerEndpoint: WorkerTransport, @unchecked Sendable 
 
     public func receive(timeoutMilliseconds: Int) throws -> Message? {
         guard let (_, bytes) = outbox.pop(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
-        return try WireCodec.decode(bytes)
+        return try WireCodec.decode(checkedSize(bytes, limit: coordinatorLimit))
     }
 
     public var peerPort: Int { 0 }
 
-    public func connectPeers(_ endpoints: [String], selfIndex: Int) throws {
+    public var maxMessageBytes: Int { 0 }
+
+    public func limitCoordinatorMessages(toBytes limit: Int) {
+        coordinatorLimit = limit
+    }
+
+    public func connectPeers(_ endpoints: [String], keys: [CurveKey], selfIndex: Int) throws {
         peers = endpoints
     }
 
@@ -162,7 +169,7 @@ public final class InMemoryWorkerEndpoint: WorkerTransport, @unchecked Sendable 
 
     public func receiveFromAnyone(timeoutMilliseconds: Int) throws -> WorkerInbound? {
         guard let (sender, bytes) = outbox.pop(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
-        let message = try WireCodec.decode(bytes)
-        return sender == nil ? .coordinator(message) : .peer(message)
+        guard sender != nil else { return .coordinator(try WireCodec.decode(checkedSize(bytes, limit: coordinatorLimit))) }
+        return .peer(try WireCodec.decode(bytes))
     }
 }

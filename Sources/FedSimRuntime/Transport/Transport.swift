@@ -32,12 +32,17 @@ public protocol CoordinatorTransport: AnyObject {
     /// Where other workers reach the worker `peer`, whose Hello gave its peer socket's
     /// `port`: its address as this coordinator sees it, with that port.
     func peerEndpoint(of peer: PeerID, port: Int) -> String
+    /// The CURVE public key `peer` connected with; nil when the run is not authenticated.
+    func peerKey(of peer: PeerID) -> CurveKey?
 }
 
 extension CoordinatorTransport {
     public func send(_ message: Message, to peer: PeerID) throws {
         try send(EncodedMessage(message), to: peer)
     }
+
+    /// nil: a transport without CURVE knows no keys.
+    public func peerKey(of peer: PeerID) -> CurveKey? { nil }
 }
 
 /// A worker's side of the network: one connection to the coordinator and, in a
@@ -50,9 +55,16 @@ public protocol WorkerTransport: AnyObject {
     /// The port other workers send this one messages on, which its Hello announces; 0
     /// when the transport needs none.
     var peerPort: Int { get }
+    /// The largest message this worker accepts, which its Hello announces; 0: any size.
+    var maxMessageBytes: Int { get }
+    /// From now on, messages from the coordinator larger than `limit` bytes are refused
+    /// with `WireError.tooLarge` before they are decoded, but for Assigns (which carry
+    /// client data and stay bounded by `maxMessageBytes`).
+    func limitCoordinatorMessages(toBytes limit: Int)
     /// Connects to the other workers, `endpoints[k]` being worker k's (this worker's
-    /// own, at `selfIndex`, is skipped).
-    func connectPeers(_ endpoints: [String], selfIndex: Int) throws
+    /// own, at `selfIndex`, is skipped); in an authenticated run `keys[k]` is worker k's
+    /// CURVE public key, otherwise `keys` is empty.
+    func connectPeers(_ endpoints: [String], keys: [CurveKey], selfIndex: Int) throws
     /// Sends to worker `index`, connected by `connectPeers`.
     func sendToPeer(_ message: EncodedMessage, worker index: Int) throws
     /// The next message from the coordinator or from a peer, nil on timeout; throws
@@ -64,6 +76,15 @@ public protocol WorkerTransport: AnyObject {
 public enum WorkerInbound: Sendable {
     case coordinator(Message)
     case peer(Message)
+}
+
+/// `bytes` from the coordinator, unless a `limit` set by `limitCoordinatorMessages`
+/// refuses them for their size.
+func checkedSize(_ bytes: [UInt8], limit: Int?) throws -> [UInt8] {
+    if let limit, bytes.count > limit, !WireCodec.isAssign(bytes) {
+        throw WireError.tooLarge(byteCount: bytes.count, limit: limit)
+    }
+    return bytes
 }
 
 /// Counts of encoded bytes that crossed a transport.

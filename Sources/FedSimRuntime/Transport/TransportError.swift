@@ -9,6 +9,8 @@ public enum TransportError: FedSimError, Equatable, Sendable {
     /// The worker's connection is closed: its process ended, or it stopped answering
     /// the transport's heartbeats.
     case peerGone(String)
+    /// CURVE keys were given, but this libzmq was built without CURVE security.
+    case curveUnsupported
 
     public var description: String {
         switch self {
@@ -16,6 +18,8 @@ public enum TransportError: FedSimError, Equatable, Sendable {
         case let .cannotConnect(endpoint, reason): return "cannot connect to \(endpoint): \(reason)"
         case let .unknownPeer(peer): return "no worker connection \(peer)"
         case let .peerGone(peer): return "the connection to \(peer) is closed"
+        case .curveUnsupported:
+            return "this libzmq was built without CURVE security (zmq_has(\"curve\") is false), so --keys cannot be used"
         }
     }
 }

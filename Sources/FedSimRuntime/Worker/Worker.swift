@@ -143,7 +143,8 @@ public final class Worker {
 
     private func sayHello() throws {
         try transport.send(.hello(Hello(workerName: name, processID: Int(ProcessInfo.processInfo.processIdentifier),
-                                        scenario: scenario, peerPort: transport.peerPort)))
+                                        scenario: scenario, peerPort: transport.peerPort,
+                                        maxMessageBytes: transport.maxMessageBytes)))
     }
 
     /// Says every 5 s that the coordinator has not answered yet (ZeroMQ keeps retrying
@@ -177,7 +178,15 @@ public final class Worker {
         }
         seed = assign.seed
         clients = Dictionary(assign.clients.map { ($0.clientID, $0.data) }, uniquingKeysWith: { first, _ in first })
+        transport.limitCoordinatorMessages(toBytes: Self.messageLimit(assign.model))
         log("\(name): worker \(assign.workerIndex) hosts \(clients.count) clients")
+    }
+
+    /// The largest message other than an Assign the coordinator sends for `model`, with
+    /// room to spare: a Model carries the trainable values and at most the frozen ones
+    /// (FedSVD's adapter factors), 4 bytes each; a Task, a Heartbeat or a Stop is small.
+    static func messageLimit(_ model: ModelSpec) -> Int {
+        (model.trainableParameterCount + model.frozenParameterCount) * MemoryLayout<Float>.size + (1 << 20)
     }
 
     /// Takes `broadcast` as the current model, its frozen adapter factors (when it carries
