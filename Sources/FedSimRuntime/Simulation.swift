@@ -15,8 +15,8 @@ public struct RunOptions {
     public var maxRestarts = 3
     /// The signal that asked the run to stop, if one did (`SignalWatch`).
     public var interruption: () -> Int32? = { nil }
-    /// The CURVE keys of an authenticated run (`--keys`); nil: any worker that reaches
-    /// the coordinator may join.
+    /// CURVE keys (`fedsim keygen`): the coordinator admits only the workers' keys, and
+    /// `fedsim run`'s worker I uses the folder's `worker-I` pair. nil: no authentication.
     public var keys: KeyFolder?
 
     public init() {}
@@ -28,8 +28,7 @@ public enum Simulation {
     /// Runs `scenario` with the coordinator in this process and `workers` worker processes
     /// of `executable` on this host, writing the run folder `folder`. A privacy target is
     /// calibrated first, so the folder's scenario.yaml records the noise multiplier used.
-    /// With `options.keys`, the processes speak CURVE, worker I with the folder's
-    /// `worker-I` keys.
+    /// With `options.keys`, the processes speak CURVE, worker I with the folder's `worker-I` keys.
     public static func runLocally(
         _ scenario: Scenario, workers: Int, folder: String, executable: String, options run: RunOptions = RunOptions(),
         progress: @escaping (StepRecord) -> Void = { _ in }
@@ -49,7 +48,7 @@ public enum Simulation {
 
     /// Runs the decentralized `scenario` with the coordinator in this process and
     /// `workers` worker processes of `executable` on this host, writing the run folder
-    /// `folder`.
+    /// `folder`; with `options.keys`, as in `runLocally`.
     public static func runGossipLocally(
         _ scenario: Scenario, workers: Int, folder: String, executable: String, options run: RunOptions = RunOptions(),
         progress: @escaping (GossipRecord) -> Void = { _ in }
@@ -93,7 +92,7 @@ public enum Simulation {
         executable: String, run: RunOptions,
         _ coordinate: (CoordinatorTransport, CoordinatorOptions) throws -> Summary
     ) throws -> Summary {
-        let keys = try run.keys.map { try localKeys($0, workers: workers) }
+        let coordinatorKeys = try run.keys.map { try localKeys($0, workers: workers) }
         let log = try runFolder.logFile("coordinator", appending: resumed)
         var options = coordinatorOptions(workers: workers, run: run)
         options.log = { log.write(Data("\($0)\n".utf8)) }
@@ -104,7 +103,7 @@ public enum Simulation {
         }
         let transport = try ZeroMQCoordinatorTransport(
             bind: "tcp://127.0.0.1:*", maxMessageBytes: messageSizeLimit(scenario, data), heartbeat: run.heartbeat,
-            keys: keys, log: options.log)
+            keys: coordinatorKeys, log: options.log)
         let cluster = LocalCluster(executable: executable, endpoint: transport.endpoint, folder: runFolder,
                                    extraArguments: heartbeatArguments(run.heartbeat), keys: run.keys?.path,
                                    maxRestarts: run.maxRestarts, log: options.log)
@@ -121,6 +120,12 @@ public enum Simulation {
         return summary
     }
 
+    /// The worker options that give spawned workers `heartbeat`.
+    private static func heartbeatArguments(_ heartbeat: Heartbeat) -> [String] {
+        heartbeat == Heartbeat() ? []
+            : ["--heartbeat-interval", "\(heartbeat.interval)", "--heartbeat-timeout", "\(heartbeat.timeout)"]
+    }
+
     /// The coordinator's keys in `folder`, checked to admit each of the `workers` local
     /// workers, worker I using the folder's `worker-I` pair.
     private static func localKeys(_ folder: KeyFolder, workers: Int) throws -> CoordinatorKeys {
@@ -133,12 +138,6 @@ public enum Simulation {
             }
         }
         return keys
-    }
-
-    /// The worker options that give spawned workers `heartbeat`.
-    private static func heartbeatArguments(_ heartbeat: Heartbeat) -> [String] {
-        heartbeat == Heartbeat() ? []
-            : ["--heartbeat-interval", "\(heartbeat.interval)", "--heartbeat-timeout", "\(heartbeat.timeout)"]
     }
 
     private static func coordinatorOptions(workers: Int, run: RunOptions) -> CoordinatorOptions {
@@ -200,9 +199,9 @@ public enum Simulation {
         var options = coordinatorOptions(workers: workers, run: run)
         options.handshakeTimeout = joinTimeout
         options.scenarioAliases = scenarioAliases
-        let transport = try ZeroMQCoordinatorTransport(bind: endpoint, maxMessageBytes: messageSizeLimit(scenario, data),
-                                                       heartbeat: run.heartbeat, keys: try run.keys?.coordinatorKeys(),
-                                                       log: options.log)
+        let transport = try ZeroMQCoordinatorTransport(
+            bind: endpoint, maxMessageBytes: messageSizeLimit(scenario, data), heartbeat: run.heartbeat,
+            keys: try run.keys?.coordinatorKeys(), log: options.log)
         if run.keys == nil, !isLocal(endpoint) {
             options.warn("listening on \(transport.endpoint) without --keys: anyone who reaches this port can join as a "
                          + "worker, receive clients' training data and send updates that poison the model "
@@ -223,9 +222,10 @@ public enum Simulation {
     /// Joins the coordinator at `endpoint` (with `keys`, over CURVE), accepting messages
     /// of up to `maxMessageBytes`, and trains until it says Stop.
     @discardableResult
-    public static func work(connect endpoint: String, name: String, scenario: String = "", connectTimeout: Double = 120,
-                            idleTimeout: Double = 600, heartbeat: Heartbeat = Heartbeat(), keys: WorkerKeys? = nil,
-                            maxMessageBytes: Int = ZeroMQWorkerTransport.defaultMaxMessageBytes) throws -> Int {
+    public static func work(connect endpoint: String, name: String, scenario: String = "", keys: WorkerKeys? = nil,
+                            maxMessageBytes: Int = ZeroMQWorkerTransport.defaultMaxMessageBytes,
+                            connectTimeout: Double = 120, idleTimeout: Double = 600,
+                            heartbeat: Heartbeat = Heartbeat()) throws -> Int {
         let transport = try ZeroMQWorkerTransport(connect: endpoint, heartbeat: heartbeat, keys: keys,
                                                   maxMessageBytes: maxMessageBytes) {
             FileHandle.standardError.write(Data("fedsim worker: \(name): \($0)\n".utf8))

@@ -23,6 +23,7 @@ struct CoordinatorCommand: ParsableCommand {
     var resume = false
 
     @OptionGroup var control: RunControlOptions
+    @OptionGroup var keys: KeysOption
 
     func run() throws {
         // A worker may name the scenario by its name, its file or the file's base name.
@@ -42,6 +43,7 @@ struct CoordinatorCommand: ParsableCommand {
     private func runOptions(_ signals: SignalWatch) throws -> RunOptions {
         var options = try control.runOptions(signals: signals)
         options.resume = resume
+        options.keys = keys.folder
         return options
     }
 }

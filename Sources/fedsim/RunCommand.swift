@@ -17,6 +17,7 @@ struct RunCommand: ParsableCommand {
     var maxRestarts = 3
 
     @OptionGroup var control: RunControlOptions
+    @OptionGroup var keys: KeysOption
 
     func run() throws {
         let signals = watchSignals()
@@ -34,6 +35,7 @@ struct RunCommand: ParsableCommand {
         guard maxRestarts >= 0 else { throw UsageError("--max-restarts must be at least 0") }
         var options = try control.runOptions(signals: signals)
         options.maxRestarts = maxRestarts
+        options.keys = keys.folder
         return options
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import FedSimRuntime
 import Foundation
 
-/// How a coordinator keeps a run going: its run folder, checkpoints, heartbeats and keys.
+/// How a coordinator keeps a run going: its run folder, checkpoints and heartbeats.
 struct RunControlOptions: ParsableArguments {
     @Flag(help: "Replace an earlier run in the run folder (without it, a folder holding a run is refused).")
     var overwrite = false
@@ -14,13 +14,10 @@ struct RunControlOptions: ParsableArguments {
 
     @OptionGroup var heartbeat: HeartbeatOptions
 
-    @OptionGroup var keys: KeysOption
-
     /// The options, the interruption watched by `signals`.
     func runOptions(signals: SignalWatch) throws -> RunOptions {
         var options = try makeRunOptions(checkpointEvery: checkpointEvery, heartbeat: heartbeat.value, signals: signals)
         options.overwrite = overwrite
-        options.keys = keys.folder
         return options
     }
 }

@@ -23,7 +23,6 @@ struct WorkerCommand: ParsableCommand {
     var idleTimeout = 600.0
 
     @OptionGroup var heartbeat: HeartbeatOptions
-
     @Option(help: ArgumentHelp(
         "The largest message this worker accepts, in MiB; its Assign carries its clients' data.", valueName: "MiB"))
     var maxMessageMb = ZeroMQWorkerTransport.defaultMaxMessageBytes >> 20
@@ -44,9 +43,9 @@ struct WorkerCommand: ParsableCommand {
             guard (1...(1 << 20)).contains(maxMessageMb) else { throw UsageError("--max-message-mb must be 1 to 1048576") }
             let process = ProcessInfo.processInfo
             let workerName = name ?? "\(process.hostName)-\(process.processIdentifier)"
-            try Simulation.work(connect: connect, name: workerName, scenario: scenario, connectTimeout: connectTimeout,
-                                idleTimeout: idleTimeout, heartbeat: try heartbeat.value,
-                                keys: try keys.folder?.workerKeys(name: key), maxMessageBytes: maxMessageMb << 20)
+            try Simulation.work(connect: connect, name: workerName, scenario: scenario,
+                                keys: try keys.folder?.workerKeys(name: key), maxMessageBytes: maxMessageMb << 20,
+                                connectTimeout: connectTimeout, idleTimeout: idleTimeout, heartbeat: try heartbeat.value)
         }
     }
 }

@@ -42,7 +42,7 @@ final class AuthenticatedRunTests: FedSimProcessTestCase {
 
         let folder = temporaryFolder()
         let (coordinator, endpoint) = try startCoordinator(scenario("quickstart.yaml"), workers: 2, folder: folder,
-                                                           ["--keys", keys])
+                                                           options: ["--keys", keys])
         let plain = try Running(["worker", "--connect", endpoint, "--name", "plain", "--connect-timeout", "30"])
         let impostor = try Running(["worker", "--connect", endpoint, "--name", "impostor", "--keys", intruder,
                                     "--connect-timeout", "30"])
@@ -94,7 +94,7 @@ final class AuthenticatedRunTests: FedSimProcessTestCase {
         }
         let folder = temporaryFolder()
         let (coordinator, endpoint) = try startCoordinator(scenario("quickstart.yaml"), workers: 1, folder: folder,
-                                                           ["--keys", keys])
+                                                           options: ["--keys", keys])
         let worker = try Running(["worker", "--connect", endpoint, "--keys", own])
         XCTAssertEqual(coordinator.finish().status, 0)
         XCTAssertEqual(worker.finish().status, 0)

@@ -87,7 +87,7 @@ final class FaultToleranceTests: FedSimProcessTestCase {
     func testKillingOneOfThreeSeparateWorkersLeavesTheMetricsUnchanged() throws {
         let folder = temporaryFolder()
         let (coordinator, endpoint) = try startCoordinator(scenario("digits-mlp.yaml"), workers: 3, folder: folder,
-                                                           long + quickHeartbeat)
+                                                           options: long + quickHeartbeat)
         let workers = try (0..<3).map { try Running(["worker", "--connect", endpoint, "--name", "w\($0)"] + quickHeartbeat) }
         try waitForMetrics(folder, lines: 40)
         kill(workers[1].process.processIdentifier, SIGKILL)
@@ -113,7 +113,8 @@ final class FaultToleranceTests: FedSimProcessTestCase {
     private func resumeACoordinator(_ options: [String] = [], workerOptions: (Int) -> [String] = { _ in [] }) throws {
         let folder = temporaryFolder()
         let options = long + quickHeartbeat + ["--checkpoint-every", "5"] + options
-        let (first, endpoint) = try startCoordinator(scenario("digits-mlp.yaml"), workers: 3, folder: folder, options)
+        let (first, endpoint) = try startCoordinator(scenario("digits-mlp.yaml"), workers: 3, folder: folder,
+                                                     options: options)
         let workers = try (0..<3).map {
             try Running(["worker", "--connect", endpoint, "--name", "w\($0)"] + quickHeartbeat + workerOptions($0))
         }
@@ -125,7 +126,7 @@ final class FaultToleranceTests: FedSimProcessTestCase {
 
         // The same endpoint: the workers that were running reconnect to it.
         let (second, _) = try startCoordinator(scenario("digits-mlp.yaml"), workers: 3, folder: folder, bind: endpoint,
-                                               options + ["--resume"])
+                                               options: options + ["--resume"])
         let result = second.finish()
         XCTAssertEqual(result.status, 0, result.error)
         XCTAssert(result.error.contains("resuming at step"), result.error)

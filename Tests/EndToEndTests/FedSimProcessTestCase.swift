@@ -41,12 +41,12 @@ class FedSimProcessTestCase: XCTestCase {
                 String(decoding: errorData, as: UTF8.self))
     }
 
-    /// Starts `fedsim coordinator` on a free loopback port (or `bind`) with `extra`
-    /// options; returns it and its endpoint.
+    /// Starts `fedsim coordinator` (with `options`) on a free loopback port, or on `bind`;
+    /// returns it and its endpoint.
     func startCoordinator(_ scenarioFile: String, workers: Int, folder: String, bind: String = "tcp://127.0.0.1:*",
-                          _ extra: [String] = []) throws -> (Running, String) {
+                          options: [String] = []) throws -> (Running, String) {
         let coordinator = try Running(["coordinator", scenarioFile, "--bind", bind,
-                                       "--workers", "\(workers)", "--out", folder] + extra)
+                                       "--workers", "\(workers)", "--out", folder] + options)
         let line = try coordinator.waitForLine(containing: "listening on ")
         let endpoint = String(try XCTUnwrap(line.split(separator: " ").first { $0.hasPrefix("tcp://") }))
         return (coordinator, endpoint)

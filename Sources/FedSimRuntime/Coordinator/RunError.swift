@@ -1,8 +1,8 @@
 import FedSimCore
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 
 /// Why a coordinator's run failed.
 public enum RunError: FedSimError, Equatable, Sendable {

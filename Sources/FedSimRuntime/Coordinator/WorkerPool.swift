@@ -224,9 +224,9 @@ final class WorkerPool {
     }
 
     /// Sends to a live worker; returns whether the message was handed to its connection.
-    /// A worker whose connection is closed is lost (`lose`); a message larger than the
-    /// worker said it accepts (which libzmq would drop in silence, closing the
-    /// connection) or another failure to send is reported under the worker's name.
+    /// Throws if the message is larger than the worker said it accepts (libzmq would
+    /// drop it in silence). A worker whose connection is closed is lost (`lose`); another
+    /// failure to send is reported under the worker's name.
     @discardableResult
     func send(_ message: EncodedMessage, to index: Int) throws -> Bool {
         guard members[index].isLive else { return false }

@@ -19,15 +19,14 @@ public final class LocalCluster {
     private let endpoint: String
     private let folder: RunFolder
     private let extraArguments: [String]
-    /// The keys folder of an authenticated run.
     private let keys: String?
     private let maxRestarts: Int
     private var restarts = 0
     private let log: (String) -> Void
 
-    /// Workers run `executable worker --connect endpoint` with `extraArguments` and, with
-    /// a `keys` folder, worker I's keys `worker-I`; they log into `folder`, and are
-    /// replaced at most `maxRestarts` times; `log` tells of replacements.
+    /// Workers run `executable worker --connect endpoint` with `extraArguments` (and
+    /// their keys from the `keys` folder, if any), log into `folder`, and are replaced at
+    /// most `maxRestarts` times; `log` tells of replacements.
     public init(executable: String, endpoint: String, folder: RunFolder, extraArguments: [String] = [],
                 keys: String? = nil, maxRestarts: Int = 3, log: @escaping (String) -> Void = { _ in }) {
         self.executable = executable
@@ -43,18 +42,19 @@ public final class LocalCluster {
     /// keeps what their log files already hold (a resumed run's).
     public func spawnWorkers(count: Int, appendingLogs: Bool = false) throws {
         for index in 0..<count {
-            children.append(try spawn(name: KeyFolder.workerName(index), appendingLog: appendingLogs))
+            children.append(try spawn(index, appendingLog: appendingLogs))
         }
     }
 
-    private func spawn(name: String, appendingLog: Bool) throws -> Child {
+    /// Starts worker `index`; with a `keys` folder, it uses its `worker-I` keys.
+    private func spawn(_ index: Int, appendingLog: Bool) throws -> Child {
+        let name = "worker-\(index)"
         let log = try folder.logFile(name, appending: appendingLog)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["worker", "--connect", endpoint, "--name", name,
                              "--parent-pid", "\(ProcessInfo.processInfo.processIdentifier)"] + extraArguments
-        // Worker I is named, and keyed, worker-I (KeyFolder.workerName), replaced or not.
-        if let keys { process.arguments! += ["--keys", keys, "--key", name] }
+        if let keys { process.arguments! += ["--keys", keys, "--key", KeyFolder.workerName(index)] }
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
         process.environment = environment
@@ -85,7 +85,7 @@ public final class LocalCluster {
             restarts += 1
             log("\(child.name) (pid \(child.process.processIdentifier)) \(how); starting a replacement "
                 + "(restart \(restarts) of at most \(maxRestarts))")
-            children[index] = try spawn(name: child.name, appendingLog: true)
+            children[index] = try spawn(index, appendingLog: true)
         }
     }
 

@@ -13,10 +13,10 @@ public final class SignalWatch: @unchecked Sendable {
     private var caught: Int32?
     private var sources: [DispatchSourceSignal] = []
 
-    /// Watches `signals`, calling `notice` once, with the first one caught.
-    public init(_ signals: [Int32] = [SIGINT, SIGTERM], notice: @escaping @Sendable (Int32) -> Void = { _ in }) {
+    /// Watches SIGINT and SIGTERM, calling `notice` once, with the first one caught.
+    public init(notice: @escaping @Sendable (Int32) -> Void = { _ in }) {
         let queue = DispatchQueue(label: "fedsim.signals")
-        for number in signals {
+        for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { [weak self] in
