@@ -312,7 +312,7 @@ final class WireCodecTests: XCTestCase {
         }, field: "Events.times", mentioning: "1 entries for 2 rows")
         assertInvalid(envelope(.snapshot) { $0.double(1, .nan) },
                       field: "Snapshot.time", mentioning: "finite")
-        let assignment = { (hosts: [UInt64], edges: [UInt64]) -> [UInt8] in
+        let assignment = { (hosts: [UInt64], edges: [UInt64], keys: [[UInt8]]) -> [UInt8] in
             envelope(.assign) {
                 $0.message(3) {
                     $0.varint(2, 2)
@@ -323,31 +323,18 @@ final class WireCodecTests: XCTestCase {
                     $0.packedVarints(4, edges)
                     $0.packedVarints(5, hosts)
                     $0.string(6, "tcp://a:1")
-                }
-            }
-        }
-        assertInvalid(assignment([0, 1], [0, 1]), field: "Decentralized.hosts[1]", mentioning: "worker 1 of 1 workers")
-        let keyed = { (keys: [[UInt8]]) -> [UInt8] in
-            envelope(.assign) {
-                $0.message(3) {
-                    $0.varint(2, 2)
-                    $0.message(5) { $0.message(1) { $0.varint(1, 2); $0.varint(2, 2); $0.string(3, "zeros") } }
-                }
-                $0.message(5) {
-                    $0.string(1, "dadao")
-                    $0.packedVarints(4, [0, 1])
-                    $0.packedVarints(5, [0, 0])
-                    $0.string(6, "tcp://a:1")
                     for key in keys { $0.bytes(11, key) }
                 }
             }
         }
+        assertInvalid(assignment([0, 1], [0, 1], []), field: "Decentralized.hosts[1]", mentioning: "worker 1 of 1 workers")
+        let keyed = { (keys: [[UInt8]]) in assignment([0, 0], [0, 1], keys) }
         assertInvalid(keyed([[UInt8](repeating: 1, count: 31)]), field: "Decentralized.peerKeys[0]",
                       mentioning: "31 bytes, a CURVE key has 32")
         assertInvalid(keyed([[UInt8](repeating: 1, count: 32), [UInt8](repeating: 2, count: 32)]),
                       field: "Decentralized.peerKeys", mentioning: "2 keys for 1 workers")
-        assertInvalid(assignment([0, 0], [1, 1]), field: "Decentralized.edges", mentioning: "self-loop at node 1")
-        assertInvalid(assignment([0, 0], [0, 1, 1]), field: "Decentralized.edges", mentioning: "odd number")
+        assertInvalid(assignment([0, 0], [1, 1], []), field: "Decentralized.edges", mentioning: "self-loop at node 1")
+        assertInvalid(assignment([0, 0], [0, 1, 1], []), field: "Decentralized.edges", mentioning: "odd number")
     }
 
     func testTensorWhoseShapeDisagreesWithItsValuesIsInvalid() {
