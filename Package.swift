@@ -56,3 +56,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// libFuzzer targets (Fuzz/Targets), in the package only for scripts/fuzz, which sets
+// FEDSIM_FUZZ and builds with `--sanitize fuzzer`: libFuzzer supplies their `main`.
+if Context.environment["FEDSIM_FUZZ"] != nil {
+    let fuzzers: [(name: String, module: Target.Dependency)] = [
+        ("WireDecoder", "FedSimWire"), ("ScenarioLoader", "FedSimRuntime"),
+        ("CSVLoader", "FedSimCore"), ("LIBSVMLoader", "FedSimCore"), ("IDXLoader", "FedSimCore"),
+    ]
+    for fuzzer in fuzzers {
+        package.targets.append(.executableTarget(
+            name: "Fuzz\(fuzzer.name)", dependencies: [fuzzer.module], path: "Fuzz/Targets/\(fuzzer.name)"))
+        package.products.append(.executable(name: "Fuzz\(fuzzer.name)", targets: ["Fuzz\(fuzzer.name)"]))
+    }
+}

@@ -129,8 +129,8 @@ final class EndToEndTests: FedSimProcessTestCase {
             let lines = result.error.split(separator: "\n").map(String.init)
             XCTAssertEqual(lines.count, 3, result.error)
             XCTAssert(lines[0].hasPrefix("\(bad):8:9: error: data.path: missing data file"), lines[0])
-            XCTAssert(lines[1].hasPrefix("\(bad):20:15: error: training.batch_size: must be an integer"), lines[1])
-            XCTAssert(lines[2].hasPrefix("\(bad):27:3: error: server.rouns: unknown field 'rouns'; did you mean 'rounds'?"),
+            XCTAssert(lines[1].hasPrefix("\(bad):21:15: error: training.batch_size: must be an integer"), lines[1])
+            XCTAssert(lines[2].hasPrefix("\(bad):28:3: error: server.rouns: unknown field 'rouns'; did you mean 'rounds'?"),
                       lines[2])
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/run"))

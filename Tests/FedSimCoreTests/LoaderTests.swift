@@ -195,6 +195,30 @@ final class LIBSVMLoaderTests: XCTestCase {
                        "t.svm:1: field 2: index 5 exceeds the feature count 4")
         XCTAssertEqual(error("# only a comment\n")?.kind, .noData)
     }
+
+    /// A dense matrix is allocated before any row is copied: one huge index must not
+    /// ask for gigabytes.
+    func testHugeIndicesAndDenseSizesAreRefusedBeforeAllocating() {
+        func error(_ text: String, featureCount: Int? = nil) -> DataError? {
+            dataError { try LIBSVMLoader.parse(Array(text.utf8), name: "t.svm", featureCount: featureCount) }
+        }
+        XCTAssertEqual(error("1 16777217:1\n")?.description,
+                       "t.svm:1: field 2: index 16777217 is over the largest feature index read, 16777216")
+        XCTAssertEqual(error("1 99999999999999999999999:1\n")?.kind, .invalidIndex)
+        XCTAssertEqual(error("1 1:1\n", featureCount: (1 << 24) + 1)?.kind, .invalidArgument)
+        let rows = String(repeating: "1 1:1\n", count: 17) + "0 16777216:2\n"
+        XCTAssertEqual(error(rows)?.description,
+                       "t.svm: 18 rows of 16777216 features is over the 268435456 values (1 GiB) a dataset may hold once dense")
+    }
+
+    func testLabelsOutsideTheGivenClassIdsAreNamed() {
+        let unknown = dataError { try CSVLoader.parse(Array("1,2\n2,1\n3,10\n".utf8), name: "c.csv", labelValues: Array(0..<10)) }
+        XCTAssertEqual(unknown?.description, "c.csv:3: field 2: label 10 is not one of the class ids 0...9")
+        let svm = dataError { try LIBSVMLoader.parse(Array("-1 1:1\n".utf8), name: "s.svm", labelValues: [0, 1]) }
+        XCTAssertEqual(svm?.description, "s.svm:1: field 1: label -1 is not one of the class ids 0...1")
+        let given = dataError { try CSVLoader.parse(Array("1,4\n".utf8), name: "c.csv", labelValues: [9, 5]) }
+        XCTAssertEqual(given?.description, "c.csv:1: field 2: label 4 is not one of the given label values [9, 5]")
+    }
 }
 
 final class IDXLoaderTests: XCTestCase {

@@ -395,6 +395,35 @@ final class ScenarioLoaderTests: XCTestCase {
         }
     }
 
+    func testDataClassesMakeLabelsClassIdsAndNameALabelOutsideThem() throws {
+        let scenario = try parse(text(["normalize: minmax": "normalize: minmax\n  classes: 10"]))
+        XCTAssertEqual(scenario.data.classes, 10)
+        XCTAssertEqual(try parse(scenario.resolvedYAML), scenario)
+        let prepared = try Simulation.prepareData(scenario)
+        XCTAssertEqual(prepared.test.classCount, 10)
+        let asFound = try Simulation.prepareData(parse(text()))
+        XCTAssertEqual(prepared.clients, asFound.clients, "the digits' labels are already 0...9")
+        XCTAssertEqual(prepared.test, asFound.test)
+
+        // Label 7 among classes 0...2 is refused where it stands; without `classes` it
+        // would silently become a fourth class.
+        let stray = try temporaryFile("stray.csv", "0.5,1,0\n1,2,1\n0,0,2\n3,1,7\n2,2,1\n1,1,0\n")
+        let small = ["../data/digits.csv": stray, "clients: 20": "clients: 2",
+                     "clients_per_round: 5": "clients_per_round: 2", "scheme: dirichlet": "scheme: iid"]
+        XCTAssertEqual(try Simulation.prepareData(parse(text(small))).test.classCount, 4)
+        var declared = small
+        declared["normalize: minmax"] = "normalize: minmax\n  classes: 3"
+        XCTAssertThrowsError(try Simulation.prepareData(parse(text(declared)))) { error in
+            XCTAssertEqual("\(error)", "data: \(stray):4: field 3: label 7 is not one of the class ids 0...2")
+        }
+
+        for (yaml, message) in [("classes: 1", "must be"), ("classes: ten", "must be an integer")] {
+            let found = issues(text(["normalize: minmax": "normalize: minmax\n  \(yaml)"]))
+            XCTAssertEqual(found.map(\.field), ["data.classes"], yaml)
+            XCTAssert(found.first?.message.contains(message) == true, "\(yaml): \(found)")
+        }
+    }
+
     /// The test scenario with `data.transform: yaml` on line 7.
     private func transforming(_ yaml: String) -> String {
         text(["normalize: minmax": "normalize: minmax\n  transform: \(yaml)"])

@@ -17,8 +17,10 @@ final class WireCodecTests: XCTestCase {
         XCTAssertEqual(try WireCodec.decode(WireCodec.encode(message)), message, file: file, line: line)
     }
 
-    func testEveryMessageKindRoundTrips() {
-        let messages: [Message] = [
+    /// One or more messages of every kind, edge values included; they are also the wire
+    /// decoder's fuzzing seeds (Fuzz/Corpus/WireDecoder).
+    private var sampleMessages: [Message] {
+        [
             .hello(Hello(workerName: "worker-7 · Zürich", capacity: 250, processID: 4242, scenario: "fedfix-async")),
             .hello(Hello(workerName: "")),
             .hello(Hello(workerName: "peer", peerPort: 40123, maxMessageBytes: 512 << 20)),
@@ -60,10 +62,40 @@ final class WireCodecTests: XCTestCase {
             .stop(reason: "training finished"),
             .refused(reason: "unknown client 99"),
         ]
+    }
+
+    func testEveryMessageKindRoundTrips() {
+        let messages = sampleMessages
         for message in messages {
             roundTrip(message)
         }
         XCTAssertEqual(Set(messages.map(\.kind)).count, 13, "every Message case is covered")
+    }
+
+    /// The committed seeds are the encodings of `sampleMessages` in today's protocol, so
+    /// the fuzzer starts from valid messages of every kind. After a protocol change,
+    /// `FEDSIM_WRITE_FUZZ_SEEDS=1 swift test --filter testFuzzSeeds` rewrites them.
+    func testFuzzSeedsAreTheEncodingsOfEveryMessageKind() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Fuzz/Corpus/WireDecoder").standardized
+        let seeds = sampleMessages.enumerated().map { index, message in
+            (name: "\(String(format: "%02d", index))-\(message.kind).bin", bytes: WireCodec.encode(message))
+        }
+        if ProcessInfo.processInfo.environment["FEDSIM_WRITE_FUZZ_SEEDS"] == "1" {
+            let manager = FileManager.default
+            for old in try manager.contentsOfDirectory(atPath: folder.path) {
+                try manager.removeItem(at: folder.appendingPathComponent(old))
+            }
+            for seed in seeds {
+                try Data(seed.bytes).write(to: folder.appendingPathComponent(seed.name))
+            }
+        }
+        let committed = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        XCTAssertEqual(committed, seeds.map(\.name), "FEDSIM_WRITE_FUZZ_SEEDS=1 rewrites the seeds")
+        for seed in seeds where committed.contains(seed.name) {
+            let bytes = try [UInt8](Data(contentsOf: folder.appendingPathComponent(seed.name)))
+            XCTAssertEqual(bytes, seed.bytes, "\(seed.name) is stale: FEDSIM_WRITE_FUZZ_SEEDS=1 rewrites the seeds")
+        }
     }
 
     func testAnAssignIsKnownByItsEnvelopeAloneAndNothingElseIs() {

@@ -6,6 +6,12 @@
 /// ("+1", "-1", "3", "2.0"), or any finite number when they are read as real targets;
 /// multi-label rows ("1,3") are rejected.
 public enum LIBSVMLoader {
+    /// The largest feature index (and dense width) read: 2^24.
+    public static let maximumFeatures = 1 << 24
+    /// The most values a loaded file may hold once dense (rows x width): 2^28 floats,
+    /// 1 GiB. Files over it (rcv1, news20, url) are sparse data this dense loader cannot hold.
+    public static let maximumDenseValues = 1 << 28
+
     /// Loads the file at `path`. See `parse` for the options.
     public static func load(path: String, featureCount: Int? = nil, labelValues: [Int]? = nil,
                             realTargets: Bool = false) throws -> LoadedDataset {
@@ -25,8 +31,9 @@ public enum LIBSVMLoader {
     /// O(file length + rows x featureCount).
     public static func parse(_ contents: [UInt8], name: String, featureCount: Int? = nil,
                              labelValues: [Int]? = nil, realTargets: Bool = false) throws -> LoadedDataset {
-        if let featureCount, featureCount < 1 {
-            throw DataError(.invalidArgument, file: name, "feature count must be positive, got \(featureCount)")
+        if let featureCount, !(1...maximumFeatures).contains(featureCount) {
+            throw DataError(.invalidArgument, file: name,
+                            "feature count must be in 1...\(maximumFeatures), got \(featureCount)")
         }
         let file = TextFile(name: name, contents: contents)
         var labels = try RowLabels(realTargets: realTargets, labelValues: labelValues)
@@ -66,6 +73,10 @@ public enum LIBSVMLoader {
                     throw DataError(.invalidIndex, file: name, line: line.number, field: field,
                                     "index \(index) exceeds the feature count \(featureCount)")
                 }
+                guard index <= maximumFeatures else {
+                    throw DataError(.invalidIndex, file: name, line: line.number, field: field,
+                                    "index \(index) is over the largest feature index read, \(maximumFeatures)")
+                }
                 guard let value = line.decimal((colon + 1)..<token.upperBound) else {
                     throw DataError(.invalidValue, file: name, line: line.number, field: field,
                                     "\"\(line.text((colon + 1)..<token.upperBound))\" is not a finite number")
@@ -80,6 +91,11 @@ public enum LIBSVMLoader {
 
         guard labels.count > 0 else { throw DataError(.noData, file: name, "no data rows") }
         let width = featureCount ?? max(largestIndex, 1)
+        guard labels.count <= maximumDenseValues / width else {
+            throw DataError(.invalidArgument, file: name,
+                            "\(labels.count) rows of \(width) features is over the \(maximumDenseValues) values "
+                            + "(1 GiB) a dataset may hold once dense")
+        }
         var dense = [Float](repeating: 0, count: labels.count * width)
         for row in 0..<labels.count {
             for entry in rowStarts[row]..<rowStarts[row + 1] {

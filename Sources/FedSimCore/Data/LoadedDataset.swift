@@ -43,8 +43,9 @@ struct LabelEncoder {
     /// Records one row's label; `line` and `field` locate it for errors.
     mutating func append(_ label: Int, file: String, line: Int, field: Int) throws {
         if let givenClasses, givenClasses[label] == nil {
-            throw DataError(.unknownLabel, file: file, line: line, field: field,
-                            "label \(label) is not one of the given label values \(givenValues)")
+            let classes = givenValues == Array(givenValues.indices) ? "the class ids 0...\(givenValues.count - 1)"
+                : "the given label values \(givenValues)"
+            throw DataError(.unknownLabel, file: file, line: line, field: field, "label \(label) is not one of \(classes)")
         }
         rawLabels.append(label)
     }

@@ -110,14 +110,19 @@ public struct DataSettings: Equatable, Sendable {
     /// The rearrangement of every row's features (file sources), applied to all rows
     /// right after loading, before the split and the scaling; nil keeps them as read.
     public var transform: FeatureTransform?
+    /// For file sources: the labels are class ids 0..<classes, and a label outside that
+    /// range is an error naming its file, line and field. nil makes the sorted distinct
+    /// labels found the classes (so -1/+1 become 0/1).
+    public var classes: Int?
 
     public init(source: DataSource, normalize: Normalization = .none, testFraction: Double = 0.2,
-                labelGroups: [[Int]]? = nil, transform: FeatureTransform? = nil) {
+                labelGroups: [[Int]]? = nil, transform: FeatureTransform? = nil, classes: Int? = nil) {
         self.source = source
         self.normalize = normalize
         self.testFraction = testFraction
         self.labelGroups = labelGroups
         self.transform = transform
+        self.classes = classes
     }
 }
 

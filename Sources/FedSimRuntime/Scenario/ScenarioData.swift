@@ -28,7 +28,8 @@ extension Simulation {
                 federated = try scaled(try generator.generate(clients: scenario.partition.clients), scenario.data.normalize)
             default:
                 let realTargets = scenario.model.kind == .leastSquares
-                var pooled = try loadPooled(scenario.data.source, realTargets: realTargets)
+                var pooled = try loadPooled(scenario.data.source, classes: scenario.data.classes,
+                                            realTargets: realTargets)
                 if let transform = scenario.data.transform { pooled = try transformed(pooled, transform) }
                 if let groups = scenario.data.labelGroups { pooled = try pooled.regrouped(groups) }
                 let (train, test) = try pooled.split(testFraction: scenario.data.testFraction, seed: scenario.seed,
@@ -44,15 +45,18 @@ extension Simulation {
         }
     }
 
-    private static func loadPooled(_ source: DataSource, realTargets: Bool) throws -> Dataset {
+    /// The file's rows; with `classes`, labels are class ids 0..<classes.
+    private static func loadPooled(_ source: DataSource, classes: Int?, realTargets: Bool) throws -> Dataset {
+        let classIds = classes.map { Array(0..<$0) }
         switch source {
         case let .csv(path, labelColumn):
-            return try CSVLoader.load(path: path, labelColumn: labelColumn, realTargets: realTargets).dataset
+            return try CSVLoader.load(path: path, labelColumn: labelColumn, labelValues: classIds,
+                                      realTargets: realTargets).dataset
         case let .libsvm(path, features):
             return try LIBSVMLoader.load(path: path, featureCount: features > 0 ? features : nil,
-                                         realTargets: realTargets).dataset
+                                         labelValues: classIds, realTargets: realTargets).dataset
         case let .idx(images, labels):
-            return try IDXLoader.load(images: images, labels: labels)
+            return try IDXLoader.load(images: images, labels: labels, classCount: classes)
         case .synthetic, .syntheticRegression:
             preconditionFailure("synthetic data is generated per client")
         }

@@ -195,6 +195,10 @@ public enum ScenarioLoader {
             break
         }
         guard isRegression else { return }
+        if data.classes != nil {
+            dataReader.report(dataReader.value("classes"), "classes",
+                              "reads the labels as class ids, and least squares reads them as real targets")
+        }
         if data.labelGroups != nil {
             dataReader.report(dataReader.value("label_groups"), "label_groups",
                               "makes classes of labels, and least squares reads real targets")
@@ -278,7 +282,7 @@ public enum ScenarioLoader {
         case "csv":
             source = .csv(path: file("path"), labelColumn: reader.integer("label_column", default: -1, in: -100_000...100_000))
         case "libsvm":
-            source = .libsvm(path: file("path"), features: reader.integer("features", default: 0, in: 0...100_000_000))
+            source = .libsvm(path: file("path"), features: reader.integer("features", default: 0, in: 0...LIBSVMLoader.maximumFeatures))
         case "idx":
             source = .idx(images: file("images"), labels: file("labels"))
         case "synthetic":
@@ -307,7 +311,8 @@ public enum ScenarioLoader {
             normalize: reader.choice("normalize", default: Normalization.none),
             testFraction: reader.number("test_fraction", default: 0.2, in: 0...1, excludingLowerBound: true),
             labelGroups: readLabelGroups(reader),
-            transform: readTransform(reader, source: source))
+            transform: readTransform(reader, source: source),
+            classes: source.isSplitByClient ? nil : reader.optionalInteger("classes", in: 2...1_000_000))
     }
 
     /// `transform`: `{kind: permute, seed: s}` (seed 0 when left out),

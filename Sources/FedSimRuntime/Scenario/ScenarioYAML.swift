@@ -6,13 +6,14 @@ extension Scenario {
     /// folder's `scenario.yaml` can be run again as it is.
     public var resolvedYAML: String {
         var lines = ["name: \(quoted(name))", "seed: \(seed)", "data:", "  source: \(data.source.kind)"]
+        let classIDs = data.classes.map { ["  classes: \($0)"] } ?? []
         switch data.source {
         case let .csv(path, labelColumn):
-            lines += ["  path: \(quoted(path))", "  label_column: \(labelColumn)"]
+            lines += ["  path: \(quoted(path))", "  label_column: \(labelColumn)"] + classIDs
         case let .libsvm(path, features):
-            lines += ["  path: \(quoted(path))", "  features: \(features)"]
+            lines += ["  path: \(quoted(path))", "  features: \(features)"] + classIDs
         case let .idx(images, labels):
-            lines += ["  images: \(quoted(images))", "  labels: \(quoted(labels))"]
+            lines += ["  images: \(quoted(images))", "  labels: \(quoted(labels))"] + classIDs
         case let .synthetic(alpha, beta, features, classes, maxSamplesPerClient):
             lines += ["  alpha: \(alpha)", "  beta: \(beta)", "  features: \(features)", "  classes: \(classes)",
                       "  max_samples_per_client: \(maxSamplesPerClient)"]
