@@ -101,8 +101,12 @@ public enum Simulation {
             log.write(Data("warning: \($0)\n".utf8))
             warnOnTerminal($0)
         }
+        // Workers on this host talk over a Unix domain socket, cheaper than loopback TCP.
+        let socketFile = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fedsim-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max)).ipc")
+        defer { try? FileManager.default.removeItem(at: socketFile) }
         let transport = try ZeroMQCoordinatorTransport(
-            bind: "tcp://127.0.0.1:*", maxMessageBytes: messageSizeLimit(scenario, data), heartbeat: run.heartbeat,
+            bind: "ipc://" + socketFile.path, maxMessageBytes: messageSizeLimit(scenario, data), heartbeat: run.heartbeat,
             keys: coordinatorKeys, log: options.log)
         let cluster = LocalCluster(executable: executable, endpoint: transport.endpoint, folder: runFolder,
                                    extraArguments: heartbeatArguments(run.heartbeat), keys: run.keys?.path,

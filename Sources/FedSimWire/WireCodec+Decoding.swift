@@ -18,8 +18,17 @@ extension WireCodec {
     /// are all absent or a valid `DPSGDConfig`. Float values inside tensors are not
     /// inspected.
     ///
-    /// O(n) in the size of `bytes`, with one bulk copy of each tensor.
+    /// O(n) in the size of `bytes`, with one bulk copy of each tensor of an Update or a
+    /// Model in canonical encoding (`decodeTensorMessage`), two of other tensors.
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws -> Message {
+        try decodeTensorMessage(bytes) ?? decode(bytes, tensorFastPath: false)
+    }
+
+    /// The message in `bytes`, read with protobuf-c alone when `tensorFastPath` is false:
+    /// the reference `decode` agrees with (an Update or a Model it reads is what
+    /// protobuf-c reads). See `decode(_: UnsafeRawBufferPointer)`.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, tensorFastPath: Bool) throws -> Message {
+        if tensorFastPath, let message = decodeTensorMessage(bytes) { return message }
         let start = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
         guard let envelope = fedsim__envelope__unpack(nil, bytes.count, start) else {
             throw WireError.malformed(byteCount: bytes.count)
@@ -38,6 +47,11 @@ extension WireCodec {
     /// are not an envelope. Lets a receiver bound other messages more tightly than
     /// Assigns, which carry client data, before decoding them.
     public static func isAssign(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { isAssign($0) }
+    }
+
+    /// Whether `bytes` hold an envelope whose body is an Assign; see `isAssign(_: [UInt8])`.
+    public static func isAssign(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var offset = 0
         /// The varint at `offset`, which it moves past; nil when the bytes end first.
         func varint() -> UInt64? {

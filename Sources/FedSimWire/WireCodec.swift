@@ -17,6 +17,17 @@ public enum WireCodec {
     ///   `0...Int.max`), and a `WireTensor`'s shape product equals its value count.
     ///   A message that breaks these is a programming error on the sending side.
     public static func encode(_ message: Message, protocolVersion: UInt32 = wireProtocolVersion) -> [UInt8] {
+        encode(message, protocolVersion: protocolVersion, as: [UInt8].self)
+    }
+
+    /// The envelope for `message` in a frame libzmq sends without copying; see `encode`.
+    public static func encodeFrame(_ message: Message, protocolVersion: UInt32 = wireProtocolVersion) -> ZMQFrame {
+        encode(message, protocolVersion: protocolVersion, as: ZMQFrame.self)
+    }
+
+    /// The envelope bytes for `message`, packed straight into an `Output`.
+    private static func encode<Output: PackedBytes>(_ message: Message, protocolVersion: UInt32, as _: Output.Type)
+        -> Output {
         switch message {
         case .hello(let hello):
             return hello.workerName.withCString { workerName in
@@ -172,20 +183,19 @@ public enum WireCodec {
 
     /// Packs an envelope of `protocolVersion` whose body `attach` sets to `body`, into
     /// an array allocated once at the packed size.
-    private static func pack<Body>(
+    private static func pack<Body, Output: PackedBytes>(
         _ body: inout Body, _ protocolVersion: UInt32,
         attach: (inout Fedsim__Envelope, UnsafeMutablePointer<Body>) -> Void
-    ) -> [UInt8] {
+    ) -> Output {
         withUnsafeMutablePointer(to: &body) { body in
             var envelope = Fedsim__Envelope()
             fedsim__envelope__init(&envelope)
             envelope.protocol_version = protocolVersion
             attach(&envelope, body)
             return withUnsafePointer(to: &envelope) { envelope in
-                let size = fedsim__envelope__get_packed_size(envelope)
-                return [UInt8](unsafeUninitializedCapacity: size) { bytes, initialized in
-                    guard let start = bytes.baseAddress else { return }
-                    initialized = fedsim__envelope__pack(envelope, start)
+                Output(packing: fedsim__envelope__get_packed_size(envelope)) { bytes in
+                    guard let start = bytes.baseAddress else { return 0 }
+                    return fedsim__envelope__pack(envelope, start.assumingMemoryBound(to: UInt8.self))
                 }
             }
         }
@@ -369,15 +379,41 @@ public enum WireCodec {
         return wire
     }
 }
-/// A message already encoded, so one model version can go to many workers while being
-/// encoded once.
+/// Bytes an envelope is packed into in place: `fill` writes `count` bytes and returns
+/// how many it wrote.
+protocol PackedBytes {
+    init(packing count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int)
+}
+
+extension Array: PackedBytes where Element == UInt8 {
+    init(packing count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) {
+        self.init(unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialized = fill(UnsafeMutableRawBufferPointer(buffer))
+        }
+    }
+}
+
+extension ZMQFrame: PackedBytes {
+    convenience init(packing count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Int) {
+        self.init(count: count, fill: fill)
+    }
+}
+
+/// A message already encoded, in a frame libzmq sends without copying, so one model
+/// version goes to many workers encoded once and never copied.
 public struct EncodedMessage: Sendable {
     /// The message's kind, for logs and errors.
     public let kind: String
-    public let bytes: [UInt8]
+    public let frame: ZMQFrame
 
     public init(_ message: Message, protocolVersion: UInt32 = wireProtocolVersion) {
         kind = message.kind
-        bytes = WireCodec.encode(message, protocolVersion: protocolVersion)
+        frame = WireCodec.encodeFrame(message, protocolVersion: protocolVersion)
     }
+
+    /// The envelope's length in bytes.
+    public var count: Int { frame.count }
+
+    /// A copy of the envelope's bytes. O(n).
+    public var bytes: [UInt8] { frame.bytes }
 }

@@ -182,11 +182,24 @@ public final class ZMQSocket {
         try send([frame])
     }
 
-    /// A received message: its frames and, over TCP, the sender's IP address.
+    /// Sends `frames` as one multipart message without copying any: each frame's buffer
+    /// is shared with libzmq, and the frames can be sent again. Blocks while the send
+    /// queue is full.
+    /// - Precondition: `frames` is not empty.
+    public func send(_ frames: [ZMQFrame]) throws {
+        precondition(!frames.isEmpty, "a message has at least one frame")
+        let socket = try open("zmq_msg_send")
+        for (index, frame) in frames.enumerated() {
+            try frame.send(on: socket, flags: index == frames.count - 1 ? 0 : ZMQ_SNDMORE)
+        }
+    }
+
+    /// A received message: its frames, still in libzmq's buffers, and, over TCP, the
+    /// sender's IP address.
     public struct Received: Sendable {
-        public var frames: [[UInt8]]
-        /// The remote address of the connection it came on (libzmq's `Peer-Address`),
-        /// nil where the transport has none (inproc).
+        public var frames: [ZMQFrame]
+        /// The remote IP address of the connection it came on (libzmq's `Peer-Address`),
+        /// nil where the transport has none (inproc, ipc).
         public var peerAddress: String?
         /// The user id the ZAP handler gave the connection it came on (libzmq's
         /// `User-Id`); for a `ZAPHandler`, the client's public key. nil without one.
@@ -199,37 +212,40 @@ public final class ZMQSocket {
     /// receive timeout (`setReceiveTimeout`, forever by default). Each frame is copied
     /// once, out of libzmq.
     public func receive(timeoutMilliseconds: Int? = nil) throws -> [[UInt8]]? {
-        try receiveMessage(timeoutMilliseconds: timeoutMilliseconds)?.frames
+        try receiveMessage(timeoutMilliseconds: timeoutMilliseconds)?.frames.map(\.bytes)
     }
 
     /// The next message with the address it came from, or nil if none arrives in
-    /// time; see `receive(timeoutMilliseconds:)`.
+    /// time; see `receive(timeoutMilliseconds:)`. Nothing is copied.
     public func receiveMessage(timeoutMilliseconds: Int? = nil) throws -> Received? {
         let socket = try open("zmq_msg_recv")
         if let timeoutMilliseconds {
             guard try Self.poll([self], timeoutMilliseconds: timeoutMilliseconds)[0] else { return nil }
         }
-        var message = zmq_msg_t()
-        try ZMQCall.check(zmq_msg_init(&message), "zmq_msg_init")
-        defer { zmq_msg_close(&message) }
-
         var received = Received(frames: [], peerAddress: nil)
         repeat {
+            let frame = try ZMQFrame()
             do {
-                try ZMQCall.retryingOnInterrupt { try ZMQCall.check(zmq_msg_recv(&message, socket, 0), "zmq_msg_recv") }
+                try ZMQCall.retryingOnInterrupt {
+                    try ZMQCall.check(zmq_msg_recv(frame.message, socket, 0), "zmq_msg_recv")
+                }
             } catch let error as ZMQError where error.code == EAGAIN && received.frames.isEmpty {
                 return nil
             }
             // A ROUTER's routing id frame carries no properties: they come with the payload.
-            if received.peerAddress == nil, let address = zmq_msg_gets(&message, "Peer-Address") {
-                received.peerAddress = String(cString: address)
-            }
-            if received.userID == nil, let userID = zmq_msg_gets(&message, "User-Id") {
-                received.userID = String(cString: userID)
-            }
-            received.frames.append(Array(UnsafeRawBufferPointer(start: zmq_msg_data(&message), count: zmq_msg_size(&message))))
-        } while zmq_msg_more(&message) != 0
+            if received.peerAddress == nil { received.peerAddress = frame.property("Peer-Address").flatMap(Self.ipAddress) }
+            if received.userID == nil { received.userID = frame.property("User-Id") }
+            received.frames.append(frame)
+        } while received.frames.last!.hasMore
         return received
+    }
+
+    /// `address` when it is an IPv4 or IPv6 address: libzmq's `Peer-Address` of an ipc
+    /// connection is the peer's credentials ("localhost:uid:gid:pid"), no address.
+    private static func ipAddress(_ address: String) -> String? {
+        var storage = in6_addr()
+        let family = address.contains(":") ? AF_INET6 : AF_INET
+        return inet_pton(family, address, &storage) == 1 ? address : nil
     }
 
     /// Which of `sockets` have a message to receive, waiting up to `timeoutMilliseconds`

@@ -10,8 +10,12 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure client updates per second on scenarios, end to end across worker processes.",
         discussion: """
-            A decentralized scenario is measured in events per second, and a D-SGD one also in rounds \
-            (units of virtual time) per second, from the first events handed out to the last evaluation.
+            A server scenario is also measured in GFLOP/s of local training (6 operations per parameter per \
+            sample trained), as a share of this machine's single-thread sgemm peak times the cores the workers \
+            can use; in MB/s through the coordinator's sockets; and in peak resident memory of the coordinator \
+            and of the largest worker. A decentralized scenario is measured in events per second, and a D-SGD one \
+            also in rounds (units of virtual time) per second, from the first events handed out to the last \
+            evaluation.
             """)
 
     @Argument(help: "Scenario files (YAML).")
@@ -29,7 +33,12 @@ struct BenchCommand: ParsableCommand {
             let folder = FileManager.default.temporaryDirectory
                 .appendingPathComponent("fedsim-bench-\(ProcessInfo.processInfo.processIdentifier)").path
             defer { try? FileManager.default.removeItem(atPath: folder) }
+            // Every repetition replaces the one before in the same folder, without checkpoints.
+            var options = RunOptions()
+            options.overwrite = true
+            options.checkpointEvery = nil
             var medians: [(name: String, rate: Double, unit: String)] = []
+            var sgemmPeak: Double?
             for path in scenarios {
                 let loaded = try ScenarioLoader.load(path: path)
                 if let settings = loaded.decentralized {
@@ -37,7 +46,8 @@ struct BenchCommand: ParsableCommand {
                     var rounds: [Double] = []
                     let rates = try measured(repeats: repeats) { repetition in
                         let summary = try Simulation.runGossipLocally(
-                            loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable)
+                            loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable,
+                            options: options)
                         let label = repetition == 0 ? "warm-up" : "run \(repetition)"
                         let perSecond = summary.virtualTime / summary.wallTrainingSeconds
                         print("  \(label): \(summary.events) events in \(format(summary.wallTrainingSeconds, 3)) s = "
@@ -55,16 +65,33 @@ struct BenchCommand: ParsableCommand {
                     continue
                 }
                 print("bench: \(loaded.name) (\(loaded.server.algorithm)), \(workers) workers")
+                if sgemmPeak == nil { sgemmPeak = try sgemmPeakGFLOPs() }
+                let cores = min(workers, ProcessInfo.processInfo.activeProcessorCount)
+                let machinePeak = sgemmPeak! * Double(cores)
+                var cost: RunCost?
+                var trainingRates: [Double] = [], wireRates: [Double] = []
                 let rates = try measured(repeats: repeats) { repetition in
                     let summary = try Simulation.runLocally(
-                        loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable)
+                        loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable,
+                        options: options)
                     let label = repetition == 0 ? "warm-up" : "run \(repetition)"
+                    let run = try RunCost(folder: folder, scenario: loaded, parameters: summary.parameters)
+                    let gigaflops = run.trainingFLOPs / summary.wallTrainingSeconds / 1e9
+                    let wireMegabytes = Double(summary.wireBytesSent + summary.wireBytesReceived) / summary.wallTrainingSeconds / 1e6
                     print("  \(label): \(summary.clientUpdates) updates in \(format(summary.wallTrainingSeconds, 3)) s = "
                           + "\(format(summary.clientUpdatesPerSecond, 0)) updates/s (wall with start-up \(format(summary.wallSeconds, 2)) s), "
-                          + "accuracy \(format(summary.finalTestAccuracy, 4))")
+                          + "accuracy \(format(summary.finalTestAccuracy, 4)); local training \(format(gigaflops, 1)) GFLOP/s, "
+                          + "wire \(format(wireMegabytes, 0)) MB/s")
+                    if repetition > 0 { (trainingRates, wireRates) = (trainingRates + [gigaflops], wireRates + [wireMegabytes]) }
+                    cost = run
                     return summary.clientUpdatesPerSecond
                 }
                 print("  client updates per second: \(spread(rates, 0))")
+                print("  local training GFLOP/s: \(spread(trainingRates, 1)); \(format(100 * median(trainingRates) / machinePeak, 1))% "
+                      + "of \(cores) x \(format(sgemmPeak!, 1)) GFLOP/s (this machine's single-thread sgemm peak)")
+                print("  wire MB/s (sent + received by the coordinator): \(spread(wireRates, 0))")
+                print("  peak memory: coordinator \(format(Double(cost!.coordinatorPeakBytes) / 1e6, 0)) MB, "
+                      + "largest worker \(format(Double(cost!.workerPeakBytes) / 1e6, 0)) MB")
                 medians.append((loaded.name, median(rates), "updates/s"))
             }
             let width = medians.map(\.name.count).max() ?? 0

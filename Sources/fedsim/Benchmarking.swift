@@ -1,3 +1,5 @@
+import FedSimCore
+import FedSimRuntime
 import Foundation
 
 /// How the benchmark commands measure: `body` runs once to warm up, then `repeats`
@@ -24,4 +26,52 @@ func spread(_ values: [Double], _ decimals: Int) -> String {
 /// - Precondition: `values` is not empty.
 func median(_ values: [Double]) -> Double {
     values.sorted()[values.count / 2]
+}
+
+/// What a server scenario's run costs the machine, for `fedsim bench`.
+struct RunCost {
+    /// Arithmetic of the local training: 6 floating-point operations per trainable
+    /// parameter per sample trained (2 forward, 4 backward: the usual estimate for dense
+    /// layers), over every sample of every update, as clients.csv counts them.
+    var trainingFLOPs: Double
+    /// Peak resident memory of the coordinator (this process) and of the largest worker,
+    /// in bytes, over every run so far.
+    var coordinatorPeakBytes: Int
+    var workerPeakBytes: Int
+
+    /// The cost of the run in `folder` of `scenario`, whose model has `parameters`
+    /// trainable values.
+    init(folder: String, scenario: Scenario, parameters: Int) throws {
+        let table = try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8)
+        var samplesTrained = 0.0
+        for row in table.split(separator: "\n").dropFirst() {
+            let fields = row.split(separator: ",")
+            guard fields.count >= 4, let samples = Double(fields[1]), let updates = Double(fields[2]),
+                  let steps = Double(fields[3]) else { continue }
+            switch scenario.training.work {
+            case let .epochs(epochs): samplesTrained += updates * samples * Double(epochs)
+            case .steps: samplesTrained += steps * Double(scenario.training.batchSize)
+            }
+        }
+        trainingFLOPs = 6 * Double(parameters) * samplesTrained
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        coordinatorPeakBytes = usage.ru_maxrss * 1024
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        workerPeakBytes = usage.ru_maxrss * 1024
+    }
+}
+
+/// The single-thread sgemm rate of this machine in GFLOP/s, the best of a few
+/// 1024 x 1024 x 1024 products: the peak local training can approach on one core.
+func sgemmPeakGFLOPs() throws -> Double {
+    let size = 1024
+    let a = Matrix(rows: size, columns: size, repeating: 0.5)
+    let b = Matrix(rows: size, columns: size, repeating: 0.25)
+    var c = Matrix(rows: size, columns: size)
+    var best = Double.infinity
+    for _ in 0..<5 {
+        best = min(best, try seconds { try BLAS.gemm(a, b, into: &c) })
+    }
+    return 2 * Double(size * size * size) / best / 1e9
 }

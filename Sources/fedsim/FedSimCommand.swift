@@ -15,6 +15,7 @@ struct FedSimCommand: ParsableCommand {
 
     static func main() {
         PinnedKernels.relaunchIfNeeded()
+        MemoryReuse.apply()
         main(nil)
     }
 }

@@ -270,4 +270,22 @@ final class DoublePrecisionLinearAlgebraTests: XCTestCase {
             XCTAssertEqual("\(error)", "solvePositiveDefinite: the matrix is 2x2 but the right-hand side has 1 values")
         }
     }
+
+    func testAllFiniteFindsEveryNaNAndInfinityAndNothingElse() {
+        let finite: [Float] = [0, -0.0, 1, -1, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                               .leastNonzeroMagnitude, .leastNormalMagnitude, 3e-39]
+        XCTAssertTrue(finite.allFinite)
+        XCTAssertTrue([Float]().allFinite)
+        for bad: Float in [.nan, -.nan, .signalingNaN, .infinity, -.infinity] {
+            for position in [0, 4, 8] {
+                var values = finite
+                values[position] = bad
+                XCTAssertFalse(values.allFinite, "\(bad) at \(position)")
+            }
+        }
+        var long = [Float](repeating: 0.5, count: 1027)
+        XCTAssertTrue(long.allFinite)
+        long[1026] = .infinity
+        XCTAssertFalse(long.allFinite, "the tail after the vectorized part is checked")
+    }
 }

@@ -165,10 +165,10 @@ final class CurveTests: XCTestCase {
         let welcome = try dealer(server, keys: member)
         try welcome.send([4])
         let received = try XCTUnwrap(server.router.receiveMessage(timeoutMilliseconds: 5_000))
-        XCTAssertEqual(received.frames.last, [4])
+        XCTAssertEqual(received.frames.last?.bytes, [4])
         XCTAssertEqual(received.userID, member.publicKey.z85)
         XCTAssertEqual(received.peerAddress, "127.0.0.1")
-        try server.router.send([received.frames[0], [5]])
+        try server.router.send([received.frames[0].bytes, [5]])
         XCTAssertEqual(try welcome.receive(timeoutMilliseconds: 5_000), [[5]])
         XCTAssertNil(try server.router.receive(timeoutMilliseconds: 200), "nothing from the others ever arrives")
 
@@ -201,7 +201,7 @@ final class CurveTests: XCTestCase {
 
         server.handler.authorize([member.publicKey])
         let received = try XCTUnwrap(server.router.receiveMessage(timeoutMilliseconds: 5_000))
-        XCTAssertEqual(received.frames.last, [1])
+        XCTAssertEqual(received.frames.last?.bytes, [1])
         XCTAssertNil(try server.router.receive(timeoutMilliseconds: 300))
         XCTAssert(server.refusals.contains { $0.contains("CURVE key \(stranger.publicKey) is not authorized") },
                   "\(server.refusals)")

@@ -1,5 +1,5 @@
 import FedSimCore
-import FedSimWire
+@testable import FedSimWire
 import XCTest
 
 final class WireCodecTests: XCTestCase {
@@ -302,6 +302,52 @@ final class WireCodecTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(refused, inputs.count / 2)
+    }
+
+    /// `decode` reads canonical Updates and Models without protobuf-c; what it reads must
+    /// be what protobuf-c reads, field for field, and anything else goes to protobuf-c.
+    func testTheTensorFastPathReadsWhatProtobufCReads() throws {
+        let update = ClientUpdate(clientID: 4, modelVersion: 1 << 40, jobNumber: 9, delta: [1, -0.5, .nan, 3e-39],
+                                  sampleCount: 12, trainLoss: 0.25, steps: 3, wallComputeSeconds: 0.01)
+        let tensorMessages = sampleMessages.filter { $0.kind == "Update" || $0.kind == "Model" } + [.update(update)]
+        XCTAssertEqual(tensorMessages.count, 5)
+        for message in tensorMessages {
+            let bytes = WireCodec.encode(message)
+            let fast = try XCTUnwrap(bytes.withUnsafeBytes(WireCodec.decodeTensorMessage), "\(message) takes the fast path")
+            let reference = try bytes.withUnsafeBytes { try WireCodec.decode($0, tensorFastPath: false) }
+            XCTAssertEqual(WireCodec.encode(fast), WireCodec.encode(reference))
+        }
+        XCTAssertNil(WireCodec.encode(.heartbeat(sequence: 3)).withUnsafeBytes(WireCodec.decodeTensorMessage))
+
+        // Valid but not canonical: fields out of order, a repeated scalar, an unpacked
+        // float, an unknown field. protobuf-c reads them; the fast path declines.
+        let delta = { (writer: inout ProtobufWriter) in
+            writer.message(4) { $0.packedVarints(1, [2]); $0.packedFloats(2, [1, 2]) }
+        }
+        let variants: [[UInt8]] = [
+            envelope(.update) { $0.varint(3, 7); delta(&$0); $0.varint(1, 5) },
+            envelope(.update) { $0.varint(1, 5); $0.varint(1, 6); delta(&$0) },
+            envelope(.update) { $0.varint(1, 5); $0.message(4) { $0.packedVarints(1, [2]); $0.float(2, 1); $0.float(2, 2) } },
+            envelope(.update) { $0.varint(1, 5); delta(&$0); $0.varint(99, 1) },
+        ]
+        for bytes in variants {
+            XCTAssertNil(bytes.withUnsafeBytes(WireCodec.decodeTensorMessage))
+            guard case let .update(decoded) = try WireCodec.decode(bytes) else { return XCTFail("not an Update") }
+            XCTAssertEqual(decoded.delta, [1, 2])
+        }
+
+        // Mutations of canonical bytes: both decoders give the same message or both refuse.
+        var random = SplitMix64(seed: 0xFA57)
+        let canonical = tensorMessages.map { WireCodec.encode($0) }
+        for _ in 0..<5_000 {
+            var bytes = canonical[random.next(below: canonical.count)]
+            for _ in 0...random.next(below: 3) {
+                bytes[random.next(below: bytes.count)] = UInt8(truncatingIfNeeded: random.next())
+            }
+            let fast = try? WireCodec.decode(bytes)
+            let reference = try? bytes.withUnsafeBytes { try WireCodec.decode($0, tensorFastPath: false) }
+            XCTAssertEqual(fast.map { WireCodec.encode($0) }, reference.map { WireCodec.encode($0) }, "\(bytes)")
+        }
     }
 
     // MARK: - Semantic checks

@@ -34,12 +34,20 @@ final class ZMQSocketTests: XCTestCase {
         let (router, dealer) = try boundRouterAndConnectedDealer(at: "tcp://127.0.0.1:*", dealerID: "w")
         try dealer.send([1, 2, 3])
         let received = try XCTUnwrap(router.receiveMessage(timeoutMilliseconds: 2_000))
-        XCTAssertEqual(received.frames, [Array("w".utf8), [1, 2, 3]])
+        XCTAssertEqual(received.frames.map(\.bytes), [Array("w".utf8), [1, 2, 3]])
         XCTAssertEqual(received.peerAddress, "127.0.0.1")
 
         let (inprocRouter, inprocDealer) = try boundRouterAndConnectedDealer(at: "inproc://address", dealerID: "v")
         try inprocDealer.send([4])
         XCTAssertNil(try XCTUnwrap(inprocRouter.receiveMessage(timeoutMilliseconds: 2_000)).peerAddress)
+
+        let socketFile = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-test-\(UUID()).ipc")
+        defer { try? FileManager.default.removeItem(at: socketFile) }
+        let (ipcRouter, ipcDealer) = try boundRouterAndConnectedDealer(at: "ipc://" + socketFile.path, dealerID: "u")
+        try ipcDealer.send([5])
+        let overIPC = try XCTUnwrap(ipcRouter.receiveMessage(timeoutMilliseconds: 2_000))
+        XCTAssertEqual(overIPC.frames.last?.bytes, [5])
+        XCTAssertNil(overIPC.peerAddress, "a Unix domain socket has no IP address")
     }
 
     func testPollSaysWhichSocketsHaveAMessage() throws {

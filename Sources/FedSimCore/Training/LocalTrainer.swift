@@ -105,9 +105,8 @@ public struct LocalTrainer: Sendable {
             }
         }
 
-        var delta = local
-        for index in delta.indices { delta[index] -= parameters[index] }
-        return LocalTrainingResult(delta: delta, meanLoss: weightedLoss / Double(seen),
+        Self.subtract(parameters, from: &local)
+        return LocalTrainingResult(delta: local, meanLoss: weightedLoss / Double(seen),
                                    steps: optimizer.stepCount, samples: data.count)
     }
 
@@ -141,14 +140,20 @@ public struct LocalTrainer: Sendable {
             seen += rows.count
         }
 
-        var delta = local
-        for index in delta.indices { delta[index] -= parameters[index] }
-        return LocalTrainingResult(delta: delta, meanLoss: seen > 0 ? totalLoss / Double(seen) : 0,
+        Self.subtract(parameters, from: &local)
+        return LocalTrainingResult(delta: local, meanLoss: seen > 0 ? totalLoss / Double(seen) : 0,
                                    steps: optimizer.stepCount, samples: data.count)
     }
 
-    /// `gradient += mu * (parameters - start)`, FedProx's proximal gradient. O(d), in
-    /// place, no allocation.
+    /// `trained -= start`, in place: the trained vector becomes the update. O(d).
+    private static func subtract(_ start: [Float], from trained: inout [Float]) {
+        trained.withUnsafeMutableBufferPointer { trained in
+            start.withUnsafeBufferPointer { start in
+                for index in trained.indices { trained[index] -= start[index] }
+            }
+        }
+    }
+
     /// Scales `gradient` by c / ||g|| when its L2 norm ||g|| (summed in Double) exceeds
     /// `norm` = c, so it keeps its direction and has norm at most c. O(d).
     static func clip(_ gradient: inout [Float], toNorm norm: Float) {
@@ -158,6 +163,8 @@ public struct LocalTrainer: Sendable {
         for index in gradient.indices { gradient[index] *= scale }
     }
 
+    /// `gradient += mu * (parameters - start)`, FedProx's proximal gradient. O(d), in
+    /// place, no allocation.
     private func addProximalTerm(mu: Float, parameters: [Float], start: [Float], to gradient: inout [Float]) {
         gradient.withUnsafeMutableBufferPointer { gradient in
             parameters.withUnsafeBufferPointer { theta in

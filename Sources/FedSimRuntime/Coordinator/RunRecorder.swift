@@ -68,7 +68,7 @@ final class RunRecorder {
         if facts.rejected > 0 {
             options.log("step \(step.number): rejected \(facts.rejected) updates holding NaN or infinity")
         }
-        if !state.diverged, !parameters.allSatisfy(\.isFinite) {
+        if !state.diverged, !parameters.allFinite {
             state.diverged = true
             options.warn("the global model holds NaN or infinity from step \(step.number) on: training diverged")
         }

@@ -13,9 +13,9 @@ struct TransferSizes: Equatable, Sendable {
         let parameters = [Float](repeating: 0, count: parameterCount)
         download = EncodedMessage(.model(ModelBroadcast(
             version: 0, parameters: parameters, adapterFactors: [Float](repeating: 0, count: adapterFactorCount))))
-            .bytes.count
+            .count
         upload = EncodedMessage(.update(ClientUpdate(
             clientID: 0, modelVersion: 0, jobNumber: 0, delta: parameters, sampleCount: 0, trainLoss: 0, steps: 0,
-            wallComputeSeconds: 0))).bytes.count
+            wallComputeSeconds: 0))).count
     }
 }

@@ -101,7 +101,7 @@ public final class InMemoryNetwork: CoordinatorTransport, @unchecked Sendable {
             throw TransportError.peerGone("\(peer)")
         }
         let outbox = outboxes[peer]
-        counters.bytesSent += message.bytes.count
+        counters.bytesSent += message.count
         counters.messagesSent += 1
         lock.unlock()
         guard let outbox else { throw TransportError.unknownPeer("\(peer)") }

@@ -81,10 +81,15 @@ public enum WorkerInbound: Sendable {
 /// `bytes` from the coordinator, unless a `limit` set by `limitCoordinatorMessages`
 /// refuses them for their size.
 func checkedSize(_ bytes: [UInt8], limit: Int?) throws -> [UInt8] {
+    try bytes.withUnsafeBytes { try checkSize($0, limit: limit) }
+    return bytes
+}
+
+/// Throws `WireError.tooLarge` when `bytes` are over `limit` and are not an Assign.
+func checkSize(_ bytes: UnsafeRawBufferPointer, limit: Int?) throws {
     if let limit, bytes.count > limit, !WireCodec.isAssign(bytes) {
         throw WireError.tooLarge(byteCount: bytes.count, limit: limit)
     }
-    return bytes
 }
 
 /// Counts of encoded bytes that crossed a transport.

@@ -70,18 +70,18 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
     /// Throws `TransportError.peerGone` for a peer that is not (or no longer) connected.
     public func send(_ message: EncodedMessage, to peer: PeerID) throws {
         do {
-            try socket.send([peer.bytes, message.bytes])
+            try socket.send([ZMQFrame(copying: peer.bytes), message.frame])
         } catch let error as ZMQError where error.code == EHOSTUNREACH {
             throw TransportError.peerGone("\(peer)")
         }
-        traffic.bytesSent += message.bytes.count
+        traffic.bytesSent += message.count
         traffic.messagesSent += 1
     }
 
     public func receive(timeoutMilliseconds: Int) throws -> Inbound? {
         guard let received = try socket.receiveMessage(timeoutMilliseconds: timeoutMilliseconds) else { return nil }
         let frames = received.frames
-        let peer = PeerID(frames[0])
+        let peer = PeerID(frames[0].bytes)
         if let address = received.peerAddress { addresses[peer] = address }
         if let key = received.userID.flatMap({ CurveKey(z85: $0) }) { keys[peer] = key }
         let payloadBytes = frames.dropFirst().reduce(0) { $0 + $1.count }
@@ -92,7 +92,7 @@ public final class ZeroMQCoordinatorTransport: CoordinatorTransport {
                              from: peer)
         }
         do {
-            return .message(try WireCodec.decode(frames[1]), from: peer)
+            return .message(try frames[1].withUnsafeBytes { try WireCodec.decode($0) }, from: peer)
         } catch let error as WireError {
             return .rejected(error, from: peer)
         }
@@ -192,14 +192,14 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
     }
 
     public func send(_ message: Message) throws {
-        try socket.send([WireCodec.encode(message)])
+        try socket.send([EncodedMessage(message).frame])
     }
 
     /// Throws `TransportError.cannotConnect` once the coordinator refused this worker's
     /// key or security mechanism, or libzmq closed the connection for a protocol error
     /// (a message over `maxMessageBytes`): libzmq does not try again.
     public func receive(timeoutMilliseconds: Int) throws -> Message? {
-        guard let frames = try socket.receive(timeoutMilliseconds: timeoutMilliseconds) else {
+        guard let frames = try socket.receiveMessage(timeoutMilliseconds: timeoutMilliseconds)?.frames else {
             try checkConnections()
             return nil
         }
@@ -251,15 +251,15 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
         guard peers.indices.contains(index), let peer = peers[index] else {
             throw TransportError.unknownPeer("worker \(index)")
         }
-        try peer.send([message.bytes])
+        try peer.send([message.frame])
     }
 
     public func receiveFromAnyone(timeoutMilliseconds: Int) throws -> WorkerInbound? {
         let ready = try ZMQSocket.poll([socket, peerSocket], timeoutMilliseconds: timeoutMilliseconds)
-        if ready[0], let frames = try socket.receive(timeoutMilliseconds: 0) {
+        if ready[0], let frames = try socket.receiveMessage(timeoutMilliseconds: 0)?.frames {
             return .coordinator(try Self.message(frames, from: "the coordinator", envelopeFrame: 0, limit: coordinatorLimit))
         }
-        if ready[1], let frames = try peerSocket.receive(timeoutMilliseconds: 0) {
+        if ready[1], let frames = try peerSocket.receiveMessage(timeoutMilliseconds: 0)?.frames {
             return .peer(try Self.message(frames, from: "a peer", envelopeFrame: 1, limit: nil))
         }
         try checkConnections()
@@ -276,11 +276,14 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
     /// The message in the last of `frames`, which must be frame `envelopeFrame` (a
     /// ROUTER's frames start with the sender's routing id), refused before decoding when
     /// `limit` refuses its size (`checkedSize`).
-    private static func message(_ frames: [[UInt8]], from sender: String, envelopeFrame: Int, limit: Int?) throws
+    private static func message(_ frames: [ZMQFrame], from sender: String, envelopeFrame: Int, limit: Int?) throws
         -> Message {
         guard frames.count == envelopeFrame + 1 else {
             throw WireError.invalid(field: "frames", reason: "expected one envelope frame from \(sender), got \(frames.count - envelopeFrame)")
         }
-        return try WireCodec.decode(checkedSize(frames[envelopeFrame], limit: limit))
+        return try frames[envelopeFrame].withUnsafeBytes { bytes in
+            try checkSize(bytes, limit: limit)
+            return try WireCodec.decode(bytes)
+        }
     }
 }

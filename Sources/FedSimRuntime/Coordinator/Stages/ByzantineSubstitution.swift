@@ -15,7 +15,7 @@ struct ByzantineSubstitution: AggregationStage {
         let attacked = work.byzantinePositions
         work.facts.byzantine = attacked.count
         guard let attack, !attacked.isEmpty else { return }
-        let honest = work.honestPositions.filter { work.updates[$0].allSatisfy(\.isFinite) }
+        let honest = work.honestPositions.filter { work.updates[$0].allFinite }
         var stream = RandomStream(seed: seed, purpose: .attack, counter: work.step)
         do {
             let vector = try attack.byzantineVector(
