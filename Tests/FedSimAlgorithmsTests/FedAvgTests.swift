@@ -8,6 +8,22 @@ final class FedAvgTests: XCTestCase {
         XCTAssertEqual(sum, [0.5 + 1 - 0.25, 1 + 1.25, 1.5 + 1.5 + 0.25])
     }
 
+    /// Summed a block of coordinates at a time, the result is still, bit for bit, the
+    /// vector-by-vector sum in Double, whatever the length against the block.
+    func testWeightedSumEqualsTheSumVectorAfterVectorBitForBit() {
+        var stream = RandomStream(seed: 11, purpose: .synthetic)
+        for dimension in [1, 4095, 4096, 4097, 10_001] {
+            let vectors = (0..<7).map { _ in (0..<dimension).map { _ in Float(stream.normal()) * 1e3 } }
+            let weights = (0..<7).map { _ in stream.uniform() }
+            var expected = [Double](repeating: 0, count: dimension)
+            for (vector, weight) in zip(vectors, weights) {
+                for index in 0..<dimension { expected[index] += weight * Double(vector[index]) }
+            }
+            XCTAssertEqual(Aggregation.weightedSum(vectors, weights: weights).map(\.bitPattern),
+                           expected.map { Float($0).bitPattern }, "dimension \(dimension)")
+        }
+    }
+
     func testNormalizedWeights() {
         XCTAssertEqual(Aggregation.normalizedWeights([10, 30, 60]), [0.1, 0.3, 0.6])
         XCTAssertEqual(Aggregation.normalizedWeights([0, 0]), [0.5, 0.5])

@@ -49,6 +49,23 @@ final class LocalOptimizerTests: XCTestCase {
         assertClose(theta, [0.80348180, -1.83299418])
     }
 
+    func testAStepIntoANewVectorEqualsCopyingThenSteppingInPlace() {
+        let start: [Float] = [1, -2, 0.25, 3e-39]
+        let gradient: [Float] = [0.5, -0.125, 3, 1e-3]
+        for kind in [OptimizerKind.sgd, .momentum, .adam] {
+            var inPlace = LocalOptimizer(kind: kind, learningRate: 0.1, momentum: 0.9, weightDecay: 0.01, parameterCount: 4)
+            var outOfPlace = inPlace
+            var copied = start
+            inPlace.step(parameters: &copied, gradient: gradient)
+            inPlace.step(parameters: &copied, gradient: gradient)
+            var written: [Float] = []
+            outOfPlace.step(from: start, into: &written, gradient: gradient)
+            outOfPlace.step(parameters: &written, gradient: gradient)
+            XCTAssertEqual(written.map(\.bitPattern), copied.map(\.bitPattern), "\(kind)")
+            XCTAssertEqual(outOfPlace.stepCount, 2)
+        }
+    }
+
     func testSettingsInitializerCarriesEveryField() {
         let settings = LocalTraining(work: .epochs(1), batchSize: 4, learningRate: 0.3, optimizer: .momentum,
                                      momentum: 0.5, weightDecay: 0.01)
@@ -120,6 +137,28 @@ final class LocalTrainerTests: XCTestCase {
         let clipped = step(clip: 2)
         for (value, full) in zip(clipped, plain) {
             XCTAssertEqual(Double(value), Double(full) * 2 / norm, accuracy: 1e-6)
+        }
+    }
+
+    /// A worker keeps one `Scratch` for every task: what earlier tasks left in it (other
+    /// data, batch sizes, DP-SGD) must not change a result.
+    func testBuffersKeptFromEarlierTasksLeaveEveryResultUnchanged() throws {
+        let (model, start) = try Sequential.initialized(.multilayerPerceptron(inputDim: 2, hidden: [8], classes: 3), seed: 4)
+        let trainer = LocalTrainer(model: model)
+        let tasks: [(Dataset, LocalTraining)] = [
+            (blobs(perClass: 20, seed: 5), LocalTraining(work: .epochs(2), batchSize: 7, learningRate: 0.05, optimizer: .momentum)),
+            (blobs(perClass: 3, seed: 6), LocalTraining(work: .steps(5), batchSize: 32, learningRate: 0.1)),
+            (blobs(perClass: 10, seed: 7), LocalTraining(work: .epochs(1), batchSize: 4, learningRate: 0.1,
+                                                         privacy: try DPSGDConfig(samplingRate: 0.2, clipNorm: 1, noiseMultiplier: 1))),
+            (blobs(perClass: 20, seed: 5), LocalTraining(work: .epochs(2), batchSize: 7, learningRate: 0.05, optimizer: .momentum)),
+        ]
+        var scratch = LocalTrainer.Scratch()
+        for (index, (data, settings)) in tasks.enumerated() {
+            var fresh = RandomStream(seed: 9, purpose: .batches, client: index)
+            var kept = fresh
+            let expected = trainer.train(from: start, data: data, settings: settings, rng: &fresh)
+            XCTAssertEqual(trainer.train(from: start, data: data, settings: settings, rng: &kept, scratch: &scratch),
+                           expected, "task \(index)")
         }
     }
 

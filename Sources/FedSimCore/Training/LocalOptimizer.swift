@@ -51,29 +51,47 @@ public struct LocalOptimizer: Sendable {
     public mutating func step(parameters: inout [Float], gradient: [Float]) {
         precondition(parameters.count == gradient.count,
                      "\(parameters.count) parameters but a gradient of \(gradient.count)")
-        precondition(kind == .sgd || firstMoment.count == parameters.count,
-                     "the optimizer was made for \(firstMoment.count) parameters, got \(parameters.count)")
+        parameters.withUnsafeMutableBufferPointer { theta in
+            step(from: UnsafeBufferPointer(theta), into: theta, gradient: gradient)
+        }
+    }
+
+    /// One step along `gradient` from `start`, written into `parameters`, which it
+    /// replaces: the values copying `start` and stepping in place would give, in one
+    /// pass instead of two (a trainer's first step, which must not touch `start`).
+    public mutating func step(from start: [Float], into parameters: inout [Float], gradient: [Float]) {
+        precondition(start.count == gradient.count, "\(start.count) parameters but a gradient of \(gradient.count)")
+        parameters = [Float](unsafeUninitializedCapacity: start.count) { theta, initialized in
+            start.withUnsafeBufferPointer { start in step(from: start, into: theta, gradient: gradient) }
+            initialized = start.count
+        }
+    }
+
+    /// The step from `source` into `destination`, which may be the same memory: each
+    /// coordinate is read before it is written.
+    private mutating func step(from source: UnsafeBufferPointer<Float>, into theta: UnsafeMutableBufferPointer<Float>,
+                               gradient: [Float]) {
+        precondition(kind == .sgd || firstMoment.count == theta.count,
+                     "the optimizer was made for \(firstMoment.count) parameters, got \(theta.count)")
         stepCount += 1
         let learningRate = learningRate
         let weightDecay = weightDecay
         switch kind {
         case .sgd:
-            parameters.withUnsafeMutableBufferPointer { theta in
-                gradient.withUnsafeBufferPointer { gradient in
-                    for index in theta.indices {
-                        theta[index] -= learningRate * (gradient[index] + weightDecay * theta[index])
-                    }
+            gradient.withUnsafeBufferPointer { gradient in
+                for index in theta.indices {
+                    let current = source[index]
+                    theta[index] = current - learningRate * (gradient[index] + weightDecay * current)
                 }
             }
         case .momentum:
             let momentum = momentum
-            parameters.withUnsafeMutableBufferPointer { theta in
-                gradient.withUnsafeBufferPointer { gradient in
-                    firstMoment.withUnsafeMutableBufferPointer { velocity in
-                        for index in theta.indices {
-                            velocity[index] = momentum * velocity[index] + (gradient[index] + weightDecay * theta[index])
-                            theta[index] -= learningRate * velocity[index]
-                        }
+            gradient.withUnsafeBufferPointer { gradient in
+                firstMoment.withUnsafeMutableBufferPointer { velocity in
+                    for index in theta.indices {
+                        let current = source[index]
+                        velocity[index] = momentum * velocity[index] + (gradient[index] + weightDecay * current)
+                        theta[index] = current - learningRate * velocity[index]
                     }
                 }
             }
@@ -83,18 +101,17 @@ public struct LocalOptimizer: Sendable {
             beta2Power *= Double(beta2)
             let firstCorrection = Float(1 - beta1Power)
             let secondCorrection = Float(1 - beta2Power)
-            parameters.withUnsafeMutableBufferPointer { theta in
-                gradient.withUnsafeBufferPointer { gradient in
-                    firstMoment.withUnsafeMutableBufferPointer { m in
-                        secondMoment.withUnsafeMutableBufferPointer { v in
-                            for index in theta.indices {
-                                let g = gradient[index] + weightDecay * theta[index]
-                                m[index] = beta1 * m[index] + (1 - beta1) * g
-                                v[index] = beta2 * v[index] + (1 - beta2) * g * g
-                                let mHat = m[index] / firstCorrection
-                                let vHat = v[index] / secondCorrection
-                                theta[index] -= learningRate * mHat / (vHat.squareRoot() + epsilon)
-                            }
+            gradient.withUnsafeBufferPointer { gradient in
+                firstMoment.withUnsafeMutableBufferPointer { m in
+                    secondMoment.withUnsafeMutableBufferPointer { v in
+                        for index in theta.indices {
+                            let current = source[index]
+                            let g = gradient[index] + weightDecay * current
+                            m[index] = beta1 * m[index] + (1 - beta1) * g
+                            v[index] = beta2 * v[index] + (1 - beta2) * g * g
+                            let mHat = m[index] / firstCorrection
+                            let vHat = v[index] / secondCorrection
+                            theta[index] = current - learningRate * mHat / (vHat.squareRoot() + epsilon)
                         }
                     }
                 }

@@ -55,6 +55,16 @@ public struct LocalTrainer: Sendable {
         self.model = model
     }
 
+    /// The buffers a training run works in, kept from one call of `train` to the next
+    /// so that a worker training task after task allocates them once: the gradient (every
+    /// step overwrites it whole) and the layers' activations and errors.
+    public struct Scratch: Sendable {
+        var gradient: [Float] = []
+        var workspace = ModelWorkspace()
+
+        public init() {}
+    }
+
     /// Trains from the trainable vector `parameters` on `data` and returns the update
     /// (of the trainable vector).
     ///
@@ -63,6 +73,17 @@ public struct LocalTrainer: Sendable {
     /// call, none per step.
     public func train(
         from parameters: [Float], data: Dataset, settings: LocalTraining, rng: inout RandomStream
+    ) -> LocalTrainingResult {
+        var scratch = Scratch()
+        return train(from: parameters, data: data, settings: settings, rng: &rng, scratch: &scratch)
+    }
+
+    /// `train(from:data:settings:rng:)` in buffers kept from earlier calls, which it
+    /// leaves for the next: the same result, allocating only the trained vector (and the
+    /// optimizer's state) once the buffers have grown to the model's size.
+    public func train(
+        from parameters: [Float], data: Dataset, settings: LocalTraining, rng: inout RandomStream,
+        scratch: inout Scratch
     ) -> LocalTrainingResult {
         precondition(parameters.count == model.trainableParameterCount,
                      "the model has \(model.trainableParameterCount) trainable parameters, got a vector of \(parameters.count)")
@@ -76,14 +97,16 @@ public struct LocalTrainer: Sendable {
                                        meanLoss: 0, steps: 0, samples: data.count)
         }
 
+        if scratch.gradient.count != parameters.count {
+            scratch.gradient = [Float](repeating: 0, count: parameters.count)
+        }
         if let privacy = settings.privacy {
             return trainPrivately(from: parameters, data: data, settings: settings, privacy: privacy, steps: steps,
-                                  rng: &rng)
+                                  rng: &rng, scratch: &scratch)
         }
 
+        // The trained vector; the first step writes it from `parameters`, which it leaves as they are.
         var local = parameters
-        var gradient = [Float](repeating: 0, count: parameters.count)
-        var workspace = ModelWorkspace()
         var optimizer = LocalOptimizer(settings, parameterCount: parameters.count)
         var weightedLoss = 0.0
         var seen = 0
@@ -94,12 +117,16 @@ public struct LocalTrainer: Sendable {
             for start in stride(from: 0, to: order.count, by: settings.batchSize) where optimizer.stepCount < steps {
                 let batch = order[start..<min(start + settings.batchSize, order.count)]
                 let loss = model.lossAndGradient(parameters: local, data: data, rows: batch,
-                                                 gradient: &gradient, workspace: &workspace)
+                                                 gradient: &scratch.gradient, workspace: &scratch.workspace)
                 if settings.proximalMu > 0 {
-                    addProximalTerm(mu: settings.proximalMu, parameters: local, start: parameters, to: &gradient)
+                    addProximalTerm(mu: settings.proximalMu, parameters: local, start: parameters, to: &scratch.gradient)
                 }
-                if let clip = settings.gradientClip { Self.clip(&gradient, toNorm: clip) }
-                optimizer.step(parameters: &local, gradient: gradient)
+                if let clip = settings.gradientClip { Self.clip(&scratch.gradient, toNorm: clip) }
+                if optimizer.stepCount == 0 {
+                    optimizer.step(from: parameters, into: &local, gradient: scratch.gradient)
+                } else {
+                    optimizer.step(parameters: &local, gradient: scratch.gradient)
+                }
                 weightedLoss += loss * Double(batch.count)
                 seen += batch.count
             }
@@ -115,11 +142,9 @@ public struct LocalTrainer: Sendable {
     /// O(d) for the noise.
     private func trainPrivately(
         from parameters: [Float], data: Dataset, settings: LocalTraining, privacy: DPSGDConfig, steps: Int,
-        rng: inout RandomStream
+        rng: inout RandomStream, scratch: inout Scratch
     ) -> LocalTrainingResult {
         var local = parameters
-        var gradient = [Float](repeating: 0, count: parameters.count)
-        var workspace = ModelWorkspace()
         var optimizer = LocalOptimizer(settings, parameterCount: parameters.count)
         var rows: [Int] = []
         let clipNorm = Float(privacy.clipNorm)
@@ -130,13 +155,13 @@ public struct LocalTrainer: Sendable {
         for _ in 0..<steps {
             rng.poissonSample(rate: privacy.samplingRate, population: data.count, into: &rows)
             totalLoss += model.clippedGradientSum(parameters: local, data: data, rows: rows[...], clipNorm: clipNorm,
-                                                  gradient: &gradient, workspace: &workspace)
-            rng.addGaussianNoise(to: &gradient, standardDeviation: noiseDeviation)
-            BLAS.scal(normalization, &gradient)
+                                                  gradient: &scratch.gradient, workspace: &scratch.workspace)
+            rng.addGaussianNoise(to: &scratch.gradient, standardDeviation: noiseDeviation)
+            BLAS.scal(normalization, &scratch.gradient)
             if settings.proximalMu > 0 {
-                addProximalTerm(mu: settings.proximalMu, parameters: local, start: parameters, to: &gradient)
+                addProximalTerm(mu: settings.proximalMu, parameters: local, start: parameters, to: &scratch.gradient)
             }
-            optimizer.step(parameters: &local, gradient: gradient)
+            optimizer.step(parameters: &local, gradient: scratch.gradient)
             seen += rows.count
         }
 

@@ -26,6 +26,8 @@ public final class Worker {
     private var trainer: LocalTrainer?
     private var clients: [Int: Dataset] = [:]
     private var current: ModelBroadcast?
+    /// The trainer's buffers, kept from task to task.
+    private var scratch = LocalTrainer.Scratch()
 
     /// - Parameters:
     ///   - scenario: the scenario this worker is meant for (name or file); a coordinator
@@ -217,7 +219,8 @@ public final class Worker {
         }
         let started = Date()
         var stream = RandomStream(seed: seed, purpose: .batches, client: task.clientID, counter: task.jobNumber)
-        let result = trainer.train(from: current.parameters, data: data, settings: task.training, rng: &stream)
+        let result = trainer.train(from: current.parameters, data: data, settings: task.training, rng: &stream,
+                                   scratch: &scratch)
         return .success(ClientUpdate(
             clientID: task.clientID, modelVersion: task.modelVersion, jobNumber: task.jobNumber, delta: result.delta,
             sampleCount: data.count, trainLoss: result.meanLoss, steps: result.steps,
