@@ -119,8 +119,18 @@ private struct CanonicalReader {
 
     var isAtEnd: Bool { offset == bytes.count }
 
-    /// The next field, if it comes after the last one and reads whole.
+    /// The next field, if it comes after the last one and reads whole. When it does not,
+    /// the reader stays before it, so `isAtEnd` says the bytes were not all read.
     mutating func next() -> (field: UInt64, value: Value)? {
+        let start = offset
+        guard let field = readField() else {
+            offset = start
+            return nil
+        }
+        return field
+    }
+
+    private mutating func readField() -> (field: UInt64, value: Value)? {
         guard !isAtEnd, let key = varint() else { return nil }
         let field = key >> 3
         guard field > lastField else { return nil }

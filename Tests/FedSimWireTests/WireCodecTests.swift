@@ -330,6 +330,14 @@ final class WireCodecTests: XCTestCase {
             envelope(.update) { $0.varint(1, 5); $0.message(4) { $0.packedVarints(1, [2]); $0.float(2, 1); $0.float(2, 2) } },
             envelope(.update) { $0.varint(1, 5); delta(&$0); $0.varint(99, 1) },
         ]
+        // A fuzzer's find: an empty tensor followed by a key of wire type 7, which
+        // protobuf-c refuses; the fast path must not take the bytes it stopped at as the end.
+        let emptyTensor = ProtobufWriter { $0.packedVarints(1, [0]) }.bytes
+        let valid = envelope(.model) { $0.varint(1, 9); $0.bytes(2, emptyTensor) }
+        let corrupted = envelope(.model) { $0.varint(1, 9); $0.bytes(2, emptyTensor + [0x7F]) }
+        XCTAssertNotNil(valid.withUnsafeBytes(WireCodec.decodeTensorMessage))
+        XCTAssertNil(corrupted.withUnsafeBytes(WireCodec.decodeTensorMessage))
+        XCTAssertThrowsError(try WireCodec.decode(corrupted))
         for bytes in variants {
             XCTAssertNil(bytes.withUnsafeBytes(WireCodec.decodeTensorMessage))
             guard case let .update(decoded) = try WireCodec.decode(bytes) else { return XCTFail("not an Update") }
