@@ -1530,7 +1530,7 @@ const ProtobufCMessageDescriptor fedsim__relu_layer__descriptor =
   (ProtobufCMessageInit) fedsim__relu_layer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__client_shard__field_descriptors[4] =
+static const ProtobufCFieldDescriptor fedsim__client_shard__field_descriptors[7] =
 {
   {
     "client_id",
@@ -1580,17 +1580,56 @@ static const ProtobufCFieldDescriptor fedsim__client_shard__field_descriptors[4]
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "sample_count",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__ClientShard, sample_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "content_hash",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__ClientShard, content_hash),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "flip_labels",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__ClientShard, flip_labels),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__client_shard__field_indices_by_name[] = {
   0,   /* field[0] = client_id */
+  5,   /* field[5] = content_hash */
   1,   /* field[1] = features */
+  6,   /* field[6] = flip_labels */
   2,   /* field[2] = labels */
+  4,   /* field[4] = sample_count */
   3,   /* field[3] = targets */
 };
 static const ProtobufCIntRange fedsim__client_shard__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor fedsim__client_shard__descriptor =
 {
@@ -1600,14 +1639,14 @@ const ProtobufCMessageDescriptor fedsim__client_shard__descriptor =
   "Fedsim__ClientShard",
   "fedsim",
   sizeof(Fedsim__ClientShard),
-  4,
+  7,
   fedsim__client_shard__field_descriptors,
   fedsim__client_shard__field_indices_by_name,
   1,  fedsim__client_shard__number_ranges,
   (ProtobufCMessageInit) fedsim__client_shard__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__assign__field_descriptors[6] =
+static const ProtobufCFieldDescriptor fedsim__assign__field_descriptors[7] =
 {
   {
     "worker_index",
@@ -1681,9 +1720,22 @@ static const ProtobufCFieldDescriptor fedsim__assign__field_descriptors[6] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "data_recipe",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Assign, data_recipe),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__assign__field_indices_by_name[] = {
   3,   /* field[3] = clients */
+  6,   /* field[6] = data_recipe */
   4,   /* field[4] = decentralized */
   5,   /* field[5] = frozen_parameters */
   2,   /* field[2] = model */
@@ -1693,7 +1745,7 @@ static const unsigned fedsim__assign__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__assign__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor fedsim__assign__descriptor =
 {
@@ -1703,7 +1755,7 @@ const ProtobufCMessageDescriptor fedsim__assign__descriptor =
   "Fedsim__Assign",
   "fedsim",
   sizeof(Fedsim__Assign),
-  6,
+  7,
   fedsim__assign__field_descriptors,
   fedsim__assign__field_indices_by_name,
   1,  fedsim__assign__number_ranges,

@@ -18,6 +18,10 @@ public struct RunOptions {
     /// CURVE keys (`fedsim keygen`): the coordinator admits only the workers' keys, and
     /// `fedsim run`'s worker I uses the folder's `worker-I` pair. nil: no authentication.
     public var keys: KeyFolder?
+    /// Send every worker its clients' rows in its Assign, for hosts that lack the data
+    /// files. Without it a server run's workers build the rows themselves from the
+    /// scenario's data recipe and check them against the coordinator's content hashes.
+    public var shipData = false
 
     public init() {}
 }
@@ -33,7 +37,7 @@ public enum Simulation {
         _ scenario: Scenario, workers: Int, folder: String, executable: String, options run: RunOptions = RunOptions(),
         progress: @escaping (StepRecord) -> Void = { _ in }
     ) throws -> RunSummary {
-        let data = try prepareData(scenario)
+        let data = try prepareCoordinatorData(scenario, shipping: run.shipData)
         let plan = try PrivacyPlan.make(scenario, data: data)
         let scenario = plan?.resolving(scenario) ?? scenario
         let (runFolder, checkpoint) = try openFolder(folder, scenario: scenario, options: run)
@@ -88,7 +92,7 @@ public enum Simulation {
     /// `workers` worker processes of `executable` on this host, which are replaced when
     /// they die and stopped when it returns or throws.
     private static func withLocalWorkers<Summary>(
-        _ scenario: Scenario, data: FederatedDataset, workers: Int, folder runFolder: RunFolder, resumed: Bool,
+        _ scenario: Scenario, data: some FederatedDataSummary, workers: Int, folder runFolder: RunFolder, resumed: Bool,
         executable: String, run: RunOptions,
         _ coordinate: (CoordinatorTransport, CoordinatorOptions) throws -> Summary
     ) throws -> Summary {
@@ -161,7 +165,7 @@ public enum Simulation {
         scenarioAliases: Set<String> = [], options run: RunOptions = RunOptions(),
         progress: @escaping (StepRecord) -> Void = { _ in }
     ) throws -> RunSummary {
-        let data = try prepareData(scenario)
+        let data = try prepareCoordinatorData(scenario, shipping: run.shipData)
         let plan = try PrivacyPlan.make(scenario, data: data)
         let scenario = plan?.resolving(scenario) ?? scenario
         let (runFolder, checkpoint) = try openFolder(folder, scenario: scenario, options: run)
@@ -196,7 +200,7 @@ public enum Simulation {
     /// Runs `coordinate` with a transport bound to `endpoint` for workers started elsewhere,
     /// warning when it listens beyond this host without keys.
     private static func withCoordinator<Summary>(
-        _ scenario: Scenario, data: FederatedDataset, bind endpoint: String, workers: Int,
+        _ scenario: Scenario, data: some FederatedDataSummary, bind endpoint: String, workers: Int,
         joinTimeout: Double, scenarioAliases: Set<String>, run: RunOptions,
         _ coordinate: (CoordinatorTransport, CoordinatorOptions) throws -> Summary
     ) throws -> Summary {
@@ -241,12 +245,12 @@ public enum Simulation {
     /// The largest message the coordinator accepts, with room to spare: an update of this
     /// model, or in a decentralized run the models of every node in Double (one worker
     /// may host them all). Anything larger is dropped by ZeroMQ before it is read.
-    static func messageSizeLimit(_ scenario: Scenario, _ data: FederatedDataset) -> Int {
+    static func messageSizeLimit(_ scenario: Scenario, _ data: some FederatedDataSummary) -> Int {
         let parameters = scenario.modelSpec(for: data).trainableParameterCount
         if scenario.decentralized != nil {
             // An objective's model is at most (features + 1) x classes values, as large as softmax regression's.
             let width = max(parameters, (data.featureCount + 1) * data.classCount)
-            return data.clients.count * width * MemoryLayout<Double>.size + (1 << 20)
+            return data.clientCount * width * MemoryLayout<Double>.size + (1 << 20)
         }
         return 2 * parameters * MemoryLayout<Float>.size + (1 << 20)
     }

@@ -20,7 +20,7 @@ import FedSimCore
 /// worker accepts (an older coordinator would send it larger ones, which it silently
 /// drops), and `Decentralized.peer_keys`, the workers' CURVE keys, without which an older
 /// worker could not reach its authenticated peers.
-public let wireProtocolVersion: UInt32 = 8
+public let wireProtocolVersion: UInt32 = 9
 
 /// A dense float32 tensor as it travels: shape and row-major values.
 public struct WireTensor: Equatable, Sendable {
@@ -63,14 +63,37 @@ public struct Hello: Equatable, Sendable {
     }
 }
 
-/// The local data of one virtual client.
+/// One virtual client a worker hosts: its rows, or, when the Assign carries a data
+/// recipe, the size and digest the rows the worker builds from the recipe must have.
 public struct ClientShard: Equatable, Sendable {
-    public var clientID: Int
-    public var data: Dataset
+    public enum Content: Equatable, Sendable {
+        /// The client's rows, as they travel.
+        case rows(Dataset)
+        /// What the worker's own build of the client's rows must be: its row count and
+        /// `Dataset.contentHash`.
+        case described(samples: Int, hash: ContentHash)
+    }
 
-    public init(clientID: Int, data: Dataset) {
+    public var clientID: Int
+    public var content: Content
+    /// Whether the client trains on its labels flipped (a label-flip attacker): the
+    /// worker flips them, after checking the rows.
+    public var flipsLabels: Bool
+
+    public init(clientID: Int, data: Dataset, flipsLabels: Bool = false) {
+        self.init(clientID: clientID, content: .rows(data), flipsLabels: flipsLabels)
+    }
+
+    public init(clientID: Int, content: Content, flipsLabels: Bool = false) {
         self.clientID = clientID
-        self.data = data
+        self.content = content
+        self.flipsLabels = flipsLabels
+    }
+
+    /// The rows, when they travel with the shard.
+    public var rows: Dataset? {
+        if case let .rows(data) = content { return data }
+        return nil
     }
 }
 
@@ -93,15 +116,21 @@ public struct Assign: Equatable, Sendable {
     /// The model's frozen vector (`model.frozenParameterCount` values; empty when no layer
     /// is frozen).
     public var frozenParameters: [Float]
+    /// How the worker builds its clients' rows itself (a scenario of the run's seed, data,
+    /// partition and model kind), its shards then being `.described`; nil when every
+    /// shard carries its `.rows`.
+    public var dataRecipe: String?
 
     public init(workerIndex: Int, seed: UInt64, model: ModelSpec, clients: [ClientShard],
-                decentralized: DecentralizedAssignment? = nil, frozenParameters: [Float] = []) {
+                decentralized: DecentralizedAssignment? = nil, frozenParameters: [Float] = [],
+                dataRecipe: String? = nil) {
         self.workerIndex = workerIndex
         self.seed = seed
         self.model = model
         self.clients = clients
         self.decentralized = decentralized
         self.frozenParameters = frozenParameters
+        self.dataRecipe = dataRecipe
     }
 }
 

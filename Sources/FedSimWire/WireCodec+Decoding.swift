@@ -179,13 +179,15 @@ extension WireCodec {
 
     private static func assign(_ assign: Fedsim__Assign) throws -> Assign {
         let model = try modelSpec(required(assign.model, "Assign.model"))
+        let recipe = try string(assign.data_recipe, "Assign.dataRecipe")
         let shardPointers = try array(assign.clients, count: assign.n_clients, "Assign.clients")
         var clients = [ClientShard]()
         clients.reserveCapacity(shardPointers.count)
         var clientIDs = Set<Int>()
         for (index, pointer) in shardPointers.enumerated() {
             let field = "Assign.clients[\(index)]"
-            let client = try clientShard(required(pointer, field), field, model: model)
+            let shard = try required(pointer, field)
+            let client = recipe.isEmpty ? try clientShard(shard, field, model: model) : try describedShard(shard, field)
             guard clientIDs.insert(client.clientID).inserted else {
                 throw WireError.invalid(field: field + ".clientID", reason: "client \(client.clientID) is assigned twice")
             }
@@ -199,7 +201,8 @@ extension WireCodec {
         return Assign(
             workerIndex: try int(assign.worker_index, "Assign.workerIndex"),
             seed: assign.seed, model: model, clients: clients,
-            decentralized: try assign.decentralized.map { try decentralized($0.pointee) }, frozenParameters: frozen)
+            decentralized: try assign.decentralized.map { try decentralized($0.pointee) }, frozenParameters: frozen,
+            dataRecipe: recipe.isEmpty ? nil : recipe)
     }
 
     /// A decentralized run's assignment: settings as names with finite values, an edge
@@ -387,7 +390,24 @@ extension WireCodec {
             clientID: try int(shard.client_id, field + ".clientID"),
             data: Dataset(features: features.values, labels: labels,
                           featureCount: model.inputDim, classCount: model.classes,
-                          targets: try targets(shard, field + ".targets", rows: labels.count, model: model)))
+                          targets: try targets(shard, field + ".targets", rows: labels.count, model: model)),
+            flipsLabels: shard.flip_labels != 0)
+    }
+
+    /// A shard of an Assign with a data recipe: a row count and a 16-byte content hash,
+    /// and no rows.
+    private static func describedShard(_ shard: Fedsim__ClientShard, _ field: String) throws -> ClientShard {
+        guard shard.features == nil, shard.n_labels == 0, shard.n_targets == 0 else {
+            throw WireError.invalid(field: field, reason: "carries rows, but the Assign has a data recipe to build them from")
+        }
+        let digest = shard.content_hash
+        guard digest.len == 0 || digest.data != nil,
+              let hash = ContentHash(bytes: Array(UnsafeBufferPointer(start: digest.data, count: digest.len))) else {
+            throw WireError.invalid(field: field + ".contentHash", reason: "\(digest.len) bytes, a content hash has 16")
+        }
+        return ClientShard(clientID: try int(shard.client_id, field + ".clientID"),
+                           content: .described(samples: try int(shard.sample_count, field + ".sampleCount"), hash: hash),
+                           flipsLabels: shard.flip_labels != 0)
     }
 
     /// A shard's real targets: none, or one finite value per row of a model with one output.

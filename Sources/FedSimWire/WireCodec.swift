@@ -236,20 +236,26 @@ public enum WireCodec {
         model.layers = scratch.copy(layers.map(Optional.some))
 
         let shards = assign.clients.map { client -> UnsafeMutablePointer<Fedsim__ClientShard>? in
-            let features = copiedTensor(shape: [
-                wireUInt32(client.data.count, "ClientShard.samples"),
-                wireUInt32(client.data.featureCount, "ClientShard.featureCount"),
-            ], values: client.data.features, in: scratch)
-
             var shard = Fedsim__ClientShard()
             fedsim__client_shard__init(&shard)
             shard.client_id = wireUInt32(client.clientID, "ClientShard.clientID")
-            shard.features = scratch.store(features)
-            shard.n_labels = client.data.labels.count
-            shard.labels = scratch.copy(client.data.labels)
-            if let targets = client.data.targets {
-                shard.n_targets = targets.count
-                shard.targets = scratch.copy(targets)
+            shard.flip_labels = client.flipsLabels ? 1 : 0
+            switch client.content {
+            case let .rows(data):
+                shard.features = scratch.store(copiedTensor(shape: [
+                    wireUInt32(data.count, "ClientShard.samples"),
+                    wireUInt32(data.featureCount, "ClientShard.featureCount"),
+                ], values: data.features, in: scratch))
+                shard.n_labels = data.labels.count
+                shard.labels = scratch.copy(data.labels)
+                if let targets = data.targets {
+                    shard.n_targets = targets.count
+                    shard.targets = scratch.copy(targets)
+                }
+            case let .described(samples, hash):
+                shard.sample_count = wireUInt32(samples, "ClientShard.sampleCount")
+                let digest = hash.bytes
+                shard.content_hash = ProtobufCBinaryData(len: digest.count, data: scratch.copy(digest))
             }
             return scratch.store(shard)
         }
@@ -264,6 +270,7 @@ public enum WireCodec {
         if let decentralized = assign.decentralized {
             body.decentralized = scratch.store(decentralizedStruct(decentralized, in: scratch))
         }
+        if let recipe = assign.dataRecipe { body.data_recipe = scratch.cString(recipe) }
         if !assign.frozenParameters.isEmpty {
             body.frozen_parameters = scratch.store(copiedTensor(
                 shape: [wireUInt32(assign.frozenParameters.count, "Assign.frozenParameters")],

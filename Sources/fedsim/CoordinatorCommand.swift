@@ -22,6 +22,13 @@ struct CoordinatorCommand: ParsableCommand {
     @Flag(help: "Go on with the run in the run folder from its checkpoint, if it holds an unfinished run of this scenario.")
     var resume = false
 
+    @Flag(help: ArgumentHelp(
+        "Send each worker its clients' rows, for workers on hosts without the scenario's data files.",
+        discussion: "Without it, the workers of a server run build their clients' rows from the scenario's data "
+            + "recipe (the data files must be at the same paths on their hosts) and check them against the "
+            + "coordinator's content hashes."))
+    var shipData = false
+
     @OptionGroup var control: RunControlOptions
     @OptionGroup var keys: KeysOption
 
@@ -44,6 +51,7 @@ struct CoordinatorCommand: ParsableCommand {
         var options = try control.runOptions(signals: signals)
         options.resume = resume
         options.keys = keys.folder
+        options.shipData = shipData
         return options
     }
 }

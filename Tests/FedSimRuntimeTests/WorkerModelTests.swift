@@ -55,7 +55,7 @@ final class WorkerModelTests: XCTestCase {
 
         func delta(_ model: Sequential) -> [UInt32] {
             var stream = RandomStream(seed: seed, purpose: .batches, client: 5, counter: 3)
-            return LocalTrainer(model: model).train(from: start, data: client.data, settings: training, rng: &stream)
+            return LocalTrainer(model: model).train(from: start, data: client.rows!, settings: training, rng: &stream)
                 .delta.map(\.bitPattern)
         }
         XCTAssertEqual(update.delta.map(\.bitPattern), delta(base))

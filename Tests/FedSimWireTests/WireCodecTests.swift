@@ -29,6 +29,16 @@ final class WireCodecTests: XCTestCase {
                            clients: [shard(10, samples: 5), shard(11, samples: 0), shard(12, samples: 1)])),
             .assign(Assign(workerIndex: 0, seed: 0, model: .softmaxRegression(inputDim: 1, classes: 1),
                            clients: [])),
+            .assign(Assign(workerIndex: 2, seed: 8, model: .softmaxRegression(inputDim: 60, classes: 10),
+                           clients: [
+                               ClientShard(clientID: 99_999, content: .described(samples: 51, hash: ContentHash(
+                                   high: 0x0123_4567_89AB_CDEF, low: .max))),
+                               ClientShard(clientID: 4, content: .described(samples: 0, hash: ContentHash(high: 0, low: 0)),
+                                           flipsLabels: true),
+                           ],
+                           dataRecipe: "name: synthetic\nseed: 8\ndata:\n  source: synthetic\n")),
+            .assign(Assign(workerIndex: 1, seed: 2, model: .softmaxRegression(inputDim: 3, classes: 4),
+                           clients: [ClientShard(clientID: 5, data: shard(5, samples: 2).rows!, flipsLabels: true)])),
             .assign(Assign(workerIndex: 1, seed: 4, model: .softmaxRegression(inputDim: 3, classes: 4),
                            clients: [shard(2, samples: 3)],
                            decentralized: DecentralizedAssignment(
@@ -138,11 +148,11 @@ final class WireCodecTests: XCTestCase {
             return XCTFail("expected an assignment")
         }
         XCTAssertEqual(assign.clients.map(\.clientID), [5, 6])
-        XCTAssertEqual(assign.clients[0].data.features, shards[0].data.features)
-        XCTAssertEqual(assign.clients[0].data.labels, [0, 1, 2, 3])
-        XCTAssertEqual(assign.clients[1].data.count, 2)
-        XCTAssertEqual(assign.clients[1].data.featureCount, 3)
-        XCTAssertEqual(assign.clients[1].data.classCount, 4)
+        XCTAssertEqual(assign.clients[0].rows?.features, shards[0].rows?.features)
+        XCTAssertEqual(assign.clients[0].rows?.labels, [0, 1, 2, 3])
+        XCTAssertEqual(assign.clients[1].rows?.count, 2)
+        XCTAssertEqual(assign.clients[1].rows?.featureCount, 3)
+        XCTAssertEqual(assign.clients[1].rows?.classCount, 4)
     }
 
     func testRegressionShardsKeepTheirTargetsBitForBit() throws {
@@ -154,13 +164,13 @@ final class WireCodecTests: XCTestCase {
             return XCTFail("expected an assignment")
         }
         XCTAssertEqual(assign.clients, [regression])
-        XCTAssertEqual(try XCTUnwrap(assign.clients[0].data.targets).map(\.bitPattern), targets.map(\.bitPattern))
+        XCTAssertEqual(try XCTUnwrap(assign.clients[0].rows?.targets).map(\.bitPattern), targets.map(\.bitPattern))
         // Classification shards carry none, and add no bytes for them.
         let labelled = shard(4, samples: 2, inputDim: 1, classes: 1)
-        XCTAssertNil(labelled.data.targets)
+        XCTAssertNil(labelled.rows?.targets)
         let plain = WireCodec.encode(.assign(Assign(workerIndex: 0, seed: 1, model: model, clients: [labelled])))
         guard case .assign(let decoded) = try WireCodec.decode(plain) else { return XCTFail("expected an assignment") }
-        XCTAssertNil(decoded.clients[0].data.targets)
+        XCTAssertNil(decoded.clients[0].rows?.targets)
     }
 
     func testShardTargetsMustBeFiniteOnePerSampleOfAOneOutputModel() {
@@ -174,7 +184,7 @@ final class WireCodecTests: XCTestCase {
         guard case .assign(let assign)? = try? WireCodec.decode(shards([2, -3])) else {
             return XCTFail("expected an assignment")
         }
-        XCTAssertEqual(assign.clients.map(\.data.targets), [[1.5], [2, -3]])
+        XCTAssertEqual(assign.clients.map { $0.rows?.targets }, [[1.5], [2, -3]])
         assertInvalid(shards([2]), field: "Assign.clients[1].targets", mentioning: "1 targets for 2 samples")
         assertInvalid(shards([2, 3, 4]), field: "Assign.clients[1].targets", mentioning: "3 targets for 2 samples")
         assertInvalid(shards([2, .nan]), field: "Assign.clients[1].targets", mentioning: "target nan at row 1 is not finite")
@@ -372,6 +382,37 @@ final class WireCodecTests: XCTestCase {
             }
             XCTAssertTrue(String(describing: error).contains(field), file: file, line: line)
         }
+    }
+
+    func testShardsOfADataRecipeCarryACountAndA16ByteHashAndNoRows() {
+        func recipeAssign(_ shard: @escaping (inout ProtobufWriter) -> Void) -> [UInt8] {
+            envelope(.assign) {
+                $0.varint(1, 1)
+                $0.message(3) {
+                    $0.varint(2, 2)
+                    $0.message(5, self.denseLayer(2, 3))
+                }
+                $0.message(4, shard)
+                $0.string(7, "seed: 1\n")
+            }
+        }
+        let hash = ContentHash(high: 7, low: 9)
+        guard case .assign(let assign)? = try? WireCodec.decode(recipeAssign {
+            $0.varint(1, 12)
+            $0.varint(5, 40)
+            $0.bytes(6, hash.bytes)
+        }) else { return XCTFail("expected an assignment") }
+        XCTAssertEqual(assign.dataRecipe, "seed: 1\n")
+        XCTAssertEqual(assign.clients, [ClientShard(clientID: 12, content: .described(samples: 40, hash: hash))])
+        assertInvalid(recipeAssign {
+            $0.varint(1, 12)
+            $0.bytes(6, Array(hash.bytes.dropLast()))
+        }, field: "Assign.clients[0].contentHash", mentioning: "15 bytes, a content hash has 16")
+        assertInvalid(recipeAssign {
+            $0.varint(1, 12)
+            $0.bytes(6, hash.bytes)
+            $0.packedInt32s(3, [0])
+        }, field: "Assign.clients[0]", mentioning: "carries rows")
     }
 
     func testDecentralizedMessagesNameTheirBadColumns() {

@@ -65,6 +65,8 @@ public struct FederatedDataset: Sendable {
 
     public var featureCount: Int { test.featureCount }
     public var classCount: Int { test.classCount }
+    /// Client i's number of rows, for every client.
+    public var sampleCounts: [Int] { clients.map(\.count) }
     /// Whether the rows carry real targets (regression data).
     public var hasTargets: Bool { test.targets != nil }
 }

@@ -199,14 +199,15 @@ struct  Fedsim__ReluLayer
 
 
 /*
- * The local data of one virtual client.
+ * One virtual client a worker hosts: its rows, or (when the Assign carries a data
+ * recipe) what the rows the worker builds from the recipe must be.
  */
 struct  Fedsim__ClientShard
 {
   ProtobufCMessage base;
   uint32_t client_id;
   /*
-   * shape [samples, input_dim]
+   * shape [samples, input_dim]; absent with a data recipe
    */
   Fedsim__Tensor *features;
   size_t n_labels;
@@ -216,10 +217,25 @@ struct  Fedsim__ClientShard
    */
   size_t n_targets;
   double *targets;
+  /*
+   * labels are all 0 of one class); empty otherwise
+   */
+  /*
+   * with a data recipe: the client's rows
+   */
+  uint32_t sample_count;
+  /*
+   * with a data recipe: the 16-byte ContentHash of its rows
+   */
+  ProtobufCBinaryData content_hash;
+  /*
+   * the client trains on its labels flipped (a label-flip attacker)
+   */
+  protobuf_c_boolean flip_labels;
 };
 #define FEDSIM__CLIENT_SHARD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__client_shard__descriptor) \
-    , 0, NULL, 0,NULL, 0,NULL }
+    , 0, NULL, 0,NULL, 0,NULL, 0, {0,NULL}, 0 }
 
 
 /*
@@ -244,10 +260,15 @@ struct  Fedsim__Assign
    * The model's frozen vector, layer by layer; absent when the model has no frozen layer.
    */
   Fedsim__Tensor *frozen_parameters;
+  /*
+   * How the worker builds its clients' rows itself: a scenario holding the run's seed and
+   * its data, partition and model kind sections. Empty: the rows travel in `clients`.
+   */
+  char *data_recipe;
 };
 #define FEDSIM__ASSIGN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__assign__descriptor) \
-    , 0, 0, NULL, 0,NULL, NULL, NULL }
+    , 0, 0, NULL, 0,NULL, NULL, NULL, (char *)protobuf_c_empty_string }
 
 
 /*

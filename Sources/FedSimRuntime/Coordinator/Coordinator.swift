@@ -17,7 +17,7 @@ import Foundation
 /// resumed from its `RunCheckpoint` sends again every job that was running.
 public final class Coordinator {
     private let scenario: Scenario
-    private let data: FederatedDataset
+    private let data: CoordinatorData
     private let transport: CoordinatorTransport
     private let options: CoordinatorOptions
     private let pool: WorkerPool
@@ -54,12 +54,23 @@ public final class Coordinator {
     ///     vector, a model of the data's features and classes; by default the
     ///     scenario's, `Scenario.startingModel(for:)`. Workers receive its spec and
     ///     frozen values in their Assign.
-    public init(scenario: Scenario, data: FederatedDataset, transport: CoordinatorTransport,
+    public convenience init(scenario: Scenario, data: FederatedDataset, transport: CoordinatorTransport,
+                            folder: RunFolder?, options: CoordinatorOptions, privacy: PrivacyPlan? = nil,
+                            start: (model: Sequential, trainableParameters: [Float])? = nil,
+                            resuming checkpoint: RunCheckpoint? = nil) throws {
+        try self.init(scenario: scenario, data: CoordinatorData(shipping: data), transport: transport, folder: folder,
+                      options: options, privacy: privacy, start: start, resuming: checkpoint)
+    }
+
+    /// - Parameters:
+    ///   - data: the test set, the clients' row counts, and how the workers come by
+    ///     the rows (shipped in their Assign, or built from the scenario's data recipe).
+    public init(scenario: Scenario, data: CoordinatorData, transport: CoordinatorTransport,
                 folder: RunFolder?, options: CoordinatorOptions, privacy: PrivacyPlan? = nil,
                 start: (model: Sequential, trainableParameters: [Float])? = nil,
                 resuming checkpoint: RunCheckpoint? = nil) throws {
-        guard data.clients.count == scenario.partition.clients else {
-            throw RunError.dataMismatch(dataClients: data.clients.count, scenarioClients: scenario.partition.clients)
+        guard data.clientCount == scenario.partition.clients else {
+            throw RunError.dataMismatch(dataClients: data.clientCount, scenarioClients: scenario.partition.clients)
         }
         self.scenario = scenario
         self.data = data
@@ -82,11 +93,10 @@ public final class Coordinator {
         let (seed, flips, byzantine) = (scenario.seed, pipeline.flipsLabels, pipeline.byzantineClients)
         var resend: WorkerPool.Recovery = { _ in }
         pool = WorkerPool(transport: transport, options: options, scenarioName: scenario.name,
-                          clientCount: data.clients.count, recovery: { try resend($0) }) { index, clients, _ in
+                          clientCount: data.clientCount, recovery: { try resend($0) }) { index, clients, _ in
             Assign(workerIndex: index, seed: seed, model: spec, clients: clients.map { client in
-                ClientShard(clientID: client, data: flips && byzantine.contains(client)
-                                ? LabelFlip.flipped(data.clients[client]) : data.clients[client])
-            }, frozenParameters: model.frozenParameters)
+                data.shard(of: client, flipsLabels: flips && byzantine.contains(client))
+            }, frozenParameters: model.frozenParameters, dataRecipe: data.recipe)
         }
         lastCheckpoint = (checkpoint?.steps ?? 0, Date())
         earlierTrainingSeconds = checkpoint?.wallTrainingSeconds ?? 0
@@ -123,7 +133,7 @@ public final class Coordinator {
             try pool.awaitWorkers()
             try pool.placeClients()
             recorder.startTraining(after: earlierTrainingSeconds)
-            try resendJobs(of: Set(data.clients.indices))
+            try resendJobs(of: Set(0..<data.clientCount))
             while let action = server.next() {
                 try carryOut(action)
                 try checkInterruption()
@@ -305,7 +315,7 @@ public final class Coordinator {
 
     /// Why `update` cannot be used, or nil when it can.
     private func problem(with update: ClientUpdate, from peer: PeerID) -> String? {
-        guard data.clients.indices.contains(update.clientID) else { return "no such client" }
+        guard data.sampleCounts.indices.contains(update.clientID) else { return "no such client" }
         guard pool.isHost(peer, of: update.clientID) else { return "the client is hosted by another worker" }
         if let problem = jobs.problem(withUpdateOf: JobTable.Key(client: update.clientID, number: update.jobNumber),
                                       modelVersion: update.modelVersion) {
@@ -314,8 +324,8 @@ public final class Coordinator {
         guard update.delta.count == models.latest.count else {
             return "delta has \(update.delta.count) values, the model \(models.latest.count)"
         }
-        guard update.sampleCount == data.clients[update.clientID].count else {
-            return "sample count \(update.sampleCount), the client holds \(data.clients[update.clientID].count)"
+        guard update.sampleCount == data.sampleCounts[update.clientID] else {
+            return "sample count \(update.sampleCount), the client holds \(data.sampleCounts[update.clientID])"
         }
         return nil
     }

@@ -48,7 +48,7 @@ public struct PrivacyPlan: Sendable, CustomStringConvertible {
     ///   privacy is asked of another algorithm than FedAvg, if a given sigma misses a given
     ///   target epsilon, or if a target must be met while no client takes part;
     ///   `PrivacyError` from calibration.
-    public init(scenario: Scenario, data: FederatedDataset) throws {
+    public init(scenario: Scenario, data: some FederatedDataSummary) throws {
         guard let settings = scenario.privacy else { throw PrivacyPlanError.noPrivacySection }
         let replay = try ScheduleReplay(scenario: scenario, data: data)
         aggregations = replay.aggregations
@@ -59,13 +59,13 @@ public struct PrivacyPlan: Sendable, CustomStringConvertible {
         var configRates: [Double?] = []
         switch settings.mode {
         case .sample:
-            for (client, shard) in data.clients.enumerated() {
-                guard shard.count > 0 else {
+            for (client, samples) in data.sampleCounts.enumerated() {
+                guard samples > 0 else {
                     configRates.append(nil)
                     continue
                 }
                 let rate = settings.samplingRate
-                    ?? DPSGDConfig.samplingRate(batchSize: scenario.training.batchSize, samples: shard.count)
+                    ?? DPSGDConfig.samplingRate(batchSize: scenario.training.batchSize, samples: samples)
                 configRates.append(rate)
                 let total = replay.aggregatedTasks[client]
                     * scenario.training.work.steps(perEpoch: DPSGDConfig.stepsPerEpoch(samplingRate: rate))
@@ -80,7 +80,7 @@ public struct PrivacyPlan: Sendable, CustomStringConvertible {
             }
             clientsPerRound = fedAvg.clientsPerRound
             let sampled = (Double(fedAvg.clientsPerRound) * (1 + fedAvg.overSelection)).rounded(.up)
-            roundSamplingRate = min(1, sampled / Double(data.clients.count))
+            roundSamplingRate = min(1, sampled / Double(data.clientCount))
             rates = [roundSamplingRate]
             steps = [replay.aggregations]
         }
@@ -117,7 +117,7 @@ public struct PrivacyPlan: Sendable, CustomStringConvertible {
         switch settings.mode {
         case .sample:
             // `rates` skips clients without examples: map the index back to a client id.
-            let ids = data.clients.indices.filter { data.clients[$0].count > 0 }
+            let ids = data.sampleCounts.indices.filter { data.sampleCounts[$0] > 0 }
             plannedWorstClient = worst.map { ids[$0.index] }
         case .client:
             plannedWorstClient = nil
@@ -131,7 +131,7 @@ public struct PrivacyPlan: Sendable, CustomStringConvertible {
     }
 
     /// The plan of `scenario`'s privacy over `data`; nil when it has none.
-    public static func make(_ scenario: Scenario, data: FederatedDataset) throws -> PrivacyPlan? {
+    public static func make(_ scenario: Scenario, data: some FederatedDataSummary) throws -> PrivacyPlan? {
         scenario.privacy == nil ? nil : try PrivacyPlan(scenario: scenario, data: data)
     }
 

@@ -32,9 +32,9 @@ final class RunRecorder {
     private let options: CoordinatorOptions
     private var trainingStarted = Date()
 
-    init(data: FederatedDataset, model: Sequential, evaluationEvery: Int, sizes: TransferSizes,
+    init(data: some FederatedDataSummary, model: Sequential, evaluationEvery: Int, sizes: TransferSizes,
          folder: RunFolder?, options: CoordinatorOptions) {
-        state = State(totals: data.clients.enumerated().map { ClientTotals(clientID: $0.offset, samples: $0.element.count) })
+        state = State(totals: data.sampleCounts.enumerated().map { ClientTotals(clientID: $0.offset, samples: $0.element) })
         test = data.test
         self.model = model
         self.evaluationEvery = evaluationEvery

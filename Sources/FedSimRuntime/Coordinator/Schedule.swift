@@ -5,17 +5,17 @@ extension Scenario {
     /// The event loop of this scenario's server strategy over `data`: its system's clock,
     /// charging transfers of `sizes`, its seed and its stop condition; from the start, or
     /// going on from `state`.
-    func makeServer(data: FederatedDataset, sizes: TransferSizes, resuming state: ScheduleState? = nil) throws
+    func makeServer(data: some FederatedDataSummary, sizes: TransferSizes, resuming state: ScheduleState? = nil) throws
         -> EventDrivenServer {
-        let clock = SystemClock(system: try system.makeModel(clients: data.clients.count, seed: seed),
+        let clock = SystemClock(system: try system.makeModel(clients: data.clientCount, seed: seed),
                                 downloadBytes: sizes.download, uploadBytes: sizes.upload)
         if let state {
-            return EventDrivenServer(resuming: state, clock: clock, sampleCounts: data.clients.map(\.count), seed: seed,
+            return EventDrivenServer(resuming: state, clock: clock, sampleCounts: data.sampleCounts, seed: seed,
                                      stop: server.stop)
         }
         return EventDrivenServer(
             strategy: server.strategy,
-            scheduler: Scheduler(clock: clock, sampleCounts: data.clients.map(\.count), seed: seed),
+            scheduler: Scheduler(clock: clock, sampleCounts: data.sampleCounts, seed: seed),
             stop: server.stop)
     }
 }
@@ -28,8 +28,8 @@ struct ScheduleReplay {
     /// Aggregation steps taken.
     private(set) var aggregations = 0
 
-    init(scenario: Scenario, data: FederatedDataset) throws {
-        aggregatedTasks = [Int](repeating: 0, count: data.clients.count)
+    init(scenario: Scenario, data: some FederatedDataSummary) throws {
+        aggregatedTasks = [Int](repeating: 0, count: data.clientCount)
         let sizes = TransferSizes(parameterCount: scenario.modelSpec(for: data).trainableParameterCount)
         var server = try scenario.makeServer(data: data, sizes: sizes)
         for step in server.remainingSteps() {

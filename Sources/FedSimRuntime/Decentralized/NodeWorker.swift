@@ -35,7 +35,8 @@ enum NodeWorker {
             guard run.hosts.indices.contains(node), run.hosts[node] == assign.workerIndex else {
                 throw NodeWorkerError.notHostedHere(node: node)
             }
-            let learner = try model.learner(node: node, data: shard.data, seed: assign.seed)
+            guard let data = shard.rows else { throw NodeWorkerError.rowsMissing(node: node) }
+            let learner = try model.learner(node: node, data: data, seed: assign.seed)
             let nodeWidth: Int
             switch learner {
             case let .objective(objective): nodeWidth = objective.parameterCount
@@ -71,6 +72,7 @@ enum NodeWorkerError: FedSimError, Equatable {
     case unknownAlgorithm(String)
     case hostCount(hosts: Int, nodes: Int)
     case notHostedHere(node: Int)
+    case rowsMissing(node: Int)
     case widths(node: Int, Int, Int)
 
     var description: String {
@@ -80,6 +82,7 @@ enum NodeWorkerError: FedSimError, Equatable {
             return "unknown gossip algorithm '\(name)'; this worker knows \(GossipAlgorithms.names.joined(separator: ", "))"
         case let .hostCount(hosts, nodes): return "\(hosts) node hosts for a graph of \(nodes) nodes"
         case let .notHostedHere(node): return "node \(node)'s data came to a worker that does not host it"
+        case let .rowsMissing(node): return "node \(node) came without its rows (a decentralized run ships them)"
         case let .widths(node, width, others): return "node \(node)'s model has \(width) values, the other nodes' \(others)"
         }
     }

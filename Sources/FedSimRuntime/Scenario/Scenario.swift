@@ -239,7 +239,7 @@ extension Scenario {
     /// (`ModelSettings.spec(inputDim:classes:)` with the data's features and classes).
     /// The objectives' spec describes their data (features and classes; regression data
     /// has one), which is all a worker reads from it.
-    public func modelSpec(for data: FederatedDataset) -> ModelSpec {
+    public func modelSpec(for data: some FederatedDataSummary) -> ModelSpec {
         let spec = model.spec(inputDim: data.featureCount, classes: data.classCount)
         guard let lora = model.lora else { return spec }
         return ModelSpec(inputDim: spec.inputDim, layers: spec.layers.enumerated().map { index, layer in
@@ -256,7 +256,7 @@ extension Scenario {
     /// base layer's weight and bias, and its adapter starts from the seed.
     /// - Throws: `RunError.baseModel` when the base file cannot be read or holds another
     ///   model than the scenario's over this data.
-    public func startingModel(for data: FederatedDataset) throws -> (model: Sequential, trainableParameters: [Float]) {
+    public func startingModel(for data: some FederatedDataSummary) throws -> (model: Sequential, trainableParameters: [Float]) {
         let spec = modelSpec(for: data)
         guard let base = model.base else { return try Sequential.initialized(spec, seed: seed) }
         do {

@@ -11,11 +11,8 @@ extension Simulation {
         do {
             let federated: FederatedDataset
             switch scenario.data.source {
-            case let .synthetic(alpha, beta, features, classes, maxSamplesPerClient):
-                let generator = try LEAFSynthetic(
-                    variant: .heterogeneous(alpha: alpha, beta: beta), featureCount: features, classCount: classes,
-                    maxSamplesPerClient: maxSamplesPerClient, seed: scenario.seed)
-                var generated = try generator.generate(clients: scenario.partition.clients)
+            case .synthetic:
+                var generated = try syntheticGenerator(scenario)!.generate(clients: scenario.partition.clients)
                 if let groups = scenario.data.labelGroups {
                     generated = FederatedDataset(clients: try generated.clients.map { try $0.regrouped(groups) },
                                                  test: try generated.test.regrouped(groups))
@@ -40,6 +37,75 @@ extension Simulation {
                     scheme: try partitionScheme(scenario.partition), seed: scenario.seed)
             }
             return federated
+        } catch let error as DataError {
+            throw DataPreparationError.data(error)
+        }
+    }
+
+    /// What the coordinator keeps of `scenario`'s data: the test set and every client's
+    /// row count, and the rows themselves when `shipping` them to the workers; otherwise
+    /// each client's content hash, against which workers check the rows they build from
+    /// the scenario's data recipe. Data generated client by client is generated one
+    /// client at a time, so the coordinator never holds more than the test set and one
+    /// client's rows. The same data as `prepareData`.
+    public static func prepareCoordinatorData(_ scenario: Scenario, shipping: Bool) throws -> CoordinatorData {
+        guard !shipping, let generator = try clientByClientGenerator(scenario) else {
+            let data = try prepareData(scenario)
+            return shipping ? CoordinatorData(shipping: data)
+                : CoordinatorData(recipe: scenario.dataRecipe, test: data.test, sampleCounts: data.sampleCounts,
+                                  hashes: data.clients.map(\.contentHash))
+        }
+        var counts: [Int] = [], hashes: [ContentHash] = []
+        var test = try generator(0).test
+        test.features.removeAll()
+        test.labels.removeAll()
+        for client in 0..<scenario.partition.clients {
+            let (train, testRows) = try generator(client)
+            counts.append(train.count)
+            hashes.append(train.contentHash)
+            test.features += testRows.features
+            test.labels += testRows.labels
+        }
+        return CoordinatorData(recipe: scenario.dataRecipe, test: test, sampleCounts: counts, hashes: hashes)
+    }
+
+    /// The training rows of `clients` under `scenario`'s data, as `prepareData` gives
+    /// them. Data generated client by client is generated for these clients only; a file
+    /// is loaded, split and partitioned whole, and the other clients' rows dropped.
+    public static func prepareClients(_ clients: [Int], of scenario: Scenario) throws -> [Int: Dataset] {
+        if let generator = try clientByClientGenerator(scenario) {
+            return Dictionary(uniqueKeysWithValues: try clients.map { ($0, try generator($0).train) })
+        }
+        let data = try prepareData(scenario)
+        return Dictionary(uniqueKeysWithValues: clients.map { ($0, data.clients[$0]) })
+    }
+
+    /// How to make one client's training and test rows alone, when the scenario's data
+    /// allows it: LEAF synthetic data without normalization (whose statistics pool
+    /// every client). Nil for other data.
+    private static func clientByClientGenerator(_ scenario: Scenario) throws
+        -> ((Int) throws -> (train: Dataset, test: Dataset))? {
+        guard scenario.data.normalize.scaling == nil, let generator = try syntheticGenerator(scenario) else { return nil }
+        let groups = scenario.data.labelGroups
+        return { client in
+            do {
+                let (train, test) = generator.client(client)
+                guard let groups else { return (train, test) }
+                return (try train.regrouped(groups), try test.regrouped(groups))
+            } catch let error as DataError {
+                throw DataPreparationError.data(error)
+            }
+        }
+    }
+
+    /// The generator of LEAF synthetic data; nil for other data.
+    private static func syntheticGenerator(_ scenario: Scenario) throws -> LEAFSynthetic? {
+        guard case let .synthetic(alpha, beta, features, classes, maxSamplesPerClient) = scenario.data.source else {
+            return nil
+        }
+        do {
+            return try LEAFSynthetic(variant: .heterogeneous(alpha: alpha, beta: beta), featureCount: features,
+                                     classCount: classes, maxSamplesPerClient: maxSamplesPerClient, seed: scenario.seed)
         } catch let error as DataError {
             throw DataPreparationError.data(error)
         }

@@ -23,6 +23,32 @@ public enum ScenarioLoader {
 
     /// Parses scenario text; `file` names it in errors, `baseDirectory` anchors relative paths.
     public static func parse(_ text: String, file: String, baseDirectory: String, overrides: [String] = []) throws -> Scenario {
+        try reading(text, file: file, overrides: overrides) { read($0, file: file, baseDirectory: baseDirectory) }
+    }
+
+    /// Parses a data recipe (`Scenario.dataRecipe`): the name, seed, data, partition and
+    /// model kind that decide every client's rows. The rest of the scenario is defaults.
+    public static func parseDataRecipe(_ text: String, file: String) throws -> Scenario {
+        try reading(text, file: file, overrides: []) { root in
+            let name = root.string("name", default: "recipe") ?? "recipe"
+            let seed = UInt64(root.integer("seed", default: 0, in: 0...Int.max))
+            let dataReader = root.section("data", required: true)
+            let data = readData(dataReader, baseDirectory: "/")
+            let partitionReader = root.section("partition", required: true)
+            let partition = readPartition(partitionReader, data: data)
+            let modelReader = root.section("model", required: true)
+            let kind: ModelKind = modelReader.choice("kind")
+            for reader in [dataReader, partitionReader, modelReader, root] { reader.finish() }
+            return Scenario(name: name, seed: seed, data: data, partition: partition, model: ModelSettings(kind: kind),
+                            training: LocalTraining(work: .epochs(1), batchSize: 1, learningRate: 0),
+                            server: ServerSettings(), evaluation: EvaluationSettings())
+        }
+    }
+
+    /// What `body` reads from the YAML of `text` with `overrides` applied; throws every
+    /// problem it reported.
+    private static func reading(_ text: String, file: String, overrides: [String],
+                                _ body: (YAMLFieldReader) -> Scenario) throws -> Scenario {
         let diagnostics = ScenarioDiagnostics(file: file)
         var root: Node?
         do {
@@ -37,7 +63,7 @@ public enum ScenarioLoader {
         if root == nil {
             diagnostics.report(at: nil, field: "", "the scenario file is empty")
         }
-        let scenario = read(reader, file: file, baseDirectory: baseDirectory)
+        let scenario = body(reader)
         guard diagnostics.issues.isEmpty else {
             throw ScenarioError(issues: diagnostics.issues.map { locatingOverrides($0, overrides) })
         }

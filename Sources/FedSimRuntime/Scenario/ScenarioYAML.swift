@@ -5,7 +5,41 @@ extension Scenario {
     /// The scenario with every default filled in, in the scenario-file format, so a run
     /// folder's `scenario.yaml` can be run again as it is.
     public var resolvedYAML: String {
-        var lines = ["name: \(quoted(name))", "seed: \(seed)", "data:", "  source: \(data.source.kind)"]
+        var lines = ["name: \(quoted(name))", "seed: \(seed)"] + dataYAML + [
+            "model:",
+            "  kind: \(model.kind.rawValue)",
+            "  hidden: [\(model.hidden.map(String.init).joined(separator: ", "))]",
+        ]
+        if let l2 = model.l2 { lines.append("  l2: \(l2)") }
+        if let base = model.base { lines.append("  base: \(quoted(base))") }
+        if let lora = model.lora {
+            lines += ["  lora:", "    rank: \(lora.rank)", "    alpha: \(lora.alpha)"]
+            if let layers = lora.layers { lines.append("    layers: [\(layers.map(String.init).joined(separator: ", "))]") }
+        }
+        if let decentralized {
+            if !model.kind.isObjective(decentralized: true) { lines += trainingYAML }
+            lines += decentralizedYAML(decentralized)
+            return lines.joined(separator: "\n") + "\n"
+        }
+        lines += trainingYAML
+        lines += serverYAML
+        lines += systemYAML
+        lines += byzantineYAML
+        lines += ["evaluation:", "  every: \(evaluation.every)"]
+        if let privacy {
+            lines += ["privacy:", "  mode: \(privacy.mode.rawValue)", "  clip: \(privacy.clipNorm)"]
+            if let sigma = privacy.noiseMultiplier { lines.append("  noise_multiplier: \(sigma)") }
+            if let target = privacy.targetEpsilon { lines.append("  target_epsilon: \(target)") }
+            lines.append("  delta: \(privacy.delta)")
+            if let rate = privacy.samplingRate { lines.append("  sampling_rate: \(rate)") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The scenario's data and partition sections, with every default filled in: with
+    /// the seed and the model's kind, all that decides every client's rows.
+    private var dataYAML: [String] {
+        var lines = ["data:", "  source: \(data.source.kind)"]
         let classIDs = data.classes.map { ["  classes: \($0)"] } ?? []
         switch data.source {
         case let .csv(path, labelColumn):
@@ -38,41 +72,21 @@ extension Scenario {
             case .flip: break
             }
         }
-        lines += [
+        return lines + [
             "partition:",
             "  scheme: \(partition.scheme.rawValue)",
             "  clients: \(partition.clients)",
             "  alpha: \(partition.alpha)",
             "  min_samples: \(partition.minSamples)",
             "  shards_per_client: \(partition.shardsPerClient)",
-            "model:",
-            "  kind: \(model.kind.rawValue)",
-            "  hidden: [\(model.hidden.map(String.init).joined(separator: ", "))]",
         ]
-        if let l2 = model.l2 { lines.append("  l2: \(l2)") }
-        if let base = model.base { lines.append("  base: \(quoted(base))") }
-        if let lora = model.lora {
-            lines += ["  lora:", "    rank: \(lora.rank)", "    alpha: \(lora.alpha)"]
-            if let layers = lora.layers { lines.append("    layers: [\(layers.map(String.init).joined(separator: ", "))]") }
-        }
-        if let decentralized {
-            if !model.kind.isObjective(decentralized: true) { lines += trainingYAML }
-            lines += decentralizedYAML(decentralized)
-            return lines.joined(separator: "\n") + "\n"
-        }
-        lines += trainingYAML
-        lines += serverYAML
-        lines += systemYAML
-        lines += byzantineYAML
-        lines += ["evaluation:", "  every: \(evaluation.every)"]
-        if let privacy {
-            lines += ["privacy:", "  mode: \(privacy.mode.rawValue)", "  clip: \(privacy.clipNorm)"]
-            if let sigma = privacy.noiseMultiplier { lines.append("  noise_multiplier: \(sigma)") }
-            if let target = privacy.targetEpsilon { lines.append("  target_epsilon: \(target)") }
-            lines.append("  delta: \(privacy.delta)")
-            if let rate = privacy.samplingRate { lines.append("  sampling_rate: \(rate)") }
-        }
-        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// How a worker builds the clients' rows itself (`Simulation.prepareClients`): a
+    /// scenario of this one's name, seed, data and partition sections and model kind.
+    public var dataRecipe: String {
+        (["name: \(quoted(name))", "seed: \(seed)"] + dataYAML + ["model:", "  kind: \(model.kind.rawValue)"])
+            .joined(separator: "\n") + "\n"
     }
 
     /// The training section; the local work as `local_epochs` or `local_steps`, whichever

@@ -1,3 +1,4 @@
+import FedSimAlgorithms
 import FedSimCore
 import FedSimWire
 import Foundation
@@ -25,6 +26,9 @@ public final class Worker {
     private var seed: UInt64 = 0
     private var trainer: LocalTrainer?
     private var clients: [Int: Dataset] = [:]
+    /// The rows built from the last data recipe, by client, as the recipe gives them
+    /// (before any label flip), so a new Assign with the same recipe builds only new clients.
+    private var built: (recipe: String, rows: [Int: Dataset])?
     private var current: ModelBroadcast?
     /// The trainer's buffers, kept from task to task.
     private var scratch = LocalTrainer.Scratch()
@@ -179,9 +183,61 @@ public final class Worker {
             return
         }
         seed = assign.seed
-        clients = Dictionary(assign.clients.map { ($0.clientID, $0.data) }, uniquingKeysWith: { first, _ in first })
+        do {
+            clients = try hostedRows(assign)
+        } catch {
+            try refuse("Assign rejected: \(error)")
+            return
+        }
         transport.limitCoordinatorMessages(toBytes: Self.messageLimit(assign.model))
         log("\(name): worker \(assign.workerIndex) hosts \(clients.count) clients")
+    }
+
+    /// The rows of the clients `assign` hosts, labels flipped where it says so: as they
+    /// travel, or built from its data recipe (only the clients not built from that
+    /// recipe before) and checked client by client against the coordinator's row count
+    /// and content hash.
+    private func hostedRows(_ assign: Assign) throws -> [Int: Dataset] {
+        var rows: [Int: Dataset] = [:]
+        if let recipe = assign.dataRecipe {
+            var known = built?.recipe == recipe ? built!.rows : [:]
+            let missing = assign.clients.map(\.clientID).filter { known[$0] == nil }
+            if !missing.isEmpty {
+                let started = Date()
+                let scenario: Scenario
+                do {
+                    scenario = try ScenarioLoader.parseDataRecipe(recipe, file: "the data recipe")
+                    if let beyond = missing.first(where: { $0 >= scenario.partition.clients }) {
+                        throw DataRecipeError.unbuildable(
+                            reason: "client \(beyond) is beyond the recipe's \(scenario.partition.clients) clients")
+                    }
+                    known.merge(try Simulation.prepareClients(missing, of: scenario)) { first, _ in first }
+                } catch {
+                    throw DataRecipeError.unbuildable(reason: "\(error)")
+                }
+                log("\(name): built \(missing.count) clients' rows from the data recipe in "
+                    + "\(String(format: "%.2f", Date().timeIntervalSince(started))) s")
+            }
+            built = (recipe, known)
+            for shard in assign.clients {
+                guard case let .described(samples, hash) = shard.content, let data = known[shard.clientID] else { continue }
+                let builtHash = data.contentHash
+                guard data.count == samples, builtHash == hash else {
+                    throw DataRecipeError.differs(client: shard.clientID, samples: data.count, hash: builtHash,
+                                                  coordinatorSamples: samples, coordinatorHash: hash)
+                }
+                rows[shard.clientID] = data
+            }
+        } else {
+            built = nil
+            for shard in assign.clients {
+                if let data = shard.rows { rows[shard.clientID] = data }
+            }
+        }
+        for shard in assign.clients where shard.flipsLabels {
+            rows[shard.clientID] = rows[shard.clientID].map(LabelFlip.flipped)
+        }
+        return rows
     }
 
     /// The largest message other than an Assign the coordinator sends for `model`, with

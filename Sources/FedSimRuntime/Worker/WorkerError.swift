@@ -40,3 +40,24 @@ enum TaskRefusal: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// Why a worker cannot host the clients of an Assign with a data recipe; the reason goes
+/// back in a Refused, and the coordinator stops the run with it.
+enum DataRecipeError: Error, Equatable, CustomStringConvertible {
+    /// The recipe could not be read, or its data not loaded or generated here.
+    case unbuildable(reason: String)
+    /// The rows built here for `client` are not the coordinator's.
+    case differs(client: Int, samples: Int, hash: ContentHash, coordinatorSamples: Int, coordinatorHash: ContentHash)
+
+    var description: String {
+        switch self {
+        case let .unbuildable(reason):
+            return "cannot build the clients' rows from the data recipe: \(reason) "
+                + "(a coordinator started with --ship-data sends the rows instead)"
+        case let .differs(client, samples, hash, coordinatorSamples, coordinatorHash):
+            return "client \(client)'s rows differ from the coordinator's: \(samples) rows of content hash \(hash) here, "
+                + "\(coordinatorSamples) rows of content hash \(coordinatorHash) at the coordinator "
+                + "(do both hosts hold the same data files and fedsim release?)"
+        }
+    }
+}
