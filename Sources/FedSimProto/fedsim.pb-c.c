@@ -862,6 +862,51 @@ void   fedsim__heartbeat__free_unpacked
   assert(message->base.descriptor == &fedsim__heartbeat__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fedsim__ready__init
+                     (Fedsim__Ready         *message)
+{
+  static const Fedsim__Ready init_value = FEDSIM__READY__INIT;
+  *message = init_value;
+}
+size_t fedsim__ready__get_packed_size
+                     (const Fedsim__Ready *message)
+{
+  assert(message->base.descriptor == &fedsim__ready__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fedsim__ready__pack
+                     (const Fedsim__Ready *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fedsim__ready__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fedsim__ready__pack_to_buffer
+                     (const Fedsim__Ready *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fedsim__ready__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fedsim__Ready *
+       fedsim__ready__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fedsim__Ready *)
+     protobuf_c_message_unpack (&fedsim__ready__descriptor,
+                                allocator, len, data);
+}
+void   fedsim__ready__free_unpacked
+                     (Fedsim__Ready *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fedsim__ready__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   fedsim__metrics__init
                      (Fedsim__Metrics         *message)
 {
@@ -2728,6 +2773,44 @@ const ProtobufCMessageDescriptor fedsim__heartbeat__descriptor =
   (ProtobufCMessageInit) fedsim__heartbeat__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor fedsim__ready__field_descriptors[1] =
+{
+  {
+    "clients",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Ready, clients),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fedsim__ready__field_indices_by_name[] = {
+  0,   /* field[0] = clients */
+};
+static const ProtobufCIntRange fedsim__ready__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fedsim__ready__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fedsim.Ready",
+  "Ready",
+  "Fedsim__Ready",
+  "fedsim",
+  sizeof(Fedsim__Ready),
+  1,
+  fedsim__ready__field_descriptors,
+  fedsim__ready__field_indices_by_name,
+  1,  fedsim__ready__number_ranges,
+  (ProtobufCMessageInit) fedsim__ready__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor fedsim__metrics__field_descriptors[1] =
 {
   {
@@ -2842,7 +2925,7 @@ const ProtobufCMessageDescriptor fedsim__refused__descriptor =
   (ProtobufCMessageInit) fedsim__refused__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__envelope__field_descriptors[14] =
+static const ProtobufCFieldDescriptor fedsim__envelope__field_descriptors[15] =
 {
   {
     "protocol_version",
@@ -3012,6 +3095,18 @@ static const ProtobufCFieldDescriptor fedsim__envelope__field_descriptors[14] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ready",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fedsim__Envelope, body_case),
+    offsetof(Fedsim__Envelope, ready),
+    &fedsim__ready__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__envelope__field_indices_by_name[] = {
   2,   /* field[2] = assign */
@@ -3023,6 +3118,7 @@ static const unsigned fedsim__envelope__field_indices_by_name[] = {
   3,   /* field[3] = model */
   13,   /* field[13] = node_states */
   0,   /* field[0] = protocol_version */
+  14,   /* field[14] = ready */
   10,   /* field[10] = refused */
   12,   /* field[12] = snapshot */
   9,   /* field[9] = stop */
@@ -3032,7 +3128,7 @@ static const unsigned fedsim__envelope__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__envelope__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 15 }
 };
 const ProtobufCMessageDescriptor fedsim__envelope__descriptor =
 {
@@ -3042,7 +3138,7 @@ const ProtobufCMessageDescriptor fedsim__envelope__descriptor =
   "Fedsim__Envelope",
   "fedsim",
   sizeof(Fedsim__Envelope),
-  14,
+  15,
   fedsim__envelope__field_descriptors,
   fedsim__envelope__field_indices_by_name,
   1,  fedsim__envelope__number_ranges,

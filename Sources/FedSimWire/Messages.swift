@@ -206,6 +206,8 @@ public enum Message: Equatable, Sendable {
     case snapshot(SnapshotRequest)
     case nodeStates(NodeStates)
     case heartbeat(sequence: UInt64)
+    /// A worker holds the rows of its last Assign's `clients` clients and takes tasks.
+    case ready(clients: Int)
     /// A JSON metrics record.
     case metrics(json: String)
     case stop(reason: String)
@@ -225,6 +227,7 @@ public enum Message: Equatable, Sendable {
         case .snapshot: return "Snapshot"
         case .nodeStates: return "NodeStates"
         case .heartbeat: return "Heartbeat"
+        case .ready: return "Ready"
         case .metrics: return "Metrics"
         case .stop: return "Stop"
         case .refused: return "Refused"

@@ -163,6 +163,9 @@ extension WireCodec {
         case FEDSIM__ENVELOPE__BODY_HEARTBEAT:
             return .heartbeat(sequence: try required(envelope.heartbeat, "Heartbeat").sequence)
 
+        case FEDSIM__ENVELOPE__BODY_READY:
+            return .ready(clients: try int(required(envelope.ready, "Ready").clients, "Ready.clients"))
+
         case FEDSIM__ENVELOPE__BODY_METRICS:
             return .metrics(json: try string(required(envelope.metrics, "Metrics").json, "Metrics.json"))
 

@@ -155,6 +155,12 @@ public enum WireCodec {
             body.sequence = sequence
             return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_HEARTBEAT; $0.heartbeat = $1 }
 
+        case .ready(let clients):
+            var body = Fedsim__Ready()
+            fedsim__ready__init(&body)
+            body.clients = wireUInt32(clients, "Ready.clients")
+            return pack(&body, protocolVersion) { $0.body_case = FEDSIM__ENVELOPE__BODY_READY; $0.ready = $1 }
+
         case .metrics(let json):
             return json.withCString { json in
                 var body = Fedsim__Metrics()

@@ -75,6 +75,7 @@ final class ByzantineRunTests: XCTestCase {
         try liar.send(.hello(Hello(workerName: "nan")))
         Thread {
             while let message = try? liar.receive(timeoutMilliseconds: 3000) {
+                if case let .assign(assign) = message { try? liar.send(.ready(clients: assign.clients.count)) }
                 if case let .task(task) = message {
                     try? liar.send(.update(ClientUpdate(
                         clientID: task.clientID, modelVersion: task.modelVersion, jobNumber: task.jobNumber,

@@ -295,6 +295,7 @@ final class CoordinatorTests: XCTestCase {
         let answered = expectation(description: "liar answered its task")
         Thread {
             while let message = try? liar.receive(timeoutMilliseconds: 3000) {
+                if case let .assign(assign) = message { try? liar.send(.ready(clients: assign.clients.count)) }
                 if case let .task(task) = message {
                     try? liar.send(.update(ClientUpdate(
                         clientID: task.clientID, modelVersion: task.modelVersion, jobNumber: task.jobNumber, delta: [1, 2, 3],

@@ -53,7 +53,8 @@ final class DataRecipeTests: XCTestCase {
         }
     }
 
-    /// Sends a worker `assign` over an in-memory network and returns its first answer.
+    /// Sends a worker `assign` (then a model and `task`) over an in-memory network and
+    /// returns its first answer other than Ready.
     private func answer(to assign: Assign, then task: TrainingTask? = nil, model: [Float] = []) throws -> Message? {
         let network = InMemoryNetwork()
         let endpoint = network.connectWorker()
@@ -68,8 +69,11 @@ final class DataRecipeTests: XCTestCase {
             try network.send(.model(ModelBroadcast(version: task.modelVersion, parameters: model)), to: peer)
             try network.send(.task(task), to: peer)
         }
-        guard case .message(let message, _)? = try network.receive(timeoutMilliseconds: 20_000) else { return nil }
-        return message
+        while case .message(let message, _)? = try network.receive(timeoutMilliseconds: 20_000) {
+            if case .ready = message { continue }
+            return message
+        }
+        return nil
     }
 
     func testAWorkerTrainsOnTheRowsItBuiltAsOnShippedRows() throws {

@@ -139,9 +139,13 @@ final class GossipCoordinatorTests: XCTestCase {
             }
         }
         coordinator.start()
-        var assigned = false
-        while !assigned {
-            if case .assign = try rogue.receive(timeoutMilliseconds: 5000) { assigned = true }
+        var started = false
+        while !started {
+            switch try rogue.receive(timeoutMilliseconds: 5000) {
+            case .assign?: try rogue.send(.ready(clients: 3))
+            case .events?: started = true
+            default: continue
+            }
         }
         try rogue.send(.nodeStates(NodeStates(time: 99, nodes: [1, 3, 5], width: 15, values: Array(repeating: 0, count: 45))))
         let deadline = Date(timeIntervalSinceNow: 10)

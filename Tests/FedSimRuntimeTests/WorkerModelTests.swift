@@ -27,6 +27,9 @@ final class WorkerModelTests: XCTestCase {
         defer { try? network.send(.stop(reason: "test over"), to: peer) }
         try network.send(.assign(Assign(workerIndex: 0, seed: seed, model: spec, clients: [client],
                                         frozenParameters: frozen)), to: peer)
+        guard case .message(.ready(clients: 1), _)? = try network.receive(timeoutMilliseconds: 10_000) else {
+            return try XCTUnwrap(nil, "the worker did not say Ready")
+        }
         try network.send(.model(ModelBroadcast(version: 1, parameters: start)), to: peer)
         try network.send(.task(TrainingTask(clientID: client.clientID, modelVersion: 1, jobNumber: jobNumber, training: training)),
                          to: peer)

@@ -34,6 +34,7 @@ typedef struct Fedsim__Task Fedsim__Task;
 typedef struct Fedsim__Update Fedsim__Update;
 typedef struct Fedsim__Gossip Fedsim__Gossip;
 typedef struct Fedsim__Heartbeat Fedsim__Heartbeat;
+typedef struct Fedsim__Ready Fedsim__Ready;
 typedef struct Fedsim__Metrics Fedsim__Metrics;
 typedef struct Fedsim__Stop Fedsim__Stop;
 typedef struct Fedsim__Refused Fedsim__Refused;
@@ -557,6 +558,20 @@ struct  Fedsim__Heartbeat
 
 
 /*
+ * Worker -> coordinator: the rows of the clients of its last Assign are in hand (built
+ * from the data recipe, or received); it takes tasks now.
+ */
+struct  Fedsim__Ready
+{
+  ProtobufCMessage base;
+  uint32_t clients;
+};
+#define FEDSIM__READY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fedsim__ready__descriptor) \
+    , 0 }
+
+
+/*
  * A JSON metrics record reported by a worker.
  */
 struct  Fedsim__Metrics
@@ -606,7 +621,8 @@ typedef enum {
   FEDSIM__ENVELOPE__BODY_REFUSED = 11,
   FEDSIM__ENVELOPE__BODY_EVENTS = 12,
   FEDSIM__ENVELOPE__BODY_SNAPSHOT = 13,
-  FEDSIM__ENVELOPE__BODY_NODE_STATES = 14
+  FEDSIM__ENVELOPE__BODY_NODE_STATES = 14,
+  FEDSIM__ENVELOPE__BODY_READY = 15
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FEDSIM__ENVELOPE__BODY__CASE)
 } Fedsim__Envelope__BodyCase;
 
@@ -629,6 +645,7 @@ struct  Fedsim__Envelope
     Fedsim__Events *events;
     Fedsim__Snapshot *snapshot;
     Fedsim__NodeStates *node_states;
+    Fedsim__Ready *ready;
   };
 };
 #define FEDSIM__ENVELOPE__INIT \
@@ -997,6 +1014,25 @@ Fedsim__Heartbeat *
 void   fedsim__heartbeat__free_unpacked
                      (Fedsim__Heartbeat *message,
                       ProtobufCAllocator *allocator);
+/* Fedsim__Ready methods */
+void   fedsim__ready__init
+                     (Fedsim__Ready         *message);
+size_t fedsim__ready__get_packed_size
+                     (const Fedsim__Ready   *message);
+size_t fedsim__ready__pack
+                     (const Fedsim__Ready   *message,
+                      uint8_t             *out);
+size_t fedsim__ready__pack_to_buffer
+                     (const Fedsim__Ready   *message,
+                      ProtobufCBuffer     *buffer);
+Fedsim__Ready *
+       fedsim__ready__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fedsim__ready__free_unpacked
+                     (Fedsim__Ready *message,
+                      ProtobufCAllocator *allocator);
 /* Fedsim__Metrics methods */
 void   fedsim__metrics__init
                      (Fedsim__Metrics         *message);
@@ -1132,6 +1168,9 @@ typedef void (*Fedsim__Gossip_Closure)
 typedef void (*Fedsim__Heartbeat_Closure)
                  (const Fedsim__Heartbeat *message,
                   void *closure_data);
+typedef void (*Fedsim__Ready_Closure)
+                 (const Fedsim__Ready *message,
+                  void *closure_data);
 typedef void (*Fedsim__Metrics_Closure)
                  (const Fedsim__Metrics *message,
                   void *closure_data);
@@ -1169,6 +1208,7 @@ extern const ProtobufCMessageDescriptor fedsim__task__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__update__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__gossip__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__heartbeat__descriptor;
+extern const ProtobufCMessageDescriptor fedsim__ready__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__metrics__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__stop__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__refused__descriptor;

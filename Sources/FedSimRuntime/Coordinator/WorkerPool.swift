@@ -159,7 +159,8 @@ final class WorkerPool {
 
     // MARK: - Placing clients
 
-    /// Client c goes to worker c mod W, each worker receiving its clients' data once.
+    /// Client c goes to worker c mod W, each worker receiving its Assign once; returns
+    /// when every live worker has answered Ready, holding its clients' rows.
     func placeClients() throws {
         hostOfClient = (0..<clientCount).map { $0 % members.count }
         for (client, host) in hostOfClient.enumerated() {
@@ -167,6 +168,22 @@ final class WorkerPool {
         }
         for index in members.indices {
             try sendAssign(to: index)
+        }
+        try awaitReady()
+    }
+
+    /// Waits for a Ready from every live worker (one lost meanwhile is no longer awaited;
+    /// a worker that joins meanwhile takes clients without being awaited).
+    private func awaitReady() throws {
+        var waiting = Set(liveMembers.map { members[$0].peer })
+        while !waiting.isEmpty {
+            let (_, peer) = try next({ message -> Void? in
+                if case .ready = message { return () }
+                return nil
+            }, late: .takeIdleClients(busy: { [] }), during: "while workers build their clients' rows",
+               waitingFor: { "\(waiting.count) workers to build their clients' rows and say Ready" })
+            waiting.remove(peer)
+            waiting = waiting.filter(isMember)
         }
     }
 
@@ -369,7 +386,7 @@ final class WorkerPool {
                 }
                 if let accepted = accept(message) { return (accepted, peer) }
                 switch (message, late) {
-                case (.heartbeat, _):
+                case (.heartbeat, _), (.ready, _):
                     continue
                 case let (.hello(hello), .takeIdleClients(busy)):
                     if welcome(hello, from: peer) { try rebalance(busy: busy()) }

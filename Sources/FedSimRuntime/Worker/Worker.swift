@@ -117,6 +117,7 @@ public final class Worker {
                     try refuse("Assign rejected: \(error)")
                     continue
                 }
+                try transport.send(.ready(clients: nodes.programs.count))
                 return try NodeWorker.run(nodes, of: assign, transport: transport, idleTimeout: idleTimeout) { [name, log] in
                     log("\(name): \($0)")
                 }
@@ -191,6 +192,7 @@ public final class Worker {
         }
         transport.limitCoordinatorMessages(toBytes: Self.messageLimit(assign.model))
         log("\(name): worker \(assign.workerIndex) hosts \(clients.count) clients")
+        try transport.send(.ready(clients: clients.count))
     }
 
     /// The rows of the clients `assign` hosts, labels flipped where it says so: as they
