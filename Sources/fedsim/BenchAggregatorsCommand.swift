@@ -3,10 +3,10 @@ import FedSimAlgorithms
 import FedSimCore
 import Foundation
 
-/// `fedsim bench-aggregators`: wall time of each robust aggregator on one random input set.
+/// `fedsim bench aggregators`: wall time of each robust aggregator on one random input set.
 struct BenchAggregatorsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-aggregators",
+        commandName: "aggregators",
         abstract: "Time the robust aggregators on n standard normal vectors of dimension d (build with -c release).")
 
     @Option(help: "Input vectors n.")
@@ -31,7 +31,7 @@ struct BenchAggregatorsCommand: ParsableCommand {
         }
         var stream = RandomStream(seed: seed, purpose: .aggregation, client: 1)
         let vectors = (0..<inputs).map { _ in (0..<dimension).map { _ in Float(stream.normal()) } }
-        print("bench-aggregators: n = \(inputs) inputs of d = \(dimension), f = \(f), "
+        print("bench aggregators: n = \(inputs) inputs of d = \(dimension), f = \(f), "
               + "median of \(repeats) runs after a warm-up, single-threaded OpenBLAS")
 
         var rows: [(String, [Double])] = []

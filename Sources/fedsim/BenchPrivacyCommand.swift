@@ -3,10 +3,10 @@ import FedSimCore
 import FedSimRuntime
 import Foundation
 
-/// `fedsim bench-privacy`: the cost of a DP-SGD local step against a plain one.
+/// `fedsim bench privacy`: the cost of a DP-SGD local step against a plain one.
 struct BenchPrivacyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-privacy",
+        commandName: "privacy",
         abstract: "Milliseconds per local step with and without DP-SGD, on a scenario's model and data.",
         discussion: """
             Trains the scenario's model on all clients' training rows pooled, with the scenario's \
@@ -49,7 +49,7 @@ struct BenchPrivacyCommand: ParsableCommand {
             dpSGD.privacy = try DPSGDConfig(samplingRate: samplingRate, clipNorm: clip, noiseMultiplier: noiseMultiplier)
 
             let widths = ([spec.inputDim] + loaded.model.hidden + [spec.classes]).map(String.init).joined(separator: "-")
-            print("bench-privacy: \(loaded.name), \(loaded.model.kind.rawValue) \(widths) (\(model.trainableParameterCount) "
+            print("bench privacy: \(loaded.name), \(loaded.model.kind.rawValue) \(widths) (\(model.trainableParameterCount) "
                   + "parameters), \(data.count) samples, batch \(plain.batchSize) (q = \(format(samplingRate, 5))), "
                   + "\(plain.optimizer.rawValue), clip \(clip), noise multiplier \(noiseMultiplier)")
             let plainMilliseconds = measure(trainer, parameters, data, plain, seed: loaded.seed, label: "non-private")

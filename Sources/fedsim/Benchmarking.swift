@@ -2,7 +2,7 @@ import FedSimCore
 import FedSimRuntime
 import Foundation
 
-/// How the benchmark commands measure: `body` runs once to warm up, then `repeats`
+/// How the benchmarks measure: `body` runs once to warm up, then `repeats`
 /// times; the measured runs' values are kept. `body` gets the repetition, 0 for the
 /// warm-up.
 func measured(repeats: Int, _ body: (_ repetition: Int) throws -> Double) rethrows -> [Double] {
@@ -28,6 +28,16 @@ func median(_ values: [Double]) -> Double {
     values.sorted()[values.count / 2]
 }
 
+/// A benchmark that cannot measure what it should: its input is not what it expects,
+/// or the path it measures gave a wrong result.
+struct BenchError: FedSimError {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
 /// What a server scenario's run costs the machine, for `fedsim bench`.
 struct RunCost {
     /// Arithmetic of the local training: 6 floating-point operations per trainable
@@ -42,12 +52,27 @@ struct RunCost {
     /// The cost of the run in `folder` of `scenario`, whose model has `parameters`
     /// trainable values.
     init(folder: String, scenario: Scenario, parameters: Int) throws {
-        let table = try String(contentsOfFile: folder + "/clients.csv", encoding: .utf8)
+        let path = folder + "/clients.csv"
+        let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let header = rows.first ?? []
+        func column(_ name: String) throws -> Int {
+            guard let index = header.firstIndex(of: Substring(name)) else {
+                throw BenchError("\(path) has no column '\(name)' in its header")
+            }
+            return index
+        }
+        let columns = (samples: try column("samples"), updates: try column("updates"), steps: try column("local_steps"))
         var samplesTrained = 0.0
-        for row in table.split(separator: "\n").dropFirst() {
-            let fields = row.split(separator: ",")
-            guard fields.count >= 4, let samples = Double(fields[1]), let updates = Double(fields[2]),
-                  let steps = Double(fields[3]) else { continue }
+        for (line, fields) in zip(2..., rows.dropFirst()) {
+            func number(_ index: Int) throws -> Double {
+                guard index < fields.count, let value = Double(fields[index]) else {
+                    throw BenchError("\(path):\(line): no number in column '\(header[index])'")
+                }
+                return value
+            }
+            let (samples, updates, steps) = (try number(columns.samples), try number(columns.updates),
+                                             try number(columns.steps))
             switch scenario.training.work {
             case let .epochs(epochs): samplesTrained += updates * samples * Double(epochs)
             case .steps: samplesTrained += steps * Double(scenario.training.batchSize)

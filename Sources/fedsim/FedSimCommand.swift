@@ -11,7 +11,7 @@ struct FedSimCommand: ParsableCommand {
         abstract: "Simulate federated and decentralized training across real processes.",
         subcommands: [RunCommand.self, ResumeCommand.self, CoordinatorCommand.self, WorkerCommand.self, KeygenCommand.self,
                       ValidateCommand.self, ReportCommand.self, AggregateCommand.self, PrivacyCommand.self,
-                      BenchCommand.self, BenchAggregatorsCommand.self, BenchPrivacyCommand.self, TopologyCommand.self])
+                      BenchCommand.self, TopologyCommand.self])
 
     static func main() {
         PinnedKernels.relaunchIfNeeded()
