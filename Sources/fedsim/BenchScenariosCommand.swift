@@ -75,7 +75,7 @@ struct BenchScenariosCommand: ParsableCommand {
                         loaded, workers: workers, folder: folder, executable: LocalCluster.currentExecutable,
                         options: options)
                     let label = repetition == 0 ? "warm-up" : "run \(repetition)"
-                    let run = try RunCost(folder: folder, scenario: loaded, parameters: summary.parameters)
+                    let run = try RunCost(folder: folder, scenario: loaded, summary: summary)
                     let gigaflops = run.trainingFLOPs / summary.wallTrainingSeconds / 1e9
                     let wireMegabytes = Double(summary.wireBytesSent + summary.wireBytesReceived) / summary.wallTrainingSeconds / 1e6
                     print("  \(label): \(summary.clientUpdates) updates in \(format(summary.wallTrainingSeconds, 3)) s = "
@@ -90,8 +90,10 @@ struct BenchScenariosCommand: ParsableCommand {
                 print("  local training GFLOP/s: \(spread(trainingRates, 1)); \(format(100 * median(trainingRates) / machinePeak, 1))% "
                       + "of \(cores) x \(format(sgemmPeak!, 1)) GFLOP/s (this machine's single-thread sgemm peak)")
                 print("  wire MB/s (sent + received by the coordinator): \(spread(wireRates, 0))")
-                print("  peak memory: coordinator \(format(Double(cost!.coordinatorPeakBytes) / 1e6, 0)) MB, "
-                      + "largest worker \(format(Double(cost!.workerPeakBytes) / 1e6, 0)) MB")
+                let megabytes = { (bytes: Int) in format(Double(bytes) / 1e6, 0) + " MB" }
+                print("  peak memory: coordinator \(megabytes(cost!.coordinatorPeakBytes)) (its test set "
+                      + "\(megabytes(cost!.testSetBytes))), largest worker \(megabytes(cost!.workerPeakBytes)) (the "
+                      + "training rows of the clients it hosts \(megabytes(cost!.largestWorkerDataBytes)))")
                 medians.append((loaded.name, median(rates), "updates/s"))
             }
             let width = medians.map(\.name.count).max() ?? 0

@@ -48,10 +48,13 @@ struct RunCost {
     /// in bytes, over every run so far.
     var coordinatorPeakBytes: Int
     var workerPeakBytes: Int
+    /// What they must hold: the test set, and the most training rows one worker hosts
+    /// (client c on worker c mod W), in bytes.
+    var testSetBytes: Int
+    var largestWorkerDataBytes: Int
 
-    /// The cost of the run in `folder` of `scenario`, whose model has `parameters`
-    /// trainable values.
-    init(folder: String, scenario: Scenario, parameters: Int) throws {
+    /// The cost of the run in `folder` of `scenario`, summed up by `summary`.
+    init(folder: String, scenario: Scenario, summary: RunSummary) throws {
         let path = folder + "/clients.csv"
         let rows = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
             .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
@@ -62,8 +65,10 @@ struct RunCost {
             }
             return index
         }
-        let columns = (samples: try column("samples"), updates: try column("updates"), steps: try column("local_steps"))
+        let columns = (client: try column("client_id"), samples: try column("samples"), updates: try column("updates"),
+                       steps: try column("local_steps"))
         var samplesTrained = 0.0
+        var workerRows = [Double](repeating: 0, count: max(summary.workers, 1))
         for (line, fields) in zip(2..., rows.dropFirst()) {
             func number(_ index: Int) throws -> Double {
                 guard index < fields.count, let value = Double(fields[index]) else {
@@ -73,12 +78,16 @@ struct RunCost {
             }
             let (samples, updates, steps) = (try number(columns.samples), try number(columns.updates),
                                              try number(columns.steps))
+            workerRows[Int(try number(columns.client)) % workerRows.count] += samples
             switch scenario.training.work {
             case let .epochs(epochs): samplesTrained += updates * samples * Double(epochs)
             case .steps: samplesTrained += steps * Double(scenario.training.batchSize)
             }
         }
-        trainingFLOPs = 6 * Double(parameters) * samplesTrained
+        trainingFLOPs = 6 * Double(summary.parameters) * samplesTrained
+        testSetBytes = summary.testBytes
+        let rowBytes = summary.testRows > 0 ? Double(summary.testBytes) / Double(summary.testRows) : 0
+        largestWorkerDataBytes = Int(workerRows.max()! * rowBytes)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         coordinatorPeakBytes = usage.ru_maxrss * 1024

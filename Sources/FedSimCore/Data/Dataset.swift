@@ -15,6 +15,11 @@ public struct Dataset: Equatable, Sendable {
     public var targets: [Double]?
 
     public var count: Int { labels.count }
+    /// The bytes its features, labels and targets take in memory.
+    public var byteCount: Int {
+        features.count * MemoryLayout<Float>.size + labels.count * MemoryLayout<Int32>.size
+            + (targets?.count ?? 0) * MemoryLayout<Double>.size
+    }
     public var isEmpty: Bool { labels.isEmpty }
 
     public init(features: [Float], labels: [Int32], featureCount: Int, classCount: Int, targets: [Double]? = nil) {

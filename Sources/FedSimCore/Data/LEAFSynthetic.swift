@@ -77,7 +77,7 @@ public struct LEAFSynthetic: Equatable, Sendable {
     /// Client `index`'s training and test data.
     public func client(_ index: Int) -> (train: Dataset, test: Dataset) {
         var stream = RandomStream(seed: seed, purpose: .synthetic, client: index)
-        let sampleCount = Int(min(exp(4 + 2 * stream.normal()).rounded(.down) + 50, Double(maxSamplesPerClient)))
+        let sampleCount = sampleCount(drawingFrom: &stream)
         let (weights, biases, means) = model(drawingFrom: &stream)
         let spreads = (1...featureCount).map { pow(Double($0), -0.6) }
 
@@ -94,9 +94,24 @@ public struct LEAFSynthetic: Equatable, Sendable {
             labels.append(Int32(Self.argmaxLogit(weights: weights, biases: biases, sample: sample)))
         }
         let all = Dataset(features: features, labels: labels, featureCount: featureCount, classCount: classCount)
-        let trainCount = sampleCount * 9 / 10
+        let trainCount = Self.trainingRows(of: sampleCount)
         return (all.subset(Array(0..<trainCount)), all.subset(Array(trainCount..<sampleCount)))
     }
+
+    /// Client `index`'s test rows, without generating any row. O(1).
+    public func testRowCount(ofClient index: Int) -> Int {
+        var stream = RandomStream(seed: seed, purpose: .synthetic, client: index)
+        let samples = sampleCount(drawingFrom: &stream)
+        return samples - Self.trainingRows(of: samples)
+    }
+
+    /// A client's number of samples, the first draw of its stream.
+    private func sampleCount(drawingFrom stream: inout RandomStream) -> Int {
+        Int(min(exp(4 + 2 * stream.normal()).rounded(.down) + 50, Double(maxSamplesPerClient)))
+    }
+
+    /// The training rows of a client of `samples` samples: the first floor(0.9 n).
+    private static func trainingRows(of samples: Int) -> Int { samples * 9 / 10 }
 
     /// W (classCount x featureCount, row-major), b and v for a client whose stream is
     /// `stream`, drawn in the order u, B, v, W, b (or, for IID, W and b from the shared stream).

@@ -1,3 +1,6 @@
+import Dispatch
+import Foundation
+
 /// How well a model does on a dataset.
 public struct Evaluation: Equatable, Sendable {
     /// Mean softmax cross-entropy (natural log) over the rows; 0 for an empty dataset.
@@ -17,29 +20,43 @@ public struct Evaluation: Equatable, Sendable {
 extension Sequential {
     /// Mean loss and accuracy of the trainable vector `parameters` on all of `data`,
     /// pushed forward in chunks of `evaluationChunkSize` rows so memory stays bounded
-    /// whatever the dataset's size: O(chunk * sum of widths) floats, allocated once per call.
+    /// whatever the dataset's size: O(chunk * sum of widths) floats per thread. The
+    /// chunks are spread over the machine's cores; each row's loss is kept and the losses
+    /// are summed in row order, so the result does not depend on the number of threads.
     public func evaluate(parameters: [Float], on data: Dataset) -> Evaluation {
         checkShapes(parameters: parameters, data: data)
         guard !data.isEmpty else { return Evaluation(meanLoss: 0, accuracy: 0, count: 0) }
         let chunkSize = min(Self.evaluationChunkSize, data.count)
-        var workspace = ModelWorkspace()
-        workspace.reserve(activationCount: chunkSize * activationWidth, errorCount: 0)
-        var totalLoss = 0.0
-        var correct = 0
-        for chunkStart in stride(from: 0, to: data.count, by: chunkSize) {
-            let rows = chunkStart..<min(chunkStart + chunkSize, data.count)
-            withPass(parameters: parameters, workspace: &workspace, batch: rows.count) { pass in
-                pass.gather(rows, of: data)
-                pass.forward()
-                let logits = pass.logits
-                for (position, row) in rows.enumerated() {
-                    let rowLogits = UnsafeBufferPointer(rebasing: logits[(position * classes)..<((position + 1) * classes)])
-                    let label = Int(data.labels[row])
-                    totalLoss += Self.logSumExp(rowLogits) - Double(rowLogits[label])
-                    if Self.firstMaximum(rowLogits) == label { correct += 1 }
+        let chunkCount = (data.count + chunkSize - 1) / chunkSize
+        let threads = min(chunkCount, ProcessInfo.processInfo.activeProcessorCount)
+        var losses = [Double](repeating: 0, count: data.count)
+        var hits = [Bool](repeating: false, count: data.count)
+        losses.withUnsafeMutableBufferPointer { losses in
+            hits.withUnsafeMutableBufferPointer { hits in
+                DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                    var workspace = ModelWorkspace()
+                    workspace.reserve(activationCount: chunkSize * activationWidth, errorCount: 0)
+                    for chunk in stride(from: thread, to: chunkCount, by: threads) {
+                        let rows = (chunk * chunkSize)..<min((chunk + 1) * chunkSize, data.count)
+                        withPass(parameters: parameters, workspace: &workspace, batch: rows.count) { pass in
+                            pass.gather(rows, of: data)
+                            pass.forward()
+                            let logits = pass.logits
+                            for (position, row) in rows.enumerated() {
+                                let rowLogits = UnsafeBufferPointer(
+                                    rebasing: logits[(position * classes)..<((position + 1) * classes)])
+                                let label = Int(data.labels[row])
+                                losses[row] = Self.logSumExp(rowLogits) - Double(rowLogits[label])
+                                hits[row] = Self.firstMaximum(rowLogits) == label
+                            }
+                        }
+                    }
                 }
             }
         }
+        var totalLoss = 0.0
+        for loss in losses { totalLoss += loss }
+        let correct = hits.reduce(0) { $0 + ($1 ? 1 : 0) }
         return Evaluation(meanLoss: totalLoss / Double(data.count),
                           accuracy: Double(correct) / Double(data.count), count: data.count)
     }

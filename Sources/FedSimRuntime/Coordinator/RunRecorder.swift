@@ -130,6 +130,7 @@ final class RunRecorder {
             bestTestAccuracy: state.bestAccuracy, workers: workers,
             wallSeconds: Date().timeIntervalSince(started), wallTrainingSeconds: trainingSeconds,
             wireBytesSent: traffic.bytesSent, wireBytesReceived: traffic.bytesReceived)
+        (summary.testRows, summary.testBytes) = (test.count, test.byteCount)
         var totals = state.totals
         summary.privacy = try privacy?.outcome()
         try privacy?.annotate(&totals)

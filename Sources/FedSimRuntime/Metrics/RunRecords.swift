@@ -146,6 +146,10 @@ public struct RunSummary: Equatable, Sendable {
     public var wireBytesReceived: Int
     /// Private runs: the guarantee reached; nil without privacy.
     public var privacy: PrivacyOutcome?
+    /// The test set the coordinator held: its rows, and its bytes in memory. Not part
+    /// of summary.json.
+    public var testRows = 0
+    public var testBytes = 0
 
     /// Client updates per second of `wallTrainingSeconds`.
     public var clientUpdatesPerSecond: Double {

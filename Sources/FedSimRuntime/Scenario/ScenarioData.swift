@@ -55,16 +55,21 @@ extension Simulation {
                 : CoordinatorData(recipe: scenario.dataRecipe, test: data.test, sampleCounts: data.sampleCounts,
                                   hashes: data.clients.map(\.contentHash))
         }
+        let clients = 0..<scenario.partition.clients
         var counts: [Int] = [], hashes: [ContentHash] = []
-        var test = try generator(0).test
-        test.features.removeAll()
-        test.labels.removeAll()
-        for client in 0..<scenario.partition.clients {
-            let (train, testRows) = try generator(client)
+        // The test set is allocated once, at its size, rather than grown client by client.
+        var test = try generator.rows(0).test
+        let testRows = clients.reduce(0) { $0 + generator.testRowCount($1) }
+        test.features = []
+        test.features.reserveCapacity(testRows * test.featureCount)
+        test.labels = []
+        test.labels.reserveCapacity(testRows)
+        for client in clients {
+            let (train, testPart) = try generator.rows(client)
             counts.append(train.count)
             hashes.append(train.contentHash)
-            test.features += testRows.features
-            test.labels += testRows.labels
+            test.features += testPart.features
+            test.labels += testPart.labels
         }
         return CoordinatorData(recipe: scenario.dataRecipe, test: test, sampleCounts: counts, hashes: hashes)
     }
@@ -74,20 +79,26 @@ extension Simulation {
     /// is loaded, split and partitioned whole, and the other clients' rows dropped.
     public static func prepareClients(_ clients: [Int], of scenario: Scenario) throws -> [Int: Dataset] {
         if let generator = try clientByClientGenerator(scenario) {
-            return Dictionary(uniqueKeysWithValues: try clients.map { ($0, try generator($0).train) })
+            return Dictionary(uniqueKeysWithValues: try clients.map { ($0, try generator.rows($0).train) })
         }
         let data = try prepareData(scenario)
         return Dictionary(uniqueKeysWithValues: clients.map { ($0, data.clients[$0]) })
     }
 
-    /// How to make one client's training and test rows alone, when the scenario's data
-    /// allows it: LEAF synthetic data without normalization (whose statistics pool
-    /// every client). Nil for other data.
-    private static func clientByClientGenerator(_ scenario: Scenario) throws
-        -> ((Int) throws -> (train: Dataset, test: Dataset))? {
+    /// Data made one client at a time: each client's training and test rows alone, and
+    /// its number of test rows without making any.
+    private struct ClientGenerator {
+        let rows: (Int) throws -> (train: Dataset, test: Dataset)
+        let testRowCount: (Int) -> Int
+    }
+
+    /// How to make one client's rows alone, when the scenario's data allows it: LEAF
+    /// synthetic data without normalization (whose statistics pool every client). Nil
+    /// for other data.
+    private static func clientByClientGenerator(_ scenario: Scenario) throws -> ClientGenerator? {
         guard scenario.data.normalize.scaling == nil, let generator = try syntheticGenerator(scenario) else { return nil }
         let groups = scenario.data.labelGroups
-        return { client in
+        return ClientGenerator(rows: { client in
             do {
                 let (train, test) = generator.client(client)
                 guard let groups else { return (train, test) }
@@ -95,7 +106,7 @@ extension Simulation {
             } catch let error as DataError {
                 throw DataPreparationError.data(error)
             }
-        }
+        }, testRowCount: generator.testRowCount(ofClient:))
     }
 
     /// The generator of LEAF synthetic data; nil for other data.
