@@ -40,6 +40,36 @@ public enum Aggregation {
         }
     }
 
+    /// `sum_i weights[i] * vectors[i]` taken one vector at a time, in the order added:
+    /// the Floats `weightedSum` gives for the same vectors and weights in that order,
+    /// without holding more than one vector. Each `add` reads the vector once and reads
+    /// and writes the d Double totals: O(d) time, 8 d bytes.
+    public struct RunningSum: Codable, Equatable, Sendable {
+        public private(set) var totals: [Double]
+        /// Vectors added so far.
+        public private(set) var count = 0
+
+        public init(dimension: Int) {
+            totals = [Double](repeating: 0, count: dimension)
+        }
+
+        /// Adds `weight * vector`.
+        ///
+        /// - Precondition: `vector.count` is the sum's dimension.
+        public mutating func add(_ vector: [Float], weight: Double) {
+            precondition(vector.count == totals.count, "vector of length \(vector.count), expected \(totals.count)")
+            totals.withUnsafeMutableBufferPointer { totals in
+                vector.withUnsafeBufferPointer { values in
+                    for index in 0..<values.count { totals[index] += weight * Double(values[index]) }
+                }
+            }
+            count += 1
+        }
+
+        /// The sum, rounded to Float: zeros before any vector is added.
+        public var result: [Float] { totals.map { Float($0) } }
+    }
+
     /// Weights proportional to `counts`, summing to one (uniform when all are zero).
     public static func normalizedWeights(_ counts: [Int]) -> [Double] {
         let total = counts.reduce(0, +)

@@ -106,8 +106,7 @@ public enum Simulation {
             warnOnTerminal($0)
         }
         // Workers on this host talk over a Unix domain socket, cheaper than loopback TCP.
-        let socketFile = FileManager.default.temporaryDirectory
-            .appendingPathComponent("fedsim-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max)).ipc")
+        let socketFile = LocalSocketFile.make()
         defer { try? FileManager.default.removeItem(at: socketFile) }
         let transport = try ZeroMQCoordinatorTransport(
             bind: "ipc://" + socketFile.path, maxMessageBytes: messageSizeLimit(scenario, data), heartbeat: run.heartbeat,

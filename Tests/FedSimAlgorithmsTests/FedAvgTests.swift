@@ -1,5 +1,6 @@
 import FedSimAlgorithms
 import FedSimCore
+import Foundation
 import XCTest
 
 final class FedAvgTests: XCTestCase {
@@ -21,6 +22,23 @@ final class FedAvgTests: XCTestCase {
             }
             XCTAssertEqual(Aggregation.weightedSum(vectors, weights: weights).map(\.bitPattern),
                            expected.map { Float($0).bitPattern }, "dimension \(dimension)")
+        }
+    }
+
+    /// Taken one vector at a time, the sum is `weightedSum`'s, bit for bit.
+    func testARunningSumIsTheWeightedSumBitForBit() throws {
+        var stream = RandomStream(seed: 12, purpose: .synthetic)
+        for dimension in [1, 4097] {
+            let vectors = (0..<5).map { _ in (0..<dimension).map { _ in Float(stream.normal()) * 1e3 } }
+            let weights = (0..<5).map { _ in stream.uniform() }
+            var running = Aggregation.RunningSum(dimension: dimension)
+            XCTAssertEqual(running.result, [Float](repeating: 0, count: dimension))
+            for (vector, weight) in zip(vectors, weights) { running.add(vector, weight: weight) }
+            XCTAssertEqual(running.count, 5)
+            XCTAssertEqual(running.result.map(\.bitPattern),
+                           Aggregation.weightedSum(vectors, weights: weights).map(\.bitPattern), "dimension \(dimension)")
+            let saved = try JSONDecoder().decode(Aggregation.RunningSum.self, from: JSONEncoder().encode(running))
+            XCTAssertEqual(saved, running)
         }
     }
 

@@ -37,6 +37,32 @@ final class AggregationPipelineTests: XCTestCase {
         XCTAssertEqual(model, [1, 1])
     }
 
+    /// Summed as the updates arrive, a step moves the model as the whole step does, a
+    /// rejected update and the server optimizer's moments included.
+    func testAStepSummedAsItsUpdatesArriveMovesTheModelAsTheWholeStepDoes() throws {
+        var scenario = blobScenario(clients: 4, perRound: 3, rounds: 1)
+        scenario.server.optimizer = .adam
+        var whole = try AggregationPipeline(scenario: scenario, privacy: nil)
+        var streaming = try AggregationPipeline(scenario: scenario, privacy: nil)
+        XCTAssertTrue(streaming.sumsUpdatesAsTheyArrive)
+        var (wholeModel, streamedModel): ([Float], [Float]) = ([0.5, -1], [0.5, -1])
+        for number in 1...3 {
+            let step = step(number, clients: [2, 0, 1], weights: [0.2, 0.3, 0.5])
+            let deltas = results([[0.1 * Float(number), 3], [1, number == 2 ? .infinity : 2], [-7, 1e-3]])
+            var streamed = StreamedStep(step: number, dimension: 2)
+            for (result, contribution) in zip(deltas, step.contributions) {
+                streamed.add(result, weight: contribution.weight)
+            }
+            XCTAssertEqual(streamed.results.map(\.delta), [[], [], []])
+            XCTAssertEqual(try streaming.apply(step, streamed: streamed, to: &streamedModel),
+                           try whole.apply(step, results: deltas, to: &wholeModel))
+            XCTAssertEqual(streamedModel.map(\.bitPattern), wholeModel.map(\.bitPattern), "step \(number)")
+        }
+        XCTAssertEqual(streaming.state, whole.state)
+        scenario.aggregator = RobustAggregatorDescription(rule: "median", parameters: [:])
+        XCTAssertFalse(try AggregationPipeline(scenario: scenario, privacy: nil).sumsUpdatesAsTheyArrive)
+    }
+
     func testASignFlipperSendsMinusTheHonestMeanAndTheDistanceToItIsRecorded() throws {
         var scenario = blobScenario(clients: 3, perRound: 3, rounds: 1)
         scenario.attack = AttackSettings(kind: .signFlip, clients: [2])

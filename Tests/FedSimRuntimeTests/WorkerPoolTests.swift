@@ -28,7 +28,11 @@ final class WorkerPoolTests: XCTestCase {
         let worker = network.connectWorker()
         try worker.send(.hello(Hello(workerName: name)))
         try pool.awaitWorkers()
-        if placed { try pool.placeClients() }
+        if placed {
+            // The worker's Ready may come before the Assign it answers: the pool reads it once it waits.
+            try worker.send(.ready(clients: clients))
+            try pool.placeClients()
+        }
         _ = try inbox(worker)
         return (pool, worker)
     }
@@ -56,6 +60,8 @@ final class WorkerPoolTests: XCTestCase {
         try a.send(.hello(Hello(workerName: "a")))
         try b.send(.hello(Hello(workerName: "b", scenario: "blobs")))
         try pool.awaitWorkers()
+        try a.send(.ready(clients: 3))
+        try b.send(.ready(clients: 2))
         try pool.placeClients()
         let (toA, toB) = (try inbox(a), try inbox(b))
         XCTAssertEqual(hostedClients(toA), [[0, 2, 4]])

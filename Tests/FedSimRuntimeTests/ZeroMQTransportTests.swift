@@ -95,6 +95,7 @@ final class ZeroMQTransportTests: XCTestCase {
         let send = { (message: Message) in try router.send([peer, WireCodec.encode(message)]) }
         try send(.assign(Assign(workerIndex: 0, seed: 1, model: model,
                                 clients: [ClientShard(clientID: 0, data: data.clients[0])])))
+        XCTAssertEqual(try next(router).message, .ready(clients: 1))
         let oversized = WireCodec.encode(.model(ModelBroadcast(version: 0, parameters: [Float](repeating: 1, count: 600_000))))
         try router.send([peer, oversized])
         guard case let .refused(reason) = try next(router).message else { return XCTFail("the Model was not refused") }
@@ -106,6 +107,7 @@ final class ZeroMQTransportTests: XCTestCase {
                             featureCount: 4, classCount: 3)
         try send(.assign(Assign(workerIndex: 0, seed: 1, model: model,
                                 clients: [ClientShard(clientID: 0, data: data.clients[0]), ClientShard(clientID: 1, data: large)])))
+        XCTAssertEqual(try next(router).message, .ready(clients: 2))
         let training = LocalTraining(work: .epochs(1), batchSize: 8, learningRate: 0.1)
         try send(.model(ModelBroadcast(version: 0, parameters: [Float](repeating: 0, count: 15))))
         try send(.task(TrainingTask(clientID: 0, modelVersion: 0, jobNumber: 1, training: training)))

@@ -119,7 +119,14 @@ struct AggregationPipeline {
         }
         stages.append(ServerOptimizerStep(optimizer: scenario.server.makeOptimizer()))
         self.stages = stages
+        sumsUpdatesAsTheyArrive = byzantineClients.isEmpty && clientLevel == nil && rule == nil
     }
+
+    /// Whether a step's combination is the strategy's weighted sum of its finite updates
+    /// and nothing before it looks at all the updates together (no robust rule, attack or
+    /// client-level privacy), so the coordinator may sum the updates as they arrive
+    /// (`StreamedStep`) and hand `apply(_:streamed:to:)` the sum.
+    let sumsUpdatesAsTheyArrive: Bool
 
     /// Moves `model` by `step`, whose contributions' updates are `results` (in the
     /// step's order), through every stage; returns what they did.
@@ -130,6 +137,25 @@ struct AggregationPipeline {
                             weights: step.contributions.map(\.weight),
                             byzantine: clients.map(byzantineClients.contains))
         for index in stages.indices {
+            try stages[index].apply(&work, to: &model)
+        }
+        return work.facts
+    }
+
+    /// Moves `model` by `step`, whose updates `streamed` summed as they arrived, through
+    /// the stages after the combination; returns what they did. The same model and facts
+    /// as `apply(_:results:to:)` on the step's updates.
+    ///
+    /// - Precondition: `sumsUpdatesAsTheyArrive`, and `streamed` added every contribution.
+    mutating func apply(_ step: AggregationStep, streamed: StreamedStep, to model: inout [Float]) throws
+        -> AggregationFacts {
+        precondition(sumsUpdatesAsTheyArrive && streamed.added == step.contributions.count,
+                     "step \(step.number) cannot take a streamed sum")
+        var work = StepWork(step: step.number, clients: [], updates: [], weights: [], byzantine: [])
+        work.combined = streamed.sum.result
+        work.facts.rejected = streamed.rejected
+        let combination = stages.firstIndex { $0 is WeightedCombination }!
+        for index in stages.indices where index > combination {
             try stages[index].apply(&work, to: &model)
         }
         return work.facts

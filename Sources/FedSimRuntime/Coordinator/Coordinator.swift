@@ -27,6 +27,8 @@ public final class Coordinator {
     private var jobs = JobTable()
     private var pipeline: AggregationPipeline
     private var privacy: PrivacyLedger?
+    /// The step being summed as its updates arrive, when the pipeline allows it.
+    private var streamedStep: StreamedStep?
     /// The current model version, encoded once for all the workers that need it.
     private var encodedModel: (version: Int, message: EncodedMessage)?
     /// The model's adapters, when the server re-factorizes them (FedSVD); empty otherwise.
@@ -110,6 +112,7 @@ public final class Coordinator {
         try pipeline.restore(state.pipeline)
         if let saved = state.privacy { privacy?.restore(saved) }
         jobs = state.jobs
+        streamedStep = state.streamedStep
         recorder.restore(state.recorder)
     }
 
@@ -193,7 +196,8 @@ public final class Coordinator {
         case .betweenActions: return state
         case let .awaiting(step):
             return RunState(schedule: server.state(awaiting: step), models: models, pipeline: pipeline.state,
-                            privacy: privacy?.state, jobs: jobs, recorder: recorder.state)
+                            privacy: privacy?.state, jobs: jobs, recorder: recorder.state,
+                            streamedStep: streamedStep?.step == step.number ? streamedStep : nil)
         case .busy: return nil
         }
     }
@@ -259,21 +263,35 @@ public final class Coordinator {
         }
     }
 
-    /// Applies `step` once each of its jobs' updates has arrived, and records it. While
-    /// it waits, the run can be saved as it was before the step.
+    /// Applies `step` once each of its jobs' updates has arrived, and records it. When
+    /// the pipeline allows it, each update is added to the step's weighted sum as soon as
+    /// the ones before it in the step are, so only updates that arrive early are held.
+    /// While it waits, the run can be saved as it was before the step (with the sum so far).
     private func aggregate(_ step: AggregationStep) throws {
         position = .awaiting(step)
-        for contribution in step.contributions {
-            while !jobs.hasReceived(contribution.job) {
-                try receiveUpdate(waitingFor: contribution.job)
-                try checkInterruption()
+        if pipeline.sumsUpdatesAsTheyArrive {
+            if streamedStep?.step != step.number {
+                streamedStep = StreamedStep(step: step.number, dimension: models.latest.count)
             }
+            while let added = streamedStep?.added, added < step.contributions.count {
+                let contribution = step.contributions[added]
+                try awaitUpdate(of: contribution.job)
+                streamedStep!.add(jobs.take(contribution.job)!, weight: contribution.weight)
+            }
+        } else {
+            for contribution in step.contributions { try awaitUpdate(of: contribution.job) }
         }
         position = .busy
-        let results = step.contributions.map { jobs.take($0.job)! }
+        let streamed = streamedStep
+        streamedStep = nil
+        let results = streamed?.results ?? step.contributions.map { jobs.take($0.job)! }
         var facts = AggregationFacts()
         try models.advance(to: step.version) { model, adapterFactors in
-            facts = try pipeline.apply(step, results: results, to: &model)
+            if let streamed {
+                facts = try pipeline.apply(step, streamed: streamed, to: &model)
+            } else {
+                facts = try pipeline.apply(step, results: results, to: &model)
+            }
             if !refactorizedAdapters.isEmpty, step.number % scenario.server.svdPeriod == 0 {
                 try FedSVD.refactorize(parameters: &model, adapterFactors: &adapterFactors, adapters: refactorizedAdapters)
             }
@@ -283,6 +301,14 @@ public final class Coordinator {
                             adapterFactors: models.latestAdapterFactors, epsilonMax: privacy?.epsilonMax,
                             isLast: step.number == server.stop.aggregations || !server.hasFurtherStep())
         try pool.rebalance(busy: jobs.runningClients)
+    }
+
+    /// Receives updates until `job`'s has arrived.
+    private func awaitUpdate(of job: Job) throws {
+        while !jobs.hasReceived(job) {
+            try receiveUpdate(waitingFor: job)
+            try checkInterruption()
+        }
     }
 
     /// Model `version` as a Model message; the current version is encoded once for all

@@ -11,7 +11,10 @@ import Foundation
 ///   optimizer's moments, centered clipping's center);
 /// - `privacy`: the privacy accountant, for private runs;
 /// - `jobs`: the jobs running, dropped while running, or received and awaiting their step;
-/// - `recorder`: the client totals, the latest evaluation and the downloads not yet counted.
+/// - `recorder`: the client totals, the latest evaluation and the downloads not yet counted;
+/// - `streamedStep`: in a state saved while a step waits for its updates, the weighted
+///   sum of those already added (nil otherwise, and whenever the step's updates are held
+///   whole in `jobs`).
 ///
 /// No random stream has a position to save: every draw comes from a stream keyed by
 /// (seed, purpose, client, job or step number), and those numbers are in the state.
@@ -23,6 +26,7 @@ public struct RunState: Codable, Equatable, Sendable {
     var privacy: PrivacyLedger.State?
     var jobs: JobTable
     var recorder: RunRecorder.State
+    var streamedStep: StreamedStep?
 
     /// The state as JSON, keys sorted, so the same state always gives the same bytes.
     /// Floats and doubles are written in their shortest exact form (NaN and infinities
@@ -54,12 +58,13 @@ public struct RunState: Codable, Equatable, Sendable {
     }
 
     init(schedule: ScheduleState, models: ModelVersions, pipeline: [String: StageState],
-         privacy: PrivacyLedger.State?, jobs: JobTable, recorder: RunRecorder.State) {
+         privacy: PrivacyLedger.State?, jobs: JobTable, recorder: RunRecorder.State, streamedStep: StreamedStep? = nil) {
         self.schedule = schedule
         self.models = models
         self.pipeline = pipeline
         self.privacy = privacy
         self.jobs = jobs
         self.recorder = recorder
+        self.streamedStep = streamedStep
     }
 }
