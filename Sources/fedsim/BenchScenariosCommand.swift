@@ -90,7 +90,7 @@ struct BenchScenariosCommand: ParsableCommand {
                 print("  local training GFLOP/s: \(spread(trainingRates, 1)); \(format(100 * median(trainingRates) / machinePeak, 1))% "
                       + "of \(cores) x \(format(sgemmPeak!, 1)) GFLOP/s (this machine's single-thread sgemm peak)")
                 print("  wire MB/s (sent + received by the coordinator): \(spread(wireRates, 0))")
-                let megabytes = { (bytes: Int) in format(Double(bytes) / 1e6, 0) + " MB" }
+                let megabytes = { (bytes: Int) in format(Double(bytes) / 1e6, bytes < 10_000_000 ? 1 : 0) + " MB" }
                 print("  peak memory: coordinator \(megabytes(cost!.coordinatorPeakBytes)) (its test set "
                       + "\(megabytes(cost!.testSetBytes))), largest worker \(megabytes(cost!.workerPeakBytes)) (the "
                       + "training rows of the clients it hosts \(megabytes(cost!.largestWorkerDataBytes)))")

@@ -44,8 +44,8 @@ struct RunCost {
     /// parameter per sample trained (2 forward, 4 backward: the usual estimate for dense
     /// layers), over every sample of every update, as clients.csv counts them.
     var trainingFLOPs: Double
-    /// Peak resident memory of the coordinator (this process) and of the largest worker,
-    /// in bytes, over every run so far.
+    /// Peak resident memory of the coordinator (this process, over every run so far) and
+    /// of the largest worker of this run (as the workers' logs state it), in bytes.
     var coordinatorPeakBytes: Int
     var workerPeakBytes: Int
     /// What they must hold: the test set, and the most training rows one worker hosts
@@ -91,8 +91,7 @@ struct RunCost {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         coordinatorPeakBytes = usage.ru_maxrss * 1024
-        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        workerPeakBytes = usage.ru_maxrss * 1024
+        workerPeakBytes = PeakMemory.largestLogged(inLogsOf: folder) ?? 0
     }
 }
 

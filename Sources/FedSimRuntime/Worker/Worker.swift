@@ -138,7 +138,7 @@ public final class Worker {
             case .heartbeat:
                 continue
             case let .stop(reason):
-                log("\(name): stopping after \(tasks) tasks (\(reason))")
+                log("\(name): stopping after \(tasks) tasks (\(reason)); \(PeakMemory.logged())")
                 return tasks
             case let .refused(reason):
                 throw WorkerError.refused(worker: name, reason: reason)
