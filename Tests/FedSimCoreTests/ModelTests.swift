@@ -127,6 +127,25 @@ final class ModelTests: XCTestCase {
         assertGradientMatchesFiniteDifferences(model, parameters, data, file: file, line: line)
     }
 
+    /// Spread over threads, an evaluation gives the same loss and accuracy, bit for bit:
+    /// each row's loss is kept and the losses are summed in row order.
+    func testAnEvaluationDoesNotDependOnItsThreadCount() throws {
+        let spec = ModelSpec.multilayerPerceptron(inputDim: 5, hidden: [7], classes: 4)
+        let (model, parameters) = try Sequential.initialized(spec, seed: 3)
+        var stream = RandomStream(seed: 4, purpose: .synthetic)
+        let rows = 10 * Sequential.evaluationChunkSize + 17
+        let data = Dataset(features: (0..<(rows * 5)).map { _ in Float(stream.normal()) },
+                           labels: (0..<rows).map { _ in Int32(stream.integer(below: 4)) }, featureCount: 5, classCount: 4)
+        let single = model.evaluate(parameters: parameters, on: data, threads: 1)
+        for threads in [2, 3, 16] {
+            let spread = model.evaluate(parameters: parameters, on: data, threads: threads)
+            XCTAssertEqual(spread.meanLoss.bitPattern, single.meanLoss.bitPattern, "\(threads) threads")
+            XCTAssertEqual(spread.accuracy, single.accuracy, "\(threads) threads")
+        }
+        XCTAssertEqual(model.evaluate(parameters: parameters, on: data), single)
+        XCTAssertEqual(single.count, rows)
+    }
+
     func testSoftmaxWorkedExample() throws {
         // W = [[ln 3, 0], [0, 0]], b = [0, ln 2]; rows x1 = (1, 0) with label 0 and x2 = (0, 2)
         // with label 1. Logits: (ln 3, ln 2) -> p = (3/5, 2/5); (0, ln 2) -> p = (1/3, 2/3).

@@ -20,15 +20,24 @@ public struct Evaluation: Equatable, Sendable {
 extension Sequential {
     /// Mean loss and accuracy of the trainable vector `parameters` on all of `data`,
     /// pushed forward in chunks of `evaluationChunkSize` rows so memory stays bounded
-    /// whatever the dataset's size: O(chunk * sum of widths) floats per thread. The
-    /// chunks are spread over the machine's cores; each row's loss is kept and the losses
-    /// are summed in row order, so the result does not depend on the number of threads.
+    /// whatever the dataset's size: O(chunk * sum of widths) floats per thread. From 8
+    /// chunks on, they are spread over the machine's cores; each row's loss is kept and
+    /// the losses are summed in row order, so the result does not depend on the number of
+    /// threads.
     public func evaluate(parameters: [Float], on data: Dataset) -> Evaluation {
+        let chunks = (data.count + Self.evaluationChunkSize - 1) / Self.evaluationChunkSize
+        // A small test set is not worth waking other threads for.
+        return evaluate(parameters: parameters, on: data,
+                        threads: chunks < 8 ? 1 : ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// `evaluate(parameters:on:)` on `threads` threads (at most one per chunk).
+    func evaluate(parameters: [Float], on data: Dataset, threads: Int) -> Evaluation {
         checkShapes(parameters: parameters, data: data)
         guard !data.isEmpty else { return Evaluation(meanLoss: 0, accuracy: 0, count: 0) }
         let chunkSize = min(Self.evaluationChunkSize, data.count)
         let chunkCount = (data.count + chunkSize - 1) / chunkSize
-        let threads = min(chunkCount, ProcessInfo.processInfo.activeProcessorCount)
+        let threads = max(1, min(threads, chunkCount))
         var losses = [Double](repeating: 0, count: data.count)
         var hits = [Bool](repeating: false, count: data.count)
         losses.withUnsafeMutableBufferPointer { losses in
