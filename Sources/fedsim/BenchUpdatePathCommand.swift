@@ -31,8 +31,9 @@ struct BenchUpdatePathCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard parameters >= 1, messages >= 1, repeats >= 1 else {
-                throw UsageError("--parameters, --messages and --repeats must be at least 1")
+            guard (1...(1 << 28)).contains(parameters), (1...1_000_000).contains(messages), repeats >= 1 else {
+                throw UsageError("--parameters must be 1 to 2^28 (a 1 GiB update), --messages 1 to 1,000,000, "
+                                 + "--repeats at least 1")
             }
             let folder = FileManager.default.temporaryDirectory
                 .appendingPathComponent("fedsim-update-path-\(ProcessInfo.processInfo.processIdentifier)")
