@@ -122,6 +122,18 @@ final class DataRecipeTests: XCTestCase {
         XCTAssertTrue(reason.contains("--ship-data"), reason)
     }
 
+    func testAClientBeyondTheRecipeIsRefusedByNumber() throws {
+        let scenario = try scenario("quickstart.yaml")
+        let data = try Simulation.prepareCoordinatorData(scenario, shipping: false)
+        let assign = Assign(workerIndex: 0, seed: scenario.seed, model: scenario.modelSpec(for: data), clients: [
+            ClientShard(clientID: 5000, content: .described(samples: 3, hash: ContentHash(high: 0, low: 0))),
+        ], dataRecipe: data.recipe)
+        guard case let .refused(reason)? = try answer(to: assign) else { return XCTFail("expected a refusal") }
+        XCTAssertEqual(reason, "Assign rejected: cannot build the clients' rows from the data recipe: client 5000 is "
+                       + "beyond the recipe's \(scenario.partition.clients) clients (a coordinator started with "
+                       + "--ship-data sends the rows instead)")
+    }
+
     func testALabelFlipAttackerFlipsTheRowsItBuilt() throws {
         let scenario = try scenario("quickstart.yaml")
         let full = try Simulation.prepareData(scenario)

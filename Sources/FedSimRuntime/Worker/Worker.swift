@@ -202,17 +202,23 @@ public final class Worker {
     private func hostedRows(_ assign: Assign) throws -> [Int: Dataset] {
         var rows: [Int: Dataset] = [:]
         if let recipe = assign.dataRecipe {
-            var known = built?.recipe == recipe ? built!.rows : [:]
-            let missing = assign.clients.map(\.clientID).filter { known[$0] == nil }
+            let hosted = Set(assign.clients.map(\.clientID))
+            // Rows of clients this worker no longer hosts are let go.
+            var known = built?.recipe == recipe ? built!.rows.filter { hosted.contains($0.key) } : [:]
+            let missing = hosted.filter { known[$0] == nil }.sorted()
             if !missing.isEmpty {
                 let started = Date()
                 let scenario: Scenario
                 do {
                     scenario = try ScenarioLoader.parseDataRecipe(recipe, file: "the data recipe")
-                    if let beyond = missing.first(where: { $0 >= scenario.partition.clients }) {
-                        throw DataRecipeError.unbuildable(
-                            reason: "client \(beyond) is beyond the recipe's \(scenario.partition.clients) clients")
-                    }
+                } catch {
+                    throw DataRecipeError.unbuildable(reason: "\(error)")
+                }
+                if let beyond = missing.first(where: { $0 >= scenario.partition.clients }) {
+                    throw DataRecipeError.unbuildable(
+                        reason: "client \(beyond) is beyond the recipe's \(scenario.partition.clients) clients")
+                }
+                do {
                     known.merge(try Simulation.prepareClients(missing, of: scenario)) { first, _ in first }
                 } catch {
                     throw DataRecipeError.unbuildable(reason: "\(error)")
