@@ -206,7 +206,10 @@ final class EndToEndTests: FedSimProcessTestCase {
         }
         let line = try XCTUnwrap(log.split(separator: "\n").first { $0.contains("joined: worker-1") })
         let pid = try XCTUnwrap(Int32(line.split(separator: "pid ").last!.dropLast()))
-        Thread.sleep(forTimeInterval: 0.2)
+        // Killed once training has begun (after the workers built their clients' rows).
+        for _ in 0..<500 where ((try? String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8)) ?? "").isEmpty {
+            Thread.sleep(forTimeInterval: 0.02)
+        }
         kill(pid, SIGKILL)
         let result = run.finish()
         XCTAssertEqual(result.status, 1)
