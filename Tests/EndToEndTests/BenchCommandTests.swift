@@ -32,5 +32,15 @@ final class BenchCommandTests: FedSimProcessTestCase {
         XCTAssert(result.output.hasPrefix("bench: quickstart (fedavg), 1 workers\n"), result.output)
         XCTAssert(result.output.contains("\n  local training GFLOP/s: median "), result.output)
         XCTAssert(result.output.contains("\nmedians, 1 workers:\n  quickstart  "), result.output)
+        // The worker's peak memory comes from its own log, and a worker holds a few MB at least.
+        XCTAssertNotNil(result.output.range(of: #"largest worker [1-9][0-9]*(\.[0-9])? MB \(the training rows of "#
+                                            + #"the clients it hosts [0-9.]+ MB\)"#, options: .regularExpression),
+                        result.output)
+    }
+
+    func testUpdatePathRefusesSizesItCannotSend() throws {
+        let result = try fedsim(["bench", "update-path", "--messages", "2000000"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssert(result.error.contains("--messages 1 to 1,000,000"), result.error)
     }
 }

@@ -79,7 +79,8 @@ final class ScenarioLoaderTests: XCTestCase {
     func testResolvedYAMLLoadsBackToTheSameScenario() throws {
         for file in ["quickstart.yaml", "digits-mlp.yaml", "synthetic-1-1.yaml", "quickstart-fedasync.yaml",
                      "fedfix/fedfix-0.5.yaml", "fedfix/fedbuff-5.yaml", "privacy/quickstart-eps3.yaml",
-                     "decentralized/dadao.yaml", "decentralized/dsgd-mlp.yaml", "decentralized/dadao-rgg300.yaml"] {
+                     "decentralized/dadao.yaml", "decentralized/dsgd-mlp.yaml", "decentralized/dadao-rgg300.yaml",
+                     "bench/mlp-1m.yaml", "bench/clients-100k.yaml"] {
             let scenario = try ScenarioLoader.load(path: Self.scenarios.appendingPathComponent(file).path)
             let again = try ScenarioLoader.parse(scenario.resolvedYAML, file: "resolved.yaml", baseDirectory: "/")
             XCTAssertEqual(again, scenario, file)
