@@ -1807,7 +1807,7 @@ const ProtobufCMessageDescriptor fedsim__assign__descriptor =
   (ProtobufCMessageInit) fedsim__assign__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[11] =
+static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[18] =
 {
   {
     "algorithm",
@@ -1941,11 +1941,102 @@ static const ProtobufCFieldDescriptor fedsim__decentralized__field_descriptors[1
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "byzantine_nodes",
+    12,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Fedsim__Decentralized, n_byzantine_nodes),
+    offsetof(Fedsim__Decentralized, byzantine_nodes),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attack",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Decentralized, attack),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attack_setting_names",
+    14,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Fedsim__Decentralized, n_attack_setting_names),
+    offsetof(Fedsim__Decentralized, attack_setting_names),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attack_setting_values",
+    15,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Fedsim__Decentralized, n_attack_setting_values),
+    offsetof(Fedsim__Decentralized, attack_setting_values),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mixing_rule",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Decentralized, mixing_rule),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mixing_setting_names",
+    17,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Fedsim__Decentralized, n_mixing_setting_names),
+    offsetof(Fedsim__Decentralized, mixing_setting_names),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "mixing_setting_values",
+    18,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_DOUBLE,
+    offsetof(Fedsim__Decentralized, n_mixing_setting_values),
+    offsetof(Fedsim__Decentralized, mixing_setting_values),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__decentralized__field_indices_by_name[] = {
   0,   /* field[0] = algorithm */
+  12,   /* field[12] = attack */
+  13,   /* field[13] = attack_setting_names */
+  14,   /* field[14] = attack_setting_values */
+  11,   /* field[11] = byzantine_nodes */
   3,   /* field[3] = edges */
   4,   /* field[4] = hosts */
+  15,   /* field[15] = mixing_rule */
+  16,   /* field[16] = mixing_setting_names */
+  17,   /* field[17] = mixing_setting_values */
   7,   /* field[7] = objective */
   10,   /* field[10] = peer_keys */
   5,   /* field[5] = peers */
@@ -1958,7 +2049,7 @@ static const unsigned fedsim__decentralized__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__decentralized__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor fedsim__decentralized__descriptor =
 {
@@ -1968,7 +2059,7 @@ const ProtobufCMessageDescriptor fedsim__decentralized__descriptor =
   "Fedsim__Decentralized",
   "fedsim",
   sizeof(Fedsim__Decentralized),
-  11,
+  18,
   fedsim__decentralized__field_descriptors,
   fedsim__decentralized__field_indices_by_name,
   1,  fedsim__decentralized__number_ranges,

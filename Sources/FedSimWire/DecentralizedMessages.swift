@@ -38,10 +38,20 @@ public struct DecentralizedAssignment: Equatable, Sendable {
     /// Each worker's CURVE public key, by worker index, in an authenticated run (its
     /// peer socket's key and the key it connects to the others with); empty otherwise.
     public var peerKeys: [CurveKey]
+    /// The Byzantine nodes, ascending; empty without an attack.
+    public var byzantineNodes: [Int]
+    /// What the Byzantine nodes send: an attack kind as scenarios name it (empty without
+    /// an attack) and its settings.
+    public var attack: String
+    public var attackSettings: [NamedValue]
+    /// The robust rule that replaces D-SGD's averaging (empty: averaging) and its settings.
+    public var mixingRule: String
+    public var mixingSettings: [NamedValue]
 
     public init(algorithm: String, settings: [NamedValue], graph: Graph, hosts: [Int], peers: [String],
                 training: LocalTraining? = nil, objective: String = "", regularization: Double = 0,
-                totalRows: Int = 0, peerKeys: [CurveKey] = []) {
+                totalRows: Int = 0, peerKeys: [CurveKey] = [], byzantineNodes: [Int] = [], attack: String = "",
+                attackSettings: [NamedValue] = [], mixingRule: String = "", mixingSettings: [NamedValue] = []) {
         self.algorithm = algorithm
         self.settings = settings
         self.graph = graph
@@ -52,6 +62,11 @@ public struct DecentralizedAssignment: Equatable, Sendable {
         self.regularization = regularization
         self.totalRows = totalRows
         self.peerKeys = peerKeys
+        self.byzantineNodes = byzantineNodes
+        self.attack = attack
+        self.attackSettings = attackSettings
+        self.mixingRule = mixingRule
+        self.mixingSettings = mixingSettings
     }
 }
 

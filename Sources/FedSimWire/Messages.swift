@@ -19,8 +19,11 @@ import FedSimCore
 /// epochs instead. Version 8 added `Hello.max_message_bytes`, the largest message a
 /// worker accepts (an older coordinator would send it larger ones, which it silently
 /// drops), and `Decentralized.peer_keys`, the workers' CURVE keys, without which an older
-/// worker could not reach its authenticated peers.
-public let wireProtocolVersion: UInt32 = 9
+/// worker could not reach its authenticated peers. Version 9 added `Assign.data_recipe`,
+/// the client shards' counts and content hashes and the `Ready` message. Version 10 added
+/// the one-way message event (`Events.kinds` 3) and `Decentralized`'s Byzantine nodes,
+/// attack and robust mixing rule, which an older worker would ignore.
+public let wireProtocolVersion: UInt32 = 10
 
 /// A dense float32 tensor as it travels: shape and row-major values.
 public struct WireTensor: Equatable, Sendable {

@@ -211,16 +211,8 @@ extension WireCodec {
     /// A decentralized run's assignment: settings as names with finite values, an edge
     /// list of a valid graph, a host (among the peers) for every node.
     private static func decentralized(_ body: Fedsim__Decentralized) throws -> DecentralizedAssignment {
-        let names = try array(body.setting_names, count: body.n_setting_names, "Decentralized.settingNames")
-            .enumerated().map { try string($1, "Decentralized.settingNames[\($0)]") }
-        let values = try array(body.setting_values, count: body.n_setting_values, "Decentralized.settingValues")
-        guard names.count == values.count else {
-            throw WireError.invalid(field: "Decentralized.settingValues",
-                                    reason: "\(values.count) values for \(names.count) setting names")
-        }
-        if let bad = values.firstIndex(where: { !$0.isFinite }) {
-            throw WireError.invalid(field: "Decentralized.settingValues[\(bad)]", reason: "must be finite, got \(values[bad])")
-        }
+        let settings = try namedValues(body.setting_names, body.n_setting_names, body.setting_values,
+                                       body.n_setting_values, "Decentralized.setting")
         let hosts = try array(body.hosts, count: body.n_hosts, "Decentralized.hosts").map { try int($0, "Decentralized.hosts") }
         guard !hosts.isEmpty else { throw WireError.invalid(field: "Decentralized.hosts", reason: "no node has a host") }
         let peers = try array(body.peers, count: body.n_peers, "Decentralized.peers")
@@ -250,16 +242,47 @@ extension WireCodec {
         guard peerKeys.isEmpty || peerKeys.count == peers.count else {
             throw WireError.invalid(field: "Decentralized.peerKeys", reason: "\(peerKeys.count) keys for \(peers.count) workers")
         }
+        let byzantine = try array(body.byzantine_nodes, count: body.n_byzantine_nodes, "Decentralized.byzantineNodes")
+            .map { try int($0, "Decentralized.byzantineNodes") }
+        if let bad = byzantine.indices.first(where: { byzantine[$0] >= hosts.count || ($0 > 0 && byzantine[$0] <= byzantine[$0 - 1]) }) {
+            throw WireError.invalid(field: "Decentralized.byzantineNodes[\(bad)]",
+                                    reason: "node \(byzantine[bad]) is not ascending among the \(hosts.count) nodes")
+        }
         guard body.regularization.isFinite, body.regularization >= 0 else {
             throw WireError.invalid(field: "Decentralized.regularization",
                                     reason: "must be finite and >= 0, got \(body.regularization)")
         }
         return DecentralizedAssignment(
             algorithm: try string(body.algorithm, "Decentralized.algorithm"),
-            settings: zip(names, values).map { NamedValue($0, $1) }, graph: graph, hosts: hosts, peers: peers,
+            settings: settings, graph: graph, hosts: hosts, peers: peers,
             training: try body.training.map { try localTraining($0.pointee) },
             objective: try string(body.objective, "Decentralized.objective"), regularization: body.regularization,
-            totalRows: try int(body.total_rows, "Decentralized.totalRows"), peerKeys: peerKeys)
+            totalRows: try int(body.total_rows, "Decentralized.totalRows"), peerKeys: peerKeys,
+            byzantineNodes: byzantine, attack: try string(body.attack, "Decentralized.attack"),
+            attackSettings: try namedValues(body.attack_setting_names, body.n_attack_setting_names,
+                                            body.attack_setting_values, body.n_attack_setting_values,
+                                            "Decentralized.attackSetting"),
+            mixingRule: try string(body.mixing_rule, "Decentralized.mixingRule"),
+            mixingSettings: try namedValues(body.mixing_setting_names, body.n_mixing_setting_names,
+                                            body.mixing_setting_values, body.n_mixing_setting_values,
+                                            "Decentralized.mixingSetting"))
+    }
+
+    /// Settings as parallel columns of names and finite values (fields `<field>Names` and
+    /// `<field>Values`).
+    private static func namedValues(_ names: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, _ nameCount: Int,
+                                    _ values: UnsafeMutablePointer<Double>?, _ valueCount: Int,
+                                    _ field: String) throws -> [NamedValue] {
+        let names = try array(names, count: nameCount, field + "Names")
+            .enumerated().map { try string($1, field + "Names[\($0)]") }
+        let values = try array(values, count: valueCount, field + "Values")
+        guard names.count == values.count else {
+            throw WireError.invalid(field: field + "Values", reason: "\(values.count) values for \(names.count) setting names")
+        }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw WireError.invalid(field: field + "Values[\(bad)]", reason: "must be finite, got \(values[bad])")
+        }
+        return zip(names, values).map { NamedValue($0, $1) }
     }
 
     /// A gossip batch whose columns have one entry per message and `width` values each.

@@ -325,10 +325,8 @@ public enum WireCodec {
         var body = Fedsim__Decentralized()
         fedsim__decentralized__init(&body)
         body.algorithm = scratch.cString(assignment.algorithm)
-        body.n_setting_names = assignment.settings.count
-        body.setting_names = scratch.copy(assignment.settings.map { Optional(scratch.cString($0.name)) })
-        body.n_setting_values = assignment.settings.count
-        body.setting_values = scratch.copy(assignment.settings.map(\.value))
+        (body.n_setting_names, body.setting_names, body.n_setting_values, body.setting_values) =
+            namedValueColumns(assignment.settings, in: scratch)
         let edges = assignment.graph.edges.flatMap { [$0.i, $0.j] }
         body.n_edges = edges.count
         body.edges = scratch.copy(edges.map { wireUInt32($0, "Decentralized.edges") })
@@ -346,7 +344,22 @@ public enum WireCodec {
         body.peer_keys = scratch.copy(assignment.peerKeys.map { key in
             ProtobufCBinaryData(len: key.bytes.count, data: scratch.copy(key.bytes))
         })
+        body.n_byzantine_nodes = assignment.byzantineNodes.count
+        body.byzantine_nodes = scratch.copy(assignment.byzantineNodes.map { wireUInt32($0, "Decentralized.byzantineNodes") })
+        body.attack = scratch.cString(assignment.attack)
+        (body.n_attack_setting_names, body.attack_setting_names, body.n_attack_setting_values, body.attack_setting_values) =
+            namedValueColumns(assignment.attackSettings, in: scratch)
+        body.mixing_rule = scratch.cString(assignment.mixingRule)
+        (body.n_mixing_setting_names, body.mixing_setting_names, body.n_mixing_setting_values, body.mixing_setting_values) =
+            namedValueColumns(assignment.mixingSettings, in: scratch)
         return body
+    }
+
+    /// Named values as the two parallel columns of a message, names and values.
+    private static func namedValueColumns(_ settings: [NamedValue], in scratch: PackScratch)
+        -> (Int, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?, Int, UnsafeMutablePointer<Double>?) {
+        (settings.count, scratch.copy(settings.map { Optional(scratch.cString($0.name)) }),
+         settings.count, scratch.copy(settings.map(\.value)))
     }
 
     /// The C struct of one layer of a model spec, pointing into `scratch`.

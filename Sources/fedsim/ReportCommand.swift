@@ -20,7 +20,9 @@ struct ReportCommand: ParsableCommand {
             "gradients to target" are those of the first record whose relative distance to the optimum is \
             at most --target ("not reached" when none is, "n/a" for a run without distances, such as a \
             network's). --html plots the relative distance (log scale) and the test accuracy against the \
-            communication count.
+            communication count. Token walks (sa_srrw) add the total-variation distance of their visits \
+            to the target, and two or more walks over the same nodes the trace of the covariance of their \
+            visit distributions.
             """)
 
     @Argument(help: "Run folders (each holding a metrics.jsonl), all server runs or all decentralized runs.")

@@ -303,8 +303,8 @@ final class DADAOTests: XCTestCase {
             case .exchange:
                 communicate(&nodes, Graph.Edge(event.first, event.second), at: event.time)
                 communications += 1
-            case .combine:
-                XCTFail("DADAO has no combine events")
+            case .combine, .send:
+                XCTFail("DADAO has no \(event.kind) events")
             }
         }
         XCTAssertEqual(Double(communications), 200 * constants.lambdaMix, accuracy: 4 * (200 * constants.lambdaMix).squareRoot())

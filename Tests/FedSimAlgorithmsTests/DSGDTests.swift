@@ -87,39 +87,6 @@ final class DSGDTests: XCTestCase {
         }
     }
 
-    /// f(x) = (1/2) ||x - center||^2: mu = L = 1, minimizer `center`.
-    private struct Quadratic: Objective {
-        let center: [Double]
-        var parameterCount: Int { center.count }
-        var rowCount: Int { 1 }
-        func value(at x: [Double]) -> Double { zip(x, center).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / 2 }
-        func valueAndGradient(at x: [Double]) -> (value: Double, gradient: [Double]) {
-            (value(at: x), zip(x, center).map { $0 - $1 })
-        }
-        func hessian(at x: [Double]) -> [Double] { [] }
-        func accuracy(at x: [Double]) -> Double? { nil }
-        func regularityConstants() -> RegularityConstants { RegularityConstants(strongConvexity: 1, smoothness: 1) }
-        init(center: [Double]) { self.center = center }
-        init(pooling parts: [Quadratic]) { center = parts[0].center }
-    }
-
-    /// Runs `programs` through `events` one at a time until `time`, as a single host would.
-    private func run(_ programs: inout [any NodeProgram], _ events: any IteratorProtocol<GossipEvent>, until time: Double) {
-        var events = events
-        while let event = events.next(), event.time <= time {
-            switch event.kind {
-            case .local: programs[event.first].local(at: event.time, event: event.index)
-            case .combine: programs[event.first].combine(at: event.time)
-            case .exchange:
-                let (i, j) = (event.first, event.second)
-                let toJ = programs[i].message(at: event.time, to: j)
-                let toI = programs[j].message(at: event.time, to: i)
-                programs[i].receive(toI[...], from: j, at: event.time)
-                programs[j].receive(toJ[...], from: i, at: event.time)
-            }
-        }
-    }
-
     private func nodes(_ algorithm: DSGD, centers: [[Double]], start: [[Double]]) throws -> [any NodeProgram] {
         let parameters = try algorithm.parameters(graph: irregular, constants: RegularityConstants(strongConvexity: 1, smoothness: 1))
         return try (0..<irregular.nodes).map { node in
@@ -134,7 +101,7 @@ final class DSGDTests: XCTestCase {
     }
 
     func testRoundsAreLocalStepsThenEveryEdgeThenCombines() {
-        var rounds = DSGDRounds(graph: try! Graph.path(3))
+        var rounds = DSGD.rounds(graph: try! Graph.path(3))
         let events = (0..<14).map { _ in rounds.next()! }
         XCTAssertEqual(events.map(\.index), Array(0..<14))
         XCTAssertEqual(events.map(\.kind), [.local, .local, .local, .exchange, .exchange, .combine, .combine, .combine,
@@ -155,7 +122,7 @@ final class DSGDTests: XCTestCase {
         let start = (0..<2).map { k in initial.map { $0[k] }.reduce(0, +) / 8 }
         var programs = try nodes(DSGD(stepSize: 0.1), centers: centers, start: initial)
         let rounds = 60
-        run(&programs, DSGDRounds(graph: irregular), until: Double(rounds))
+        simulate(&programs, DSGD.rounds(graph: irregular), until: Double(rounds))
         let contraction = pow(0.9, Double(rounds))
         let mean = average(programs)
         for k in 0..<2 {
@@ -176,8 +143,8 @@ final class DSGDTests: XCTestCase {
         }
         var plain = try nodes(DSGD(stepSize: 0.2), centers: centers, start: initial)
         var tracking = try nodes(DSGD(stepSize: 0.2, variant: .gradientTracking), centers: centers, start: initial)
-        run(&plain, DSGDRounds(graph: irregular), until: 600)
-        run(&tracking, DSGDRounds(graph: irregular), until: 600)
+        simulate(&plain, DSGD.rounds(graph: irregular), until: 600)
+        simulate(&tracking, DSGD.rounds(graph: irregular), until: 600)
         XCTAssertGreaterThan(worstDistance(plain), 1e-2)
         XCTAssertLessThan(worstDistance(tracking), 1e-10, "plain \(worstDistance(plain))")
     }

@@ -31,7 +31,7 @@ final class GossipEventsTests: XCTestCase {
             switch event.kind {
             case .local: nodeCounts[event.first] += 1
             case .exchange: edgeCounts[Graph.Edge(event.first, event.second), default: 0] += 1
-            case .combine: XCTFail("a gossip process has no combine events")
+            case .combine, .send: XCTFail("a gossip process has no \(event.kind) events")
             }
         }
         // Poisson counts: means 5 * 2000 and 3 * 2000, standard deviations 100 and 77.5.

@@ -153,6 +153,37 @@ final class DecentralizedRunHistoryTests: XCTestCase {
         }
     }
 
+    func testTokenWalksGetTheirVisitDistanceAndTheCovarianceTraceOfTheirVisits() throws {
+        // Three walks over 3 nodes, 4 hops each: visit distributions (1/2, 1/4, 1/4),
+        // (1/4, 1/2, 1/4), (1/4, 1/4, 1/2). Per node the mean is 1/3 and the sample
+        // variance ((1/6)^2 + 2 (1/12)^2) / 2 = 1/48, so the trace is 3/48 = 0.0625.
+        var folders: [String] = []
+        for (index, visits) in [[2, 1, 1], [1, 2, 1], [1, 1, 2]].enumerated() {
+            let line = #"{"time":4,"gradients":4,"communications":3,"bytes":72,"consensus_distance":0,"train_loss":0.5,"#
+                + #""test_loss":0.6,"test_accuracy":0.8,"worst_node_test_accuracy":0.8,"hops":4,"visit_tv_distance":0.1667}"#
+            let folder = try runFolder("walk-\(index)", [line])
+            try ("node,samples,degree,test_accuracy,distance_to_optimum,visits\n"
+                 + visits.enumerated().map { "\($0),5,2,0.8,,\($1)" }.joined(separator: "\n") + "\n")
+                .write(toFile: folder + "/nodes.csv", atomically: true, encoding: .utf8)
+            folders.append(folder)
+        }
+        let walks = try folders.map(decentralized)
+        XCTAssertEqual(walks[0].visits, [2, 1, 1])
+        XCTAssertEqual(walks[0].final.visitDistance, 0.1667)
+        let report = DecentralizedRunComparison(runs: walks)
+        XCTAssertEqual(report.rows[0].last, "visit TV distance")
+        XCTAssertEqual(report.rows[1].last, "1.67e-01")
+        XCTAssertEqual(report.notes, ["Visit distribution covariance trace across the 3 token walks (walk-0, walk-1, walk-2): 6.25e-02"])
+        XCTAssertTrue(report.markdown.hasSuffix("\nVisit distribution covariance trace across the 3 token walks (walk-0, walk-1, walk-2): 6.25e-02\n"))
+        XCTAssertEqual(DecentralizedRunComparison(runs: [walks[0]]).notes, [], "one walk has no spread")
+
+        try "node,visits\n0,2\n1,x\n".write(toFile: folders[0] + "/nodes.csv", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try decentralized(folders[0])) { error in
+            XCTAssertTrue("\(error)".hasSuffix("walk-0/nodes.csv:3: 'visits' is not a count of visits (a whole number >= 0)"),
+                          "\(error)")
+        }
+    }
+
     func testTheTableCountsCommunicationsAndGradientsToTheTarget() throws {
         let runs = try [dadao(), dsgd(), mlp(), ridge()].map(decentralized)
         XCTAssertEqual(DecentralizedRunComparison(runs: runs).markdown, """

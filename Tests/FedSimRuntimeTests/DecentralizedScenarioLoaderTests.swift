@@ -87,11 +87,68 @@ final class DecentralizedScenarioLoaderTests: XCTestCase {
     }
 
     func testServerSectionsAndTrainingOfAnObjectiveAreRefused() {
-        XCTAssertEqual(problems(text(["model:": "server:\n  rounds: 3\nattack:\n  kind: sign_flip\nmodel:",
+        XCTAssertEqual(problems(text(["model:": "server:\n  rounds: 3\naggregator:\n  rule: median\nmodel:",
                                       "  l2: 0.5": "  l2: 0.5\ntraining:\n  learning_rate: 0.1"])), [
             "gossip.yaml:18:3: error: training: applies to network models (model.kind mlp); on an objective the algorithm's own settings (decentralized:) set the steps",
             "gossip.yaml:11:3: error: server: applies to server runs; a decentralized run (decentralized:) has no server section",
-            "gossip.yaml:13:3: error: attack: applies to server runs; a decentralized run (decentralized:) has no attack section",
+            "gossip.yaml:13:3: error: aggregator: applies to server runs; a decentralized run (decentralized:) has no aggregator section",
+        ])
+    }
+
+    func testByzantineNodesAndRobustMixingLoadAndWriteBack() throws {
+        let monna = try parse(text(["algorithm: dsgd": "algorithm: monna\n  f: 2",
+                                    "  step_size: 0.1\n": "  step_size: 0.1\nattack:\n  kind: alie\n  clients: [4, 1]\n  tau: 20\n"]))
+        XCTAssert(monna.decentralized?.algorithm.isEqual(to: MoNNA(stepSize: 0.1, f: 2)) == true)
+        XCTAssertEqual(monna.attack, AttackSettings(kind: .alie, clients: [1, 4], tau: 20))
+        let resolved = monna.resolvedYAML
+        XCTAssert(resolved.contains("  momentum: 0.99\n  step_size: 0.1\n  f: 2\nattack:\n  kind: alie\n  clients: [1, 4]\n  tau: 20.0\n"),
+                  resolved)
+        XCTAssertEqual(try ScenarioLoader.parse(resolved, file: "resolved.yaml", baseDirectory: "/"), monna)
+
+        let robust = try parse(text(["  step_size: 0.1\n": "  step_size: 0.1\n  aggregator: {rule: trimmed_mean, f: 1}\nattack:\n  kind: gaussian\n  count: 2\n"]))
+        XCTAssertEqual(robust.decentralized?.mixing, .rule(RobustAggregatorDescription(rule: "trimmed_mean", parameters: ["f": 1])))
+        XCTAssertEqual(robust.attack?.clients.count, 2)
+        XCTAssert(robust.resolvedYAML.contains("  aggregator:\n    rule: trimmed_mean\n    f: 1.0\n"), robust.resolvedYAML)
+        XCTAssertEqual(try ScenarioLoader.parse(robust.resolvedYAML, file: "resolved.yaml", baseDirectory: "/"), robust)
+        let clipped = try parse(text(["  step_size: 0.1\n": "  step_size: 0.1\n  aggregator: {rule: clipped_gossip, tau: 0.5}\n"]))
+        XCTAssertEqual(clipped.decentralized?.mixing, .clippedGossip(tau: 0.5))
+    }
+
+    func testATokenWalkReadsItsTokenSectionAndWritesItBack() throws {
+        let walk = try parse(text(["algorithm: dsgd": "algorithm: sa_srrw",
+                                   "  step_size: 0.1\n": "  token: {alpha: 2, b: 0.95, link_latency: 0.1}\n"]))
+        XCTAssert(walk.decentralized?.algorithm.isEqual(to: SASRRW(alpha: 2, b: 0.95, linkLatency: 0.1)) == true)
+        let resolved = walk.resolvedYAML
+        XCTAssert(resolved.contains("  token:\n    alpha: 2.0\n    a: 0.8\n    b: 0.95\n    step_time: 1.0\n"), resolved)
+        XCTAssertEqual(try ScenarioLoader.parse(resolved, file: "resolved.yaml", baseDirectory: "/"), walk)
+        XCTAssertEqual(problems(text(["algorithm: dsgd": "algorithm: sa_srrw",
+                                      "  step_size: 0.1\n": "  token: {a: 0.9, b: 0.85, alpah: 1}\n"])), [
+            "gossip.yaml:17:22: error: decentralized.token.b: needs 0.5 < a < b <= 1, got a = 0.9 and b = 0.85",
+            "gossip.yaml:17:28: error: decentralized.token.alpah: unknown field 'alpah'; did you mean 'alpha'? (fields here: a, alpha, b, link_bandwidth, link_latency, step_time)",
+        ])
+        XCTAssertEqual(problems(text(["algorithm: dsgd": "algorithm: sa_srrw", "  step_size: 0.1\n": "attack:\n  kind: alie\n  count: 1\n"])), [
+            "gossip.yaml:14:14: error: decentralized.algorithm: sa_srrw has no Byzantine nodes; an attack: section needs algorithm dsgd or monna",
+        ])
+    }
+
+    func testAttacksAndRulesThatDoNotFitTheRunAreNamed() {
+        let attack = "  step_size: 0.1\nattack:\n  kind: optimal_alie\n  count: 9\n"
+        XCTAssertEqual(problems(text(["algorithm: dsgd": "algorithm: monna", "  step_size: 0.1\n": attack])), [
+            "gossip.yaml:19:9: error: attack.kind: optimal_alie searches against the server's aggregator; in a decentralized run use ipm, alie, sign_flip, gaussian, mimic or label_flip",
+            "gossip.yaml:20:10: error: attack.count: MoNNA tolerates at most (n - 1) / 2 = 7 Byzantine nodes of 16, got 9",
+        ])
+        XCTAssertEqual(problems(text(["  step_size: 0.1\n": "  step_size: 0.1\n  variant: gradient_tracking\nattack:\n  kind: alie\n  count: 1\n"])), [
+            "gossip.yaml:18:12: error: decentralized.variant: a Byzantine node sends one vector; gradient tracking's messages carry x and y (use variant plain with an attack)",
+        ])
+        XCTAssertEqual(problems(text(["algorithm: dsgd": "algorithm: monna",
+                                      "  step_size: 0.1\n": "  step_size: 0.1\n  aggregator: {rule: median}\n"])), [
+            "gossip.yaml:18:15: error: decentralized.aggregator: a robust aggregator replaces D-SGD's averaging (algorithm dsgd); monna combines as its own rule says",
+        ])
+        XCTAssertEqual(problems(text(["  step_size: 0.1\n": "  step_size: 0.1\n  aggregator: {rule: trimmed_mean, f: 2}\n"])), [
+            "gossip.yaml:18:39: error: decentralized.aggregator.f: trimmed_mean: f = 2 is too large for 3 inputs; the trimmed mean needs 2f < n (a node of degree 2 combines its own vector and 2 more)",
+        ])
+        XCTAssertEqual(problems(text(["  step_size: 0.1\n": "  step_size: 0.1\n  aggregator: {rule: clipped_gossip, tau: -1}\n"])), [
+            "gossip.yaml:18:22: error: decentralized.aggregator.rule: clipped_gossip: tau must be a finite number > 0 and the only parameter",
         ])
     }
 
@@ -111,7 +168,7 @@ final class DecentralizedScenarioLoaderTests: XCTestCase {
                                         "training:\n  learning_rate: 0.1\nserver:\n  rounds: 3\n  clients_per_round: 4\n"])).first,
                        "gossip.yaml:11:9: error: model.kind: logistic regression is an objective for decentralized runs (decentralized:); a server run uses softmax or mlp")
         XCTAssertEqual(problems(text(["algorithm: dsgd": "algorithm: gossip"])).first,
-                       "gossip.yaml:14:14: error: decentralized.algorithm: unknown value 'gossip'; expected one of dadao, dsgd")
+                       "gossip.yaml:14:14: error: decentralized.algorithm: unknown value 'gossip'; expected one of dadao, dsgd, monna, sa_srrw")
         XCTAssertEqual(problems(text(["  step_size: 0.1": "  variant: gradient_tracking\n  local_steps: 2"])), [
             "gossip.yaml:18:16: error: decentralized.local_steps: gradient tracking takes one gradient per round; remove local_steps",
         ])

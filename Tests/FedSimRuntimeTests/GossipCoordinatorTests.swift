@@ -51,6 +51,32 @@ final class GossipCoordinatorTests: XCTestCase {
         }
     }
 
+    func testMoNNAWithByzantineNodesAndATokenWalkGiveTheSameRecordsWithOneTwoOrFourWorkers() throws {
+        var attacked = scenario(MoNNA(momentum: 0.5), nodes: 8)
+        attacked.decentralized?.topology = .complete(nodes: 8)
+        attacked.attack = AttackSettings(kind: .gaussian, clients: [2, 5], standardDeviation: 3)
+        var walk = scenario(SASRRW(alpha: 5, linkLatency: 0.25), nodes: 8, budget: 30)
+        walk.decentralized?.evaluationInterval = 10
+        for scenario in [attacked, walk] {
+            let (summary, one) = try records(scenario, workers: 1)
+            for workers in [2, 4] {
+                let (_, other) = try records(scenario, workers: workers)
+                XCTAssertEqual(other.map(timeless), one.map(timeless), "\(scenario.decentralized!.algorithmName), \(workers) workers")
+            }
+            XCTAssertLessThan(one.last!.distanceToOptimum!, one.first!.distanceToOptimum!)
+            if scenario.attack != nil {
+                XCTAssertEqual(summary.final.byzantineNodes, 2)
+                XCTAssertNil(summary.final.walk)
+            } else {
+                // Each hop takes 1 s of step and, when the token moves, 0.25 s of latency.
+                let walk = try XCTUnwrap(summary.final.walk)
+                XCTAssertEqual(Double(walk.hops) + 0.25 * Double(summary.final.communications), 30, accuracy: 1.25)
+                XCTAssertEqual(summary.final.bytes, summary.final.communications * 8 * (summary.parameters + 1))
+                XCTAssertEqual(summary.final.consensusDistance, 0)
+            }
+        }
+    }
+
     func testDSGDNetworkNodesTakeTheirLocalStepsEachRound() throws {
         // An mlp's node trains as `training` says. Each node holds 24 rows, so batches of 8
         // make an epoch 3 steps: local_steps 3 is one epoch bit for bit, and 5 steps a
@@ -175,7 +201,7 @@ final class GossipCoordinatorTests: XCTestCase {
         while reason == nil, let inbound = try network.receive(timeoutMilliseconds: 5000) {
             if case let .message(.refused(text), _) = inbound { reason = text }
         }
-        XCTAssertEqual(reason, "Assign rejected: unknown gossip algorithm 'push_sum'; this worker knows dadao, dsgd")
+        XCTAssertEqual(reason, "Assign rejected: unknown gossip algorithm 'push_sum'; this worker knows dadao, dsgd, monna, sa_srrw")
         try network.send(.stop(reason: "done"), to: peer)
     }
 }

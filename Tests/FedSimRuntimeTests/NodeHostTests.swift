@@ -54,8 +54,9 @@ private final class HostOutcomes: @unchecked Sendable {
 }
 
 final class NodeHostTests: XCTestCase {
-    /// Random events on a 12-node graph: local steps, exchanges on edges (each followed
-    /// by a combine at both ends), in index order.
+    /// Random events on a 12-node graph: local steps, one-way sends along edges (each
+    /// followed by a combine at the receiver), exchanges on edges (each followed by a
+    /// combine at both ends), in index order.
     private func events(count: Int, graph: Graph, seed: UInt64) -> [GossipEvent] {
         var stream = RandomStream(seed: seed, purpose: .gossip)
         var events: [GossipEvent] = []
@@ -65,8 +66,14 @@ final class NodeHostTests: XCTestCase {
             index += 1
         }
         while events.count < count {
-            if stream.uniform() < 0.3 {
+            let draw = stream.uniform()
+            if draw < 0.3 {
                 add(.local, stream.integer(below: graph.nodes))
+            } else if draw < 0.5 {
+                let edge = graph.edges[stream.integer(below: graph.edges.count)]
+                let (from, to) = stream.uniform() < 0.5 ? (edge.i, edge.j) : (edge.j, edge.i)
+                add(.send, from, to)
+                add(.combine, to)
             } else {
                 let edge = graph.edges[stream.integer(below: graph.edges.count)]
                 add(.exchange, edge.i, edge.j)
@@ -92,6 +99,9 @@ final class NodeHostTests: XCTestCase {
                 let b = programs[event.second].message(at: event.time, to: event.first)
                 programs[event.first].receive(b[...], from: event.second, at: event.time)
                 programs[event.second].receive(a[...], from: event.first, at: event.time)
+            case .send:
+                let message = programs[event.first].message(at: event.time, to: event.second)
+                programs[event.second].receive(message[...], from: event.first, at: event.time)
             }
         }
         if cuts.contains(events.count) { snapshots.append(programs.map { $0.model(at: events.last!.time) }) }
@@ -175,8 +185,8 @@ final class NodeHostTests: XCTestCase {
         for (workers, batch) in [(1, 3_000), (3, 1), (3, 97), (4, 1_000)] {
             let (snapshots, done) = try hosted(events, nodes: 12, workers: workers, batch: batch, cuts: cuts)
             XCTAssertEqual(snapshots, expected, "\(workers) workers, batches of \(batch)")
-            let exchanges = events.filter { $0.kind == .exchange }.count
-            XCTAssertEqual(done, events.count + exchanges, "an exchange is done once at each end")
+            let twoEnded = events.filter { $0.kind == .exchange || $0.kind == .send }.count
+            XCTAssertEqual(done, events.count + twoEnded, "an exchange or a send is done once at each end")
         }
     }
 

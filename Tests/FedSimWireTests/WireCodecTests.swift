@@ -54,6 +54,14 @@ final class WireCodecTests: XCTestCase {
                                algorithm: "dadao", settings: [], graph: try! Graph(nodes: 2, edges: [(0, 1)]),
                                hosts: [0, 0], peers: ["tcp://10.0.0.1:4000"], objective: "least_squares",
                                totalRows: 9))),
+            .assign(Assign(workerIndex: 1, seed: 6, model: .softmaxRegression(inputDim: 3, classes: 4),
+                           clients: [shard(3, samples: 2)],
+                           decentralized: DecentralizedAssignment(
+                               algorithm: "dsgd", settings: [NamedValue("local_steps", 1)],
+                               graph: try! Graph(nodes: 4, edges: [(0, 1), (1, 2), (2, 3)]), hosts: [0, 1, 0, 1],
+                               peers: ["tcp://a:1", "tcp://b:1"], training: training, byzantineNodes: [1, 3],
+                               attack: "alie", attackSettings: [NamedValue("tau", 20), NamedValue("index", 0)],
+                               mixingRule: "trimmed_mean", mixingSettings: [NamedValue("f", 1)]))),
             .model(ModelBroadcast(version: 9, parameters: [1.5, -2, 0, .greatestFiniteMagnitude])),
             .model(ModelBroadcast(version: 0, parameters: [])),
             .model(ModelBroadcast(version: 3, parameters: [0.5], adapterFactors: [0.125, -1, 3e-20])),
@@ -63,8 +71,8 @@ final class WireCodecTests: XCTestCase {
             .gossip(GossipBatch(fromNodes: [1, 4], toNodes: [2, 0], events: [17, 90], width: 3,
                                 values: [1, 2, 3, 4, 5, -.infinity])),
             .gossip(GossipBatch(width: 5)),
-            .events(EventBatch(indices: [3, 4, 9], times: [0.5, 0.75, 2], kinds: [.local, .exchange, .combine],
-                               first: [1, 0, 2], second: [0, 3, 0])),
+            .events(EventBatch(indices: [3, 4, 9, 10], times: [0.5, 0.75, 2, 2.5], kinds: [.local, .exchange, .combine, .send],
+                               first: [1, 0, 2, 3], second: [0, 3, 0, 1])),
             .snapshot(SnapshotRequest(time: 12.5, through: 4096)),
             .nodeStates(NodeStates(time: 12.5, nodes: [0, 2], width: 2, values: [0.25, -1, 3, 1e-300])),
             .heartbeat(sequence: .max),
@@ -461,6 +469,30 @@ final class WireCodecTests: XCTestCase {
         assertInvalid(keyed([[UInt8](repeating: 1, count: 32), [UInt8](repeating: 2, count: 32)]),
                       field: "Decentralized.peerKeys", mentioning: "2 keys for 1 workers")
         assertInvalid(assignment([0, 0], [1, 1], []), field: "Decentralized.edges", mentioning: "self-loop at node 1")
+        let attacked = { (byzantine: [UInt64], names: [String], values: [Double]) -> [UInt8] in
+            envelope(.assign) {
+                $0.message(3) {
+                    $0.varint(2, 2)
+                    $0.message(5) { $0.message(1) { $0.varint(1, 2); $0.varint(2, 2); $0.string(3, "zeros") } }
+                }
+                $0.message(5) {
+                    $0.string(1, "monna")
+                    $0.packedVarints(4, [0, 1, 1, 2])
+                    $0.packedVarints(5, [0, 0, 0])
+                    $0.string(6, "tcp://a:1")
+                    $0.packedVarints(12, byzantine)
+                    $0.string(13, "alie")
+                    for name in names { $0.string(14, name) }
+                    $0.packedDoubles(15, values)
+                }
+            }
+        }
+        assertInvalid(attacked([2, 1], [], []), field: "Decentralized.byzantineNodes[1]", mentioning: "not ascending")
+        assertInvalid(attacked([3], [], []), field: "Decentralized.byzantineNodes[0]", mentioning: "among the 3 nodes")
+        assertInvalid(attacked([1], ["tau"], [1, 2]), field: "Decentralized.attackSettingValues",
+                      mentioning: "2 values for 1 setting names")
+        assertInvalid(attacked([1], ["tau"], [.infinity]), field: "Decentralized.attackSettingValues[0]",
+                      mentioning: "finite")
         assertInvalid(assignment([0, 0], [0, 1, 1], []), field: "Decentralized.edges", mentioning: "odd number")
     }
 

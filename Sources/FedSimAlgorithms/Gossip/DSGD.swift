@@ -74,7 +74,17 @@ public struct DSGD: GossipAlgorithm {
     }
 
     public static func events(graph: Graph, seed: UInt64, parameters: GossipParameters) -> any IteratorProtocol<GossipEvent> {
-        DSGDRounds(graph: graph)
+        rounds(graph: graph, robustness: parameters.robustness)
+    }
+
+    /// The rounds: an exchange on every edge between honest nodes (in `graph.edges`
+    /// order), and the sends of `SynchronousRounds.aroundByzantine` on edges with a
+    /// Byzantine end.
+    public static func rounds(graph: Graph, robustness: GossipRobustness = GossipRobustness()) -> SynchronousRounds {
+        let honest = graph.edges.filter { !robustness.isByzantine($0.i) && !robustness.isByzantine($0.j) }
+            .map { (kind: GossipEvent.Kind.exchange, first: $0.i, second: $0.j) }
+        let round = SynchronousRounds.aroundByzantine(honest, graph: graph, robustness: robustness)
+        return SynchronousRounds(nodes: graph.nodes) { _ in round }
     }
 
     /// h_i, or x_i and y_i with gradient tracking.
@@ -89,6 +99,10 @@ public struct DSGD: GossipAlgorithm {
     public static func node(_ node: Int, graph: Graph, parameters: GossipParameters, learner: LocalLearner,
                             initial: [Double]) throws -> any NodeProgram {
         let weights = MetropolisWeights(graph: graph)
+        let mixing = try parameters.robustness.mixing.map {
+            try DSGDNode.Mixing($0, node: node, weights: weights, seed: parameters.seed)
+        }
+        if mixing != nil, try tracksGradients(parameters) { throw GossipError.robustTracking }
         switch learner {
         case let .objective(objective):
             let stepSize = try parameters.value("step_size")
@@ -98,7 +112,7 @@ public struct DSGD: GossipAlgorithm {
                 return GradientTrackingNode(node: node, weights: weights, objective: objective, stepSize: stepSize,
                                             x: initial)
             }
-            return DSGDNode(node: node, weights: weights, x: initial) { x, _ in
+            return DSGDNode(node: node, weights: weights, mixing: mixing, x: initial) { x, _ in
                 var h = x
                 for _ in 0..<Int(steps) {
                     let gradient = objective.gradient(at: h)
@@ -107,7 +121,7 @@ public struct DSGD: GossipAlgorithm {
                 return h
             }
         case let .network(train):
-            return DSGDNode(node: node, weights: weights, x: initial, localSteps: train)
+            return DSGDNode(node: node, weights: weights, mixing: mixing, x: initial, localSteps: train)
         }
     }
 
@@ -116,55 +130,62 @@ public struct DSGD: GossipAlgorithm {
     }
 }
 
-/// D-SGD's rounds as events (see `DSGD`), endless. O(1) per event.
-public struct DSGDRounds: IteratorProtocol, Sendable {
-    public let graph: Graph
-    private var round = 0
-    /// The position within the round: nodes' local steps, then edges, then combines.
-    private var slot = 0
-    private var index: UInt64 = 0
-
-    public init(graph: Graph) {
-        self.graph = graph
-    }
-
-    public mutating func next() -> GossipEvent? {
-        let (n, m) = (graph.nodes, graph.edges.count)
-        let base = Double(round)
-        let event: GossipEvent
-        if slot < n {
-            event = GossipEvent(index: index, time: base + 0.25, kind: .local, first: slot)
-        } else if slot < n + m {
-            let edge = graph.edges[slot - n]
-            event = GossipEvent(index: index, time: base + 0.5, kind: .exchange, first: edge.i, second: edge.j)
-        } else {
-            event = GossipEvent(index: index, time: base + 1, kind: .combine, first: slot - n - m)
-        }
-        index += 1
-        slot += 1
-        if slot == 2 * n + m {
-            slot = 0
-            round += 1
-        }
-        return event
-    }
-}
-
 /// A D-SGD node: h_i from its local steps, sent to every neighbour, and
-/// x_i <- sum_j W_ij h_j once their h_j are in.
+/// x_i <- sum_j W_ij h_j once their h_j are in, or a robust combination of them.
 struct DSGDNode: NodeProgram {
+    /// A robust combination in place of averaging, with its state.
+    struct Mixing {
+        let kind: RobustMixing
+        var aggregator: RobustAggregator?
+        let seed: UInt64
+        let node: Int
+        var round = 0
+
+        init(_ kind: RobustMixing, node: Int, weights: MetropolisWeights, seed: UInt64) throws {
+            self.kind = kind
+            if case let .rule(description) = kind { aggregator = try RobustAggregator(description) }
+            self.seed = seed
+            self.node = node
+        }
+
+        /// The combination of `own` and the neighbours' vectors (in increasing node order).
+        mutating func combine(own: [Double], neighbors: [(node: Int, vector: [Double])], weights: MetropolisWeights)
+            -> [Double] {
+            defer { round += 1 }
+            switch kind {
+            case let .clippedGossip(tau):
+                var x = own
+                for (neighbor, vector) in neighbors {
+                    var squaredNorm = 0.0
+                    for k in own.indices { squaredNorm += (vector[k] - own[k]) * (vector[k] - own[k]) }
+                    let norm = squaredNorm.squareRoot()
+                    let scale = weights.weight(node, neighbor) * (norm > tau ? tau / norm : 1)
+                    for k in x.indices { x[k] += scale * (vector[k] - own[k]) }
+                }
+                return x
+            case .rule:
+                var stream = RandomStream(seed: seed, purpose: .aggregation, client: node, counter: round)
+                let vectors = [own.map(Float.init)] + neighbors.map { $0.vector.map(Float.init) }
+                guard let result = try? aggregator!.aggregate(vectors, stream: &stream) else { return own }
+                return result.aggregate.map(Double.init)
+            }
+        }
+    }
+
     let node: Int
     let weights: MetropolisWeights
+    private var mixing: Mixing?
     private(set) var x: [Double]
     /// x_i's local steps: the h_i reached from x_i, `event` keying their random streams.
     let localSteps: @Sendable (_ x: [Double], _ event: UInt64) -> [Double]
     private var h: [Double]
     private var received: [Int: [Double]] = [:]
 
-    init(node: Int, weights: MetropolisWeights, x: [Double],
+    init(node: Int, weights: MetropolisWeights, mixing: Mixing? = nil, x: [Double],
          localSteps: @escaping @Sendable (_ x: [Double], _ event: UInt64) -> [Double]) {
         self.node = node
         self.weights = weights
+        self.mixing = mixing
         self.x = x
         self.localSteps = localSteps
         h = x
@@ -181,7 +202,12 @@ struct DSGDNode: NodeProgram {
     }
 
     mutating func combine(at time: Double) {
-        x = weights.combine(at: node) { $0 == node ? h : received[$0] ?? h }
+        if mixing != nil {
+            let neighbors = weights.graph.neighbors[node].compactMap { j in received[j].map { (node: j, vector: $0) } }
+            x = mixing!.combine(own: h, neighbors: neighbors, weights: weights)
+        } else {
+            x = weights.combine(at: node) { $0 == node ? h : received[$0] ?? h }
+        }
         received.removeAll(keepingCapacity: true)
     }
 

@@ -17,17 +17,28 @@ public enum LocalLearner: Sendable {
 public struct GossipParameters: Equatable, Sendable {
     public private(set) var names: [String] = []
     public private(set) var values: [Double] = []
+    /// The Byzantine nodes and D-SGD's robust mixing, beside the named values.
+    public var robustness = GossipRobustness()
+    /// The run's seed, for the node programs' own draws (a randomized robust rule, a
+    /// walk's start).
+    public var seed: UInt64 = 0
+    /// The length of every node's model, for algorithms whose events charge a message's
+    /// transfer time.
+    public var modelWidth = 0
 
     public init() {}
 
     /// The parameters named `names[k]` with value `values[k]`.
     /// - Throws: `GossipError.mismatchedParameters` unless the lists have one length.
-    public init(names: [String], values: [Double]) throws {
+    public init(names: [String], values: [Double], robustness: GossipRobustness = GossipRobustness(),
+                seed: UInt64 = 0) throws {
         guard names.count == values.count else {
             throw GossipError.mismatchedParameters(names: names.count, values: values.count)
         }
         self.names = names
         self.values = values
+        self.robustness = robustness
+        self.seed = seed
     }
 
     /// Adds parameter `name`.
@@ -41,6 +52,11 @@ public struct GossipParameters: Equatable, Sendable {
     public func value(_ name: String) throws -> Double {
         guard let index = names.firstIndex(of: name) else { throw GossipError.missingParameter(name) }
         return values[index]
+    }
+
+    /// The value of parameter `name`, nil when there is none.
+    public func optionalValue(_ name: String) -> Double? {
+        names.firstIndex(of: name).map { values[$0] }
     }
 }
 
@@ -77,9 +93,15 @@ public protocol GossipAlgorithm: Equatable, Sendable {
     /// The program of `node`, starting from the model `initial`.
     static func node(_ node: Int, graph: Graph, parameters: GossipParameters, learner: LocalLearner,
                      initial: [Double]) throws -> any NodeProgram
+    /// The node holding the run's one model at time 0, for an algorithm whose nodes pass
+    /// a single model around (a token walk: the model is the last node's to take a local
+    /// step, and its local steps count its visits); nil when every node keeps its own.
+    static func tokenStart(graph: Graph, parameters: GossipParameters) throws -> Int?
 }
 
 extension GossipAlgorithm {
+    public static func tokenStart(graph: Graph, parameters: GossipParameters) throws -> Int? { nil }
+
     /// Whether `other` is an algorithm of this type with the same settings.
     public func isEqual(to other: any GossipAlgorithm) -> Bool {
         (other as? Self) == self
@@ -93,7 +115,7 @@ extension GossipAlgorithm {
 /// Every decentralized algorithm, by name: the one list a scenario's
 /// `decentralized.algorithm` chooses from.
 public enum GossipAlgorithms {
-    public static let all: [any GossipAlgorithm.Type] = [DADAO.self, DSGD.self]
+    public static let all: [any GossipAlgorithm.Type] = [DADAO.self, DSGD.self, MoNNA.self, SASRRW.self]
 
     public static var names: [String] { all.map { $0.name } }
 
@@ -109,6 +131,22 @@ public enum GossipAlgorithms {
 }
 
 extension LocalLearner {
+    /// The move a local step makes from theta, before the algorithm scales it: gamma
+    /// grad f(theta) for an objective (gamma the parameters' `step_size`, which must be
+    /// > 0), theta - T(theta) for a network's local training T (lr times the gradient for
+    /// one SGD step). `event` keys the network's random streams.
+    func displacement(_ parameters: GossipParameters, algorithm: String) throws
+        -> @Sendable (_ theta: [Double], _ event: UInt64) -> [Double] {
+        switch self {
+        case let .objective(objective):
+            let stepSize = try parameters.value("step_size")
+            try GossipError.requirePositive(stepSize, "\(algorithm)'s step size")
+            return { theta, _ in objective.gradient(at: theta).map { stepSize * $0 } }
+        case let .network(train):
+            return { theta, event in zip(theta, train(theta, event)).map { $0 - $1 } }
+        }
+    }
+
     /// The objective, for the algorithms that need one.
     /// - Throws: `GossipError.needsObjective` for a network.
     func objective(for algorithm: String) throws -> any Objective {

@@ -16,6 +16,8 @@ public enum GossipError: FedSimError, Equatable, Sendable {
     case mismatchedParameters(names: Int, values: Int)
     /// The algorithm needs a strongly convex objective, and the model is a network.
     case needsObjective(algorithm: String)
+    /// Gradient tracking mixes x and y together; a robust rule cannot replace that.
+    case robustTracking
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum GossipError: FedSimError, Equatable, Sendable {
             return "\(names) parameter names for \(values) values"
         case .needsObjective(let algorithm):
             return "\(algorithm) needs a strongly convex objective (model kind logistic, softmax or least_squares), not a network"
+        case .robustTracking:
+            return "gradient tracking mixes x and y with the Metropolis weights; a robust aggregator needs variant plain"
         }
     }
 

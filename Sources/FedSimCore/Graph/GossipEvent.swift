@@ -9,13 +9,16 @@ public struct GossipEvent: Equatable, Codable, Sendable {
         case exchange = 1
         /// Node `first` combines what its neighbours sent (D-SGD's mixing).
         case combine = 2
+        /// Node `first` sends a message to node `second`, which takes it; `first` does
+        /// not wait for an answer (a pull by `second`, or a walk's token).
+        case send = 3
     }
 
     public let index: UInt64
     public let time: Double
     public let kind: Kind
     public let first: Int
-    /// The other end of an exchange; 0 for the other kinds.
+    /// The other end of an exchange, the receiver of a send; 0 for the other kinds.
     public let second: Int
 
     public init(index: UInt64, time: Double, kind: Kind, first: Int, second: Int = 0) {
@@ -26,10 +29,10 @@ public struct GossipEvent: Equatable, Codable, Sendable {
         self.second = second
     }
 
-    /// The nodes the event touches: both ends of an exchange, else its node.
-    public var nodes: [Int] { kind == .exchange ? [first, second] : [first] }
+    /// The nodes the event touches: both ends of an exchange or a send, else its node.
+    public var nodes: [Int] { kind == .exchange || kind == .send ? [first, second] : [first] }
 
-    /// The node at the other end of an exchange from `node`.
+    /// The node at the other end of an exchange or a send from `node`.
     public func partner(of node: Int) -> Int {
         node == first ? second : first
     }

@@ -326,10 +326,31 @@ struct  Fedsim__Decentralized
    */
   size_t n_peer_keys;
   ProtobufCBinaryData *peer_keys;
+  /*
+   * The Byzantine nodes, ascending; empty in a run without an attack.
+   */
+  size_t n_byzantine_nodes;
+  uint32_t *byzantine_nodes;
+  /*
+   * What they send (an attack kind as scenarios name it) and the attack's settings.
+   */
+  char *attack;
+  size_t n_attack_setting_names;
+  char **attack_setting_names;
+  size_t n_attack_setting_values;
+  double *attack_setting_values;
+  /*
+   * The robust rule replacing D-SGD's averaging, and its settings; empty: averaging.
+   */
+  char *mixing_rule;
+  size_t n_mixing_setting_names;
+  char **mixing_setting_names;
+  size_t n_mixing_setting_values;
+  double *mixing_setting_values;
 };
 #define FEDSIM__DECENTRALIZED__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__decentralized__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0, 0, 0,NULL }
+    , (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0, 0, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL }
 
 
 /*
@@ -349,7 +370,8 @@ struct  Fedsim__Events
   size_t n_kinds;
   uint32_t *kinds;
   /*
-   * edge first-second, 2 combine at node `first`
+   * edge first-second, 2 combine at node `first`,
+   * 3 message from `first` to `second` only
    */
   size_t n_first;
   uint32_t *first;

@@ -3,6 +3,29 @@ import FedSimCore
 import FedSimWire
 import Foundation
 
+/// Where a token walk is: the node holding the token (the last to take a step, or the
+/// start) and each node's visits (its steps).
+struct WalkPosition {
+    var holder: Int
+    var visits: [Int]
+
+    mutating func visit(_ node: Int) {
+        holder = node
+        visits[node] += 1
+    }
+
+    var hops: Int { visits.reduce(0, +) }
+
+    /// The total-variation distance of the visits' empirical distribution to the uniform
+    /// target, (1/2) sum_i |visits_i / n - 1 / N|; 1 before the first hop.
+    var visitDistance: Double {
+        let hops = hops
+        guard hops > 0 else { return 1 }
+        let target = 1 / Double(visits.count)
+        return visits.reduce(0) { $0 + abs(Double($1) / Double(hops) - target) } / 2
+    }
+}
+
 /// Runs a scenario's `decentralized:` section: the coordinator is the event scheduler on
 /// the virtual clock and never holds a node's state. Node i (part i of the partition) is
 /// hosted by worker i mod W; the coordinator hands each worker the events that touch its
@@ -31,6 +54,8 @@ public final class GossipCoordinator {
     /// Gradients one local event takes at each node.
     private let gradientsPerLocalEvent: [Int]
     private let pool: WorkerPool
+    /// The Byzantine nodes, which the measures leave out.
+    private let byzantine: Set<Int>
 
     /// Events handed to a worker in one message at most.
     static let batchLimit = 4096
@@ -40,6 +65,10 @@ public final class GossipCoordinator {
         let time: Double
         let gradients: Int
         let communications: Int
+        /// Messages between nodes: two per exchange, one per send.
+        let messages: Int
+        /// A token walk's position: where the token is and each node's visits so far.
+        let walk: WalkPosition?
         var models: [[Double]?]
         var answered: Set<Int> = []
     }
@@ -66,13 +95,18 @@ public final class GossipCoordinator {
         evaluator = try GossipEvaluator(model: model, data: data, seed: scenario.seed,
                                         stronglyConvexNodes: algorithm.needsObjective)
         self.algorithm = algorithm
-        let parameters = try settings.algorithm.parameters(graph: graph, constants: evaluator.constants)
+        var parameters = try settings.algorithm.parameters(graph: graph, constants: evaluator.constants)
+        parameters.robustness = GossipRobustness(byzantineNodes: scenario.attack?.clients ?? [], mixing: settings.mixing)
+        parameters.seed = scenario.seed
+        parameters.modelWidth = evaluator.width
         self.parameters = parameters
+        byzantine = Set(parameters.robustness.byzantineNodes)
         messageWidth = try algorithm.messageWidth(modelWidth: evaluator.width, parameters: parameters)
         let perEvent = try algorithm.gradientsPerLocalEvent(parameters: parameters)
         gradientsPerLocalEvent = data.clients.map { perEvent * model.stepsPerLocalEvent(samples: $0.count) }
         let (spec, seed, nodeModel, nodeGraph) = (scenario.modelSpec(for: data), scenario.seed, model, graph)
-        let (name, algorithmParameters) = (settings.algorithmName, parameters)
+        let (name, algorithmParameters, attack, mixing) = (settings.algorithmName, parameters, scenario.attack,
+                                                           settings.mixing)
         pool = WorkerPool(transport: transport, options: options, scenarioName: scenario.name,
                           clientCount: data.clients.count) { index, nodes, peers in
             let (objective, regularization, totalRows) = nodeModel.wireDescription
@@ -81,7 +115,10 @@ public final class GossipCoordinator {
                 settings: zip(algorithmParameters.names, algorithmParameters.values).map { NamedValue($0, $1) },
                 graph: nodeGraph, hosts: (0..<nodeGraph.nodes).map { $0 % peers.endpoints.count },
                 peers: peers.endpoints, training: nodeModel.training, objective: objective,
-                regularization: regularization, totalRows: totalRows, peerKeys: peers.keys)
+                regularization: regularization, totalRows: totalRows, peerKeys: peers.keys,
+                byzantineNodes: algorithmParameters.robustness.byzantineNodes, attack: attack?.kind.rawValue ?? "",
+                attackSettings: attack?.wireSettings ?? [],
+                mixingRule: mixing?.named.rule ?? "", mixingSettings: mixing?.named.settings.map { NamedValue($0, $1) } ?? [])
             return Assign(workerIndex: index, seed: seed, model: spec,
                           clients: nodes.map { ClientShard(clientID: $0, data: data.clients[$0]) },
                           decentralized: assignment)
@@ -149,6 +186,10 @@ public final class GossipCoordinator {
         var handedOut = 0
         var gradients = 0
         var communications = 0
+        var messages = 0
+        var walk = try algorithm.tokenStart(graph: graph, parameters: parameters).map {
+            WalkPosition(holder: $0, visits: [Int](repeating: 0, count: graph.nodes))
+        }
         let hosts = pool.hosts
         var batches = [EventBatch](repeating: EventBatch(), count: pool.count)
         var pending: [PendingSnapshot] = []
@@ -167,8 +208,10 @@ public final class GossipCoordinator {
                 switch event.kind {
                 case .local:
                     gradients += gradientsPerLocalEvent[event.first]
-                case .exchange:
+                    walk?.visit(event.first)
+                case .exchange, .send:
                     communications += 1
+                    messages += event.kind == .exchange ? 2 : 1
                     let second = hosts[event.second]
                     if second != first { batches[second].append(event) }
                 case .combine:
@@ -184,6 +227,7 @@ public final class GossipCoordinator {
                 try pool.send(EncodedMessage(.snapshot(SnapshotRequest(time: time, through: through))), to: worker)
             }
             pending.append(PendingSnapshot(time: time, gradients: gradients, communications: communications,
+                                           messages: messages, walk: walk,
                                            models: Array(repeating: nil, count: graph.nodes)))
             // One interval's events go out before the previous snapshot is awaited.
             while pending.count > 1 {
@@ -239,26 +283,50 @@ public final class GossipCoordinator {
     private func measure(_ snapshot: PendingSnapshot, since start: Date) throws -> GossipRecord {
         let record = GossipRecord(
             time: snapshot.time, gradients: snapshot.gradients, communications: snapshot.communications,
-            bytes: snapshot.communications * 2 * messageWidth * MemoryLayout<Double>.size,
-            measures: evaluator.measure(snapshot.models.map { $0! }), wallSeconds: Date().timeIntervalSince(start))
+            bytes: snapshot.messages * messageWidth * MemoryLayout<Double>.size,
+            measures: evaluator.measure(measured(snapshot.models.map { $0! }, walk: snapshot.walk)),
+            byzantineNodes: scenario.attack?.clients.count,
+            walk: snapshot.walk.map { GossipRecord.Walk(hops: $0.hops, visitDistance: $0.visitDistance) },
+            wallSeconds: Date().timeIntervalSince(start))
         lastModels = snapshot.models.map { $0! }
+        lastWalk = snapshot.walk
         try folder?.append(record.json)
         options.gossipProgress(record)
         return record
     }
 
+    /// The models the measures are of, from every node's `models`: a walk's token, or
+    /// the honest nodes' models in node order.
+    private func measured(_ models: [[Double]], walk: WalkPosition?) -> [[Double]] {
+        if let walk { return [models[walk.holder]] }
+        return byzantine.isEmpty ? models : models.indices.filter { !byzantine.contains($0) }.map { models[$0] }
+    }
+
+    /// The walk at the last evaluation, for `nodes.csv`.
+    private var lastWalk: WalkPosition?
+
     /// The nodes' models at the last evaluation, for `nodes.csv`.
     private var lastModels: [[Double]] = []
 
     /// One row per node: its rows, degree, and its last model's test accuracy and squared
-    /// distance to x*, when they exist. Like the metrics, it does not depend on the workers.
+    /// distance to x*, when they exist; in a run with an attack, whether it is Byzantine
+    /// (its model is then its own, not measured); in a token walk, its visits. Like the
+    /// metrics, it does not depend on the workers.
     private func nodesCSV() -> String {
-        var lines = ["node,samples,degree,test_accuracy,distance_to_optimum"]
+        let attacked = scenario.attack != nil
+        var lines = ["node,samples,degree,test_accuracy,distance_to_optimum" + (attacked ? ",byzantine" : "")
+                     + (lastWalk != nil ? ",visits" : "")]
         let degrees = graph.degrees
         for node in 0..<graph.nodes {
-            let measures = evaluator.measure(node: lastModels[node])
-            lines.append("\(node),\(data.clients[node].count),\(degrees[node]),"
-                         + "\(measures.testAccuracy.map { "\($0)" } ?? ""),\(measures.distance.map { "\($0)" } ?? "")")
+            var line = "\(node),\(data.clients[node].count),\(degrees[node]),"
+            if byzantine.contains(node) {
+                line += ","
+            } else {
+                let measures = evaluator.measure(node: lastModels[node])
+                line += "\(measures.testAccuracy.map { "\($0)" } ?? ""),\(measures.distance.map { "\($0)" } ?? "")"
+            }
+            lines.append(line + (attacked ? (byzantine.contains(node) ? ",1" : ",0") : "")
+                         + (lastWalk.map { ",\($0.visits[node])" } ?? ""))
         }
         return lines.joined(separator: "\n") + "\n"
     }

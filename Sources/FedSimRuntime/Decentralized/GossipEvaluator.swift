@@ -17,6 +17,19 @@ struct GossipMeasures: Equatable {
     var testAccuracy: Double?
     /// The lowest test accuracy of a node's own model.
     var worstNodeTestAccuracy: Double?
+    /// The mean test accuracy of the nodes' own models.
+    var meanNodeTestAccuracy: Double?
+}
+
+extension GossipMeasures {
+    init(distanceToOptimum: Double? = nil, relativeDistanceToOptimum: Double? = nil, consensusDistance: Double,
+         trainLoss: Double, testLoss: Double, testAccuracy: Double?, nodeAccuracies: [Double]) {
+        self.init(distanceToOptimum: distanceToOptimum, relativeDistanceToOptimum: relativeDistanceToOptimum,
+                  consensusDistance: consensusDistance, trainLoss: trainLoss, testLoss: testLoss,
+                  testAccuracy: testAccuracy, worstNodeTestAccuracy: nodeAccuracies.min(),
+                  meanNodeTestAccuracy: nodeAccuracies.isEmpty ? nil
+                      : nodeAccuracies.reduce(0, +) / Double(nodeAccuracies.count))
+    }
 }
 
 /// Measures the nodes' models of a decentralized run: distances to the pooled optimum x*
@@ -117,7 +130,7 @@ final class GossipEvaluator {
                 distanceToOptimum: distance, relativeDistanceToOptimum: distance / norm, consensusDistance: consensus,
                 trainLoss: pooled.value(at: average), testLoss: test.value(at: average),
                 testAccuracy: test.accuracy(at: average),
-                worstNodeTestAccuracy: models.compactMap { test.accuracy(at: $0) }.min())
+                nodeAccuracies: models.compactMap { test.accuracy(at: $0) })
         case let .network(model, nodes, test):
             let parameters = average.map(Float.init)
             var lossSum = 0.0
@@ -130,7 +143,7 @@ final class GossipEvaluator {
             return GossipMeasures(
                 consensusDistance: consensus, trainLoss: rows > 0 ? lossSum / Double(rows) : .nan,
                 testLoss: evaluation.meanLoss, testAccuracy: evaluation.accuracy,
-                worstNodeTestAccuracy: models.map { model.evaluate(parameters: $0.map(Float.init), on: test).accuracy }.min())
+                nodeAccuracies: models.map { model.evaluate(parameters: $0.map(Float.init), on: test).accuracy })
         }
     }
 

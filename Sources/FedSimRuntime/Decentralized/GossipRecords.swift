@@ -7,13 +7,36 @@ public struct GossipRecord: Equatable, Sendable {
     public var time: Double
     /// Gradients (or a network's minibatch steps) taken by all nodes so far.
     public var gradients: Int
-    /// Exchanges over edges so far.
+    /// Communications so far: exchanges over edges and one-way sends.
     public var communications: Int
-    /// Bytes the exchanges moved: two messages of 8-byte values each.
+    /// Bytes they moved: two messages of 8-byte values per exchange, one per send.
     public var bytes: Int
+    /// The measures, of the honest nodes only in a run with Byzantine nodes.
     var measures: GossipMeasures
+    /// The Byzantine nodes' count, in a run with an attack.
+    public var byzantineNodes: Int?
+    /// A token walk's hops and the total-variation distance of its visits to the target.
+    public struct Walk: Equatable, Sendable {
+        public var hops: Int
+        public var visitDistance: Double
+    }
+
+    /// The walk, in a token walk's run (whose measures are of the token's model).
+    public var walk: Walk?
     /// Seconds since the first events were handed out.
     public var wallSeconds: Double
+
+    init(time: Double, gradients: Int, communications: Int, bytes: Int, measures: GossipMeasures,
+         byzantineNodes: Int? = nil, walk: Walk? = nil, wallSeconds: Double) {
+        self.time = time
+        self.gradients = gradients
+        self.communications = communications
+        self.bytes = bytes
+        self.measures = measures
+        self.byzantineNodes = byzantineNodes
+        self.walk = walk
+        self.wallSeconds = wallSeconds
+    }
 
     public var distanceToOptimum: Double? { measures.distanceToOptimum }
     public var relativeDistanceToOptimum: Double? { measures.relativeDistanceToOptimum }
@@ -22,9 +45,11 @@ public struct GossipRecord: Equatable, Sendable {
     public var testLoss: Double { measures.testLoss }
     public var testAccuracy: Double? { measures.testAccuracy }
     public var worstNodeTestAccuracy: Double? { measures.worstNodeTestAccuracy }
+    public var meanNodeTestAccuracy: Double? { measures.meanNodeTestAccuracy }
 
     /// The line's fields, in the order README documents them; the distances only with a
-    /// unique optimum, the accuracies only for a classifier.
+    /// unique optimum, the accuracies only for a classifier, the Byzantine count and the
+    /// honest nodes' mean accuracy only with an attack.
     public var json: JSONObject {
         var object = JSONObject()
         object.set("time", time)
@@ -41,6 +66,12 @@ public struct GossipRecord: Equatable, Sendable {
         if let accuracy = measures.testAccuracy {
             object.set("test_accuracy", accuracy)
             object.set("worst_node_test_accuracy", measures.worstNodeTestAccuracy)
+            if byzantineNodes != nil { object.set("mean_node_test_accuracy", measures.meanNodeTestAccuracy) }
+        }
+        if let byzantineNodes { object.set("byzantine_nodes", byzantineNodes) }
+        if let walk {
+            object.set("hops", walk.hops)
+            object.set("visit_tv_distance", walk.visitDistance)
         }
         object.set("wall_seconds", wallSeconds)
         return object
@@ -102,7 +133,9 @@ public struct GossipSummary: Sendable {
         if let accuracy = final.testAccuracy {
             object.set("final_test_accuracy", accuracy)
             object.set("final_worst_node_test_accuracy", final.worstNodeTestAccuracy)
+            if final.byzantineNodes != nil { object.set("final_mean_node_test_accuracy", final.meanNodeTestAccuracy) }
         }
+        if let byzantine = final.byzantineNodes { object.set("byzantine_nodes", byzantine) }
         if let constants {
             object.set("strong_convexity", constants.strongConvexity)
             object.set("smoothness", constants.smoothness)

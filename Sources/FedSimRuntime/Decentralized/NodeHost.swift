@@ -10,7 +10,8 @@ import Foundation
 /// Each node takes its own events in index order; nodes are otherwise independent, so a
 /// node that waits for a partner's message does not hold up the others. At an exchange a
 /// node first sends its message (to the partner's worker, or straight to the partner
-/// when it lives here) and then waits for the partner's. Messages to another worker are
+/// when it lives here) and then waits for the partner's; at a send, the sender sends and
+/// goes on, the receiver waits. Messages to another worker are
 /// batched and sent whenever this worker runs out of work or a batch grows large, so
 /// the wire stays off the critical path. No ordering of all this can deadlock: the
 /// earliest unfinished event always has both its nodes' earlier events done.
@@ -182,6 +183,12 @@ final class NodeHost {
                 guard let message = slot.received.removeValue(forKey: event.index) else { return done }
                 slot.program.receive(message, from: partner, at: event.time)
                 slot.sent = false
+            case .send where event.first == node:
+                try deliver(slot.program.message(at: event.time, to: event.second), from: node, to: event.second,
+                            event: event.index)
+            case .send:
+                guard let message = slot.received.removeValue(forKey: event.index) else { return done }
+                slot.program.receive(message, from: event.first, at: event.time)
             }
             slot.pop()
             done += 1
@@ -238,7 +245,8 @@ final class NodeHost {
     /// The nodes waiting for a partner, for an error message.
     private var waitingDescription: String {
         let waiting = slots.keys.sorted().compactMap { node -> String? in
-            guard let event = slots[node]?.next, event.kind == .exchange else { return nil }
+            guard let event = slots[node]?.next,
+                  event.kind == .exchange || (event.kind == .send && event.second == node) else { return nil }
             return "node \(node) at event \(event.index) with node \(event.partner(of: node))"
         }
         return waiting.isEmpty ? "events from the coordinator" : waiting.prefix(3).joined(separator: "; ")

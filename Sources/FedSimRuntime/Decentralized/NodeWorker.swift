@@ -27,7 +27,16 @@ enum NodeWorker {
             throw NodeWorkerError.hostCount(hosts: run.hosts.count, nodes: run.graph.nodes)
         }
         let model = try NodeModel(run, spec: assign.model)
-        let parameters = try GossipParameters(names: run.settings.map(\.name), values: run.settings.map(\.value))
+        let mixing = try run.mixingRule.isEmpty ? nil
+            : RobustMixing(rule: run.mixingRule, settings: run.mixingSettings.map { ($0.name, $0.value) })
+        let robustness = GossipRobustness(byzantineNodes: run.byzantineNodes, mixing: mixing)
+        let parameters = try GossipParameters(names: run.settings.map(\.name), values: run.settings.map(\.value),
+                                              robustness: robustness, seed: assign.seed)
+        var attack: AttackSettings?
+        if !run.byzantineNodes.isEmpty {
+            attack = AttackSettings(kind: run.attack, nodes: run.byzantineNodes, wireSettings: run.attackSettings)
+            guard attack != nil else { throw NodeWorkerError.unknownAttack(run.attack) }
+        }
         var programs: [Int: any NodeProgram] = [:]
         var width: Int?
         for shard in assign.clients {
@@ -35,7 +44,9 @@ enum NodeWorker {
             guard run.hosts.indices.contains(node), run.hosts[node] == assign.workerIndex else {
                 throw NodeWorkerError.notHostedHere(node: node)
             }
-            guard let data = shard.rows else { throw NodeWorkerError.rowsMissing(node: node) }
+            guard var data = shard.rows else { throw NodeWorkerError.rowsMissing(node: node) }
+            let byzantine = robustness.isByzantine(node)
+            if byzantine, attack?.kind == .labelFlip { data = LabelFlip.flipped(data) }
             let learner = try model.learner(node: node, data: data, seed: assign.seed)
             let nodeWidth: Int
             switch learner {
@@ -44,9 +55,14 @@ enum NodeWorker {
             }
             if let width, width != nodeWidth { throw NodeWorkerError.widths(node: node, nodeWidth, width) }
             width = nodeWidth
-            programs[node] = try algorithm.node(
-                node, graph: run.graph, parameters: parameters, learner: learner,
-                initial: model.initialModel(node: node, width: nodeWidth, seed: assign.seed))
+            let initial = try model.initialModel(node: node, width: nodeWidth, seed: assign.seed)
+            if byzantine, let vectorAttack = attack?.makeAttack(against: RobustAggregator(rule: Average())) {
+                programs[node] = ByzantineNode(node: node, nodes: run.graph.nodes, attack: vectorAttack,
+                                               byzantineCount: run.byzantineNodes.count, seed: assign.seed, initial: initial)
+            } else {
+                programs[node] = try algorithm.node(node, graph: run.graph, parameters: parameters, learner: learner,
+                                                    initial: initial)
+            }
         }
         let modelWidth = width ?? 0
         return Nodes(programs: programs, width: modelWidth,
@@ -66,6 +82,23 @@ enum NodeWorker {
     }
 }
 
+extension AttackSettings {
+    /// The attack's settings as they travel to a decentralized run's workers.
+    var wireSettings: [NamedValue] {
+        [NamedValue("tau", tau), NamedValue("mean", mean), NamedValue("sigma", standardDeviation),
+         NamedValue("index", Double(index))]
+    }
+
+    /// The attack `kind` names with the settings `wireSettings` gives, on `nodes`; nil for
+    /// an unknown kind.
+    init?(kind: String, nodes: [Int], wireSettings: [NamedValue]) {
+        guard let kind = AttackKind(rawValue: kind) else { return nil }
+        let value = { (name: String) in wireSettings.first { $0.name == name }?.value }
+        self.init(kind: kind, clients: nodes, tau: value("tau"), mean: value("mean") ?? 0,
+                  standardDeviation: value("sigma") ?? 1, index: Int(value("index") ?? 0))
+    }
+}
+
 /// Why a worker cannot host the nodes an Assign gives it.
 enum NodeWorkerError: FedSimError, Equatable {
     case notDecentralized
@@ -74,6 +107,7 @@ enum NodeWorkerError: FedSimError, Equatable {
     case notHostedHere(node: Int)
     case rowsMissing(node: Int)
     case widths(node: Int, Int, Int)
+    case unknownAttack(String)
 
     var description: String {
         switch self {
@@ -84,6 +118,8 @@ enum NodeWorkerError: FedSimError, Equatable {
         case let .notHostedHere(node): return "node \(node)'s data came to a worker that does not host it"
         case let .rowsMissing(node): return "node \(node) came without its rows (a decentralized run ships them)"
         case let .widths(node, width, others): return "node \(node)'s model has \(width) values, the other nodes' \(others)"
+        case let .unknownAttack(name):
+            return "unknown attack '\(name)'; this worker knows \(AttackKind.allCases.map(\.rawValue).joined(separator: ", "))"
         }
     }
 }

@@ -26,9 +26,11 @@ public struct DecentralizedRunComparison: RunReport {
     /// first record at or below the target ("not reached", or "n/a" without distances).
     public var rows: [[String]] {
         let target = String(format: "%g", target)
+        let walks = runs.contains { $0.final.visitDistance != nil }
         let header = ["run", "virtual s", "communications", "gradients", "final test loss", "final accuracy",
                       "final relative distance", "final consensus distance",
                       "communications to target \(target)", "gradients to target \(target)"]
+            + (walks ? ["visit TV distance"] : [])
         return [header] + runs.map { run in
             let final = run.final
             let reached = run.firstRecord(relativeDistanceAtMost: self.target)
@@ -36,13 +38,33 @@ public struct DecentralizedRunComparison: RunReport {
                 guard final.relativeDistanceToOptimum != nil else { return "n/a" }
                 return reached.map { "\($0[keyPath: count])" } ?? "not reached"
             }
-            return [run.name, ReportText.fixed(final.time, 1), "\(final.communications)", "\(final.gradients)",
-                    final.testLoss.map { ReportText.fixed($0, 4) } ?? "n/a",
-                    final.testAccuracy.map { ReportText.fixed($0, 4) } ?? "n/a",
-                    final.relativeDistanceToOptimum.map(ReportText.scientific) ?? "n/a",
-                    final.consensusDistance.map(ReportText.scientific) ?? "n/a",
-                    toTarget(\.communications), toTarget(\.gradients)]
+            let row: [String] = [run.name, ReportText.fixed(final.time, 1), "\(final.communications)", "\(final.gradients)",
+                                 final.testLoss.map { ReportText.fixed($0, 4) } ?? "n/a",
+                                 final.testAccuracy.map { ReportText.fixed($0, 4) } ?? "n/a",
+                                 final.relativeDistanceToOptimum.map(ReportText.scientific) ?? "n/a",
+                                 final.consensusDistance.map(ReportText.scientific) ?? "n/a",
+                                 toTarget(\.communications), toTarget(\.gradients)]
+            guard walks else { return row }
+            return row + [final.visitDistance.map(ReportText.scientific) ?? "n/a"]
         }
+    }
+
+    /// With two or more token walks over the same nodes (runs of one scenario with
+    /// different seeds), the trace of the empirical covariance of their final visit
+    /// distributions: sum_i of the sample variance (n - 1) of visits_i / hops across the
+    /// runs, the SRRW paper's measure of how evenly a walk samples.
+    public var notes: [String] {
+        let walks = runs.filter { $0.visits.map { $0.reduce(0, +) > 0 } ?? false }
+        guard walks.count >= 2, Set(walks.map { $0.visits!.count }).count == 1 else { return [] }
+        let distributions = walks.map { run in run.visits!.map { Double($0) / Double(run.visits!.reduce(0, +)) } }
+        let count = Double(distributions.count)
+        let trace = distributions[0].indices.reduce(0.0) { sum, node in
+            let values = distributions.map { $0[node] }
+            let mean = values.reduce(0, +) / count
+            return sum + values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (count - 1)
+        }
+        return ["Visit distribution covariance trace across the \(walks.count) token walks "
+                + "(\(walks.map(\.name).joined(separator: ", "))): \(ReportText.scientific(trace))"]
     }
 
     public var runNames: [String] { runs.map(\.name) }

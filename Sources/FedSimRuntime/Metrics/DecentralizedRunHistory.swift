@@ -21,12 +21,17 @@ public struct DecentralizedRunHistory: Sendable {
         /// The average model's.
         public var testLoss: Double?
         public var testAccuracy: Double?
+        /// A token walk's total-variation distance of its visits to the target.
+        public var visitDistance: Double? = nil
     }
 
     /// The run's name: its folder's last path component.
     public let name: String
     /// The records, in time order; never empty.
     public let records: [Record]
+    /// A token walk's visits of each node at the end (`nodes.csv`'s `visits` column);
+    /// nil for other runs.
+    public let visits: [Int]?
 
     init(_ metrics: MetricsLines) throws {
         var records: [Record] = []
@@ -37,6 +42,24 @@ public struct DecentralizedRunHistory: Sendable {
         }
         name = metrics.runName
         self.records = records
+        visits = try Self.visits(nodes: URL(fileURLWithPath: metrics.path).deletingLastPathComponent()
+            .appendingPathComponent("nodes.csv").path)
+    }
+
+    /// The `visits` column of `nodes.csv`, nil when the file or the column is absent.
+    /// - Throws: `RunFolderError.notAVisitCount` naming the line of a count that is not one.
+    private static func visits(nodes path: String) throws -> [Int]? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n")
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false),
+              let column = header.firstIndex(of: "visits") else { return nil }
+        return try lines.dropFirst().enumerated().map { offset, line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard column < fields.count, let count = Int(fields[column]), count >= 0 else {
+                throw RunFolderError.notAVisitCount(nodes: path, line: offset + 2)
+            }
+            return count
+        }
     }
 
     /// The last record.
@@ -69,6 +92,7 @@ extension DecentralizedRunHistory.Record {
         self.init(time: time, gradients: gradients, communications: communications,
                   relativeDistanceToOptimum: try measure("relative_distance_to_optimum"),
                   consensusDistance: try measure("consensus_distance"),
-                  testLoss: try measure("test_loss"), testAccuracy: try measure("test_accuracy"))
+                  testLoss: try measure("test_loss"), testAccuracy: try measure("test_accuracy"),
+                  visitDistance: try measure("visit_tv_distance"))
     }
 }

@@ -21,6 +21,8 @@ public enum RunFolderError: FedSimError, Equatable, Sendable {
     case notADecentralizedRecord(metrics: String, line: Int)
     /// A measure of a decentralized record holds something other than a number or null.
     case notANumber(metrics: String, line: Int, key: String)
+    /// A token walk's `nodes.csv` row whose `visits` is not a count.
+    case notAVisitCount(nodes: String, line: Int)
     /// A record of one kind of run among the records of the other kind; `decentralized`
     /// says which kind the stray record is.
     case mixedKinds(metrics: String, line: Int, decentralized: Bool)
@@ -49,6 +51,7 @@ public enum RunFolderError: FedSimError, Equatable, Sendable {
         case let .notADecentralizedRecord(metrics, line):
             return "\(metrics):\(line): not a decentralized metrics record with numeric 'time', 'gradients' and 'communications'"
         case let .notANumber(metrics, line, key): return "\(metrics):\(line): '\(key)' is neither a number nor null"
+        case let .notAVisitCount(nodes, line): return "\(nodes):\(line): 'visits' is not a count of visits (a whole number >= 0)"
         case let .mixedKinds(metrics, line, decentralized):
             return decentralized
                 ? "\(metrics):\(line): a decentralized run's record (it has 'communications') among a server run's records"

@@ -9,15 +9,19 @@ public protocol RunReport: Sendable {
     var runNames: [String] { get }
     /// The page's charts, each an SVG under its heading (`LineChart.html`).
     var charts: [String] { get }
+    /// Sentences about the runs as a group, printed after the table.
+    var notes: [String] { get }
 }
 
 extension RunReport {
-    /// The table in Markdown, numbers right-aligned.
+    public var notes: [String] { [] }
+
+    /// The table in Markdown, numbers right-aligned, then the notes.
     public var markdown: String {
         let rows = rows
         let lines = ["| " + rows[0].joined(separator: " | ") + " |", "|---|" + String(repeating: "---:|", count: rows[0].count - 1)]
             + rows.dropFirst().map { "| " + $0.joined(separator: " | ") + " |" }
-        return lines.joined(separator: "\n") + "\n"
+        return lines.joined(separator: "\n") + "\n" + notes.map { "\n" + $0 + "\n" }.joined()
     }
 
     /// A self-contained HTML page: the table, a legend of the runs' colors, the charts.
@@ -37,6 +41,7 @@ extension RunReport {
             </head><body>
             <h1>fedsim report</h1>
             \(table)
+            \(notes.map { "<p>\(ReportText.escaped($0))</p>" }.joined(separator: "\n"))
             <p>\(legend)</p>
             \(charts.joined(separator: "\n"))
             </body></html>

@@ -282,13 +282,16 @@ public struct DecentralizedSettings: Equatable, Sendable {
     public var timeBudget: Double
     /// Virtual time between two evaluations of the nodes' models.
     public var evaluationInterval: Double
+    /// D-SGD's robust combination (`decentralized.aggregator`); nil: averaging.
+    public var mixing: RobustMixing?
 
     public init(algorithm: any GossipAlgorithm, topology: GraphRecipe, timeBudget: Double,
-                evaluationInterval: Double = 1) {
+                evaluationInterval: Double = 1, mixing: RobustMixing? = nil) {
         self.algorithm = algorithm
         self.topology = topology
         self.timeBudget = timeBudget
         self.evaluationInterval = evaluationInterval
+        self.mixing = mixing
     }
 
     /// The algorithm's name in scenario files.
@@ -296,7 +299,7 @@ public struct DecentralizedSettings: Equatable, Sendable {
 
     public static func == (lhs: DecentralizedSettings, rhs: DecentralizedSettings) -> Bool {
         lhs.algorithm.isEqual(to: rhs.algorithm) && lhs.topology == rhs.topology && lhs.timeBudget == rhs.timeBudget
-            && lhs.evaluationInterval == rhs.evaluationInterval
+            && lhs.evaluationInterval == rhs.evaluationInterval && lhs.mixing == rhs.mixing
     }
 }
 

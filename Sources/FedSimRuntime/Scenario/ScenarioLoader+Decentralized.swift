@@ -16,7 +16,7 @@ extension ScenarioLoader {
         let algorithmType = GossipAlgorithms.type(named: name) ?? DADAO.self
         rejectFields(of: Dictionary(uniqueKeysWithValues: GossipAlgorithms.all.map { ($0.name, $0.fields) }),
                      except: algorithmType.name, in: reader, what: "algorithm")
-        reader.recognize(GossipAlgorithms.all.flatMap { $0.fields })
+        reader.recognize(GossipAlgorithms.all.flatMap { $0.fields } + ["aggregator"])
         if algorithmType.needsObjective, !isObjective {
             reader.report("algorithm", "\(name) needs a strongly convex objective: model.kind logistic or softmax with "
                           + "model.l2, or least_squares")
@@ -33,7 +33,71 @@ extension ScenarioLoader {
         return DecentralizedSettings(
             algorithm: algorithm, topology: topology,
             timeBudget: reader.number("time_budget", in: 0...1e9, excludingLowerBound: true),
-            evaluationInterval: reader.number("evaluation_interval", default: 1, in: 0...1e9, excludingLowerBound: true))
+            evaluationInterval: reader.number("evaluation_interval", default: 1, in: 0...1e9, excludingLowerBound: true),
+            mixing: readMixing(reader, algorithm: algorithm, topology: topology))
+    }
+
+    /// `aggregator`: the robust rule that replaces D-SGD's averaging, `{rule: trimmed_mean,
+    /// f: 3}` (any rule of the server's `aggregator:` section, without pre-aggregators) or
+    /// `{rule: clipped_gossip, tau: 1}`.
+    private static func readMixing(_ reader: YAMLFieldReader, algorithm: any GossipAlgorithm,
+                                   topology: GraphRecipe) -> RobustMixing? {
+        guard reader.has("aggregator") else { return nil }
+        guard let dsgd = algorithm as? DSGD else {
+            reader.report("aggregator", "a robust aggregator replaces D-SGD's averaging (algorithm dsgd); "
+                          + "\(type(of: algorithm).name) combines as its own rule says")
+            return nil
+        }
+        let section = reader.section("aggregator")
+        defer { section.finish() }
+        if dsgd.variant == .gradientTracking { reader.report("aggregator", "\(GossipError.robustTracking)") }
+        let rule = section.string("rule") ?? ""
+        let settings = section.keys.filter { $0 != "rule" }.sorted().map { ($0, section.number($0, in: -1e12...1e12)) }
+        let mixing: RobustMixing
+        do {
+            mixing = try RobustMixing(rule: rule, settings: settings)
+        } catch {
+            section.report(section.value("rule"), "rule", "\(error)")
+            return nil
+        }
+        // The rule is tried on as many vectors as the node of lowest degree combines.
+        if case let .rule(description) = mixing, let graph = try? topology.make(), let degree = graph.degrees.min() {
+            do {
+                var aggregator = try RobustAggregator(description)
+                var stream = RandomStream(seed: 0, purpose: .aggregation)
+                _ = try aggregator.aggregate(Array(repeating: [0], count: degree + 1), stream: &stream)
+            } catch {
+                let field = settings.contains { $0.0 == "f" } && "\(error)".contains("f ") ? "f" : "rule"
+                section.report(section.value(field), field,
+                               "\(error) (a node of degree \(degree) combines its own vector and \(degree) more)")
+            }
+        }
+        return mixing
+    }
+
+    /// Checks an `attack:` section against the decentralized run it attacks: an algorithm
+    /// with synchronous rounds (dsgd, monna), an attack that needs no server aggregator,
+    /// and at least one honest node.
+    static func checkDecentralizedAttack(_ attack: AttackSettings, _ settings: DecentralizedSettings,
+                                         attackReader: YAMLFieldReader, decentralizedReader: YAMLFieldReader) {
+        let algorithm = settings.algorithmName
+        if !(settings.algorithm is DSGD || settings.algorithm is MoNNA) {
+            decentralizedReader.report("algorithm", "\(algorithm) has no Byzantine nodes; an attack: section needs "
+                                       + "algorithm dsgd or monna")
+        }
+        if let dsgd = settings.algorithm as? DSGD, dsgd.variant == .gradientTracking {
+            decentralizedReader.report("variant", "a Byzantine node sends one vector; gradient tracking's messages "
+                                       + "carry x and y (use variant plain with an attack)")
+        }
+        if attack.kind == .optimalIPM || attack.kind == .optimalALIE {
+            attackReader.report("kind", "\(attack.kind.rawValue) searches against the server's aggregator; in a "
+                                + "decentralized run use ipm, alie, sign_flip, gaussian, mimic or label_flip")
+        }
+        if let monna = settings.algorithm as? MoNNA, monna.f == nil, let nodes = try? settings.topology.make().nodes,
+           2 * attack.clients.count + 1 > nodes {
+            attackReader.report("count", "MoNNA tolerates at most (n - 1) / 2 = \((nodes - 1) / 2) Byzantine nodes "
+                                + "of \(nodes), got \(attack.clients.count)")
+        }
     }
 
     /// `topology`: a path (relative to the scenario's folder) or `{kind: ..., nodes: ...}`.

@@ -101,17 +101,23 @@ public enum ScenarioLoader {
             trainingReader = reader
         }
         if let decentralizedReader {
-            for section in serverSections where root.has(section) {
+            for section in serverSections where section != "attack" && root.has(section) {
                 root.report(root.value(section), section,
                             "applies to server runs; a decentralized run (decentralized:) has no \(section) section")
             }
             let decentralized = readDecentralized(decentralizedReader, isObjective: isObjective, nodes: partition.clients,
                                                   baseDirectory: baseDirectory)
+            let attack = readAttack(root.section("attack"), clients: partition.clients, seed: seed)
+            if let attack {
+                checkDecentralizedAttack(attack, decentralized, attackReader: root.section("attack"),
+                                         decentralizedReader: decentralizedReader)
+            }
             for reader in [dataReader, partitionReader, modelReader, decentralizedReader, root] + [trainingReader].compactMap({ $0 }) {
                 reader.finish()
             }
             return Scenario(name: name, seed: seed, data: data, partition: partition, model: model, training: training,
-                            server: ServerSettings(), evaluation: EvaluationSettings(), decentralized: decentralized)
+                            server: ServerSettings(), attack: attack, evaluation: EvaluationSettings(),
+                            decentralized: decentralized)
         }
 
         let serverReader = root.section("server", required: true)

@@ -19,6 +19,7 @@ extension Scenario {
         if let decentralized {
             if !model.kind.isObjective(decentralized: true) { lines += trainingYAML }
             lines += decentralizedYAML(decentralized)
+            lines += byzantineYAML
             return lines.joined(separator: "\n") + "\n"
         }
         lines += trainingYAML
@@ -125,7 +126,12 @@ extension Scenario {
         // A network trains as `training:` says: the fields for an objective do not apply.
         let skipped = model.kind.isObjective(decentralized: true) ? []
             : type(of: settings.algorithm).objectiveFields.map { "  \($0):" }
-        return lines + algorithm.lines.filter { line in !skipped.contains { line.hasPrefix($0) } }
+        lines += algorithm.lines.filter { line in !skipped.contains { line.hasPrefix($0) } }
+        if let mixing = settings.mixing {
+            let (rule, values) = mixing.named
+            lines += ["  aggregator:", "    rule: \(rule)"] + values.map { "    \($0.0): \($0.1)" }
+        }
+        return lines
     }
 
     /// The server section: the algorithm's own fields, then the shared ones.
