@@ -322,6 +322,141 @@ void   fedsim__relu_layer__free_unpacked
   assert(message->base.descriptor == &fedsim__relu_layer__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   fedsim__conv2_dlayer__init
+                     (Fedsim__Conv2DLayer         *message)
+{
+  static const Fedsim__Conv2DLayer init_value = FEDSIM__CONV2_DLAYER__INIT;
+  *message = init_value;
+}
+size_t fedsim__conv2_dlayer__get_packed_size
+                     (const Fedsim__Conv2DLayer *message)
+{
+  assert(message->base.descriptor == &fedsim__conv2_dlayer__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fedsim__conv2_dlayer__pack
+                     (const Fedsim__Conv2DLayer *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fedsim__conv2_dlayer__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fedsim__conv2_dlayer__pack_to_buffer
+                     (const Fedsim__Conv2DLayer *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fedsim__conv2_dlayer__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fedsim__Conv2DLayer *
+       fedsim__conv2_dlayer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fedsim__Conv2DLayer *)
+     protobuf_c_message_unpack (&fedsim__conv2_dlayer__descriptor,
+                                allocator, len, data);
+}
+void   fedsim__conv2_dlayer__free_unpacked
+                     (Fedsim__Conv2DLayer *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fedsim__conv2_dlayer__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fedsim__max_pool2_dlayer__init
+                     (Fedsim__MaxPool2DLayer         *message)
+{
+  static const Fedsim__MaxPool2DLayer init_value = FEDSIM__MAX_POOL2_DLAYER__INIT;
+  *message = init_value;
+}
+size_t fedsim__max_pool2_dlayer__get_packed_size
+                     (const Fedsim__MaxPool2DLayer *message)
+{
+  assert(message->base.descriptor == &fedsim__max_pool2_dlayer__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fedsim__max_pool2_dlayer__pack
+                     (const Fedsim__MaxPool2DLayer *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fedsim__max_pool2_dlayer__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fedsim__max_pool2_dlayer__pack_to_buffer
+                     (const Fedsim__MaxPool2DLayer *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fedsim__max_pool2_dlayer__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fedsim__MaxPool2DLayer *
+       fedsim__max_pool2_dlayer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fedsim__MaxPool2DLayer *)
+     protobuf_c_message_unpack (&fedsim__max_pool2_dlayer__descriptor,
+                                allocator, len, data);
+}
+void   fedsim__max_pool2_dlayer__free_unpacked
+                     (Fedsim__MaxPool2DLayer *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fedsim__max_pool2_dlayer__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   fedsim__flatten_layer__init
+                     (Fedsim__FlattenLayer         *message)
+{
+  static const Fedsim__FlattenLayer init_value = FEDSIM__FLATTEN_LAYER__INIT;
+  *message = init_value;
+}
+size_t fedsim__flatten_layer__get_packed_size
+                     (const Fedsim__FlattenLayer *message)
+{
+  assert(message->base.descriptor == &fedsim__flatten_layer__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t fedsim__flatten_layer__pack
+                     (const Fedsim__FlattenLayer *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &fedsim__flatten_layer__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t fedsim__flatten_layer__pack_to_buffer
+                     (const Fedsim__FlattenLayer *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &fedsim__flatten_layer__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Fedsim__FlattenLayer *
+       fedsim__flatten_layer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Fedsim__FlattenLayer *)
+     protobuf_c_message_unpack (&fedsim__flatten_layer__descriptor,
+                                allocator, len, data);
+}
+void   fedsim__flatten_layer__free_unpacked
+                     (Fedsim__FlattenLayer *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &fedsim__flatten_layer__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   fedsim__client_shard__init
                      (Fedsim__ClientShard         *message)
 {
@@ -1293,7 +1428,7 @@ const ProtobufCMessageDescriptor fedsim__model_spec__descriptor =
   (ProtobufCMessageInit) fedsim__model_spec__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__layer_spec__field_descriptors[3] =
+static const ProtobufCFieldDescriptor fedsim__layer_spec__field_descriptors[6] =
 {
   {
     "dense",
@@ -1331,16 +1466,55 @@ static const ProtobufCFieldDescriptor fedsim__layer_spec__field_descriptors[3] =
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "conv2d",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fedsim__LayerSpec, kind_case),
+    offsetof(Fedsim__LayerSpec, conv2d),
+    &fedsim__conv2_dlayer__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "maxpool2d",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fedsim__LayerSpec, kind_case),
+    offsetof(Fedsim__LayerSpec, maxpool2d),
+    &fedsim__max_pool2_dlayer__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "flatten",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Fedsim__LayerSpec, kind_case),
+    offsetof(Fedsim__LayerSpec, flatten),
+    &fedsim__flatten_layer__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__layer_spec__field_indices_by_name[] = {
+  3,   /* field[3] = conv2d */
   0,   /* field[0] = dense */
+  5,   /* field[5] = flatten */
   2,   /* field[2] = lora_dense */
+  4,   /* field[4] = maxpool2d */
   1,   /* field[1] = relu */
 };
 static const ProtobufCIntRange fedsim__layer_spec__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor fedsim__layer_spec__descriptor =
 {
@@ -1350,7 +1524,7 @@ const ProtobufCMessageDescriptor fedsim__layer_spec__descriptor =
   "Fedsim__LayerSpec",
   "fedsim",
   sizeof(Fedsim__LayerSpec),
-  3,
+  6,
   fedsim__layer_spec__field_descriptors,
   fedsim__layer_spec__field_indices_by_name,
   1,  fedsim__layer_spec__number_ranges,
@@ -1573,6 +1747,250 @@ const ProtobufCMessageDescriptor fedsim__relu_layer__descriptor =
   fedsim__relu_layer__field_indices_by_name,
   1,  fedsim__relu_layer__number_ranges,
   (ProtobufCMessageInit) fedsim__relu_layer__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fedsim__conv2_dlayer__field_descriptors[8] =
+{
+  {
+    "channels",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Conv2DLayer, channels),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rows",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Conv2DLayer, rows),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "columns",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Conv2DLayer, columns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "filters",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Conv2DLayer, filters),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kernel",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Conv2DLayer, kernel),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stride",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Conv2DLayer, stride),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "padding",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Conv2DLayer, padding),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "initialization",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Conv2DLayer, initialization),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fedsim__conv2_dlayer__field_indices_by_name[] = {
+  0,   /* field[0] = channels */
+  2,   /* field[2] = columns */
+  3,   /* field[3] = filters */
+  7,   /* field[7] = initialization */
+  4,   /* field[4] = kernel */
+  6,   /* field[6] = padding */
+  1,   /* field[1] = rows */
+  5,   /* field[5] = stride */
+};
+static const ProtobufCIntRange fedsim__conv2_dlayer__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor fedsim__conv2_dlayer__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fedsim.Conv2DLayer",
+  "Conv2DLayer",
+  "Fedsim__Conv2DLayer",
+  "fedsim",
+  sizeof(Fedsim__Conv2DLayer),
+  8,
+  fedsim__conv2_dlayer__field_descriptors,
+  fedsim__conv2_dlayer__field_indices_by_name,
+  1,  fedsim__conv2_dlayer__number_ranges,
+  (ProtobufCMessageInit) fedsim__conv2_dlayer__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fedsim__max_pool2_dlayer__field_descriptors[4] =
+{
+  {
+    "channels",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__MaxPool2DLayer, channels),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rows",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__MaxPool2DLayer, rows),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "columns",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__MaxPool2DLayer, columns),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "size",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__MaxPool2DLayer, size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fedsim__max_pool2_dlayer__field_indices_by_name[] = {
+  0,   /* field[0] = channels */
+  2,   /* field[2] = columns */
+  1,   /* field[1] = rows */
+  3,   /* field[3] = size */
+};
+static const ProtobufCIntRange fedsim__max_pool2_dlayer__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor fedsim__max_pool2_dlayer__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fedsim.MaxPool2DLayer",
+  "MaxPool2DLayer",
+  "Fedsim__MaxPool2DLayer",
+  "fedsim",
+  sizeof(Fedsim__MaxPool2DLayer),
+  4,
+  fedsim__max_pool2_dlayer__field_descriptors,
+  fedsim__max_pool2_dlayer__field_indices_by_name,
+  1,  fedsim__max_pool2_dlayer__number_ranges,
+  (ProtobufCMessageInit) fedsim__max_pool2_dlayer__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor fedsim__flatten_layer__field_descriptors[1] =
+{
+  {
+    "width",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__FlattenLayer, width),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned fedsim__flatten_layer__field_indices_by_name[] = {
+  0,   /* field[0] = width */
+};
+static const ProtobufCIntRange fedsim__flatten_layer__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor fedsim__flatten_layer__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "fedsim.FlattenLayer",
+  "FlattenLayer",
+  "Fedsim__FlattenLayer",
+  "fedsim",
+  sizeof(Fedsim__FlattenLayer),
+  1,
+  fedsim__flatten_layer__field_descriptors,
+  fedsim__flatten_layer__field_indices_by_name,
+  1,  fedsim__flatten_layer__number_ranges,
+  (ProtobufCMessageInit) fedsim__flatten_layer__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor fedsim__client_shard__field_descriptors[7] =

@@ -384,6 +384,25 @@ extension WireCodec {
                 rank: try int(lora.rank, field + ".lora_dense.rank"), alpha: lora.alpha,
                 baseInitialization: try initialization(lora.base_initialization, field + ".lora_dense.base_initialization"),
                 trainsFactorA: lora.trains_factor_a != 0))
+        case FEDSIM__LAYER_SPEC__KIND_CONV2D:
+            let conv = try required(layer.conv2d, field + ".conv2d")
+            let path = field + ".conv2d."
+            return .conv2D(Conv2D(
+                channels: try int(conv.channels, path + "channels"), rows: try int(conv.rows, path + "rows"),
+                columns: try int(conv.columns, path + "columns"), filters: try int(conv.filters, path + "filters"),
+                kernel: try int(conv.kernel, path + "kernel"), stride: try int(conv.stride, path + "stride"),
+                padding: try int(conv.padding, path + "padding"),
+                initialization: try initialization(conv.initialization, path + "initialization")))
+        case FEDSIM__LAYER_SPEC__KIND_MAXPOOL2D:
+            let pool = try required(layer.maxpool2d, field + ".maxpool2d")
+            let path = field + ".maxpool2d."
+            return .maxPool2D(MaxPool2D(channels: try int(pool.channels, path + "channels"),
+                                        rows: try int(pool.rows, path + "rows"),
+                                        columns: try int(pool.columns, path + "columns"),
+                                        size: try int(pool.size, path + "size")))
+        case FEDSIM__LAYER_SPEC__KIND_FLATTEN:
+            let flatten = try required(layer.flatten, field + ".flatten")
+            return .flatten(Flatten(width: try int(flatten.width, field + ".flatten.width")))
         default:
             throw WireError.invalid(field: field, reason: "no layer kind, or one this build does not know")
         }

@@ -393,6 +393,34 @@ public enum WireCodec {
             body.trains_factor_a = lora.trainsFactorA ? 1 : 0
             wire.kind_case = FEDSIM__LAYER_SPEC__KIND_LORA_DENSE
             wire.lora_dense = scratch.store(body)
+        case .conv2D(let conv):
+            var body = Fedsim__Conv2DLayer()
+            fedsim__conv2_dlayer__init(&body)
+            body.channels = wireUInt32(conv.channels, field + ".conv2d.channels")
+            body.rows = wireUInt32(conv.rows, field + ".conv2d.rows")
+            body.columns = wireUInt32(conv.columns, field + ".conv2d.columns")
+            body.filters = wireUInt32(conv.filters, field + ".conv2d.filters")
+            body.kernel = wireUInt32(conv.kernel, field + ".conv2d.kernel")
+            body.stride = wireUInt32(conv.stride, field + ".conv2d.stride")
+            body.padding = wireUInt32(conv.padding, field + ".conv2d.padding")
+            body.initialization = scratch.cString(conv.initialization.rawValue)
+            wire.kind_case = FEDSIM__LAYER_SPEC__KIND_CONV2D
+            wire.conv2d = scratch.store(body)
+        case .maxPool2D(let pool):
+            var body = Fedsim__MaxPool2DLayer()
+            fedsim__max_pool2_dlayer__init(&body)
+            body.channels = wireUInt32(pool.channels, field + ".maxpool2d.channels")
+            body.rows = wireUInt32(pool.rows, field + ".maxpool2d.rows")
+            body.columns = wireUInt32(pool.columns, field + ".maxpool2d.columns")
+            body.size = wireUInt32(pool.size, field + ".maxpool2d.size")
+            wire.kind_case = FEDSIM__LAYER_SPEC__KIND_MAXPOOL2D
+            wire.maxpool2d = scratch.store(body)
+        case .flatten(let flatten):
+            var body = Fedsim__FlattenLayer()
+            fedsim__flatten_layer__init(&body)
+            body.width = wireUInt32(flatten.width, field + ".flatten.width")
+            wire.kind_case = FEDSIM__LAYER_SPEC__KIND_FLATTEN
+            wire.flatten = scratch.store(body)
         }
         return wire
     }

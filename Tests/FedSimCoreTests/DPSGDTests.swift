@@ -89,6 +89,12 @@ final class DPSGDTests: XCTestCase {
         try assertClippedSumMatchesBruteForce(.softmaxRegression(inputDim: 6, classes: 4))
     }
 
+    func testConvolutionalClippedSumMatchesBruteForce() throws {
+        try assertClippedSumMatchesBruteForce(.layered(
+            image: ImageShape(channels: 2, rows: 3, columns: 2),
+            recipe: [.conv(filters: 3, kernel: 2, stride: 1, padding: 1), .relu, .maxPool(size: 2), .flatten], classes: 4))
+    }
+
     func testMLPClippedSumMatchesBruteForce() throws {
         try assertClippedSumMatchesBruteForce(.multilayerPerceptron(inputDim: 6, hidden: [9, 5], classes: 4))
     }

@@ -58,15 +58,18 @@ final class ModelTests: XCTestCase {
     }
 
     /// A naive Double forward pass over the documented layouts (a Dense layer's values are
-    /// W row-major, inputs x outputs, then b, in the trainable or the frozen vector):
-    /// the mean loss, and the smallest |value| any ReLU receives.
+    /// W row-major, inputs x outputs, then b, in the trainable or the frozen vector; a
+    /// Conv2D's are W [filters, channels, kernel, kernel] then b, over images stored
+    /// channels first): the mean loss, the smallest |value| any ReLU receives, and the
+    /// smallest gap between the largest and the second largest value of a pooling window.
     private func referenceForward(
         _ model: Sequential, _ parameters: [Float], _ data: Dataset
-    ) -> (meanLoss: Double, smallestReLUInput: Double) {
+    ) -> (meanLoss: Double, smallestReLUInput: Double, smallestPoolingGap: Double) {
         var rows = (0..<data.count).map { row in
             data.features[(row * data.featureCount)..<((row + 1) * data.featureCount)].map(Double.init)
         }
         var smallest = Double.infinity
+        var smallestGap = Double.infinity
         for (index, layer) in model.spec.layers.enumerated() {
             switch layer {
             case .dense(let dense):
@@ -101,12 +104,57 @@ final class ModelTests: XCTestCase {
             case .relu:
                 smallest = min(smallest, rows.flatMap { $0 }.map(abs).min()!)
                 rows = rows.map { $0.map { max($0, 0) } }
+            case .conv2D(let conv):
+                let values = Array(parameters[model.parameterRanges(ofLayer: index).trainable]).map(Double.init)
+                let (k, c) = (conv.kernel, conv.channels)
+                rows = rows.map { input in
+                    var output: [Double] = []
+                    for filter in 0..<conv.filters {
+                        for y in 0..<conv.outputRows {
+                            for x in 0..<conv.outputColumns {
+                                var sum = values[conv.filters * c * k * k + filter]
+                                for channel in 0..<c {
+                                    for i in 0..<k {
+                                        for j in 0..<k {
+                                            let (row, column) = (y * conv.stride - conv.padding + i, x * conv.stride - conv.padding + j)
+                                            guard row >= 0, row < conv.rows, column >= 0, column < conv.columns else { continue }
+                                            sum += values[((filter * c + channel) * k + i) * k + j]
+                                                * input[(channel * conv.rows + row) * conv.columns + column]
+                                        }
+                                    }
+                                }
+                                output.append(sum)
+                            }
+                        }
+                    }
+                    return output
+                }
+            case .maxPool2D(let pool):
+                rows = rows.map { input in
+                    var output: [Double] = []
+                    for channel in 0..<pool.channels {
+                        for y in 0..<pool.outputRows {
+                            for x in 0..<pool.outputColumns {
+                                let window = (0..<(pool.size * pool.size)).map { offset in
+                                    input[(channel * pool.rows + y * pool.size + offset / pool.size) * pool.columns
+                                          + x * pool.size + offset % pool.size]
+                                }.sorted(by: >)
+                                // Windows of ReLU zeros have no gradient to get wrong.
+                                if window.count > 1, window[0] != 0 { smallestGap = min(smallestGap, window[0] - window[1]) }
+                                output.append(window[0])
+                            }
+                        }
+                    }
+                    return output
+                }
+            case .flatten:
+                break
             }
         }
         let loss = zip(rows, data.labels).reduce(0.0) { total, pair in
             total + log(pair.0.map { exp($0) }.reduce(0, +)) - pair.0[Int(pair.1)]
         }
-        return (loss / Double(data.count), smallest)
+        return (loss / Double(data.count), smallest, smallestGap)
     }
 
     /// Finite differences on a stack with ReLUs: the values from the seed with biases (frozen
@@ -124,6 +172,7 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(model.evaluate(parameters: parameters, on: data).meanLoss, reference.meanLoss, accuracy: 1e-5,
                        file: file, line: line)
         XCTAssertGreaterThan(reference.smallestReLUInput, 0.02, file: file, line: line)
+        XCTAssertGreaterThan(reference.smallestPoolingGap, 0.003, file: file, line: line)
         assertGradientMatchesFiniteDifferences(model, parameters, data, file: file, line: line)
     }
 
@@ -200,6 +249,68 @@ final class ModelTests: XCTestCase {
             .loraDense(LoRADense(inputs: 6, outputs: 3, rank: 2, alpha: 3, baseInitialization: .heNormal,
                                  trainsFactorA: false)),
         ])
+    }
+
+    /// Two channels of 5x5 through a padded 3x3 convolution, ReLU, 2x2 pooling (which drops
+    /// the fifth row and column), a strided padded convolution, flatten and two dense layers.
+    private let smallCNN = ModelSpec.layered(
+        image: ImageShape(channels: 2, rows: 5, columns: 5),
+        recipe: [.conv(filters: 3, kernel: 3, stride: 1, padding: 1), .relu, .maxPool(size: 2),
+                 .conv(filters: 2, kernel: 2, stride: 2, padding: 1), .flatten, .dense(units: 4), .relu],
+        classes: 3)
+
+    func testConvolutionGradientsMatchFiniteDifferences() throws {
+        try smallCNN.validate()
+        XCTAssertEqual(smallCNN.layers.map(\.kindName),
+                       ["conv2d", "relu", "maxpool2d", "conv2d", "flatten", "dense", "relu", "dense"])
+        // 3x5x5 -> pooled 3x2x2 -> (2 + 2 - 2) / 2 + 1 = 2: 2x2x2 = 8 values.
+        XCTAssertEqual(smallCNN.layers[4].layer.inputWidth, 8)
+        XCTAssertEqual(smallCNN.trainableParameterCount, (2 * 9 + 1) * 3 + (3 * 4 + 1) * 2 + (8 + 1) * 4 + (4 + 1) * 3)
+        // Without kinks: a padded and a strided convolution, straight into a dense layer.
+        try assertStackGradientMatchesFiniteDifferences(.layered(
+            image: ImageShape(channels: 2, rows: 5, columns: 5),
+            recipe: [.conv(filters: 3, kernel: 3, stride: 1, padding: 1), .conv(filters: 2, kernel: 2, stride: 2, padding: 1),
+                     .flatten], classes: 3), seed: 31)
+    }
+
+    func testPoolingGradientMatchesFiniteDifferences() throws {
+        // 1x4x5 through a 2x2 convolution (2x3x4), then 2x2 pooling keeps 2x1x2.
+        try assertStackGradientMatchesFiniteDifferences(.layered(
+            image: ImageShape(channels: 1, rows: 4, columns: 5),
+            recipe: [.conv(filters: 2, kernel: 2, stride: 1, padding: 0), .maxPool(size: 2), .flatten], classes: 3),
+            seed: 40)
+    }
+
+    func testTheFedAvgCNNHasThePapersParameterCount() throws {
+        let spec = ModelSpec.layered(image: ImageShape(channels: 1, rows: 28, columns: 28), recipe: ModelSpec.fedAvgCNN,
+                                     classes: 10)
+        try spec.validate()
+        XCTAssertEqual(spec.trainableParameterCount, 1_663_370)
+        XCTAssertEqual(ImageShape(features: 784), ImageShape(channels: 1, rows: 28, columns: 28))
+        XCTAssertEqual(ImageShape(features: 60), ImageShape(channels: 1, rows: 1, columns: 60))
+        // PyTorch's names and shapes for the convolution's tensors.
+        let model = try Sequential(spec)
+        let names = model.tensorShapes.prefix(2).map { "\($0.name) \($0.shape)" }
+        XCTAssertEqual(names, ["layers.0.weight [32, 1, 5, 5]", "layers.0.bias [32]"])
+    }
+
+    func testImageLayersRefuseSizesThatDoNotFit() {
+        let image = ImageShape(channels: 1, rows: 4, columns: 4)
+        let cases: [(ModelSpec, String, String)] = [
+            (.layered(image: image, recipe: [.conv(filters: 2, kernel: 3, stride: 1, padding: 3)], classes: 2),
+             "layers[0].conv2d.padding", "is 3, not below the kernel 3"),
+            (.layered(image: image, recipe: [.conv(filters: 2, kernel: 7, stride: 1, padding: 1)], classes: 2),
+             "layers[0].conv2d.kernel", "is 7, larger than the padded 6 x 6 image"),
+            (.layered(image: image, recipe: [.maxPool(size: 5)], classes: 2), "layers[0].maxpool2d.size",
+             "is 5, larger than the 4 x 4 image"),
+            (ModelSpec(inputDim: 15, layers: [.conv2D(Conv2D(channels: 1, rows: 4, columns: 4, filters: 1, kernel: 2))]),
+             "layers[0].conv2d.channels", "takes channels x rows x columns = 16 values, but inputDim is 15"),
+        ]
+        for (spec, field, reason) in cases {
+            XCTAssertThrowsError(try spec.validate()) { error in
+                XCTAssertEqual(error as? ModelError, .invalidSpec(field: field, reason: reason))
+            }
+        }
     }
 
     func testLoRAGradientMatchesFiniteDifferences() throws {

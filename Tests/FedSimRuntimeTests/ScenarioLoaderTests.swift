@@ -200,6 +200,51 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(found.map(\.field), ["model.hidden"])
     }
 
+    func testImageModelsLoadTheirStagesAndWriteThemBack() throws {
+        let layered = try parse(text(["  kind: softmax": """
+              kind: layers
+              image: [1, 8, 8]
+              layers:
+                - {conv: {filters: 4, kernel: 3, padding: 1}}
+                - relu
+                - {maxpool: 2}
+                - flatten
+                - {dense: 16}
+                - relu
+            """]))
+        XCTAssertEqual(layered.model.layers, [.conv(filters: 4, kernel: 3, stride: 1, padding: 1), .relu, .maxPool(size: 2),
+                                              .flatten, .dense(units: 16), .relu])
+        XCTAssertEqual(layered.model.image, ImageShape(channels: 1, rows: 8, columns: 8))
+        XCTAssertEqual(try ScenarioLoader.parse(layered.resolvedYAML, file: "resolved.yaml", baseDirectory: "/"), layered)
+        let spec = layered.model.spec(inputDim: 64, classes: 10)
+        XCTAssertNoThrow(try spec.validate())
+        XCTAssertEqual(spec.layers.map(\.kindName), ["conv2d", "relu", "maxpool2d", "flatten", "dense", "relu", "dense"])
+        XCTAssertEqual(spec.trainableParameterCount, (9 + 1) * 4 + (64 + 1) * 16 + (16 + 1) * 10)
+
+        let cnn = try parse(text(["  kind: softmax": "  kind: cnn"]))
+        XCTAssertEqual(cnn.model.spec(inputDim: 784, classes: 10).trainableParameterCount, 1_663_370)
+        XCTAssertEqual(try ScenarioLoader.parse(cnn.resolvedYAML, file: "resolved.yaml", baseDirectory: "/"), cnn)
+    }
+
+    func testImageModelProblemsAreNamed() {
+        func problems(_ model: String) -> [String] {
+            issues(text(["  kind: softmax": model])).map { "\($0.field): \($0.message)" }
+        }
+        XCTAssertEqual(problems("  kind: layers\n  layers: [flatten, {conv: {filters: 2, kernel: 3}}]"),
+                       ["model.layers[1]: works on images, and the stages before it flattened the image"])
+        XCTAssertEqual(problems("  kind: layers\n  layers: [tanh, {pool: 2}, {conv: {filters: 2}}]"), [
+            "model.layers[0]: unknown stage 'tanh'; a stage is relu, flatten, {conv: ...}, {maxpool: S} or {dense: UNITS}",
+            "model.layers[1]: unknown stage 'pool'; a stage is relu, flatten, {conv: ...}, {maxpool: S} or {dense: UNITS}",
+            "model.layers[2].conv.kernel: missing field 'kernel'",
+        ])
+        XCTAssertEqual(problems("  kind: layers"), ["model.layers: missing field 'layers'"])
+        XCTAssertEqual(problems("  kind: cnn\n  image: [28, 28]"), ["model.image: must be [channels, rows, columns], like [1, 28, 28]"])
+        XCTAssertEqual(problems("  kind: mlp\n  hidden: [8]\n  layers: [relu]"),
+                       ["model.layers: lists the stages of kind layers; mlp has its own (use kind: layers)"])
+        XCTAssertEqual(problems("  kind: cnn\n  hidden: [8]"),
+                       ["model.hidden: a cnn model lists its stages in layers; remove hidden or use kind: mlp"])
+    }
+
     func testSoftmaxHasNoHiddenLayers() {
         let found = issues(text(["  kind: softmax": "  kind: softmax\n  hidden: [8]"]))
         XCTAssertEqual(found.map(\.field), ["model.hidden"])

@@ -74,8 +74,10 @@ extension LayerSpec {
         case .dense(let dense):
             object.set("initialization", dense.initialization.rawValue)
             object.set("trainable", dense.trainable)
-        case .relu:
+        case .relu, .maxPool2D, .flatten:
             break
+        case .conv2D(let conv):
+            object.set("initialization", conv.initialization.rawValue)
         case .loraDense(let lora):
             object.set("alpha", Double(lora.alpha))
             object.set("base_initialization", lora.baseInitialization.rawValue)
@@ -111,6 +113,16 @@ extension LayerSpec {
                                 initialization: try initialization("initialization"), trainable: try flag("trainable")))
         case "relu":
             self = .relu(ReLU(width: try integer("width")))
+        case "flatten":
+            self = .flatten(Flatten(width: try integer("width")))
+        case "conv2d":
+            self = .conv2D(Conv2D(channels: try integer("channels"), rows: try integer("rows"), columns: try integer("columns"),
+                                  filters: try integer("filters"), kernel: try integer("kernel"),
+                                  stride: try integer("stride"), padding: try integer("padding"),
+                                  initialization: try initialization("initialization")))
+        case "maxpool2d":
+            self = .maxPool2D(MaxPool2D(channels: try integer("channels"), rows: try integer("rows"),
+                                        columns: try integer("columns"), size: try integer("size")))
         case "lora_dense":
             guard case let .number(text)? = value["alpha"], let alpha = Float(text), alpha.isFinite, alpha > 0 else {
                 throw ModelError.invalidDescription(field: field + ".alpha", reason: "must be a positive number")

@@ -45,7 +45,7 @@ public struct ModelSpec: Equatable, Sendable {
         for (index, layer) in layers.enumerated() {
             let path = "layers[\(index)].\(layer.kindName)"
             for size in layer.sizes {
-                try Self.check(size.value, field: path + "." + size.name)
+                try Self.check(size.value, field: path + "." + size.name, minimum: size.name == "padding" ? 0 : 1)
             }
             if let problem = layer.sizeProblem {
                 throw ModelError.invalidSpec(field: path + "." + problem.name, reason: problem.reason)
@@ -54,7 +54,7 @@ public struct ModelSpec: Equatable, Sendable {
                 let source = index == 0 ? "inputDim" : "layers[\(index - 1)]'s output width"
                 throw ModelError.invalidSpec(
                     field: path + "." + layer.sizes[0].name,
-                    reason: "is \(layer.layer.inputWidth), but \(source) is \(width)")
+                    reason: "\(layer.inputWidthPhrase), but \(source) is \(width)")
             }
             width = layer.layer.outputWidth
             let trainable = counts.trainable.addingReportingOverflow(layer.layer.trainableParameterCount)
@@ -66,9 +66,9 @@ public struct ModelSpec: Equatable, Sendable {
         }
     }
 
-    private static func check(_ size: Int, field: String) throws {
-        guard size >= 1, size <= maximumWidth else {
-            throw ModelError.invalidSpec(field: field, reason: "must be in 1...\(maximumWidth), got \(size)")
+    private static func check(_ size: Int, field: String, minimum: Int = 1) throws {
+        guard size >= minimum, size <= maximumWidth else {
+            throw ModelError.invalidSpec(field: field, reason: "must be in \(minimum)...\(maximumWidth), got \(size)")
         }
     }
 }
@@ -104,6 +104,9 @@ public enum LayerSpec: Equatable, Sendable {
     case dense(Dense)
     case relu(ReLU)
     case loraDense(LoRADense)
+    case conv2D(Conv2D)
+    case maxPool2D(MaxPool2D)
+    case flatten(Flatten)
 
     /// The kind's name in field paths and on the wire.
     public var kindName: String {
@@ -111,6 +114,9 @@ public enum LayerSpec: Equatable, Sendable {
         case .dense: return "dense"
         case .relu: return "relu"
         case .loraDense: return "lora_dense"
+        case .conv2D: return "conv2d"
+        case .maxPool2D: return "maxpool2d"
+        case .flatten: return "flatten"
         }
     }
 
@@ -121,6 +127,21 @@ public enum LayerSpec: Equatable, Sendable {
         case .dense(let dense): return [("inputs", dense.inputs), ("outputs", dense.outputs)]
         case .relu(let relu): return [("width", relu.width)]
         case .loraDense(let lora): return [("inputs", lora.inputs), ("outputs", lora.outputs), ("rank", lora.rank)]
+        case .conv2D(let conv):
+            return [("channels", conv.channels), ("rows", conv.rows), ("columns", conv.columns), ("filters", conv.filters),
+                    ("kernel", conv.kernel), ("stride", conv.stride), ("padding", conv.padding)]
+        case .maxPool2D(let pool):
+            return [("channels", pool.channels), ("rows", pool.rows), ("columns", pool.columns), ("size", pool.size)]
+        case .flatten(let flatten): return [("width", flatten.width)]
+        }
+    }
+
+    /// How `validate` states the layer's input width: "is 4" for a layer with a width
+    /// among its sizes, "takes channels x rows x columns = 784 values" for an image layer.
+    var inputWidthPhrase: String {
+        switch self {
+        case .conv2D, .maxPool2D: return "takes channels x rows x columns = \(layer.inputWidth) values"
+        default: return "is \(layer.inputWidth)"
         }
     }
 
@@ -128,8 +149,13 @@ public enum LayerSpec: Equatable, Sendable {
     /// (size name, reason); nil when they do. An adapter's rank is at most
     /// min(inputs, outputs), the most a product B A can have.
     var sizeProblem: (name: String, reason: String)? {
-        guard case .loraDense(let lora) = self, lora.rank > min(lora.inputs, lora.outputs) else { return nil }
-        return ("rank", "is \(lora.rank), above min(inputs, outputs) = \(min(lora.inputs, lora.outputs))")
+        switch self {
+        case .loraDense(let lora) where lora.rank > min(lora.inputs, lora.outputs):
+            return ("rank", "is \(lora.rank), above min(inputs, outputs) = \(min(lora.inputs, lora.outputs))")
+        case .conv2D(let conv): return conv.sizeProblem
+        case .maxPool2D(let pool): return pool.sizeProblem
+        default: return nil
+        }
     }
 
     /// The layer as `Sequential` runs it.
@@ -138,6 +164,9 @@ public enum LayerSpec: Equatable, Sendable {
         case .dense(let dense): return dense
         case .relu(let relu): return relu
         case .loraDense(let lora): return lora
+        case .conv2D(let conv): return conv
+        case .maxPool2D(let pool): return pool
+        case .flatten(let flatten): return flatten
         }
     }
 }

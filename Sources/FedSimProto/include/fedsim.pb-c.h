@@ -22,6 +22,9 @@ typedef struct Fedsim__LayerSpec Fedsim__LayerSpec;
 typedef struct Fedsim__DenseLayer Fedsim__DenseLayer;
 typedef struct Fedsim__LoraDenseLayer Fedsim__LoraDenseLayer;
 typedef struct Fedsim__ReluLayer Fedsim__ReluLayer;
+typedef struct Fedsim__Conv2DLayer Fedsim__Conv2DLayer;
+typedef struct Fedsim__MaxPool2DLayer Fedsim__MaxPool2DLayer;
+typedef struct Fedsim__FlattenLayer Fedsim__FlattenLayer;
 typedef struct Fedsim__ClientShard Fedsim__ClientShard;
 typedef struct Fedsim__Assign Fedsim__Assign;
 typedef struct Fedsim__Decentralized Fedsim__Decentralized;
@@ -120,7 +123,10 @@ typedef enum {
   FEDSIM__LAYER_SPEC__KIND__NOT_SET = 0,
   FEDSIM__LAYER_SPEC__KIND_DENSE = 1,
   FEDSIM__LAYER_SPEC__KIND_RELU = 2,
-  FEDSIM__LAYER_SPEC__KIND_LORA_DENSE = 3
+  FEDSIM__LAYER_SPEC__KIND_LORA_DENSE = 3,
+  FEDSIM__LAYER_SPEC__KIND_CONV2D = 4,
+  FEDSIM__LAYER_SPEC__KIND_MAXPOOL2D = 5,
+  FEDSIM__LAYER_SPEC__KIND_FLATTEN = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(FEDSIM__LAYER_SPEC__KIND__CASE)
 } Fedsim__LayerSpec__KindCase;
 
@@ -135,6 +141,9 @@ struct  Fedsim__LayerSpec
     Fedsim__DenseLayer *dense;
     Fedsim__ReluLayer *relu;
     Fedsim__LoraDenseLayer *lora_dense;
+    Fedsim__Conv2DLayer *conv2d;
+    Fedsim__MaxPool2DLayer *maxpool2d;
+    Fedsim__FlattenLayer *flatten;
   };
 };
 #define FEDSIM__LAYER_SPEC__INIT \
@@ -196,6 +205,60 @@ struct  Fedsim__ReluLayer
 };
 #define FEDSIM__RELU_LAYER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__relu_layer__descriptor) \
+    , 0 }
+
+
+/*
+ * filters kernel x kernel convolutions over channels x rows x columns images (channels
+ * first), zero padding on every side, moved by stride; trainable weight
+ * [filters, channels, kernel, kernel] then bias [filters].
+ */
+struct  Fedsim__Conv2DLayer
+{
+  ProtobufCMessage base;
+  uint32_t channels;
+  uint32_t rows;
+  uint32_t columns;
+  uint32_t filters;
+  uint32_t kernel;
+  uint32_t stride;
+  uint32_t padding;
+  /*
+   * "zeros" | "he_normal" (the weight; the bias starts at zero)
+   */
+  char *initialization;
+};
+#define FEDSIM__CONV2_DLAYER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fedsim__conv2_dlayer__descriptor) \
+    , 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * The largest value of each size x size window of channels x rows x columns images.
+ */
+struct  Fedsim__MaxPool2DLayer
+{
+  ProtobufCMessage base;
+  uint32_t channels;
+  uint32_t rows;
+  uint32_t columns;
+  uint32_t size;
+};
+#define FEDSIM__MAX_POOL2_DLAYER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fedsim__max_pool2_dlayer__descriptor) \
+    , 0, 0, 0, 0 }
+
+
+/*
+ * Width values kept as they are: the end of the image layers.
+ */
+struct  Fedsim__FlattenLayer
+{
+  ProtobufCMessage base;
+  uint32_t width;
+};
+#define FEDSIM__FLATTEN_LAYER__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&fedsim__flatten_layer__descriptor) \
     , 0 }
 
 
@@ -808,6 +871,63 @@ Fedsim__ReluLayer *
 void   fedsim__relu_layer__free_unpacked
                      (Fedsim__ReluLayer *message,
                       ProtobufCAllocator *allocator);
+/* Fedsim__Conv2DLayer methods */
+void   fedsim__conv2_dlayer__init
+                     (Fedsim__Conv2DLayer         *message);
+size_t fedsim__conv2_dlayer__get_packed_size
+                     (const Fedsim__Conv2DLayer   *message);
+size_t fedsim__conv2_dlayer__pack
+                     (const Fedsim__Conv2DLayer   *message,
+                      uint8_t             *out);
+size_t fedsim__conv2_dlayer__pack_to_buffer
+                     (const Fedsim__Conv2DLayer   *message,
+                      ProtobufCBuffer     *buffer);
+Fedsim__Conv2DLayer *
+       fedsim__conv2_dlayer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fedsim__conv2_dlayer__free_unpacked
+                     (Fedsim__Conv2DLayer *message,
+                      ProtobufCAllocator *allocator);
+/* Fedsim__MaxPool2DLayer methods */
+void   fedsim__max_pool2_dlayer__init
+                     (Fedsim__MaxPool2DLayer         *message);
+size_t fedsim__max_pool2_dlayer__get_packed_size
+                     (const Fedsim__MaxPool2DLayer   *message);
+size_t fedsim__max_pool2_dlayer__pack
+                     (const Fedsim__MaxPool2DLayer   *message,
+                      uint8_t             *out);
+size_t fedsim__max_pool2_dlayer__pack_to_buffer
+                     (const Fedsim__MaxPool2DLayer   *message,
+                      ProtobufCBuffer     *buffer);
+Fedsim__MaxPool2DLayer *
+       fedsim__max_pool2_dlayer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fedsim__max_pool2_dlayer__free_unpacked
+                     (Fedsim__MaxPool2DLayer *message,
+                      ProtobufCAllocator *allocator);
+/* Fedsim__FlattenLayer methods */
+void   fedsim__flatten_layer__init
+                     (Fedsim__FlattenLayer         *message);
+size_t fedsim__flatten_layer__get_packed_size
+                     (const Fedsim__FlattenLayer   *message);
+size_t fedsim__flatten_layer__pack
+                     (const Fedsim__FlattenLayer   *message,
+                      uint8_t             *out);
+size_t fedsim__flatten_layer__pack_to_buffer
+                     (const Fedsim__FlattenLayer   *message,
+                      ProtobufCBuffer     *buffer);
+Fedsim__FlattenLayer *
+       fedsim__flatten_layer__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   fedsim__flatten_layer__free_unpacked
+                     (Fedsim__FlattenLayer *message,
+                      ProtobufCAllocator *allocator);
 /* Fedsim__ClientShard methods */
 void   fedsim__client_shard__init
                      (Fedsim__ClientShard         *message);
@@ -1154,6 +1274,15 @@ typedef void (*Fedsim__LoraDenseLayer_Closure)
 typedef void (*Fedsim__ReluLayer_Closure)
                  (const Fedsim__ReluLayer *message,
                   void *closure_data);
+typedef void (*Fedsim__Conv2DLayer_Closure)
+                 (const Fedsim__Conv2DLayer *message,
+                  void *closure_data);
+typedef void (*Fedsim__MaxPool2DLayer_Closure)
+                 (const Fedsim__MaxPool2DLayer *message,
+                  void *closure_data);
+typedef void (*Fedsim__FlattenLayer_Closure)
+                 (const Fedsim__FlattenLayer *message,
+                  void *closure_data);
 typedef void (*Fedsim__ClientShard_Closure)
                  (const Fedsim__ClientShard *message,
                   void *closure_data);
@@ -1218,6 +1347,9 @@ extern const ProtobufCMessageDescriptor fedsim__layer_spec__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__dense_layer__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__lora_dense_layer__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__relu_layer__descriptor;
+extern const ProtobufCMessageDescriptor fedsim__conv2_dlayer__descriptor;
+extern const ProtobufCMessageDescriptor fedsim__max_pool2_dlayer__descriptor;
+extern const ProtobufCMessageDescriptor fedsim__flatten_layer__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__client_shard__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__assign__descriptor;
 extern const ProtobufCMessageDescriptor fedsim__decentralized__descriptor;

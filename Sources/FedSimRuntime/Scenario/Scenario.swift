@@ -168,6 +168,10 @@ public enum ModelKind: String, Sendable, CaseIterable {
     /// Least-squares linear regression without intercept, with an optional ridge
     /// (`LeastSquaresObjective`), for decentralized runs on data with real targets.
     case leastSquares = "least_squares"
+    /// The FedAvg paper's CNN (`ModelSpec.fedAvgCNN`) over images.
+    case cnn
+    /// The stages of `model.layers` over images (`ModelSpec.layered`).
+    case layers
 
     /// Whether the kind is a strongly convex objective of a decentralized run rather
     /// than a network.
@@ -175,7 +179,7 @@ public enum ModelKind: String, Sendable, CaseIterable {
         switch self {
         case .logistic, .leastSquares: return true
         case .softmax: return decentralized
-        case .mlp: return false
+        case .mlp, .cnn, .layers: return false
         }
     }
 }
@@ -191,26 +195,38 @@ public struct ModelSettings: Equatable, Sendable {
     public var base: String?
     /// Low-rank adapters on the model's dense layers (`model.lora`); nil: none.
     public var lora: LoRASettings?
+    /// The stages of a `layers` model (`model.layers`); empty for the other kinds.
+    public var layers: [LayerRecipe]
+    /// How a `cnn` or `layers` model reads a row (`model.image`); nil:
+    /// `ImageShape(features:)`, one channel of s x s for s^2 features.
+    public var image: ImageShape?
 
-    public init(kind: ModelKind, hidden: [Int] = [], l2: Double? = nil, base: String? = nil, lora: LoRASettings? = nil) {
+    public init(kind: ModelKind, hidden: [Int] = [], l2: Double? = nil, base: String? = nil, lora: LoRASettings? = nil,
+                layers: [LayerRecipe] = [], image: ImageShape? = nil) {
         self.kind = kind
         self.hidden = hidden
         self.l2 = l2
         self.base = base
         self.lora = lora
+        self.layers = layers
+        self.image = image
     }
 
     /// The architecture these settings give a model of `inputDim` features and `classes`
     /// outputs, before any adapter: `softmax` (and the objectives) is one
     /// zero-initialized Dense layer from the features to the classes; `mlp` is a
     /// He-normal Dense layer and a ReLU per hidden width, then a He-normal Dense layer to
-    /// the classes.
+    /// the classes; `cnn` and `layers` are `ModelSpec.layered` over `image` (or the shape
+    /// the features suggest).
     public func spec(inputDim: Int, classes: Int) -> ModelSpec {
         switch kind {
         case .softmax, .logistic, .leastSquares:
             return .softmaxRegression(inputDim: inputDim, classes: classes)
         case .mlp:
             return .multilayerPerceptron(inputDim: inputDim, hidden: hidden, classes: classes)
+        case .cnn, .layers:
+            return .layered(image: image ?? ImageShape(features: inputDim),
+                            recipe: kind == .cnn ? ModelSpec.fedAvgCNN : layers, classes: classes)
         }
     }
 }

@@ -184,12 +184,14 @@ public enum ScenarioLoader {
         let hidden = reader.integerList("hidden", default: [], elementsIn: 1...1_000_000)
         let model = ModelSettings(
             kind: kind, hidden: hidden, l2: l2,
-            lora: reader.has("lora") ? readLoRA(reader, kind: kind, hidden: hidden, decentralized: decentralized) : nil)
+            lora: reader.has("lora") ? readLoRA(reader, kind: kind, hidden: hidden, decentralized: decentralized) : nil,
+            layers: readLayers(reader, kind: kind), image: readImage(reader, kind: kind))
         if model.kind == .mlp, model.hidden.isEmpty {
             reader.report(reader.node, "hidden", "an mlp needs at least one hidden layer, like hidden: [64]")
         }
         if model.kind != .mlp, !model.hidden.isEmpty {
-            reader.report(reader.node, "hidden", "\(kind.rawValue) regression has no hidden layers; remove hidden or use kind: mlp")
+            let what = kind == .cnn || kind == .layers ? "a \(kind.rawValue) model lists its stages in layers" : "\(kind.rawValue) regression has no hidden layers"
+            reader.report(reader.node, "hidden", "\(what); remove hidden or use kind: mlp")
         }
         if kind == .logistic || kind == .leastSquares, !decentralized {
             reader.report(reader.value("kind"), "kind",
@@ -202,6 +204,79 @@ public enum ScenarioLoader {
                           + "network takes training.weight_decay")
         }
         return model
+    }
+
+    /// `model.layers`, the stages of a `layers` model, each `relu`, `flatten`,
+    /// `{conv: {filters: F, kernel: K, stride: 1, padding: 0}}`, `{maxpool: S}` or
+    /// `{dense: UNITS}`; convolutions and pooling only before the first flatten or dense
+    /// stage. The dense layer to the classes comes after them by itself.
+    private static func readLayers(_ reader: YAMLFieldReader, kind: ModelKind) -> [LayerRecipe] {
+        guard kind == .layers else {
+            if let list = reader.value("layers") {
+                reader.report(list, "layers", "lists the stages of kind layers; \(kind.rawValue) has its own (use kind: layers)")
+            }
+            return []
+        }
+        guard let list = reader.value("layers", required: true) else { return [] }
+        guard let elements = list.sequence, !elements.isEmpty else {
+            reader.report(list, "layers", "must be a list of stages, like [{conv: {filters: 32, kernel: 5}}, relu, {maxpool: 2}, flatten]")
+            return []
+        }
+        var recipe: [LayerRecipe] = []
+        var flattened = false
+        for (index, element) in elements.enumerated() {
+            let field = "layers[\(index)]"
+            let stage: LayerRecipe?
+            if let name = element.string, element.scalar != nil {
+                switch name {
+                case "relu": stage = .relu
+                case "flatten": stage = .flatten
+                default:
+                    reader.report(element, field, "unknown stage '\(name)'; a stage is relu, flatten, {conv: ...}, {maxpool: S} or {dense: UNITS}")
+                    stage = nil
+                }
+            } else if let mapping = element.mapping, mapping.count == 1, let name = mapping.first?.key.string {
+                let stageReader = reader.element(element, of: "layers", at: index)
+                switch name {
+                case "conv":
+                    let conv = stageReader.section("conv", required: true)
+                    stage = .conv(filters: conv.integer("filters", in: 1...65_536), kernel: conv.integer("kernel", in: 1...1024),
+                                  stride: conv.integer("stride", default: 1, in: 1...1024),
+                                  padding: conv.integer("padding", default: 0, in: 0...1023))
+                    conv.finish()
+                case "maxpool": stage = .maxPool(size: stageReader.integer("maxpool", in: 1...1024))
+                case "dense": stage = .dense(units: stageReader.integer("dense", in: 1...1_000_000))
+                default:
+                    reader.report(element, field, "unknown stage '\(name)'; a stage is relu, flatten, {conv: ...}, {maxpool: S} or {dense: UNITS}")
+                    stage = nil
+                }
+            } else {
+                reader.report(element, field, "a stage is relu, flatten, or a mapping of one stage name: {conv: ...}, {maxpool: S}, {dense: UNITS}")
+                stage = nil
+            }
+            guard let stage else { continue }
+            if stage.needsImage, flattened {
+                reader.report(element, field, "works on images, and the stages before it flattened the image")
+            }
+            if !stage.needsImage, stage != .relu { flattened = true }
+            recipe.append(stage)
+        }
+        return recipe
+    }
+
+    /// `model.image: [channels, rows, columns]` for a `cnn` or `layers` model; nil when absent.
+    private static func readImage(_ reader: YAMLFieldReader, kind: ModelKind) -> ImageShape? {
+        guard reader.has("image") else { return nil }
+        guard kind == .cnn || kind == .layers else {
+            reader.report("image", "is the image shape of a cnn or layers model; \(kind.rawValue) reads rows of features")
+            return nil
+        }
+        let sizes = reader.integerList("image", default: [], elementsIn: 1...1_000_000)
+        guard sizes.count == 3 else {
+            reader.report("image", "must be [channels, rows, columns], like [1, 28, 28]")
+            return nil
+        }
+        return ImageShape(channels: sizes[0], rows: sizes[1], columns: sizes[2])
     }
 
     /// Least squares and data with real targets go together: least squares reads a

@@ -11,6 +11,11 @@ extension Scenario {
             "  hidden: [\(model.hidden.map(String.init).joined(separator: ", "))]",
         ]
         if let l2 = model.l2 { lines.append("  l2: \(l2)") }
+        if let image = model.image { lines.append("  image: [\(image.channels), \(image.rows), \(image.columns)]") }
+        if !model.layers.isEmpty {
+            lines.append("  layers:")
+            lines += model.layers.map { "    - " + $0.yaml }
+        }
         if let base = model.base { lines.append("  base: \(quoted(base))") }
         if let lora = model.lora {
             lines += ["  lora:", "    rank: \(lora.rank)", "    alpha: \(lora.alpha)"]
@@ -220,4 +225,18 @@ extension Scenario {
 /// A YAML double-quoted scalar: a JSON string is one.
 private func quoted(_ text: String) -> String {
     JSONObject.quote(text)
+}
+
+extension LayerRecipe {
+    /// The stage as `model.layers` lists it.
+    var yaml: String {
+        switch self {
+        case let .conv(filters, kernel, stride, padding):
+            return "{conv: {filters: \(filters), kernel: \(kernel), stride: \(stride), padding: \(padding)}}"
+        case let .maxPool(size): return "{maxpool: \(size)}"
+        case .relu: return "relu"
+        case .flatten: return "flatten"
+        case let .dense(units): return "{dense: \(units)}"
+        }
+    }
 }

@@ -77,6 +77,12 @@ final class YAMLFieldReader: SettingsReader {
         entries.contains { $0.key == key }
     }
 
+    /// A reader of `node`, an element of this mapping's list field `key`, at `index`
+    /// (its fields' paths are `key[index].field`).
+    func element(_ node: Node, of key: String, at index: Int) -> YAMLFieldReader {
+        YAMLFieldReader(node, path: fieldPath("\(key)[\(index)]"), diagnostics: diagnostics)
+    }
+
     /// A nested mapping.
     func section(_ key: String, required: Bool = false) -> YAMLFieldReader {
         YAMLFieldReader(value(key, required: required), path: fieldPath(key), diagnostics: diagnostics)

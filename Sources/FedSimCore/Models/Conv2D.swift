@@ -1,0 +1,228 @@
+/// A 2-D convolution with `filters` square kernels of `kernel` x `kernel`, over images of
+/// `channels` x `rows` x `columns` stored channels first (row r of a batch holds channel
+/// 0's rows, then channel 1's, ...), zero-padded by `padding` on every side and moved by
+/// `stride`. Its output is `filters` x `outputRows` x `outputColumns`, channels first,
+/// with `outputRows = (rows + 2 padding - kernel) / stride + 1` (likewise columns).
+///
+/// Its values sit in the trainable vector: `W`, `filters` x (`channels` * kernel^2)
+/// row-major, which is PyTorch's `weight` [filters, channels, kernel, kernel], then the
+/// bias, one per filter. Each example is unfolded (im2col) into a matrix of
+/// (`channels` * kernel^2) x (`outputRows` * `outputColumns`) values, so the forward
+/// pass is one gemm per example, `W cols`, and the backward passes are gemms over the
+/// same unfolding: O(filters * channels * kernel^2 * outputRows * outputColumns) per
+/// example each, with one unfolding's memory.
+public struct Conv2D: Equatable, Sendable {
+    public var channels: Int
+    public var rows: Int
+    public var columns: Int
+    public var filters: Int
+    public var kernel: Int
+    public var stride: Int
+    public var padding: Int
+    /// How `W` starts (He-normal draws use the fan-in `channels * kernel^2`); the bias
+    /// starts at zero.
+    public var initialization: WeightInitialization
+
+    public init(channels: Int, rows: Int, columns: Int, filters: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
+                initialization: WeightInitialization = .heNormal) {
+        self.channels = channels
+        self.rows = rows
+        self.columns = columns
+        self.filters = filters
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.initialization = initialization
+    }
+
+    public var outputRows: Int { (rows + 2 * padding - kernel) / stride + 1 }
+    public var outputColumns: Int { (columns + 2 * padding - kernel) / stride + 1 }
+
+    /// Why these sizes make no convolution, as (size name, reason); nil when they do:
+    /// the padding is below the kernel and the padded image holds at least one kernel.
+    var sizeProblem: (name: String, reason: String)? {
+        if padding >= kernel { return ("padding", "is \(padding), not below the kernel \(kernel)") }
+        if rows + 2 * padding < kernel || columns + 2 * padding < kernel {
+            return ("kernel", "is \(kernel), larger than the padded \(rows + 2 * padding) x \(columns + 2 * padding) image")
+        }
+        return nil
+    }
+
+    /// Values of one unfolded column: channels * kernel^2.
+    var patchSize: Int { channels * kernel * kernel }
+    /// Output positions per filter.
+    var positions: Int { outputRows * outputColumns }
+    private var weightCount: Int { filters * patchSize }
+
+    /// Writes example `example`'s unfolding over `unfolded`, (channels * kernel^2) x
+    /// positions row-major: row (c, i, j), column (y, x) holds input channel c at
+    /// (y stride - padding + i, x stride - padding + j), or 0 in the padding.
+    func unfold(_ input: UnsafeBufferPointer<Float>, example: Int, into unfolded: UnsafeMutableBufferPointer<Float>) {
+        let base = example * channels * rows * columns
+        var row = 0
+        for channel in 0..<channels {
+            for i in 0..<kernel {
+                for j in 0..<kernel {
+                    let start = row * positions
+                    for y in 0..<outputRows {
+                        let sourceRow = y * stride - padding + i
+                        let inside = sourceRow >= 0 && sourceRow < rows
+                        for x in 0..<outputColumns {
+                            let sourceColumn = x * stride - padding + j
+                            unfolded[start + y * outputColumns + x] = inside && sourceColumn >= 0 && sourceColumn < columns
+                                ? input[base + (channel * rows + sourceRow) * columns + sourceColumn] : 0
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    /// Adds an unfolding's values back onto example `example`'s pixels (the adjoint of
+    /// `unfold`): each pixel gets the sum of the entries it was copied to.
+    private func fold(_ unfolded: UnsafeBufferPointer<Float>, example: Int, onto image: UnsafeMutableBufferPointer<Float>) {
+        let base = example * channels * rows * columns
+        var row = 0
+        for channel in 0..<channels {
+            for i in 0..<kernel {
+                for j in 0..<kernel {
+                    let start = row * positions
+                    for y in 0..<outputRows {
+                        let sourceRow = y * stride - padding + i
+                        guard sourceRow >= 0 && sourceRow < rows else { continue }
+                        for x in 0..<outputColumns {
+                            let sourceColumn = x * stride - padding + j
+                            guard sourceColumn >= 0 && sourceColumn < columns else { continue }
+                            image[base + (channel * rows + sourceRow) * columns + sourceColumn] += unfolded[start + y * outputColumns + x]
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    /// Runs `body` with a scratch buffer of one unfolding.
+    private func withUnfolding<Result>(_ body: (UnsafeMutableBufferPointer<Float>) -> Result) -> Result {
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: patchSize * positions)
+        defer { buffer.deallocate() }
+        return body(buffer)
+    }
+}
+
+extension Conv2D: Layer {
+    var inputWidth: Int { channels * rows * columns }
+    var outputWidth: Int { filters * positions }
+    var trainableParameterCount: Int { weightCount + filters }
+    var frozenParameterCount: Int { 0 }
+
+    /// PyTorch's `Conv2d`: `weight` [filters, channels, kernel, kernel] and `bias` [filters].
+    var tensors: [LayerTensor] {
+        [LayerTensor(name: "weight", shape: [filters, channels, kernel, kernel], isTrainable: true, offset: 0,
+                     isTransposed: false),
+         LayerTensor(name: "bias", shape: [filters], isTrainable: true, offset: weightCount, isTransposed: false)]
+    }
+
+    /// He-normal draws `W` in row-major order with fan-in channels * kernel^2.
+    func initialize(
+        trainable: UnsafeMutableBufferPointer<Float>, frozen: UnsafeMutableBufferPointer<Float>,
+        using rng: inout RandomStream
+    ) {
+        initialization.draw(weights: UnsafeMutableBufferPointer(rebasing: trainable[0..<weightCount]), inputs: patchSize,
+                            using: &rng)
+    }
+
+    /// Per example: the bias into every position of each filter's output, then
+    /// `W cols` added by one gemm (beta 1).
+    func forward(
+        _ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>, batch: Int,
+        parameters: LayerParameters
+    ) {
+        let weights = UnsafeBufferPointer(rebasing: parameters.trainable[0..<weightCount])
+        let bias = parameters.trainable[weightCount..<(weightCount + filters)]
+        withUnfolding { unfolded in
+            for example in 0..<batch {
+                unfold(input, example: example, into: unfolded)
+                let start = example * outputWidth
+                for (filter, value) in bias.enumerated() {
+                    let row = start + filter * positions
+                    UnsafeMutableBufferPointer(rebasing: output[row..<(row + positions)]).update(repeating: value)
+                }
+                BLAS.gemm(transposeA: false, transposeB: false, m: filters, n: positions, k: patchSize, alpha: 1,
+                          a: weights, b: UnsafeBufferPointer(unfolded),
+                          beta: 1, c: UnsafeMutableBufferPointer(rebasing: output[start..<(start + outputWidth)]))
+            }
+        }
+    }
+
+    /// Per example: `W^T E` (one gemm), folded back onto the example's pixels.
+    func propagateErrors(
+        _ outputErrors: UnsafeBufferPointer<Float>, into inputErrors: UnsafeMutableBufferPointer<Float>,
+        input: UnsafeBufferPointer<Float>, output: UnsafeBufferPointer<Float>, batch: Int,
+        parameters: LayerParameters
+    ) {
+        inputErrors.update(repeating: 0)
+        let weights = UnsafeBufferPointer(rebasing: parameters.trainable[0..<weightCount])
+        withUnfolding { unfolded in
+            for example in 0..<batch {
+                let start = example * outputWidth
+                BLAS.gemm(transposeA: true, transposeB: false, m: patchSize, n: positions, k: filters, alpha: 1,
+                          a: weights, b: UnsafeBufferPointer(rebasing: outputErrors[start..<(start + outputWidth)]),
+                          beta: 0, c: unfolded)
+                fold(UnsafeBufferPointer(unfolded), example: example, onto: inputErrors)
+            }
+        }
+    }
+
+    /// `dW = sum over examples of E cols^T` (one gemm each, accumulating) and `db` the
+    /// sums of each filter's errors over positions and examples.
+    func gradient(
+        input: UnsafeBufferPointer<Float>, outputErrors: UnsafeBufferPointer<Float>, batch: Int,
+        parameters: LayerParameters, into gradient: UnsafeMutableBufferPointer<Float>
+    ) {
+        let weightGradient = UnsafeMutableBufferPointer(rebasing: gradient[0..<weightCount])
+        let biasGradient = UnsafeMutableBufferPointer(rebasing: gradient[weightCount..<(weightCount + filters)])
+        weightGradient.update(repeating: 0)
+        biasGradient.update(repeating: 0)
+        withUnfolding { unfolded in
+            for example in 0..<batch {
+                unfold(input, example: example, into: unfolded)
+                let errors = UnsafeBufferPointer(rebasing: outputErrors[(example * outputWidth)..<((example + 1) * outputWidth)])
+                BLAS.gemm(transposeA: false, transposeB: true, m: filters, n: patchSize, k: positions, alpha: 1,
+                          a: errors, b: UnsafeBufferPointer(unfolded), beta: 1, c: weightGradient)
+                for filter in 0..<filters {
+                    for position in 0..<positions { biasGradient[filter] += errors[filter * positions + position] }
+                }
+            }
+        }
+    }
+
+    /// Example r's gradient is `E_r cols_r^T` for `W` and its errors' sums for the bias;
+    /// a convolution's weights are shared across positions, so there is no shortcut as
+    /// for Dense: each example's weight gradient is formed (one gemm into a scratch
+    /// matrix) and its squares summed in Double. O(the gradient's cost) per batch.
+    func addSquaredExampleGradientNorms(
+        input: UnsafeBufferPointer<Float>, outputErrors: UnsafeBufferPointer<Float>, batch: Int,
+        parameters: LayerParameters, to squaredNorms: UnsafeMutableBufferPointer<Double>
+    ) {
+        let exampleGradient = UnsafeMutableBufferPointer<Float>.allocate(capacity: weightCount)
+        defer { exampleGradient.deallocate() }
+        withUnfolding { unfolded in
+            for example in 0..<batch {
+                unfold(input, example: example, into: unfolded)
+                let errors = UnsafeBufferPointer(rebasing: outputErrors[(example * outputWidth)..<((example + 1) * outputWidth)])
+                BLAS.gemm(transposeA: false, transposeB: true, m: filters, n: patchSize, k: positions, alpha: 1,
+                          a: errors, b: UnsafeBufferPointer(unfolded), beta: 0, c: exampleGradient)
+                var squares = 0.0
+                for value in exampleGradient { squares += Double(value) * Double(value) }
+                for filter in 0..<filters {
+                    var sum = 0.0
+                    for position in 0..<positions { sum += Double(errors[filter * positions + position]) }
+                    squares += sum * sum
+                }
+                squaredNorms[example] += squares
+            }
+        }
+    }
+}
