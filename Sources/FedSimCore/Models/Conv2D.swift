@@ -54,26 +54,44 @@ public struct Conv2D: Equatable, Sendable {
     var positions: Int { outputRows * outputColumns }
     private var weightCount: Int { filters * patchSize }
 
+    /// The output columns x whose input column x stride - padding + j lies in the image,
+    /// for kernel column j: a range, since the input column grows with x.
+    private func insideColumns(kernelColumn j: Int) -> Range<Int> {
+        // x stride - padding + j >= 0  and  x stride - padding + j <= columns - 1.
+        let first = max(0, (padding - j + stride - 1) / stride)
+        let last = min(outputColumns, (columns - 1 + padding - j) / stride + 1)
+        return first..<max(first, last)
+    }
+
     /// Writes example `example`'s unfolding over `unfolded`, (channels * kernel^2) x
     /// positions row-major: row (c, i, j), column (y, x) holds input channel c at
-    /// (y stride - padding + i, x stride - padding + j), or 0 in the padding.
+    /// (y stride - padding + i, x stride - padding + j), or 0 in the padding. Each output
+    /// row's run of inside columns is copied as a block (a contiguous one at stride 1).
     func unfold(_ input: UnsafeBufferPointer<Float>, example: Int, into unfolded: UnsafeMutableBufferPointer<Float>) {
         let base = example * channels * rows * columns
-        var row = 0
+        var start = 0
         for channel in 0..<channels {
             for i in 0..<kernel {
                 for j in 0..<kernel {
-                    let start = row * positions
+                    let inside = insideColumns(kernelColumn: j)
                     for y in 0..<outputRows {
+                        let target = start + y * outputColumns
                         let sourceRow = y * stride - padding + i
-                        let inside = sourceRow >= 0 && sourceRow < rows
-                        for x in 0..<outputColumns {
-                            let sourceColumn = x * stride - padding + j
-                            unfolded[start + y * outputColumns + x] = inside && sourceColumn >= 0 && sourceColumn < columns
-                                ? input[base + (channel * rows + sourceRow) * columns + sourceColumn] : 0
+                        guard sourceRow >= 0 && sourceRow < rows, !inside.isEmpty else {
+                            UnsafeMutableBufferPointer(rebasing: unfolded[target..<(target + outputColumns)]).update(repeating: 0)
+                            continue
+                        }
+                        for x in 0..<inside.lowerBound { unfolded[target + x] = 0 }
+                        for x in inside.upperBound..<outputColumns { unfolded[target + x] = 0 }
+                        let source = base + (channel * rows + sourceRow) * columns - padding + j
+                        if stride == 1 {
+                            _ = UnsafeMutableBufferPointer(rebasing: unfolded[(target + inside.lowerBound)..<(target + inside.upperBound)])
+                                .update(fromContentsOf: input[(source + inside.lowerBound)..<(source + inside.upperBound)])
+                        } else {
+                            for x in inside { unfolded[target + x] = input[source + x * stride] }
                         }
                     }
-                    row += 1
+                    start += positions
                 }
             }
         }
@@ -83,21 +101,19 @@ public struct Conv2D: Equatable, Sendable {
     /// `unfold`): each pixel gets the sum of the entries it was copied to.
     private func fold(_ unfolded: UnsafeBufferPointer<Float>, example: Int, onto image: UnsafeMutableBufferPointer<Float>) {
         let base = example * channels * rows * columns
-        var row = 0
+        var start = 0
         for channel in 0..<channels {
             for i in 0..<kernel {
                 for j in 0..<kernel {
-                    let start = row * positions
+                    let inside = insideColumns(kernelColumn: j)
                     for y in 0..<outputRows {
                         let sourceRow = y * stride - padding + i
                         guard sourceRow >= 0 && sourceRow < rows else { continue }
-                        for x in 0..<outputColumns {
-                            let sourceColumn = x * stride - padding + j
-                            guard sourceColumn >= 0 && sourceColumn < columns else { continue }
-                            image[base + (channel * rows + sourceRow) * columns + sourceColumn] += unfolded[start + y * outputColumns + x]
-                        }
+                        let target = start + y * outputColumns
+                        let source = base + (channel * rows + sourceRow) * columns - padding + j
+                        for x in inside { image[source + x * stride] += unfolded[target + x] }
                     }
-                    row += 1
+                    start += positions
                 }
             }
         }

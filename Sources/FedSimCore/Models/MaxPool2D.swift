@@ -45,19 +45,29 @@ extension MaxPool2D: ParameterFreeLayer {
     var inputWidth: Int { channels * rows * columns }
     var outputWidth: Int { channels * outputRows * outputColumns }
 
+    /// The running maximum over each output row's windows, one input row at a time:
+    /// the same comparisons, in the same order, as `winner`.
     func forward(
         _ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>, batch: Int,
         parameters: LayerParameters
     ) {
         var index = 0
-        for example in 0..<batch {
-            for channel in 0..<channels {
-                for y in 0..<outputRows {
+        for plane in 0..<(batch * channels) {
+            let planeStart = plane * rows * columns
+            for y in 0..<outputRows {
+                let top = planeStart + y * size * columns
+                for x in 0..<outputColumns {
+                    output[index + x] = input[top + x * size]
+                }
+                for i in 0..<size {
+                    let row = top + i * columns
                     for x in 0..<outputColumns {
-                        output[index] = input[winner(input, example: example, channel: channel, y: y, x: x)]
-                        index += 1
+                        for j in 0..<size where input[row + x * size + j] > output[index + x] {
+                            output[index + x] = input[row + x * size + j]
+                        }
                     }
                 }
+                index += outputColumns
             }
         }
     }
