@@ -9,9 +9,9 @@ struct FedSimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fedsim",
         abstract: "Simulate federated and decentralized training across real processes.",
-        subcommands: [RunCommand.self, ResumeCommand.self, CoordinatorCommand.self, WorkerCommand.self, KeygenCommand.self,
-                      ValidateCommand.self, ReportCommand.self, AggregateCommand.self, PrivacyCommand.self,
-                      BenchCommand.self, TopologyCommand.self])
+        subcommands: [RunCommand.self, ResumeCommand.self, SweepCommand.self, CoordinatorCommand.self, WorkerCommand.self,
+                      KeygenCommand.self, ValidateCommand.self, ReportCommand.self, AggregateCommand.self,
+                      PrivacyCommand.self, BenchCommand.self, TopologyCommand.self])
 
     static func main() {
         PinnedKernels.relaunchIfNeeded()

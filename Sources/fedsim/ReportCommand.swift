@@ -43,6 +43,21 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Also write an HTML page with the table and SVG plots of the runs.")
     var html: String?
 
+    @Option(name: .customLong("x"), help: ArgumentHelp(
+        "What the plots put along x: virtual time, aggregation steps (server runs) or communication (bytes sent up "
+            + "and down by a server run, edge exchanges of a decentralized run) (default: time for server runs, "
+            + "communication for decentralized runs).",
+        valueName: "time|steps|communication"))
+    var xAxis: String?
+
+    @Flag(help: "Plot every measure on a logarithmic y axis (the relative distance to the optimum always is).")
+    var logY = false
+
+    @Option(help: ArgumentHelp(
+        "Also write the plotted curves as CSV: chart,series,runs,X,mean,std,min,max, a row per x value of each curve.",
+        valueName: "file"))
+    var csv: String?
+
     func run() throws {
         try reportingErrors {
             guard !runs.isEmpty else { throw UsageError("give at least one run folder") }
@@ -50,22 +65,32 @@ struct ReportCommand: ParsableCommand {
             if let target, !(target > 0 && target.isFinite) {
                 throw UsageError("--target must be a positive finite relative distance, got \(target)")
             }
-            let report = try comparison(of: runs.map { try RunFolderHistory(folder: $0) })
-            print(report.markdown, terminator: "")
-            if let html {
-                do {
-                    try Data(report.html.utf8).write(to: URL(fileURLWithPath: html))
-                } catch {
-                    throw RunFolderError.cannotWriteReport(file: html, reason: error.localizedDescription)
+            let axis = try xAxis.map { name in
+                guard let axis = ChartAxis(rawValue: name) else {
+                    throw UsageError("--x must be one of \(ChartAxis.allCases.map(\.rawValue).joined(separator: ", ")), not '\(name)'")
                 }
-                print("wrote \(html)")
+                return axis
+            }
+            let histories = try runs.map { try RunFolderHistory(folder: $0) }
+            let groups = RunGroup.bySeed(folders: runs, names: histories.map(\.name))
+            let report = try comparison(of: histories, groups: groups, x: axis)
+            print(report.markdown, terminator: "")
+            for (file, text) in [(html, report.html), (csv, report.csv)] {
+                guard let file else { continue }
+                do {
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+                } catch {
+                    throw RunFolderError.cannotWriteReport(file: file, reason: error.localizedDescription)
+                }
+                print("wrote \(file)")
             }
         }
     }
 
-    /// The comparison of `histories`, all of one kind, with the options of that kind; a
-    /// mix of kinds or an option of the other kind is a usage error.
-    private func comparison(of histories: [RunFolderHistory]) throws -> any RunReport {
+    /// The comparison of `histories`, all of one kind, their plots' curves `groups` against
+    /// `x` (nil: the kind's default), with the options of that kind; a mix of kinds or an
+    /// option of the other kind is a usage error.
+    private func comparison(of histories: [RunFolderHistory], groups: [RunGroup], x: ChartAxis?) throws -> any RunReport {
         var server: [RunHistory] = [], decentralized: [DecentralizedRunHistory] = []
         for history in histories {
             switch history {
@@ -75,7 +100,12 @@ struct ReportCommand: ParsableCommand {
         }
         if server.isEmpty {
             guard reference == nil else { throw UsageError("--reference applies to server runs; use --target") }
-            return DecentralizedRunComparison(runs: decentralized, target: target ?? DecentralizedRunComparison.defaultTarget)
+            guard x != .steps else {
+                throw UsageError("--x steps applies to server runs: decentralized runs have no aggregation steps "
+                                 + "(use time or communication)")
+            }
+            return DecentralizedRunComparison(runs: decentralized, target: target ?? DecentralizedRunComparison.defaultTarget,
+                                              groups: groups, x: x ?? .communication, logarithmicY: logY)
         }
         guard decentralized.isEmpty else {
             throw UsageError("cannot compare server runs (\(server.map(\.name).joined(separator: ", "))) with "
@@ -83,6 +113,7 @@ struct ReportCommand: ParsableCommand {
                              + "report each kind on its own")
         }
         guard target == nil else { throw UsageError("--target applies to decentralized runs; use --reference") }
-        return RunComparison(runs: server, reference: try reference.map { try RunHistory(folder: $0) } ?? server[0], grid: grid)
+        return RunComparison(runs: server, reference: try reference.map { try RunHistory(folder: $0) } ?? server[0], grid: grid,
+                             groups: groups, x: x ?? .time, logarithmicY: logY)
     }
 }

@@ -51,9 +51,9 @@ final class ReportCommandTests: FedSimProcessTestCase {
         XCTAssertEqual(html.components(separatedBy: "<svg xmlns=\"http://www.w3.org/2000/svg\"").count - 1, 2)
         XCTAssert(html.contains("<h2>relative distance to optimum against communications</h2>"), html)
         XCTAssert(html.contains("<h2>test accuracy against communications</h2>"), html)
-        // Communications 0...11800 span x 48...592 and log10 of the distance -5...-1
-        // spans y 272...48: DADAO's 1e-4 at 5900 communications is at (320, 216).
-        XCTAssert(html.contains("points=\"48.0,48.0 320.0,216.0 592.0,272.0\""), html)
+        // Communications 0...11800 span x 80...624 and log10 of the distance -5...-1
+        // spans y 240...16: DADAO's 1e-4 at 5900 communications is at (352, 184).
+        XCTAssert(html.contains("points=\"80.0,16.0 352.0,184.0 624.0,240.0\""), html)
 
         let looser = try fedsim(["report"] + folders + ["--target", "0.002"])
         XCTAssertEqual(looser.status, 0, looser.error)
@@ -82,6 +82,45 @@ final class ReportCommandTests: FedSimProcessTestCase {
             XCTAssertEqual(result.status, 1, "\(bad.arguments)")
             XCTAssertEqual(result.output, "", "\(bad.arguments)")
             XCTAssertEqual(result.error, "fedsim: error: \(bad.message)\n", "\(bad.arguments)")
+        }
+    }
+
+    func testSeedsOfOneScenarioAreOneCurveOnThePageAndInTheCSV() throws {
+        var folders: [String] = []
+        for (name, seed, rounds) in [("rounds=2,seed=1", 1, 2), ("rounds=2,seed=2", 2, 2), ("rounds=3,seed=1", 1, 3)] {
+            let folder = try runFolder(name, [
+                #"{"round":1,"time":1,"test_loss":\#(0.9 - Double(seed) / 10),"test_accuracy":0.5}"#,
+                #"{"round":2,"time":2,"test_loss":\#(0.7 - Double(seed) / 10),"test_accuracy":0.6}"#,
+            ])
+            try "name: quickstart\nseed: \(seed)\nserver:\n  rounds: \(rounds)\n"
+                .write(toFile: folder + "/scenario.yaml", atomically: true, encoding: .utf8)
+            folders.append(folder)
+        }
+        let page = root + "/report.html", csv = root + "/curves.csv"
+        let result = try fedsim(["report"] + folders + ["--html", page, "--csv", csv, "--x", "steps"])
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssert(result.output.hasSuffix("wrote \(page)\nwrote \(csv)\n"), result.output)
+        XCTAssertEqual(result.output.split(separator: "\n").filter { $0.hasPrefix("| rounds=") }.count, 3, result.output)
+
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        XCTAssert(html.contains("<h2>test loss against aggregation steps</h2>"), html)
+        XCTAssertEqual(html.components(separatedBy: "<polygon class=\"band\"").count - 1, 2, "a band per chart")
+        XCTAssert(html.contains(">rounds=2 (seeds 1, 2)</text>") && html.contains(">rounds=3,seed=1</text>"), html)
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(rows.count, 9)
+        XCTAssertEqual(rows[0], "chart,series,runs,steps,mean,std,min,max")
+        XCTAssert(rows[1].hasPrefix("test_loss,\"rounds=2 (seeds 1, 2)\",2,1.0,0.75"), rows[1])
+        XCTAssert(rows[3].hasPrefix("test_loss,\"rounds=3,seed=1\",1,1.0,0.8,,0.8,0.8"), rows[3])
+
+        let cases: [(arguments: [String], message: String)] = [
+            (folders + ["--x", "rounds"], "--x must be one of time, steps, communication, not 'rounds'"),
+            ([try runFolder("dadao", dadao), "--x", "steps"],
+             "--x steps applies to server runs: decentralized runs have no aggregation steps (use time or communication)"),
+        ]
+        for bad in cases {
+            let refused = try fedsim(["report"] + bad.arguments)
+            XCTAssertEqual(refused.status, 1, "\(bad.arguments)")
+            XCTAssertEqual(refused.error, "fedsim: error: \(bad.message)\n", "\(bad.arguments)")
         }
     }
 }

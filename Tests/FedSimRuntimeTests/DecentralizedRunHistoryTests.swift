@@ -208,17 +208,20 @@ final class DecentralizedRunHistoryTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: "<svg").count - 1, 2)
         XCTAssert(html.contains("<h2>relative distance to optimum against communications</h2>"), html)
         XCTAssert(html.contains("<h2>test accuracy against communications</h2>"), html)
-        // Communications 0...8850 span x 48...592 and log10 of the distance -5...-1 spans
-        // y 272...48, so dadao's 1e-3 at 2950 is at (229.3, 160) and its 1e-4 at 5900 at
-        // (410.7, 216).
-        XCTAssert(html.contains("points=\"48.0,48.0 229.3,160.0 410.7,216.0 592.0,272.0\""), html)
-        XCTAssert(html.contains(">1.00e-05</text>") && html.contains(">1.00e-01</text>"), html)
-        XCTAssert(html.contains(">8850</text>"), html)
+        // Communications 0...8850 span x 80...624 and log10 of the distance -5...-1 spans
+        // y 240...16, so dadao's 1e-3 at 2950 is at (261.3, 128) and its 1e-4 at 5900 at
+        // (442.7, 184).
+        XCTAssert(html.contains("points=\"80.0,16.0 261.3,128.0 442.7,184.0 624.0,240.0\""), html)
+        for power in ["1.00e-05", "1.00e-04", "1.00e-03", "1.00e-02", "1.00e-01"] {
+            XCTAssert(html.contains(">\(power)</text>"), html)
+        }
+        XCTAssert(html.contains(">8000</text>") && html.contains(">communications</text>"), html)
+        XCTAssert(html.contains(">relative distance to optimum (log scale)</text>"), html)
         XCTAssert(html.contains("<td>not reached</td>"), html)
 
         // Least squares without distances has nothing to plot.
         let bare = try runFolder("bare", [record(0, gradients: 0, communications: 0, relative: nil, consensus: 0,
                                                  testLoss: 1, accuracy: nil)])
-        XCTAssertEqual(DecentralizedRunComparison(runs: [try decentralized(bare)]).charts, [])
+        XCTAssert(DecentralizedRunComparison(runs: [try decentralized(bare)]).charts.isEmpty)
     }
 }

@@ -87,11 +87,11 @@ final class RunHistoryTests: XCTestCase {
         XCTAssert(lines[2].hasSuffix("| 2 | 2.0 | 0.5000 | 0.8000 | 2.0 | - | 150 | 0.75 |"), String(lines[2]))
         XCTAssert(lines[3].hasSuffix("| 0.6000 | 0.7000 | not reached | - | - | - |"), String(lines[3]))
 
-        // Loss chart: time 0...2 spans x 48...592, loss 0.5...1.0 spans y 272...48, so
-        // run a's first evaluation (1 s, loss 1.0) is drawn at (320, 48).
+        // Loss chart: time 0...2 spans x 80...624, loss 0.5...1.0 spans y 240...16, so
+        // run a's first evaluation (1 s, loss 1.0) is drawn at (352, 16).
         let html = comparison.html
         XCTAssertEqual(html.components(separatedBy: "<polyline").count - 1, 4)
-        XCTAssert(html.contains("points=\"320.0,48.0 592.0,272.0\""), html)
+        XCTAssert(html.contains("points=\"352.0,16.0 624.0,240.0\""), html)
         XCTAssert(html.contains("<td>not reached</td>"))
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// Markdown table of final measures and of the communications and gradients each run
 /// needed to bring its relative distance to the optimum down to a target, and an HTML
 /// page with the relative distance (log scale) and the test accuracy against the
-/// communication count.
+/// communication count (or virtual time).
 public struct DecentralizedRunComparison: RunReport {
     /// The relative distance to the optimum `fedsim report` times runs to unless told
     /// otherwise.
@@ -13,11 +13,23 @@ public struct DecentralizedRunComparison: RunReport {
     public let runs: [DecentralizedRunHistory]
     /// The relative distance to the optimum every run is timed to reach.
     public let target: Double
+    /// The runs the charts draw as one curve each.
+    public let groups: [RunGroup]
+    /// `.communication` or `.time`: a decentralized run has no aggregation steps.
+    public let x: ChartAxis
+    /// Whether the test accuracy's y axis is logarithmic too.
+    public let logarithmicY: Bool
 
-    public init(runs: [DecentralizedRunHistory], target: Double = Self.defaultTarget) {
+    /// `groups` defaults to every run on its own.
+    public init(runs: [DecentralizedRunHistory], target: Double = Self.defaultTarget, groups: [RunGroup]? = nil,
+                x: ChartAxis = .communication, logarithmicY: Bool = false) {
         precondition(target > 0 && target.isFinite, "the target relative distance must be positive and finite, got \(target)")
+        precondition(x != .steps, "a decentralized run has no aggregation steps to plot against")
         self.runs = runs
         self.target = target
+        self.groups = groups ?? RunGroup.separately(runs.map(\.name))
+        self.x = x
+        self.logarithmicY = logarithmicY
     }
 
     /// Header and one row per run: virtual seconds, communications and gradients at the
@@ -67,23 +79,22 @@ public struct DecentralizedRunComparison: RunReport {
                 + "(\(walks.map(\.name).joined(separator: ", "))): \(ReportText.scientific(trace))"]
     }
 
-    public var runNames: [String] { runs.map(\.name) }
-
     /// The relative distance to the optimum on a logarithmic scale and the test accuracy,
-    /// against the communication count; a chart no run has values for is left out.
-    public var charts: [String] {
-        [chart(title: "relative distance to optimum", value: \.relativeDistanceToOptimum, yScale: .logarithmic),
-         chart(title: "test accuracy", value: \.testAccuracy, yScale: .linear)].compactMap { $0 }
+    /// against `x`; a chart no run has values for is left out.
+    public var charts: [LineChart] {
+        [chart("relative distance to optimum", \.relativeDistanceToOptimum, yScale: .logarithmic),
+         chart("test accuracy", \.testAccuracy, yScale: logarithmicY ? .logarithmic : .linear)].filter(\.hasPoints)
     }
 
     private func chart(
-        title: String, value: KeyPath<DecentralizedRunHistory.Record, Double?>, yScale: LineChart.Scale
-    ) -> String? {
-        guard runs.contains(where: { $0.records.contains { $0[keyPath: value] != nil } }) else { return nil }
-        let series = runs.map { run in
-            run.records.compactMap { record in record[keyPath: value].map { (x: Double(record.communications), y: $0) } }
+        _ measure: String, _ value: KeyPath<DecentralizedRunHistory.Record, Double?>, yScale: LineChart.Scale
+    ) -> LineChart {
+        let curves = GroupCurve.curves(of: groups) { run in
+            runs[run].records.compactMap { record in
+                record[keyPath: value].map { (x: x == .time ? record.time : Double(record.communications), y: $0) }
+            }
         }
-        return LineChart(title: "\(title) against communications", series: series, xUnit: "", xDecimals: 0,
-                         yScale: yScale).html
+        return LineChart(measure: measure, x: x, xTitle: x == .time ? "virtual time" : "communications", yScale: yScale,
+                         curves: curves)
     }
 }

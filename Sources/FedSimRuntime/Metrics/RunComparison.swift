@@ -2,18 +2,28 @@ import Foundation
 
 /// Server runs compared on virtual time, as `fedsim report` prints them: a Markdown table
 /// and, for a browser, an HTML page with the table and SVG plots of the test loss and the
-/// test accuracy against virtual time.
+/// test accuracy against virtual time, steps or communicated bytes.
 public struct RunComparison: RunReport {
     public let runs: [RunHistory]
     /// The test loss every run is timed to reach: the reference run's final one.
     public let targetLoss: Double
     /// Virtual seconds between the samples of the loss spread.
     public let grid: Double
+    /// The runs the charts draw as one curve each.
+    public let groups: [RunGroup]
+    public let x: ChartAxis
+    /// Whether the charts' y axes are logarithmic.
+    public let logarithmicY: Bool
 
-    public init(runs: [RunHistory], reference: RunHistory, grid: Double) {
+    /// `groups` defaults to every run on its own.
+    public init(runs: [RunHistory], reference: RunHistory, grid: Double, groups: [RunGroup]? = nil,
+                x: ChartAxis = .time, logarithmicY: Bool = false) {
         self.runs = runs
         targetLoss = reference.final.testLoss
         self.grid = grid
+        self.groups = groups ?? RunGroup.separately(runs.map(\.name))
+        self.x = x
+        self.logarithmicY = logarithmicY
     }
 
     /// Header and one row per run: steps, virtual seconds, final test loss and accuracy,
@@ -36,16 +46,29 @@ public struct RunComparison: RunReport {
         }
     }
 
-    public var runNames: [String] { runs.map(\.name) }
-
-    /// The test loss and the test accuracy of every evaluation against virtual time.
-    public var charts: [String] {
-        [chart(title: "test loss", value: \.testLoss), chart(title: "test accuracy", value: \.testAccuracy)]
+    /// The test loss and the test accuracy of every evaluation against `x`.
+    public var charts: [LineChart] {
+        [chart("test loss", \.testLoss), chart("test accuracy", \.testAccuracy)].filter(\.hasPoints)
     }
 
-    private func chart(title: String, value: KeyPath<RunHistory.Evaluation, Double>) -> String {
-        LineChart(title: "\(title) against virtual time",
-                  series: runs.map { $0.evaluations.map { (x: $0.time, y: $0[keyPath: value]) } },
-                  xUnit: " s", xDecimals: 1, yScale: .linear).html
+    private func chart(_ measure: String, _ value: KeyPath<RunHistory.Evaluation, Double>) -> LineChart {
+        let curves = GroupCurve.curves(of: groups) { run in
+            runs[run].evaluations.map { (x: xValue(of: $0), y: $0[keyPath: value]) }
+        }
+        let xTitle = switch x {
+        case .time: "virtual time"
+        case .steps: "aggregation steps"
+        case .communication: "bytes sent up and down"
+        }
+        return LineChart(measure: measure, x: x, xTitle: xTitle, yScale: logarithmicY ? .logarithmic : .linear,
+                         curves: curves)
+    }
+
+    private func xValue(of evaluation: RunHistory.Evaluation) -> Double {
+        switch x {
+        case .time: return evaluation.time
+        case .steps: return Double(evaluation.step)
+        case .communication: return evaluation.communicatedBytes
+        }
     }
 }

@@ -25,6 +25,31 @@ public enum RunFolderHistory: Sendable {
         case let .decentralized(history): return history.name
         }
     }
+
+    /// The test loss of the last evaluation (a decentralized run's average model's); nil
+    /// when the run records none.
+    public var finalTestLoss: Double? {
+        switch self {
+        case let .server(history): return history.final.testLoss
+        case let .decentralized(history): return history.final.testLoss
+        }
+    }
+
+    /// The test accuracy of the last evaluation; nil when the run records none (least squares).
+    public var finalTestAccuracy: Double? {
+        switch self {
+        case let .server(history): return history.final.testAccuracy
+        case let .decentralized(history): return history.final.testAccuracy
+        }
+    }
+
+    /// The virtual time of the first evaluation whose test loss is at most `loss`; nil if none.
+    public func firstTime(testLossAtMost loss: Double) -> Double? {
+        switch self {
+        case let .server(history): return history.firstTime(testLossAtMost: loss)
+        case let .decentralized(history): return history.records.first { ($0.testLoss ?? .nan) <= loss }?.time
+        }
+    }
 }
 
 /// A run folder's `metrics.jsonl` split into numbered lines, before any record is read:

@@ -9,6 +9,9 @@ public struct RunHistory: Sendable {
         public var time: Double
         public var testLoss: Double
         public var testAccuracy: Double
+        /// Bytes sent up and down (`bytes_up` + `bytes_down`) since the run began, this
+        /// step's included; 0 when the records do not say.
+        public var communicatedBytes: Double
     }
 
     /// The run's name: its folder's last path component.
@@ -39,7 +42,7 @@ public struct RunHistory: Sendable {
         var steps = 0
         var duration = 0.0
         var evaluations: [Evaluation] = []
-        var (bytesUp, updates) = (0.0, 0.0)
+        var (bytesUp, updates, communicatedBytes) = (0.0, 0.0, 0.0)
         var epsilonMax: Double?
         let notARecord = { RunFolderError.notARecord(metrics: metrics.path, line: $0) }
         try metrics.forEachRecord(decentralized: false, malformed: notARecord) { number, record in
@@ -54,10 +57,13 @@ public struct RunHistory: Sendable {
                 bytesUp += bytes
                 updates += clients
             }
+            communicatedBytes += ((record["bytes_up"] as? NSNumber)?.doubleValue ?? 0)
+                + ((record["bytes_down"] as? NSNumber)?.doubleValue ?? 0)
             epsilonMax = (record["epsilon_max"] as? NSNumber)?.doubleValue ?? epsilonMax
             if let loss = (record["test_loss"] as? NSNumber)?.doubleValue,
                let accuracy = (record["test_accuracy"] as? NSNumber)?.doubleValue {
-                evaluations.append(Evaluation(step: step, time: time, testLoss: loss, testAccuracy: accuracy))
+                evaluations.append(Evaluation(step: step, time: time, testLoss: loss, testAccuracy: accuracy,
+                                              communicatedBytes: communicatedBytes))
             }
         }
         guard !evaluations.isEmpty else { throw RunFolderError.noEvaluation(metrics: metrics.path) }

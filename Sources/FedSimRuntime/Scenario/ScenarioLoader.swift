@@ -9,8 +9,14 @@ import Yams
 public enum ScenarioLoader {
     /// Loads and validates the scenario at `path`, with `overrides` ("field.path=value",
     /// the value in YAML: `aggregator.rule=krum`, `attack=null`, `aggregator.pre=[nnm]`)
-    /// applied on top of the file before it is read.
+    /// applied on top of the file before it is read; errors name them as `--set`s.
     public static func load(path: String, overrides: [String] = []) throws -> Scenario {
+        try load(path: path, overrides: overrides.map { ScenarioOverride($0, option: "--set") })
+    }
+
+    /// Loads and validates the scenario at `path` with `overrides` applied, each named in
+    /// errors by the option that gave it.
+    public static func load(path: String, overrides: [ScenarioOverride]) throws -> Scenario {
         let url = URL(fileURLWithPath: path)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ScenarioError(issues: [ScenarioIssue(
@@ -22,7 +28,8 @@ public enum ScenarioLoader {
     }
 
     /// Parses scenario text; `file` names it in errors, `baseDirectory` anchors relative paths.
-    public static func parse(_ text: String, file: String, baseDirectory: String, overrides: [String] = []) throws -> Scenario {
+    public static func parse(_ text: String, file: String, baseDirectory: String,
+                             overrides: [ScenarioOverride] = []) throws -> Scenario {
         try reading(text, file: file, overrides: overrides) { read($0, file: file, baseDirectory: baseDirectory) }
     }
 
@@ -47,7 +54,7 @@ public enum ScenarioLoader {
 
     /// What `body` reads from the YAML of `text` with `overrides` applied; throws every
     /// problem it reported.
-    private static func reading(_ text: String, file: String, overrides: [String],
+    private static func reading(_ text: String, file: String, overrides: [ScenarioOverride],
                                 _ body: (YAMLFieldReader) -> Scenario) throws -> Scenario {
         let diagnostics = ScenarioDiagnostics(file: file)
         var root: Node?
@@ -582,15 +589,14 @@ public enum ScenarioLoader {
         return partition
     }
 
-    /// `issue` placed at the `--set` that gave its field, when one did: a value set from
+    /// `issue` placed at the override that gave its field, when one did: a value set from
     /// the command line has no line in the file.
-    private static func locatingOverrides(_ issue: ScenarioIssue, _ overrides: [String]) -> ScenarioIssue {
+    private static func locatingOverrides(_ issue: ScenarioIssue, _ overrides: [ScenarioOverride]) -> ScenarioIssue {
         guard let override = overrides.last(where: { override in
-            let path = String(override.prefix { $0 != "=" })
-            return issue.field == path || issue.field.hasPrefix(path + ".")
+            issue.field == override.field || issue.field.hasPrefix(override.field + ".")
         }) else { return issue }
-        return ScenarioIssue(file: "--set", line: 1, column: 1, field: issue.field,
-                             message: "\(issue.message) (from --set \(override))")
+        return ScenarioIssue(file: override.option, line: 1, column: 1, field: issue.field,
+                             message: "\(issue.message) (from \(override.option) \(override.assignment))")
     }
 
     private static func yamlIssue(_ error: YamlError, file: String) -> ScenarioIssue {
