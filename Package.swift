@@ -29,7 +29,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // prctl(PR_SET_PDEATHSIG) behind an inline function, for workers that die with `fedsim run`.
         .systemLibrary(name: "CProcessControl"),
-        // protoc-c output for Protos/fedsim.proto (regenerate with scripts/generate-protos).
+        // protoc-c output for Protos/*.proto (regenerate with scripts/generate-protos).
         .target(name: "FedSimProto", dependencies: ["CProtobufC"]),
 
         .target(name: "FedSimCore", dependencies: ["COpenBLAS", "CZlib"]),

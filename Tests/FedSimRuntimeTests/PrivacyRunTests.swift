@@ -8,12 +8,6 @@ import XCTest
 /// Private runs through the coordinator and in-memory workers: what each task trains
 /// with, client-level clipping and noise, and the per-client accounting.
 final class PrivacyRunTests: XCTestCase {
-    private func temporaryFolder() -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-privacy-\(UUID())").path
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     private func startingParameters(_ seed: UInt64) throws -> [Float] {
         try Sequential.initialized(.softmaxRegression(inputDim: 4, classes: 3), seed: seed).trainableParameters
     }
@@ -67,7 +61,7 @@ final class PrivacyRunTests: XCTestCase {
         throws -> (plan: PrivacyPlan, outcome: PrivacyOutcome, folder: String) {
         let target = try XCTUnwrap(scenario.privacy?.targetEpsilon, file: file, line: line)
         let plan = try PrivacyPlan(scenario: scenario, data: data)
-        let folder = temporaryFolder()
+        let folder = temporaryFolder("privacy")
         let run = InMemoryRun()
         run.startWorkers(workers)
         let summary = try run.coordinator(scenario, data, workers: workers,

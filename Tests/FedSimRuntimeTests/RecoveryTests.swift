@@ -63,12 +63,6 @@ final class RecoveryTests: XCTestCase {
         return scenario
     }
 
-    private func folder() -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-recovery-\(UUID())").path
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     private func metrics(_ folder: String) throws -> [String] {
         try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
             .map { withoutWallFields(String($0)) }
@@ -85,7 +79,7 @@ final class RecoveryTests: XCTestCase {
     private func undisturbed(_ scenario: Scenario, _ data: FederatedDataset) throws -> [String] {
         let network = InMemoryNetwork()
         let done = (0..<2).map { startWorker(network.connectWorker(), name: "w\($0)") }
-        let path = folder()
+        let path = temporaryFolder("recovery")
         _ = try Coordinator(scenario: scenario, data: data, transport: network,
                             folder: RunFolder(path: path, scenario: scenario), options: options(workers: 2)).run()
         for worker in done { XCTAssertEqual(worker.wait(timeout: .now() + 10), .success) }
@@ -100,7 +94,7 @@ final class RecoveryTests: XCTestCase {
         let network = InMemoryNetwork()
         let survivors = (0..<2).map { startWorker(network.connectWorker(), name: "w\($0)") }
         _ = startWorker(DyingEndpoint(network, diesAtTask: 5), name: "dies")
-        let path = folder()
+        let path = temporaryFolder("recovery")
         let logs = NSMutableArray()
         let summary = try Coordinator(scenario: scenario, data: data, transport: network,
                                       folder: RunFolder(path: path, scenario: scenario),
@@ -121,7 +115,7 @@ final class RecoveryTests: XCTestCase {
 
         let network = InMemoryNetwork()
         _ = startWorker(DyingEndpoint(network, diesAtTask: 8), name: "dies")
-        let path = folder()
+        let path = temporaryFolder("recovery")
         var late: DispatchSemaphore?
         let logs = NSMutableArray()
         var options = options(workers: 1, logs: logs)
@@ -144,7 +138,7 @@ final class RecoveryTests: XCTestCase {
 
         // Stopped while waiting for a step's updates (the health check runs only while the
         // run waits): the checkpoint puts the step back before the schedule's next action.
-        let path = folder()
+        let path = temporaryFolder("recovery")
         let first = InMemoryNetwork()
         let firstWorkers = (0..<2).map { startWorker(first.connectWorker(), name: "w\($0)") }
         var stopping = false
@@ -171,6 +165,11 @@ final class RecoveryTests: XCTestCase {
                                       resuming: checkpoint).run()
         for worker in secondWorkers { XCTAssertEqual(worker.wait(timeout: .now() + 10), .success) }
         XCTAssertEqual(try metrics(path), reference)
+        // The resumed run writes its own event file, from the step after the checkpoint.
+        let eventFiles = try TensorBoardEventReader.eventFiles(in: path)
+        XCTAssertEqual(eventFiles.count, 2)
+        XCTAssertEqual(eventFiles.first?.dropFirst().first?.step, 1)
+        XCTAssertEqual(eventFiles.last?.dropFirst().map(\.step), (checkpoint.steps + 1...40).map(Int64.init))
         XCTAssertEqual(summary.steps, 40)
         XCTAssertEqual(RunFolder.status(in: path), .completed)
         XCTAssertFalse(RunCheckpoint.exists(in: path))
@@ -181,7 +180,7 @@ final class RecoveryTests: XCTestCase {
         let data = blobData(clients: 6)
         let network = InMemoryNetwork()
         let worker = startWorker(network.connectWorker(), name: "w")
-        let path = folder()
+        let path = temporaryFolder("recovery")
         var options = options(workers: 1)
         options.checkpointEvery = .steps(5)
         var seen: [Int] = []

@@ -105,7 +105,7 @@ final class RunRecorder {
             state.testAccuracy = evaluation.accuracy
             state.bestAccuracy = max(state.bestAccuracy, evaluation.accuracy)
         }
-        try folder?.append(record.json)
+        try folder?.append(record.json, step: record.step)
         options.progress(record)
     }
 

@@ -62,6 +62,8 @@ public final class GossipCoordinator {
 
     /// An evaluation asked of the workers and not measured yet.
     private struct PendingSnapshot {
+        /// Which evaluation it is, from 0 (at time 0): its record's step in the event file.
+        let evaluation: Int
         let time: Double
         let gradients: Int
         let communications: Int
@@ -201,7 +203,7 @@ public final class GossipCoordinator {
             }
         }
 
-        for time in evaluationTimes {
+        for (evaluation, time) in evaluationTimes.enumerated() {
             while let event = next, event.time <= time {
                 let first = hosts[event.first]
                 batches[first].append(event)
@@ -226,8 +228,8 @@ public final class GossipCoordinator {
             for worker in 0..<pool.count {
                 try pool.send(EncodedMessage(.snapshot(SnapshotRequest(time: time, through: through))), to: worker)
             }
-            pending.append(PendingSnapshot(time: time, gradients: gradients, communications: communications,
-                                           messages: messages, walk: walk,
+            pending.append(PendingSnapshot(evaluation: evaluation, time: time, gradients: gradients,
+                                           communications: communications, messages: messages, walk: walk,
                                            models: Array(repeating: nil, count: graph.nodes)))
             // One interval's events go out before the previous snapshot is awaited.
             while pending.count > 1 {
@@ -290,7 +292,7 @@ public final class GossipCoordinator {
             wallSeconds: Date().timeIntervalSince(start))
         lastModels = snapshot.models.map { $0! }
         lastWalk = snapshot.walk
-        try folder?.append(record.json)
+        try folder?.append(record.json, step: snapshot.evaluation)
         options.gossipProgress(record)
         return record
     }

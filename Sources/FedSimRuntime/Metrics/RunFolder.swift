@@ -5,7 +5,10 @@ import Foundation
 /// evaluation of a decentralized run, flushed as it is written), `clients.csv` (`nodes.csv`
 /// for a decentralized run), `summary.json` (whose `status` says whether the run
 /// completed, failed or was interrupted), for a server run the final global model
-/// `model.safetensors`, and `checkpoint/` (`RunCheckpoint`) to resume it from.
+/// `model.safetensors`, `checkpoint/` (`RunCheckpoint`) to resume it from, and the
+/// TensorBoard event file `events.out.tfevents.<unix seconds>.<host name>`
+/// (`TensorBoardEventFile`), which gets an event as each metrics line is written. A
+/// resumed run writes a new event file, beginning with the records after its checkpoint.
 ///
 /// One run at a time: the folder is locked while a run writes it (`RunFolderLock`), and
 /// a folder holding an earlier run is replaced only when asked to. Every file but the
@@ -13,9 +16,11 @@ import Foundation
 public final class RunFolder {
     public let path: String
     private let metrics: FileHandle
+    private let events: TensorBoardEventFile
     private let lock: RunFolderLock
 
-    /// The files a run writes, which a folder holding an earlier run has some of.
+    /// The files a run writes, which a folder holding an earlier run has some of, but
+    /// for its event files (`TensorBoardEventFile.names`).
     static let runFiles = ["scenario.yaml", "metrics.jsonl", "summary.json", "clients.csv", "nodes.csv",
                            "model.safetensors", RunCheckpoint.folderName, "logs"]
 
@@ -32,6 +37,7 @@ public final class RunFolder {
         }
         lock = try RunFolderLock(folder: path)
         let earlier = Self.runFiles.filter { manager.fileExists(atPath: Self.url($0, in: path).path) }
+            + TensorBoardEventFile.names(in: path)
         if !earlier.isEmpty {
             guard overwrite else {
                 throw RunFolderError.holdsAnotherRun(folder: path, status: Self.status(in: path), files: earlier)
@@ -43,6 +49,7 @@ public final class RunFolder {
             let metricsURL = Self.url("metrics.jsonl", in: path)
             try Data().write(to: metricsURL)
             metrics = try FileHandle(forWritingTo: metricsURL)
+            events = try TensorBoardEventFile(in: path)
         } catch {
             throw RunFolderError.cannotCreate(folder: path, reason: error.localizedDescription)
         }
@@ -50,7 +57,9 @@ public final class RunFolder {
 
     /// Locks the run folder `path` to go on with its run from `checkpoint`: the metrics
     /// written after the checkpoint are cut off (the resumed run writes them again), and
-    /// the summary of the run's earlier end is removed.
+    /// the summary of the run's earlier end is removed. The run goes on in a new event
+    /// file; TensorBoard, reading a folder's event files in name order, takes its events
+    /// for the steps the earlier file also holds.
     public init(resuming path: String, from checkpoint: RunCheckpoint) throws {
         self.path = path
         lock = try RunFolderLock(folder: path)
@@ -60,6 +69,7 @@ public final class RunFolder {
             try metrics.truncate(atOffset: UInt64(checkpoint.metricsBytes))
             try metrics.seekToEnd()
             try? FileManager.default.removeItem(at: Self.url("summary.json", in: path))
+            events = try TensorBoardEventFile(in: path)
         } catch {
             throw RunFolderError.cannotResume(folder: path, reason: error.localizedDescription)
         }
@@ -86,12 +96,20 @@ public final class RunFolder {
         return RunStatus(rawValue: status)
     }
 
-    /// Appends one line to `metrics.jsonl`.
-    public func append(_ record: JSONObject) throws {
+    /// Appends one line to `metrics.jsonl`, then its event, at `step`, to the event file.
+    /// The step is the record's x in TensorBoard: a server run's step number (`round`), a
+    /// decentralized run's evaluation index (0 at time 0). The line is written first: a
+    /// failure to write the event file (`cannotAppend` naming it) never costs a line.
+    public func append(_ record: JSONObject, step: Int) throws {
         do {
             try metrics.write(contentsOf: Data((record.description + "\n").utf8))
         } catch {
             throw RunFolderError.cannotAppend(file: url("metrics.jsonl").path, reason: error.localizedDescription)
+        }
+        do {
+            try events.append(record, step: step)
+        } catch {
+            throw RunFolderError.cannotAppend(file: events.url.path, reason: error.localizedDescription)
         }
     }
 
