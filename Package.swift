@@ -52,7 +52,9 @@ let package = Package(
         .testTarget(name: "FedSimAlgorithmsTests", dependencies: ["FedSimAlgorithms"]),
         .testTarget(name: "FedSimWireTests", dependencies: ["FedSimWire"]),
         .testTarget(name: "FedSimRuntimeTests", dependencies: ["FedSimRuntime"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["FedSimRuntime", "FedSimWire"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["FedSimRuntime", "FedSimWire", .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -8,62 +8,14 @@ import XCTest
 /// pairs. Each must write the same metrics (all but `wall_` fields) as
 /// `fedsim run` on the host.
 ///
-/// These need podman, podman-compose and root. Without them the tests are skipped,
-/// unless FEDSIM_DEPLOYMENT_TESTS=required (as `scripts/test` sets), when they fail.
-final class DeploymentTests: FedSimProcessTestCase {
+/// These need podman, podman-compose and root (`DeploymentTestCase`).
+final class DeploymentTests: DeploymentTestCase {
     /// The scenario both deployments run: FedFix under F-80 speeds, on the digits.
     private static let scenarioName = "fedfix/fedfix-0.5"
-    private let suffix = String(UUID().uuidString.prefix(6)).lowercased()
-
-    /// Throws XCTSkip (or fails, when deployment tests are required) unless `tools` are
-    /// installed and this process is root.
-    private func requireDeploymentTools(_ tools: [String]) throws {
-        let missing = tools.filter { tool in
-            !["/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/local/bin"].contains {
-                FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
-            }
-        }
-        var problems = missing.map { "\($0) is not installed" }
-        if getuid() != 0 { problems.append("they need root") }
-        guard !problems.isEmpty else { return }
-        let reason = "deployment tests cannot run: \(problems.joined(separator: ", ")) (scripts/test installs the tools)"
-        if ProcessInfo.processInfo.environment["FEDSIM_DEPLOYMENT_TESTS"] == "required" {
-            XCTFail(reason)
-            throw TestFailure(reason)
-        }
-        throw XCTSkip(reason)
-    }
-
-    /// Runs a command to completion; returns its status and its merged output.
-    @discardableResult
-    private func shell(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.currentDirectoryURL = Self.repository
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
-
-    /// The metrics of scenario `name` (with `overrides`) from `fedsim run` on the host.
-    private func hostMetrics(_ name: String = scenarioName, _ overrides: [String] = []) throws -> [NSDictionary] {
-        let folder = temporaryFolder()
-        let result = try fedsim(["run", scenario(name + ".yaml"), "--workers", "2", "--out", folder]
-                                + overrides.flatMap { ["--set", $0] })
-        XCTAssertEqual(result.status, 0, result.error)
-        return try deterministicMetrics(folder)
-    }
-
     func testDockerComposeWithThreeWorkerContainersMatchesARunOnTheHost() throws {
         let (output, metrics) = try runCompose(files: ["docker-compose.yml"])
         XCTAssert(output.contains("without --keys: anyone who reaches this port can join"), output)
-        XCTAssertEqual(metrics, try hostMetrics())
+        XCTAssertEqual(metrics, try hostMetrics(Self.scenarioName))
     }
 
     func testDockerComposeWithCURVEKeysAsSecretsMatchesARunOnTheHost() throws {
@@ -74,7 +26,7 @@ final class DeploymentTests: FedSimProcessTestCase {
                                                environment: ["FEDSIM_KEYS": keys])
         XCTAssert(output.contains("CURVE keys required"), output)
         XCTAssertFalse(output.contains("without --keys"), output)
-        XCTAssertEqual(metrics, try hostMetrics())
+        XCTAssertEqual(metrics, try hostMetrics(Self.scenarioName))
     }
 
     /// Runs the deployment scenario with podman-compose over the compose `files` (with
@@ -84,14 +36,12 @@ final class DeploymentTests: FedSimProcessTestCase {
         -> (output: String, metrics: [NSDictionary]) {
         try requireDeploymentTools(["podman", "podman-compose", "runc"])
         let project = "fedsimtest\(suffix)"
-        let image = "localhost/fedsim:test-\(suffix)"
         let run = "test-compose-\(suffix)"
-        var environment = ["FEDSIM_IMAGE": image, "FEDSIM_SCENARIO": Self.scenarioName, "FEDSIM_WORKERS": "3",
-                           "FEDSIM_RUN": run, "FEDSIM_JOIN_TIMEOUT": "60", "FEDSIM_CONNECT_TIMEOUT": "60"]
-            .merging(extra) { $1 }
-        if ProcessInfo.processInfo.environment["CONTAINERS_CONF"] == nil {
-            environment["CONTAINERS_CONF"] = Self.repository.path + "/scripts/podman/containers.conf"
-        }
+        var environment = podmanEnvironment
+        let image = try makeLocalImage(environment: environment)
+        environment.merge(["FEDSIM_IMAGE": image, "FEDSIM_SCENARIO": Self.scenarioName, "FEDSIM_WORKERS": "3",
+                           "FEDSIM_RUN": run, "FEDSIM_JOIN_TIMEOUT": "60", "FEDSIM_CONNECT_TIMEOUT": "60"]) { $1 }
+        environment.merge(extra) { $1 }
         let runs = Self.repository.appendingPathComponent("runs")
         try FileManager.default.createDirectory(at: runs, withIntermediateDirectories: true)
         addTeardownBlock { [self] in
@@ -101,12 +51,9 @@ final class DeploymentTests: FedSimProcessTestCase {
                 _ = try? shell(["podman", "rm", "-f", String(id)], environment: environment)
             }
             _ = try? shell(["podman", "network", "rm", "-f", "\(project)_default"], environment: environment)
-            _ = try? shell(["podman", "rmi", "-f", image], environment: environment)
             try? FileManager.default.removeItem(at: runs.appendingPathComponent(run))
         }
 
-        let made = try shell(["scripts/make-local-image", Self.fedsim, image], environment: environment)
-        XCTAssertEqual(made.status, 0, made.output)
         let compose = try shell(["timeout", "300", "podman-compose", "-p", project] + files.flatMap { ["-f", $0] }
                                 + ["up", "--no-build"], environment: environment)
         XCTAssertEqual(compose.status, 0, compose.output)
@@ -122,7 +69,7 @@ final class DeploymentTests: FedSimProcessTestCase {
 
     func testWorkersInSeparateNetworkNamespacesMatchARunOnTheHost() throws {
         let folder = try runInNamespaces(Self.scenarioName)
-        XCTAssertEqual(try deterministicMetrics(folder), try hostMetrics())
+        XCTAssertEqual(try deterministicMetrics(folder), try hostMetrics(Self.scenarioName))
     }
 
     func testDecentralizedWorkersInSeparateNamespacesExchangeDirectlyAndMatchTheHost() throws {
