@@ -153,6 +153,9 @@ public struct ByzantineNode: NodeProgram {
     public let seed: UInt64
     private let own: [Double]
     private var heard: [Int: [Double]] = [:]
+    /// The round's honest messages packed for the attack, once, at the first send after
+    /// the last one heard; nil until then.
+    private var packed: RobustInputs?
     private var round = 0
 
     public init(node: Int, nodes: Int, attack: any ByzantineAttack, byzantineCount: Int, seed: UInt64, initial: [Double]) {
@@ -167,20 +170,24 @@ public struct ByzantineNode: NodeProgram {
     public mutating func local(at time: Double, event: UInt64) {}
 
     public mutating func message(at time: Double, to partner: Int) -> [Double] {
-        let honest = heard.keys.sorted().map { heard[$0]!.map(Float.init) }
+        if packed == nil, !heard.isEmpty {
+            packed = try? RobustInputs(heard.keys.sorted().map { heard[$0]!.map(Float.init) }, context: attack.name)
+        }
         var stream = RandomStream(seed: seed, purpose: .attack, client: node, counter: round &* nodes &+ partner)
-        guard !honest.isEmpty,
-              let vector = try? attack.byzantineVector(honest: honest, byzantineCount: byzantineCount, stream: &stream)
+        guard let packed,
+              let vector = try? attack.byzantineVector(honest: packed, byzantineCount: byzantineCount, stream: &stream)
         else { return own }
         return vector.map(Double.init)
     }
 
     public mutating func receive(_ message: ArraySlice<Double>, from partner: Int, at time: Double) {
         heard[partner] = Array(message)
+        packed = nil
     }
 
     public mutating func combine(at time: Double) {
         heard.removeAll(keepingCapacity: true)
+        packed = nil
         round += 1
     }
 

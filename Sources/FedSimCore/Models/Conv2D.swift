@@ -201,15 +201,10 @@ extension Conv2D: Layer {
         let biasGradient = UnsafeMutableBufferPointer(rebasing: gradient[weightCount..<(weightCount + filters)])
         weightGradient.update(repeating: 0)
         biasGradient.update(repeating: 0)
-        withUnfolding { unfolded in
-            for example in 0..<batch {
-                unfold(input, example: example, into: unfolded)
-                let errors = UnsafeBufferPointer(rebasing: outputErrors[(example * outputWidth)..<((example + 1) * outputWidth)])
-                BLAS.gemm(transposeA: false, transposeB: true, m: filters, n: patchSize, k: positions, alpha: 1,
-                          a: errors, b: UnsafeBufferPointer(unfolded), beta: 1, c: weightGradient)
-                for filter in 0..<filters {
-                    for position in 0..<positions { biasGradient[filter] += errors[filter * positions + position] }
-                }
+        forEachWeightGradient(input: input, outputErrors: outputErrors, batch: batch, accumulating: true,
+                              into: weightGradient) { _, errors in
+            for filter in 0..<filters {
+                for position in 0..<positions { biasGradient[filter] += errors[filter * positions + position] }
             }
         }
     }
@@ -224,20 +219,33 @@ extension Conv2D: Layer {
     ) {
         let exampleGradient = UnsafeMutableBufferPointer<Float>.allocate(capacity: weightCount)
         defer { exampleGradient.deallocate() }
+        forEachWeightGradient(input: input, outputErrors: outputErrors, batch: batch, accumulating: false,
+                              into: exampleGradient) { example, errors in
+            var squares = 0.0
+            for value in exampleGradient { squares += Double(value) * Double(value) }
+            for filter in 0..<filters {
+                var sum = 0.0
+                for position in 0..<positions { sum += Double(errors[filter * positions + position]) }
+                squares += sum * sum
+            }
+            squaredNorms[example] += squares
+        }
+    }
+
+    /// For each example in order: its unfolding, then `E cols^T` added to (`accumulating`)
+    /// or written over `weightGradient` by one gemm, then `body` with the example's index
+    /// and its output errors.
+    private func forEachWeightGradient(
+        input: UnsafeBufferPointer<Float>, outputErrors: UnsafeBufferPointer<Float>, batch: Int, accumulating: Bool,
+        into weightGradient: UnsafeMutableBufferPointer<Float>, _ body: (Int, UnsafeBufferPointer<Float>) -> Void
+    ) {
         withUnfolding { unfolded in
             for example in 0..<batch {
                 unfold(input, example: example, into: unfolded)
                 let errors = UnsafeBufferPointer(rebasing: outputErrors[(example * outputWidth)..<((example + 1) * outputWidth)])
                 BLAS.gemm(transposeA: false, transposeB: true, m: filters, n: patchSize, k: positions, alpha: 1,
-                          a: errors, b: UnsafeBufferPointer(unfolded), beta: 0, c: exampleGradient)
-                var squares = 0.0
-                for value in exampleGradient { squares += Double(value) * Double(value) }
-                for filter in 0..<filters {
-                    var sum = 0.0
-                    for position in 0..<positions { sum += Double(errors[filter * positions + position]) }
-                    squares += sum * sum
-                }
-                squaredNorms[example] += squares
+                          a: errors, b: UnsafeBufferPointer(unfolded), beta: accumulating ? 1 : 0, c: weightGradient)
+                body(example, errors)
             }
         }
     }
