@@ -25,10 +25,27 @@ class FedSimProcessTestCase: XCTestCase {
         return path
     }
 
-    /// Runs the fedsim executable; returns its exit status, standard output and standard error.
-    func fedsim(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+    /// The optimized `fedsim` for runs that take minutes in a debug build: the path in
+    /// FEDSIM_RELEASE_BINARY (`scripts/test` builds it and sets the variable). Without the
+    /// variable the test is skipped; a path that is not an executable fails it.
+    func releaseFedsim() throws -> String {
+        guard let path = ProcessInfo.processInfo.environment["FEDSIM_RELEASE_BINARY"] else {
+            throw XCTSkip("needs a release build: swift build -c release --product fedsim, then set "
+                          + "FEDSIM_RELEASE_BINARY to its path (scripts/test does both)")
+        }
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            XCTFail("FEDSIM_RELEASE_BINARY=\(path): not an executable")
+            throw XCTSkip("no release build")
+        }
+        return path
+    }
+
+    /// Runs the fedsim executable (the debug build beside the tests unless `executable`
+    /// names another); returns its exit status, standard output and standard error.
+    func fedsim(_ arguments: [String], executable: String = FedSimProcessTestCase.fedsim) throws
+        -> (status: Int32, output: String, error: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.fedsim)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
