@@ -2766,7 +2766,7 @@ const ProtobufCMessageDescriptor fedsim__model__descriptor =
   (ProtobufCMessageInit) fedsim__model__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[12] =
+static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[18] =
 {
   {
     "epochs",
@@ -2912,6 +2912,78 @@ static const ProtobufCFieldDescriptor fedsim__local_training__field_descriptors[
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ordering",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LocalTraining, ordering),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pacing_function",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LocalTraining, pacing_function),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pacing_start",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LocalTraining, pacing_start),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pacing_full_at",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_DOUBLE,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LocalTraining, pacing_full_at),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pacing_rounds",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LocalTraining, pacing_rounds),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pacing_round",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__LocalTraining, pacing_round),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__local_training__field_indices_by_name[] = {
   1,   /* field[1] = batch_size */
@@ -2923,6 +2995,12 @@ static const unsigned fedsim__local_training__field_indices_by_name[] = {
   2,   /* field[2] = learning_rate */
   4,   /* field[4] = momentum */
   3,   /* field[3] = optimizer */
+  12,   /* field[12] = ordering */
+  15,   /* field[15] = pacing_full_at */
+  13,   /* field[13] = pacing_function */
+  17,   /* field[17] = pacing_round */
+  16,   /* field[16] = pacing_rounds */
+  14,   /* field[14] = pacing_start */
   6,   /* field[6] = proximal_mu */
   10,   /* field[10] = steps */
   5,   /* field[5] = weight_decay */
@@ -2930,7 +3008,7 @@ static const unsigned fedsim__local_training__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__local_training__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor fedsim__local_training__descriptor =
 {
@@ -2940,7 +3018,7 @@ const ProtobufCMessageDescriptor fedsim__local_training__descriptor =
   "Fedsim__LocalTraining",
   "fedsim",
   sizeof(Fedsim__LocalTraining),
-  12,
+  18,
   fedsim__local_training__field_descriptors,
   fedsim__local_training__field_indices_by_name,
   1,  fedsim__local_training__number_ranges,

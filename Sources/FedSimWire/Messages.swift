@@ -22,8 +22,10 @@ import FedSimCore
 /// worker could not reach its authenticated peers. Version 9 added `Assign.data_recipe`,
 /// the client shards' counts and content hashes and the `Ready` message. Version 10 added
 /// the one-way message event (`Events.kinds` 3) and `Decentralized`'s Byzantine nodes,
-/// attack and robust mixing rule, which an older worker would ignore.
-public let wireProtocolVersion: UInt32 = 10
+/// attack and robust mixing rule, which an older worker would ignore. Version 11 added
+/// `LocalTraining`'s ordering and pacing (ordered local learning), with which an older
+/// worker would shuffle instead.
+public let wireProtocolVersion: UInt32 = 11
 
 /// A dense float32 tensor as it travels: shape and row-major values.
 public struct WireTensor: Equatable, Sendable {

@@ -500,7 +500,41 @@ extension WireCodec {
             work: try work(training), batchSize: batchSize,
             learningRate: training.learning_rate, optimizer: optimizer,
             momentum: training.momentum, weightDecay: training.weight_decay, proximalMu: training.proximal_mu,
-            privacy: try privacy(training), gradientClip: training.gradient_clip > 0 ? training.gradient_clip : nil)
+            privacy: try privacy(training), gradientClip: training.gradient_clip > 0 ? training.gradient_clip : nil,
+            ordering: try ordering(training))
+    }
+
+    /// The ordered local learning of `training`: nil when `ordering` is empty; otherwise
+    /// a known order and pacing function, b and a in (0, 1], and a round below the
+    /// rounds when the pacing spans rounds.
+    private static func ordering(_ training: Fedsim__LocalTraining) throws -> DataOrdering? {
+        let orderName = try string(training.ordering, "LocalTraining.ordering")
+        guard !orderName.isEmpty else { return nil }
+        guard let order = DataOrdering.Order(rawValue: orderName) else {
+            let known = DataOrdering.Order.allCases.map(\.rawValue).joined(separator: ", ")
+            throw WireError.invalid(field: "LocalTraining.ordering", reason: "unknown ordering \"\(orderName)\" (known: \(known))")
+        }
+        let functionName = try string(training.pacing_function, "LocalTraining.pacingFunction")
+        guard let function = Pacing.Function(rawValue: functionName) else {
+            let known = Pacing.Function.allCases.map(\.rawValue).joined(separator: ", ")
+            throw WireError.invalid(field: "LocalTraining.pacingFunction",
+                                    reason: "unknown pacing function \"\(functionName)\" (known: \(known))")
+        }
+        for (name, value) in [("pacingStart", training.pacing_start), ("pacingFullAt", training.pacing_full_at)]
+        where !(value > 0 && value <= 1) {
+            throw WireError.invalid(field: "LocalTraining." + name, reason: "must be in (0, 1], got \(value)")
+        }
+        var span = Pacing.Span.localSteps
+        if training.pacing_rounds > 0 {
+            guard training.pacing_round < training.pacing_rounds else {
+                throw WireError.invalid(field: "LocalTraining.pacingRound", reason: "round \(training.pacing_round) "
+                                        + "is not below the \(training.pacing_rounds) rounds the pacing spans")
+            }
+            span = .rounds(current: try int(training.pacing_round, "LocalTraining.pacingRound"),
+                           total: try int(training.pacing_rounds, "LocalTraining.pacingRounds"))
+        }
+        return DataOrdering(order: order, pacing: Pacing(function: function, start: training.pacing_start,
+                                                          fullAt: training.pacing_full_at, span: span))
     }
 
     /// The local work of `training`: `steps` optimizer steps when that field is set, and

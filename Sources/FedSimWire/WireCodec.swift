@@ -311,6 +311,16 @@ public enum WireCodec {
         training.weight_decay = settings.weightDecay
         training.proximal_mu = settings.proximalMu
         training.gradient_clip = settings.gradientClip ?? 0
+        if let ordering = settings.ordering {
+            training.ordering = scratch.cString(ordering.order.rawValue)
+            training.pacing_function = scratch.cString(ordering.pacing.function.rawValue)
+            training.pacing_start = ordering.pacing.start
+            training.pacing_full_at = ordering.pacing.fullAt
+            if case let .rounds(current, total) = ordering.pacing.span {
+                training.pacing_round = wireUInt32(current, "LocalTraining.pacingRound")
+                training.pacing_rounds = wireUInt32(total, "LocalTraining.pacingRounds")
+            }
+        }
         if let privacy = settings.privacy {
             training.dp_sampling_rate = privacy.samplingRate
             training.dp_clip_norm = privacy.clipNorm

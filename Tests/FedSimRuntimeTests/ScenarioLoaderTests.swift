@@ -147,6 +147,41 @@ final class ScenarioLoaderTests: XCTestCase {
                        "sample-level DP-SGD clips each example's gradient to privacy.clip already; remove gradient_clip")
     }
 
+    func testOrderedLocalLearningLoadsWritesBackAndNamesItsMistakes() throws {
+        let ordered = try parse(text(["  learning_rate: 0.1": """
+              learning_rate: 0.1
+              ordering: anti_curriculum
+              pacing: {function: exponential, start: 0.5, over: rounds}
+            """]))
+        XCTAssertEqual(ordered.training.ordering, DataOrdering(order: .antiCurriculum, pacing: Pacing(
+            function: .exponential, start: 0.5, fullAt: 0.8, span: .rounds(current: 0, total: 3))))
+        XCTAssertEqual(try parse(ordered.resolvedYAML).training, ordered.training)
+        let curriculum = try parse(text(["  learning_rate: 0.1": "  learning_rate: 0.1\n  ordering: curriculum"]))
+        XCTAssertEqual(curriculum.training.ordering, DataOrdering(order: .curriculum, pacing: Pacing()))
+        XCTAssertEqual(try parse(curriculum.resolvedYAML).training, curriculum.training)
+        let shuffled = try parse(text(["  learning_rate: 0.1": "  learning_rate: 0.1\n  ordering: shuffle\n  pacing: {start: 0.1}"]))
+        XCTAssertNil(shuffled.training.ordering, "shuffling leaves a pacing unused")
+        XCTAssertEqual(try parse(shuffled.resolvedYAML).training, shuffled.training)
+
+        let typo = issues(text(["  learning_rate: 0.1": "  learning_rate: 0.1\n  ordering: curiculum\n  pacing: {start: 2}"]))
+        XCTAssertEqual(typo.map(\.field), ["training.ordering", "training.pacing.start"])
+        XCTAssert(typo[0].message.contains("did you mean 'curriculum'?"), typo[0].message)
+        let badPacing = issues(text(["  learning_rate: 0.1": """
+              learning_rate: 0.1
+              ordering: random
+              pacing: {function: cubic, start: 0, fullat: 0.5}
+            """]))
+        XCTAssertEqual(badPacing.map(\.field), ["training.pacing.function", "training.pacing.start", "training.pacing.fullat"])
+        XCTAssert(badPacing[2].message.contains("did you mean 'full_at'?"), badPacing[2].message)
+        let noRounds = issues(text(["  learning_rate: 0.1": "  learning_rate: 0.1\n  ordering: curriculum\n  pacing: {over: rounds}",
+                                    "  rounds: 3": "  time_budget: 30"]))
+        XCTAssertEqual(noRounds.map(\.field), ["training.pacing.over"])
+        XCTAssertEqual(noRounds.first?.message, "pacing over rounds needs server.rounds")
+        let private_ = issues(text(["  learning_rate: 0.1": "  learning_rate: 0.1\n  ordering: curriculum",
+                                    "  clients_per_round: 5": "  clients_per_round: 5\nprivacy:\n  clip: 1\n  noise_multiplier: 1"]))
+        XCTAssertEqual(private_.map(\.field), ["training.ordering"])
+    }
+
     func testAdaptersLoadAndWriteBack() throws {
         let scenario = try parse(text([
             "  kind: softmax": "  kind: mlp\n  hidden: [32, 16]\n  lora: {rank: 4, layers: [0, 4]}",

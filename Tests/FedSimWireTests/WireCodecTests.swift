@@ -66,6 +66,10 @@ final class WireCodecTests: XCTestCase {
             .model(ModelBroadcast(version: 0, parameters: [])),
             .model(ModelBroadcast(version: 3, parameters: [0.5], adapterFactors: [0.125, -1, 3e-20])),
             .task(TrainingTask(clientID: 77, modelVersion: 12, jobNumber: 5, training: training)),
+            .task(TrainingTask(clientID: 3, modelVersion: 4, jobNumber: 1, training: LocalTraining(
+                work: .steps(7), batchSize: 10, learningRate: 0.01, ordering: DataOrdering(
+                    order: .curriculum, pacing: Pacing(function: .step, start: 0.5, fullAt: 0.25,
+                                                       span: .rounds(current: 4, total: 100)))))),
             .update(ClientUpdate(clientID: 77, modelVersion: 12, jobNumber: 5, delta: [0.25, -0.5, 1e-30],
                                  sampleCount: Int.max, trainLoss: 0.693, steps: 40, wallComputeSeconds: 0.012)),
             .gossip(GossipBatch(fromNodes: [1, 4], toNodes: [2, 0], events: [17, 90], width: 3,
@@ -725,6 +729,30 @@ final class WireCodecTests: XCTestCase {
         XCTAssertNil(plain.training.gradientClip, "an absent clip leaves gradients as they are")
         assertInvalid(taskBytes { $0.float(12, -1) }, field: "LocalTraining.gradientClip", mentioning: "-1")
         assertInvalid(taskBytes { $0.float(12, .nan) }, field: "LocalTraining.gradientClip", mentioning: "nan")
+    }
+
+    func testOrderedLocalLearningTravelsAndMustBeKnownAndInRange() throws {
+        for ordering in [DataOrdering(order: .antiCurriculum, pacing: Pacing(function: .root, start: 0.25, fullAt: 0.5)),
+                         DataOrdering(order: .random, pacing: Pacing(span: .rounds(current: 7, total: 50)))] {
+            let task = TrainingTask(clientID: 3, modelVersion: 7, jobNumber: 2, training: LocalTraining(
+                work: .epochs(2), batchSize: 10, learningRate: 0.01, ordering: ordering))
+            XCTAssertEqual(try WireCodec.decode(WireCodec.encode(.task(task))), .task(task))
+        }
+        guard case .task(let plain) = try WireCodec.decode(taskBytes { _ in }) else { return XCTFail("expected a task") }
+        XCTAssertNil(plain.training.ordering, "an absent ordering shuffles")
+
+        let ordered: (inout ProtobufWriter) -> Void = {
+            $0.string(13, "curriculum"); $0.string(14, "linear"); $0.double(15, 0.2); $0.double(16, 0.8)
+        }
+        guard case .task(let task) = try WireCodec.decode(taskBytes(ordered)) else { return XCTFail("expected a task") }
+        XCTAssertEqual(task.training.ordering, DataOrdering(order: .curriculum, pacing: Pacing()))
+        assertInvalid(taskBytes { $0.string(13, "easy_first") }, field: "LocalTraining.ordering", mentioning: "\"easy_first\"")
+        assertInvalid(taskBytes { ordered(&$0); $0.string(14, "cubic") }, field: "LocalTraining.pacingFunction",
+                      mentioning: "\"cubic\"")
+        assertInvalid(taskBytes { ordered(&$0); $0.double(15, 0) }, field: "LocalTraining.pacingStart", mentioning: "0.0")
+        assertInvalid(taskBytes { ordered(&$0); $0.double(16, .nan) }, field: "LocalTraining.pacingFullAt", mentioning: "nan")
+        assertInvalid(taskBytes { ordered(&$0); $0.varint(17, 10); $0.varint(18, 10) }, field: "LocalTraining.pacingRound",
+                      mentioning: "round 10 is not below the 10 rounds")
     }
 
     func testLocalStepsTravelInPlaceOfEpochs() throws {

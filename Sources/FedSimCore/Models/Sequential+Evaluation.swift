@@ -33,8 +33,28 @@ extension Sequential {
 
     /// `evaluate(parameters:on:)` on `threads` threads (at most one per chunk).
     func evaluate(parameters: [Float], on data: Dataset, threads: Int) -> Evaluation {
+        guard !data.isEmpty else {
+            checkShapes(parameters: parameters, data: data)
+            return Evaluation(meanLoss: 0, accuracy: 0, count: 0)
+        }
+        let (losses, hits) = rowResults(parameters: parameters, on: data, threads: threads)
+        var totalLoss = 0.0
+        for loss in losses { totalLoss += loss }
+        let correct = hits.reduce(0) { $0 + ($1 ? 1 : 0) }
+        return Evaluation(meanLoss: totalLoss / Double(data.count),
+                          accuracy: Double(correct) / Double(data.count), count: data.count)
+    }
+
+    /// Every row's cross-entropy under the trainable vector `parameters`, on this thread,
+    /// in the chunks `evaluate` uses: O(rows) forward passes.
+    public func exampleLosses(parameters: [Float], on data: Dataset) -> [Double] {
+        rowResults(parameters: parameters, on: data, threads: 1).losses
+    }
+
+    /// Each row's loss and whether its first highest logit is its label.
+    private func rowResults(parameters: [Float], on data: Dataset, threads: Int) -> (losses: [Double], hits: [Bool]) {
         checkShapes(parameters: parameters, data: data)
-        guard !data.isEmpty else { return Evaluation(meanLoss: 0, accuracy: 0, count: 0) }
+        guard !data.isEmpty else { return ([], []) }
         let chunkSize = min(Self.evaluationChunkSize, data.count)
         let chunkCount = (data.count + chunkSize - 1) / chunkSize
         let threads = max(1, min(threads, chunkCount))
@@ -63,10 +83,6 @@ extension Sequential {
                 }
             }
         }
-        var totalLoss = 0.0
-        for loss in losses { totalLoss += loss }
-        let correct = hits.reduce(0) { $0 + ($1 ? 1 : 0) }
-        return Evaluation(meanLoss: totalLoss / Double(data.count),
-                          accuracy: Double(correct) / Double(data.count), count: data.count)
+        return (losses, hits)
     }
 }

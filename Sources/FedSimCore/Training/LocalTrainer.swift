@@ -24,7 +24,11 @@ public struct LocalTrainingResult: Equatable, Sendable {
 /// moves; its frozen values stay as the model holds them.
 ///
 /// Each epoch draws a fresh row order with `rng.permutation(count)` and walks it in
-/// minibatches of `batchSize`, the last partial batch included. With a fixed step count
+/// minibatches of `batchSize`, the last partial batch included. With
+/// `settings.ordering` (see `DataOrdering`) the task first ranks the rows (by their
+/// losses under `parameters`, or at random from `rng`), and each pass is instead a
+/// permutation of the ranking's first g(t) rows, t being the steps taken so far; the
+/// task takes the same number of steps. With a fixed step count
 /// K (`LocalWork.steps`) the walk is the same, pass after pass, and stops after the K-th
 /// minibatch: a batch never spans two permutations, and a permutation's last partial
 /// batch is a step like any other. The optimizer starts with fresh state (zero momentum,
@@ -110,10 +114,19 @@ public struct LocalTrainer: Sendable {
         var optimizer = LocalOptimizer(settings, parameterCount: parameters.count)
         var weightedLoss = 0.0
         var seen = 0
-        let batchesPerPass = (data.count + settings.batchSize - 1) / settings.batchSize
-        let passes = (steps + batchesPerPass - 1) / batchesPerPass
-        for _ in 0..<passes {
-            let order = rng.permutation(data.count)
+        let ranking = settings.ordering.map { ordering in
+            ordering.ranking(rows: data.count, losses: { model.exampleLosses(parameters: parameters, on: data) },
+                             rng: &rng)
+        }
+        while optimizer.stepCount < steps {
+            let order: [Int]
+            if let ordering = settings.ordering, let ranking {
+                let visible = ordering.visibleRows(afterStep: optimizer.stepCount, of: steps, rows: data.count,
+                                                   batchSize: settings.batchSize)
+                order = rng.permutation(visible).map { ranking[$0] }
+            } else {
+                order = rng.permutation(data.count)
+            }
             for start in stride(from: 0, to: order.count, by: settings.batchSize) where optimizer.stepCount < steps {
                 let batch = order[start..<min(start + settings.batchSize, order.count)]
                 let loss = model.lossAndGradient(parameters: local, data: data, rows: batch,

@@ -56,6 +56,10 @@ public struct LocalTraining: Equatable, Sendable {
     /// default) leaves it as it is. Not with DP-SGD, whose per-example clipping bounds
     /// every step already.
     public var gradientClip: Float?
+    /// Ordered local learning (`DataOrdering`): the passes walk a growing prefix of the
+    /// client's rows ranked by difficulty; nil (the default) shuffles all rows each
+    /// pass. Not with DP-SGD, which samples its rows.
+    public var ordering: DataOrdering?
 
     /// Optimizer steps a task takes on a client of `samples` rows (0 for none):
     /// `work` over epochs of ceil(samples / batchSize) minibatches, or of
@@ -68,7 +72,7 @@ public struct LocalTraining: Equatable, Sendable {
 
     public init(work: LocalWork, batchSize: Int, learningRate: Float, optimizer: OptimizerKind = .sgd,
                 momentum: Float = 0.9, weightDecay: Float = 0, proximalMu: Float = 0,
-                privacy: DPSGDConfig? = nil, gradientClip: Float? = nil) {
+                privacy: DPSGDConfig? = nil, gradientClip: Float? = nil, ordering: DataOrdering? = nil) {
         self.work = work
         self.batchSize = batchSize
         self.learningRate = learningRate
@@ -78,5 +82,6 @@ public struct LocalTraining: Equatable, Sendable {
         self.proximalMu = proximalMu
         self.privacy = privacy
         self.gradientClip = gradientClip
+        self.ordering = ordering
     }
 }

@@ -547,10 +547,34 @@ struct  Fedsim__LocalTraining
    * > 0: each minibatch gradient is scaled down to this L2 norm when longer; 0 leaves it.
    */
   float gradient_clip;
+  /*
+   * Ordered local learning: empty shuffles all rows each pass; "curriculum",
+   * "anti_curriculum" or "random" ranks them and each pass walks a prefix of the
+   * ranking, as long as the pacing function says.
+   */
+  char *ordering;
+  /*
+   * "linear" | "quadratic" | "root" | "exponential" | "logarithmic" | "step"
+   */
+  char *pacing_function;
+  /*
+   * b in (0, 1]: the fraction of rows visible at first
+   */
+  double pacing_start;
+  /*
+   * a in (0, 1]: the fraction of the span after which all are
+   */
+  double pacing_full_at;
+  /*
+   * > 0: the pacing spans this many rounds and the task starts from round pacing_round
+   * (< pacing_rounds); 0: it spans the task's own steps.
+   */
+  uint32_t pacing_rounds;
+  uint32_t pacing_round;
 };
 #define FEDSIM__LOCAL_TRAINING__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__local_training__descriptor) \
-    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 /*

@@ -246,10 +246,12 @@ public final class Coordinator {
     }
 
     /// The task of `job`: its client, the model version it trains from, its number and
-    /// the training settings (with the client's privacy noise).
+    /// the training settings (with the client's privacy noise, and the round of pacing
+    /// over rounds).
     private func task(of job: Job) -> TrainingTask {
-        TrainingTask(clientID: job.client, modelVersion: UInt64(job.version), jobNumber: job.number,
-                     training: privacy?.training(scenario.training, client: job.client) ?? scenario.training)
+        let training = scenario.training.pacedAt(round: job.version)
+        return TrainingTask(clientID: job.client, modelVersion: UInt64(job.version), jobNumber: job.number,
+                            training: privacy?.training(training, client: job.client) ?? training)
     }
 
     /// Sends again the running jobs of `clients`, which were lost with their worker (or

@@ -108,6 +108,10 @@ public enum ScenarioLoader {
             trainingReader = reader
         }
         if let decentralizedReader {
+            if training.ordering != nil, let trainingReader {
+                trainingReader.report(trainingReader.value("ordering"), "ordering",
+                                      "ordered local learning is for server runs; a decentralized run shuffles")
+            }
             for section in serverSections where section != "attack" && root.has(section) {
                 root.report(root.value(section), section,
                             "applies to server runs; a decentralized run (decentralized:) has no \(section) section")
@@ -132,6 +136,7 @@ public enum ScenarioLoader {
         let system = readSystem(root.section("system"), clients: partition.clients, seed: seed,
                                 baseDirectory: baseDirectory)
         let privacy = readPrivacy(root.section("privacy"), server: server, system: system)
+        checkOrdering(&training, trainingReader: trainingReader, server: server, privacy: privacy)
         if privacy?.mode == .sample, let trainingReader, trainingReader.has("gradient_clip") {
             trainingReader.report("gradient_clip", "sample-level DP-SGD clips each example's gradient to privacy.clip "
                                   + "already; remove gradient_clip")
@@ -368,7 +373,46 @@ public enum ScenarioLoader {
             momentum: Float(reader.number("momentum", default: 0.9, in: 0...1)),
             weightDecay: Float(reader.number("weight_decay", default: 0, in: 0...1e6)),
             proximalMu: Float(reader.number("proximal_mu", default: 0, in: 0...1e6)),
-            gradientClip: reader.optionalNumber("gradient_clip", in: 0...1e12, excludingLowerBound: true).map(Float.init))
+            gradientClip: reader.optionalNumber("gradient_clip", in: 0...1e12, excludingLowerBound: true).map(Float.init),
+            ordering: readOrdering(reader))
+    }
+
+    /// `training.ordering` (`shuffle`, the default, or a `DataOrdering.Order`) and
+    /// `training.pacing`: `function` (linear), `start` b (0.2), `full_at` a (0.8) and
+    /// `over` (`local_steps`, or `rounds`, whose count `checkOrdering` fills in). With
+    /// `shuffle` the pacing is checked and unused, so a sweep over orderings keeps one.
+    private static func readOrdering(_ reader: YAMLFieldReader) -> DataOrdering? {
+        let name = reader.name("ordering", among: ["shuffle"] + DataOrdering.Order.allCases.map(\.rawValue),
+                               default: "shuffle")
+        let pacing = reader.section("pacing")
+        defer { pacing.finish() }
+        let over = pacing.name("over", among: ["local_steps", "rounds"], default: "local_steps")
+        let settings = Pacing(
+            function: pacing.choice("function", default: .linear),
+            start: pacing.number("start", default: 0.2, in: 0...1, excludingLowerBound: true),
+            fullAt: pacing.number("full_at", default: 0.8, in: 0...1, excludingLowerBound: true),
+            span: over == "rounds" ? .rounds(current: 0, total: 1) : .localSteps)
+        return DataOrdering.Order(rawValue: name).map { DataOrdering(order: $0, pacing: settings) }
+    }
+
+    /// Ordered local learning in a server run: not with sample-level DP-SGD (which
+    /// samples rows rather than walking them); pacing over rounds spans `server.rounds`,
+    /// which it needs.
+    private static func checkOrdering(_ training: inout LocalTraining, trainingReader: YAMLFieldReader?,
+                                      server: ServerSettings, privacy: PrivacySettings?) {
+        guard var ordering = training.ordering, let trainingReader else { return }
+        if privacy?.mode == .sample {
+            trainingReader.report(trainingReader.value("ordering"), "ordering",
+                                  "sample-level DP-SGD draws Poisson samples of all rows; it cannot walk them in order")
+        }
+        guard case .rounds = ordering.pacing.span else { return }
+        guard let rounds = server.rounds else {
+            let pacing = trainingReader.section("pacing")
+            pacing.report(pacing.value("over"), "over", "pacing over rounds needs server.rounds")
+            return
+        }
+        ordering.pacing.span = .rounds(current: 0, total: rounds)
+        training.ordering = ordering
     }
 
     /// `local_epochs` (in 1...100_000, 1 when neither is given) or `local_steps` (in

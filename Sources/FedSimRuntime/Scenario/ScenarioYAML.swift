@@ -112,7 +112,19 @@ extension Scenario {
             "  momentum: \(training.momentum)",
             "  weight_decay: \(training.weightDecay)",
             "  proximal_mu: \(training.proximalMu)",
-        ] + (training.gradientClip.map { ["  gradient_clip: \($0)"] } ?? [])
+        ] + (training.gradientClip.map { ["  gradient_clip: \($0)"] } ?? []) + (training.ordering.map(orderingYAML) ?? [])
+    }
+
+    /// `training.ordering` and its pacing.
+    private func orderingYAML(_ ordering: DataOrdering) -> [String] {
+        let over: String
+        switch ordering.pacing.span {
+        case .localSteps: over = "local_steps"
+        case .rounds: over = "rounds"
+        }
+        return ["  ordering: \(ordering.order.rawValue)",
+                "  pacing: {function: \(ordering.pacing.function.rawValue), start: \(ordering.pacing.start), "
+                + "full_at: \(ordering.pacing.fullAt), over: \(over)}"]
     }
 
     /// The decentralized section: the algorithm, the topology (a path or a generator's
