@@ -10,42 +10,51 @@ public enum ClientWeighting: String, Codable, Sendable, CaseIterable {
 
 /// Synchronous federated averaging (McMahan et al. 2017), ALGORITHMS.md section 1.
 ///
-/// Each round samples clients uniformly without replacement among those online, and
-/// aggregates when the slowest of them returns, with p_i renormalized over the clients
-/// aggregated. Two options bound a round's length: a `deadline` (seconds after the round
-/// starts) after which stragglers are dropped, and `overSelection` (sample
-/// ceil(k (1 + overSelection)) clients, keep the first k to return).
+/// Each round samples clients among those online (uniformly without replacement, or by
+/// another `selection` rule), and aggregates when the slowest of them returns, with p_i
+/// renormalized over the clients aggregated. Two options bound a round's length: a
+/// `deadline` (seconds after the round starts) after which stragglers are dropped, and
+/// `overSelection` (sample ceil(k (1 + overSelection)) clients, keep the first k to
+/// return). A rule that reads the clients' reported losses picks the next round's
+/// clients at a timer set for the moment of the aggregation, which the runtime handles
+/// once it has applied the step and reported its losses.
 public struct FedAvg: ServerStrategy {
     public static let name = "fedavg"
     public var clientsPerRound: Int
     public var weighting: ClientWeighting
     public var deadline: Double?
     public var overSelection: Double
+    public var selection: ClientSelection
 
     private var round = 0
     private var running: [Job] = []
     private var returned: [Job] = []
 
     public init(clientsPerRound: Int, weighting: ClientWeighting = .samples, deadline: Double? = nil,
-                overSelection: Double = 0) {
+                overSelection: Double = 0, selection: ClientSelection = .uniform) {
         self.clientsPerRound = clientsPerRound
         self.weighting = weighting
         self.deadline = deadline
         self.overSelection = overSelection
+        self.selection = selection
     }
 
-    public static let fields = ["clients_per_round", "weighting", "deadline", "over_selection"]
+    public static let fields = ["clients_per_round", "weighting", "deadline", "over_selection", "selection", "candidates",
+                                "losses", "pacing"]
 
     /// `clients_per_round` (required, at most the number of clients), `weighting`
-    /// (default samples), `deadline` (none), `over_selection` (0).
+    /// (default samples), `deadline` (none), `over_selection` (0), `selection` (uniform)
+    /// with its `candidates`.
     public init(reading reader: some SettingsReader, clients: Int) {
         let perRound = reader.integer("clients_per_round", default: nil, in: 1...100_000_000)
         if perRound > clients {
             reader.report("clients_per_round", "\(perRound) clients per round but only \(clients) clients (partition.clients)")
         }
+        let overSelection = reader.number("over_selection", default: 0, in: 0...100, excludingLowerBound: false)
         self.init(clientsPerRound: perRound, weighting: reader.choice("weighting", default: .samples),
                   deadline: reader.optionalNumber("deadline", in: 0...1e12, excludingLowerBound: true),
-                  overSelection: reader.number("over_selection", default: 0, in: 0...100, excludingLowerBound: false))
+                  overSelection: overSelection,
+                  selection: ClientSelection.read(reader, keep: Self.sampled(perRound, overSelection), clients: clients))
     }
 
     public func writeSettings(to writer: inout SettingsWriter) {
@@ -53,12 +62,20 @@ public struct FedAvg: ServerStrategy {
         writer.write("weighting", weighting.rawValue)
         writer.write("over_selection", overSelection)
         if let deadline { writer.write("deadline", deadline) }
+        selection.writeSettings(to: &writer)
     }
 
     public var updatesPerStep: Int? { clientsPerRound }
 
+    public var clientSelection: ClientSelection { selection }
+
     /// Clients kept per round.
     private var target: Int { clientsPerRound }
+
+    /// Clients a round starts: ceil(k (1 + overSelection)).
+    private static func sampled(_ clientsPerRound: Int, _ overSelection: Double) -> Int {
+        Int((Double(clientsPerRound) * (1 + overSelection)).rounded(.up))
+    }
 
     public mutating func begin(_ scheduler: inout Scheduler) {
         startRound(&scheduler)
@@ -88,7 +105,12 @@ public struct FedAvg: ServerStrategy {
         for job in running where !returned.contains(job) { scheduler.drop(job) }
         running.removeAll()
         returned.removeAll()
-        startRound(&scheduler)
+        selection.aggregated(kept.count)
+        if selection.readsLosses {
+            scheduler.setTimer(at: scheduler.now)
+        } else {
+            startRound(&scheduler)
+        }
     }
 
     private mutating func startRound(_ scheduler: inout Scheduler) {
@@ -102,10 +124,10 @@ public struct FedAvg: ServerStrategy {
             if let next { scheduler.setTimer(at: next) }
             return
         }
-        let sampled = Int((Double(target) * (1 + overSelection)).rounded(.up))
         var stream = scheduler.stream(.sampling, step: round)
-        for index in stream.sample(min(sampled, online.count), from: online.count) {
-            if let job = scheduler.start(client: online[index]) { running.append(job) }
+        for (client, loss) in selection.choose(Self.sampled(target, overSelection), of: online, stream: &stream,
+                                               scheduler: scheduler) {
+            if let job = scheduler.start(client: client, selectionLoss: loss) { running.append(job) }
         }
         if let deadline, !running.isEmpty { scheduler.setTimer(at: scheduler.now + deadline) }
     }

@@ -26,6 +26,9 @@ public protocol ServerStrategy: Codable, Equatable, Sendable {
     func writeSettings(to writer: inout SettingsWriter)
     /// The updates each step combines, when that is fixed; nil when it varies.
     var updatesPerStep: Int? { get }
+    /// How the strategy chooses its clients; a rule that reads losses makes the schedule
+    /// depend on training. Uniform unless the strategy says otherwise.
+    var clientSelection: ClientSelection { get }
 
     /// Called once, at time 0.
     mutating func begin(_ scheduler: inout Scheduler)
@@ -37,6 +40,7 @@ public protocol ServerStrategy: Codable, Equatable, Sendable {
 
 extension ServerStrategy {
     public static var appliesOneUpdateAtATime: Bool { false }
+    public var clientSelection: ClientSelection { .uniform }
 
     /// Whether `other` is a strategy of this type in the same state.
     public func isEqual(to other: any ServerStrategy) -> Bool {

@@ -182,6 +182,39 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(private_.map(\.field), ["training.ordering"])
     }
 
+    func testClientSelectionLoadsWritesBackAndNamesItsMistakes() throws {
+        let chosen = try parse(text(["  clients_per_round: 5": "  clients_per_round: 5\n  selection: power_of_choice"]))
+        XCTAssertEqual((chosen.server.strategy as? FedAvg)?.selection, .powerOfChoice(candidates: 10, losses: .globalModel))
+        XCTAssertEqual(try parse(chosen.resolvedYAML), chosen)
+        let twelve = try parse(text(["  clients_per_round: 5": "  clients_per_round: 5\n  selection: power_of_choice\n  candidates: 12\n  losses: reported"]))
+        XCTAssertEqual((twelve.server.strategy as? FedAvg)?.selection, .powerOfChoice(candidates: 12, losses: .reported))
+        let paced = try parse(text(["  clients_per_round: 5": "  clients_per_round: 5\n  selection: anti_curriculum\n  pacing: {function: root, start: 0.5}"]))
+        XCTAssertEqual((paced.server.strategy as? FedAvg)?.selection, .curriculum(ClientCurriculum(
+            order: .antiCurriculum, function: .root, start: 0.5, fullAt: 0.8, rounds: 3)))
+        XCTAssertEqual(try parse(paced.resolvedYAML), paced)
+        XCTAssert(paced.asksClientLosses)
+        let budget = issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  selection: curriculum",
+                                  "  rounds: 3": "  time_budget: 30"]))
+        XCTAssertEqual(budget.first?.message, "a curriculum over clients paces the run's client updates; it needs server.rounds")
+        let misplaced = issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  selection: curriculum\n  candidates: 8"]))
+        XCTAssertEqual(misplaced.first?.message, "applies to selection: power_of_choice")
+        XCTAssertEqual((try parse(text()).server.strategy as? FedAvg)?.selection, .uniform)
+
+        let typo = issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  selection: power_of_chocie"]))
+        XCTAssertEqual(typo.map(\.field), ["server.selection"])
+        XCTAssert(typo[0].message.contains("did you mean 'power_of_choice'?"), typo[0].message)
+        let few = issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  selection: power_of_choice\n  candidates: 4"]))
+        XCTAssertEqual(few.first?.message, "4 candidates cannot yield the 5 clients a round starts")
+        let many = issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  selection: power_of_choice\n  candidates: 21"]))
+        XCTAssertEqual(many.first?.message, "21 candidates but only 20 clients (partition.clients)")
+        let stray = issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  candidates: 8"]))
+        XCTAssertEqual(stray.map(\.field), ["server.candidates"])
+        XCTAssertFalse(try parse(text()).asksClientLosses)
+        let private_ = issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  selection: power_of_choice\n"
+                                    + "privacy:\n  clip: 1\n  noise_multiplier: 1"]))
+        XCTAssertEqual(private_.map(\.field), ["server.selection"])
+    }
+
     func testAdaptersLoadAndWriteBack() throws {
         let scenario = try parse(text([
             "  kind: softmax": "  kind: mlp\n  hidden: [32, 16]\n  lora: {rank: 4, layers: [0, 4]}",

@@ -129,9 +129,9 @@ final class ServerAlgorithmSettingsTests: XCTestCase {
         } catch let error as ScenarioError {
             XCTAssertEqual(error.issues.map(\.field), ["server.bufer_size"])
             XCTAssertEqual(error.issues.first?.message, "unknown field 'bufer_size'; did you mean 'buffer_size'? (fields here: "
-                           + "adapter, algorithm, async_weighting, beta1, beta2, buffer_size, clients_per_round, concurrency, "
-                           + "deadline, learning_rate, optimizer, over_selection, period, rounds, staleness, svd_period, tau, "
-                           + "weighting)")
+                           + "adapter, algorithm, async_weighting, beta1, beta2, buffer_size, candidates, clients_per_round, "
+                           + "concurrency, deadline, learning_rate, losses, optimizer, over_selection, pacing, period, rounds, "
+                           + "selection, staleness, svd_period, tau, weighting)")
         }
     }
 }

@@ -86,6 +86,14 @@ public struct EventDrivenServer: Sendable {
         }
     }
 
+    /// Files the training losses of an aggregation step's updates, client by client, for
+    /// a strategy that chooses clients by them (`ClientSelection.usesReportedLosses`):
+    /// the caller reports them once it has applied the step and before it asks for the
+    /// next action, so the choice is the same whenever the updates arrived.
+    public mutating func report(losses: [(client: Int, loss: Double)]) {
+        for (client, loss) in losses { scheduler.report(loss: loss, of: client) }
+    }
+
     /// Whether the run ended before its aggregation count and its time budget: nothing
     /// was left to happen (no client ever online again).
     public var endedEarly: Bool {
@@ -140,9 +148,10 @@ extension EventDrivenServer {
     /// The loop of a run whose inputs are `clock`, `sampleCounts`, `seed` and `stop`,
     /// continuing from `state`.
     public init(resuming state: ScheduleState, clock: JobClock, sampleCounts: [Int], seed: UInt64,
-                stop: StopCondition) {
+                stop: StopCondition, clientLosses: (any ClientLosses)? = nil) {
         strategy = state.strategy
-        scheduler = Scheduler(clock: clock, sampleCounts: sampleCounts, seed: seed, progress: state.progress)
+        scheduler = Scheduler(clock: clock, sampleCounts: sampleCounts, seed: seed, progress: state.progress,
+                              clientLosses: clientLosses)
         self.stop = stop
         queue = state.queue
         pending = state.pending

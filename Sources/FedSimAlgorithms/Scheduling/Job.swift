@@ -9,14 +9,19 @@ public struct Job: Hashable, Codable, Sendable, CustomStringConvertible {
     public let ready: Double
     public let start: Double
     public let end: Double
+    /// The loss a selection rule chose the client by (`ClientSelection`); nil for a rule
+    /// that reads none, or a client that had none to report (ranked as +infinity).
+    public let selectionLoss: Double?
 
-    public init(client: Int, number: Int, version: Int, ready: Double, start: Double, end: Double) {
+    public init(client: Int, number: Int, version: Int, ready: Double, start: Double, end: Double,
+                selectionLoss: Double? = nil) {
         self.client = client
         self.number = number
         self.version = version
         self.ready = ready
         self.start = start
         self.end = end
+        self.selectionLoss = selectionLoss
     }
 
     public var description: String {

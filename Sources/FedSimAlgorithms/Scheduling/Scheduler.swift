@@ -16,6 +16,9 @@ public struct Scheduler: Sendable {
     /// Samples each client holds: the p_i of sample weighting.
     public let sampleCounts: [Int]
     public let seed: UInt64
+    /// The clients' losses under the global model, for selection rules that ask for them;
+    /// nil when the run gives none (a schedule computed without training).
+    public let clientLosses: (any ClientLosses)?
     /// tau_i of every client, asked of the clock once.
     public let expectedDurations: [Double]
     /// sum_j 1/tau_j: the rate at which updates reach the server when every client trains.
@@ -35,17 +38,23 @@ public struct Scheduler: Sendable {
         public internal(set) var aggregations = 0
         /// Jobs started per client so far: the number of a client's latest job.
         public internal(set) var jobCounts: [Int]
+        /// The training loss each client reported with its latest aggregated update, for
+        /// strategies that choose clients by it (nil: none yet, or not finite).
+        public internal(set) var reportedLosses: [Double?]
     }
 
     /// A scheduler at time 0, or continuing from `progress`.
-    public init(clock: JobClock, sampleCounts: [Int], seed: UInt64, progress: Progress? = nil) {
+    public init(clock: JobClock, sampleCounts: [Int], seed: UInt64, progress: Progress? = nil,
+                clientLosses: (any ClientLosses)? = nil) {
         self.clock = clock
         self.sampleCounts = sampleCounts
         self.seed = seed
+        self.clientLosses = clientLosses
         expectedDurations = (0..<sampleCounts.count).map { clock.expectedDuration(client: $0) }
         updateRate = expectedDurations.reduce(0) { $0 + 1 / $1 }
         totalSamples = sampleCounts.reduce(0, +)
-        self.progress = progress ?? Progress(jobCounts: Array(repeating: 0, count: sampleCounts.count))
+        self.progress = progress ?? Progress(jobCounts: Array(repeating: 0, count: sampleCounts.count),
+                                             reportedLosses: Array(repeating: nil, count: sampleCounts.count))
     }
 
     public var now: Double { progress.now }
@@ -60,14 +69,26 @@ public struct Scheduler: Sendable {
         totalSamples > 0 ? Double(sampleCounts[client]) / Double(totalSamples) : 1 / Double(clientCount)
     }
 
-    /// Starts a job of `client` on the current model, ready now; nil if the client is
-    /// never online again.
+    /// The training loss `client` reported with its latest aggregated update; nil before
+    /// its first (or when it was not finite).
+    public func reportedLoss(_ client: Int) -> Double? {
+        progress.reportedLosses[client]
+    }
+
+    /// Files `loss` as `client`'s latest report; a loss that is not finite clears it.
+    mutating func report(loss: Double, of client: Int) {
+        progress.reportedLosses[client] = loss.isFinite ? loss : nil
+    }
+
+    /// Starts a job of `client` on the current model, ready now, chosen by
+    /// `selectionLoss` when a selection rule ranked the client by a loss; nil if the
+    /// client is never online again.
     @discardableResult
-    public mutating func start(client: Int) -> Job? {
+    public mutating func start(client: Int, selectionLoss: Double? = nil) -> Job? {
         guard let timing = clock.job(client: client, ready: now) else { return nil }
         progress.jobCounts[client] += 1
         let job = Job(client: client, number: progress.jobCounts[client], version: version, ready: now,
-                      start: snappedTime(timing.start), end: snappedTime(timing.end))
+                      start: snappedTime(timing.start), end: snappedTime(timing.end), selectionLoss: selectionLoss)
         actions.append(.start(job))
         return job
     }

@@ -12,7 +12,7 @@ import Foundation
 /// passes; a task takes as many optimizer steps as it would without ordering.
 public struct DataOrdering: Equatable, Sendable {
     /// How the rows are ranked.
-    public enum Order: String, Sendable, CaseIterable {
+    public enum Order: String, Codable, Sendable, CaseIterable {
         /// Easiest first: ascending loss, ties by row index.
         case curriculum
         /// Hardest first: the curriculum ranking reversed.
@@ -68,7 +68,7 @@ public struct DataOrdering: Equatable, Sendable {
 /// (e^(10x) - 1) / (e^10 - 1) (exponential), 1 + 0.1 ln(x + e^-10) (logarithmic).
 /// Defaults: linear, b = 0.2, a = 0.8, the authors' main setting.
 public struct Pacing: Equatable, Sendable {
-    public enum Function: String, Sendable, CaseIterable {
+    public enum Function: String, Codable, Sendable, CaseIterable {
         case linear, quadratic, root, exponential, logarithmic, step
     }
 

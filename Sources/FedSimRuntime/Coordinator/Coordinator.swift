@@ -23,6 +23,9 @@ public final class Coordinator {
     private let pool: WorkerPool
     private let recorder: RunRecorder
     private var server: EventDrivenServer
+    /// What clients would answer when a selection rule asks for their losses; nil when
+    /// none does.
+    private let clientLosses: ClientLossEvaluator?
     private var models: ModelVersions
     private var jobs = JobTable()
     private var pipeline: AggregationPipeline
@@ -85,13 +88,21 @@ public final class Coordinator {
         let adapterFactors = refactorizedAdapters.isEmpty ? [] : model.adapterFactors
         let sizes = TransferSizes(parameterCount: model.trainableParameterCount, adapterFactorCount: adapterFactors.count)
         models = ModelVersions(initial: parameters, adapterFactors: adapterFactors)
-        server = try scenario.makeServer(data: data, sizes: sizes, resuming: checkpoint?.state.schedule)
+        if scenario.asksClientLosses {
+            guard let rows = data.rows else { throw RunError.clientRowsMissing }
+            clientLosses = ClientLossEvaluator(rows: rows, model: model, version: 0, parameters: parameters)
+        } else {
+            clientLosses = nil
+        }
+        server = try scenario.makeServer(data: data, sizes: sizes, resuming: checkpoint?.state.schedule,
+                                         clientLosses: clientLosses)
         let plan = try privacy ?? PrivacyPlan.make(scenario, data: data)
         pipeline = try AggregationPipeline(scenario: scenario, privacy: plan)
         self.privacy = try plan.map(PrivacyLedger.init)
         if let warning = plan?.warning { options.warn(warning) }
         recorder = RunRecorder(data: data, model: model, evaluationEvery: scenario.evaluation.every, sizes: sizes,
-                               folder: folder, options: options)
+                               folder: folder, options: options,
+                               recordsSelection: server.strategy.clientSelection.isRecorded)
         let (seed, flips, byzantine) = (scenario.seed, pipeline.flipsLabels, pipeline.byzantineClients)
         var resend: WorkerPool.Recovery = { _ in }
         pool = WorkerPool(transport: transport, options: options, scenarioName: scenario.name,
@@ -114,6 +125,7 @@ public final class Coordinator {
         jobs = state.jobs
         streamedStep = state.streamedStep
         recorder.restore(state.recorder)
+        try clientLosses?.advance(to: models.current, parameters: models.latest, adapterFactors: models.latestAdapterFactors)
     }
 
     /// The global model after the steps run so far.
@@ -299,6 +311,10 @@ public final class Coordinator {
             }
         }
         try privacy?.record(clients: step.contributions.map(\.job.client), results: results)
+        try clientLosses?.advance(to: step.version, parameters: models.latest, adapterFactors: models.latestAdapterFactors)
+        if server.strategy.clientSelection.usesReportedLosses {
+            server.report(losses: zip(step.contributions, results).map { ($0.job.client, $1.trainLoss) })
+        }
         try recorder.record(step, results: results, facts: facts, model: models.latest,
                             adapterFactors: models.latestAdapterFactors, epsilonMax: privacy?.epsilonMax,
                             isLast: step.number == server.stop.aggregations || !server.hasFurtherStep())

@@ -34,21 +34,31 @@ public struct CoordinatorData: FederatedDataSummary, Sendable {
     public let test: Dataset
     public let sampleCounts: [Int]
     public let delivery: Delivery
+    /// The clients' rows when the coordinator keeps a copy of them: always when it ships
+    /// them, and with a recipe when the run asks the clients for their losses
+    /// (`Scenario.asksClientLosses`); nil otherwise.
+    public var rows: [Dataset]? {
+        if case let .shipped(clients) = delivery { return clients }
+        return keptRows
+    }
+    private let keptRows: [Dataset]?
 
     /// Data whose rows are shipped to the workers.
     public init(shipping data: FederatedDataset) {
         test = data.test
         sampleCounts = data.sampleCounts
         delivery = .shipped(data.clients)
+        keptRows = nil
     }
 
     /// Data the workers build from `recipe`, client i having `sampleCounts[i]` rows of
-    /// content hash `hashes[i]`.
-    public init(recipe: String, test: Dataset, sampleCounts: [Int], hashes: [ContentHash]) {
+    /// content hash `hashes[i]`; the coordinator keeps `rows` when given.
+    public init(recipe: String, test: Dataset, sampleCounts: [Int], hashes: [ContentHash], rows: [Dataset]? = nil) {
         precondition(sampleCounts.count == hashes.count, "\(sampleCounts.count) clients but \(hashes.count) hashes")
         self.test = test
         self.sampleCounts = sampleCounts
         delivery = .recipe(recipe, hashes: hashes)
+        keptRows = rows
     }
 
     /// The recipe the workers build their rows from; nil when the rows are shipped.

@@ -30,11 +30,19 @@ final class RunRecorder {
     private let evaluationEvery: Int
     private let sizes: TransferSizes
     private let options: CoordinatorOptions
+    /// Whether clients are chosen by a rule other than uniform sampling, whose choices
+    /// (and the losses it chose by) the records then show.
+    private let recordsSelection: Bool
     private var trainingStarted = Date()
 
     init(data: some FederatedDataSummary, model: Sequential, evaluationEvery: Int, sizes: TransferSizes,
-         folder: RunFolder?, options: CoordinatorOptions) {
-        state = State(totals: data.sampleCounts.enumerated().map { ClientTotals(clientID: $0.offset, samples: $0.element) })
+         folder: RunFolder?, options: CoordinatorOptions, recordsSelection: Bool = false) {
+        state = State(totals: data.sampleCounts.enumerated().map {
+            var totals = ClientTotals(clientID: $0.offset, samples: $0.element)
+            if recordsSelection { totals.selected = 0 }
+            return totals
+        })
+        self.recordsSelection = recordsSelection
         test = data.test
         self.model = model
         self.evaluationEvery = evaluationEvery
@@ -52,10 +60,12 @@ final class RunRecorder {
     /// Seconds since `startTraining`.
     var trainingSeconds: Double { Date().timeIntervalSince(trainingStarted) }
 
-    /// Counts the model `job`'s client downloads.
+    /// Counts the model `job`'s client downloads, and its choice when the records show
+    /// the selection.
     func dispatched(_ job: Job) {
         state.downloadsSinceLastStep += 1
         state.totals[job.client].bytesDown += sizes.download
+        state.totals[job.client].selected? += 1
     }
 
     /// Records `step`, which combined `results` (in the step's order) into `model` as
@@ -94,6 +104,9 @@ final class RunRecorder {
             bytesUp: sizes.upload * results.count, bytesDown: sizes.download * state.downloadsSinceLastStep,
             robustness: facts, wallSeconds: trainingSeconds)
         record.epsilonMax = epsilonMax
+        if recordsSelection {
+            record.selectionLosses = step.contributions.map { $0.job.selectionLoss ?? .infinity }
+        }
         state.downloadsSinceLastStep = 0
         state.time = step.time
         if step.number % evaluationEvery == 0 || isLast() {

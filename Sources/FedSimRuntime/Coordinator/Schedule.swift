@@ -4,18 +4,19 @@ import FedSimCore
 extension Scenario {
     /// The event loop of this scenario's server strategy over `data`: its system's clock,
     /// charging transfers of `sizes`, its seed and its stop condition; from the start, or
-    /// going on from `state`.
-    func makeServer(data: some FederatedDataSummary, sizes: TransferSizes, resuming state: ScheduleState? = nil) throws
-        -> EventDrivenServer {
+    /// going on from `state`; `clientLosses` answers a selection rule that asks the
+    /// clients for their losses.
+    func makeServer(data: some FederatedDataSummary, sizes: TransferSizes, resuming state: ScheduleState? = nil,
+                    clientLosses: (any ClientLosses)? = nil) throws -> EventDrivenServer {
         let clock = SystemClock(system: try system.makeModel(clients: data.clientCount, seed: seed),
                                 downloadBytes: sizes.download, uploadBytes: sizes.upload)
         if let state {
             return EventDrivenServer(resuming: state, clock: clock, sampleCounts: data.sampleCounts, seed: seed,
-                                     stop: server.stop)
+                                     stop: server.stop, clientLosses: clientLosses)
         }
         return EventDrivenServer(
             strategy: server.strategy,
-            scheduler: Scheduler(clock: clock, sampleCounts: data.sampleCounts, seed: seed),
+            scheduler: Scheduler(clock: clock, sampleCounts: data.sampleCounts, seed: seed, clientLosses: clientLosses),
             stop: server.stop)
     }
 }

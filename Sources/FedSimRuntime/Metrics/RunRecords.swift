@@ -27,6 +27,10 @@ public struct StepRecord: Equatable, Sendable {
     public var epsilonMax: Double?
     /// Wall seconds since the first step began.
     public var wallSeconds: Double
+    /// With a selection rule other than uniform sampling: the loss each aggregated client
+    /// (in `clients`' order) was chosen by, +infinity (null in JSON) when it had none
+    /// (a random order, or no report yet); nil otherwise.
+    public var selectionLosses: [Double]?
 
     init(step: Int, time: Double, clients: [Int], stalenessMean: Double, stalenessMax: Int,
          trainLoss: Double, testLoss: Double? = nil, testAccuracy: Double? = nil,
@@ -70,6 +74,10 @@ public struct StepRecord: Equatable, Sendable {
         if let trimmed = facts.trimmedPerCoordinate { object.set("trimmed_per_coordinate", trimmed) }
         if let distance = facts.honestDistance { object.set("honest_distance", distance) }
         if let epsilonMax { object.set("epsilon_max", epsilonMax) }
+        if let selectionLosses {
+            object.set("client_ids", clients)
+            object.set("selection_losses", selectionLosses)
+        }
         object.set("wall_seconds", wallSeconds)
         return object
     }
@@ -90,6 +98,9 @@ public struct ClientTotals: Equatable, Codable, Sendable {
     /// Private runs: the epsilon this client spent over the run (0 if it never took part
     /// under sample-level DP); nil without privacy.
     public var epsilon: Double?
+    /// With a selection rule other than uniform sampling: the jobs started for this
+    /// client, its times chosen; nil otherwise.
+    public var selected: Int?
 
     public init(clientID: Int, samples: Int) {
         self.clientID = clientID
@@ -100,15 +111,16 @@ public struct ClientTotals: Equatable, Codable, Sendable {
     /// the run is private.
     static func csv(_ totals: [ClientTotals]) -> String {
         let privacy = totals.contains { $0.epsilon != nil }
+        let selection = totals.contains { $0.selected != nil }
         let header = "client_id,samples,updates,local_steps,last_round,last_train_loss,bytes_up,bytes_down"
-            + (privacy ? ",epsilon" : "")
-        return ([header] + totals.map { $0.csvRow(privacy: privacy) }).joined(separator: "\n") + "\n"
+            + (privacy ? ",epsilon" : "") + (selection ? ",selected" : "")
+        return ([header] + totals.map { $0.csvRow(privacy: privacy, selection: selection) }).joined(separator: "\n") + "\n"
     }
 
-    private func csvRow(privacy: Bool) -> String {
+    private func csvRow(privacy: Bool, selection: Bool) -> String {
         let loss = lastTrainLoss.flatMap { $0.isFinite ? "\($0)" : nil } ?? ""
         return "\(clientID),\(samples),\(updates),\(localSteps),\(lastStep),\(loss),\(bytesUp),\(bytesDown)"
-            + (privacy ? ",\(epsilon ?? 0)" : "")
+            + (privacy ? ",\(epsilon ?? 0)" : "") + (selection ? ",\(selected ?? 0)" : "")
     }
 }
 

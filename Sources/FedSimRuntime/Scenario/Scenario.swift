@@ -516,3 +516,12 @@ public struct PrivacySettings: Equatable, Sendable {
         self.samplingRate = samplingRate
     }
 }
+
+extension Scenario {
+    /// Whether the server asks the clients for their losses under the global model
+    /// (`ClientSelection.usesClientLosses`), which the coordinator answers from its own
+    /// copy of their rows.
+    public var asksClientLosses: Bool {
+        decentralized == nil && server.strategy.clientSelection.usesClientLosses
+    }
+}

@@ -47,16 +47,19 @@ extension Simulation {
     /// each client's content hash, against which workers check the rows they build from
     /// the scenario's data recipe. Data generated client by client is generated one
     /// client at a time, so the coordinator never holds more than the test set and one
-    /// client's rows. The same data as `prepareData`.
+    /// client's rows, unless the run asks the clients for their losses
+    /// (`Scenario.asksClientLosses`), which it answers from a copy of every client's rows.
+    /// The same data as `prepareData`.
     public static func prepareCoordinatorData(_ scenario: Scenario, shipping: Bool) throws -> CoordinatorData {
         guard !shipping, let generator = try clientByClientGenerator(scenario) else {
             let data = try prepareData(scenario)
             return shipping ? CoordinatorData(shipping: data)
                 : CoordinatorData(recipe: scenario.dataRecipe, test: data.test, sampleCounts: data.sampleCounts,
-                                  hashes: data.clients.map(\.contentHash))
+                                  hashes: data.clients.map(\.contentHash),
+                                  rows: scenario.asksClientLosses ? data.clients : nil)
         }
         let clients = 0..<scenario.partition.clients
-        var counts: [Int] = [], hashes: [ContentHash] = []
+        var counts: [Int] = [], hashes: [ContentHash] = [], rows: [Dataset] = []
         // The test set is allocated once, at its size, rather than grown client by client.
         var test = try generator.rows(0).test
         let testRows = clients.reduce(0) { $0 + generator.testRowCount($1) }
@@ -68,10 +71,12 @@ extension Simulation {
             let (train, testPart) = try generator.rows(client)
             counts.append(train.count)
             hashes.append(train.contentHash)
+            if scenario.asksClientLosses { rows.append(train) }
             test.features += testPart.features
             test.labels += testPart.labels
         }
-        return CoordinatorData(recipe: scenario.dataRecipe, test: test, sampleCounts: counts, hashes: hashes)
+        return CoordinatorData(recipe: scenario.dataRecipe, test: test, sampleCounts: counts, hashes: hashes,
+                               rows: scenario.asksClientLosses ? rows : nil)
     }
 
     /// The training rows of `clients` under `scenario`'s data, as `prepareData` gives

@@ -137,6 +137,21 @@ public enum ScenarioLoader {
                                 baseDirectory: baseDirectory)
         let privacy = readPrivacy(root.section("privacy"), server: server, system: system)
         checkOrdering(&training, trainingReader: trainingReader, server: server, privacy: privacy)
+        if var fedAvg = server.strategy as? FedAvg, case var .curriculum(curriculum) = fedAvg.selection {
+            if let rounds = server.rounds {
+                curriculum.rounds = rounds
+                fedAvg.selection = .curriculum(curriculum)
+                server.strategy = fedAvg
+            } else {
+                serverReader.report(serverReader.value("selection"), "selection",
+                                    "a curriculum over clients paces the run's client updates; it needs server.rounds")
+            }
+        }
+        if privacy != nil, server.strategy.clientSelection.readsLosses {
+            serverReader.report(serverReader.value("selection"), "selection",
+                                "a private run plans every client's participation before training; a selection "
+                                + "by reported losses depends on training, so the two do not combine")
+        }
         if privacy?.mode == .sample, let trainingReader, trainingReader.has("gradient_clip") {
             trainingReader.report("gradient_clip", "sample-level DP-SGD clips each example's gradient to privacy.clip "
                                   + "already; remove gradient_clip")
