@@ -2109,7 +2109,7 @@ const ProtobufCMessageDescriptor fedsim__client_shard__descriptor =
   (ProtobufCMessageInit) fedsim__client_shard__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor fedsim__assign__field_descriptors[7] =
+static const ProtobufCFieldDescriptor fedsim__assign__field_descriptors[8] =
 {
   {
     "worker_index",
@@ -2195,11 +2195,24 @@ static const ProtobufCFieldDescriptor fedsim__assign__field_descriptors[7] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "expert_parameters",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Fedsim__Assign, expert_parameters),
+    &fedsim__tensor__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned fedsim__assign__field_indices_by_name[] = {
   3,   /* field[3] = clients */
   6,   /* field[6] = data_recipe */
   4,   /* field[4] = decentralized */
+  7,   /* field[7] = expert_parameters */
   5,   /* field[5] = frozen_parameters */
   2,   /* field[2] = model */
   1,   /* field[1] = seed */
@@ -2208,7 +2221,7 @@ static const unsigned fedsim__assign__field_indices_by_name[] = {
 static const ProtobufCIntRange fedsim__assign__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor fedsim__assign__descriptor =
 {
@@ -2218,7 +2231,7 @@ const ProtobufCMessageDescriptor fedsim__assign__descriptor =
   "Fedsim__Assign",
   "fedsim",
   sizeof(Fedsim__Assign),
-  7,
+  8,
   fedsim__assign__field_descriptors,
   fedsim__assign__field_indices_by_name,
   1,  fedsim__assign__number_ranges,

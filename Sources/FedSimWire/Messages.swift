@@ -24,7 +24,8 @@ import FedSimCore
 /// the one-way message event (`Events.kinds` 3) and `Decentralized`'s Byzantine nodes,
 /// attack and robust mixing rule, which an older worker would ignore. Version 11 added
 /// `LocalTraining`'s ordering and pacing (ordered local learning), with which an older
-/// worker would shuffle instead.
+/// worker would shuffle instead, and `Assign.expert_parameters`, the expert model whose
+/// losses rank the rows.
 public let wireProtocolVersion: UInt32 = 11
 
 /// A dense float32 tensor as it travels: shape and row-major values.
@@ -125,10 +126,13 @@ public struct Assign: Equatable, Sendable {
     /// partition and model kind), its shards then being `.described`; nil when every
     /// shard carries its `.rows`.
     public var dataRecipe: String?
+    /// An expert model's trainable vector (`model.trainableParameterCount` values) whose
+    /// losses rank the clients' rows for ordered local learning; nil: the global model's.
+    public var expertParameters: [Float]?
 
     public init(workerIndex: Int, seed: UInt64, model: ModelSpec, clients: [ClientShard],
                 decentralized: DecentralizedAssignment? = nil, frozenParameters: [Float] = [],
-                dataRecipe: String? = nil) {
+                dataRecipe: String? = nil, expertParameters: [Float]? = nil) {
         self.workerIndex = workerIndex
         self.seed = seed
         self.model = model
@@ -136,6 +140,7 @@ public struct Assign: Equatable, Sendable {
         self.decentralized = decentralized
         self.frozenParameters = frozenParameters
         self.dataRecipe = dataRecipe
+        self.expertParameters = expertParameters
     }
 }
 

@@ -201,11 +201,21 @@ extension WireCodec {
             throw WireError.invalid(field: "Assign.frozenParameters",
                                     reason: "\(frozen.count) values, the model has \(model.frozenParameterCount) frozen parameters")
         }
+        let expert = try assign.expert_parameters.map { try tensor($0, "Assign.expertParameters").values }
+        if let expert {
+            guard expert.count == model.trainableParameterCount else {
+                throw WireError.invalid(field: "Assign.expertParameters", reason: "\(expert.count) values, the model has "
+                                        + "\(model.trainableParameterCount) trainable parameters")
+            }
+            if let index = expert.firstIndex(where: { !$0.isFinite }) {
+                throw WireError.invalid(field: "Assign.expertParameters", reason: "value \(expert[index]) at \(index) is not finite")
+            }
+        }
         return Assign(
             workerIndex: try int(assign.worker_index, "Assign.workerIndex"),
             seed: assign.seed, model: model, clients: clients,
             decentralized: try assign.decentralized.map { try decentralized($0.pointee) }, frozenParameters: frozen,
-            dataRecipe: recipe.isEmpty ? nil : recipe)
+            dataRecipe: recipe.isEmpty ? nil : recipe, expertParameters: expert)
     }
 
     /// A decentralized run's assignment: settings as names with finite values, an edge

@@ -282,6 +282,10 @@ public enum WireCodec {
                 shape: [wireUInt32(assign.frozenParameters.count, "Assign.frozenParameters")],
                 values: assign.frozenParameters, in: scratch))
         }
+        if let expert = assign.expertParameters {
+            body.expert_parameters = scratch.store(copiedTensor(
+                shape: [wireUInt32(expert.count, "Assign.expertParameters")], values: expert, in: scratch))
+        }
         return body
     }
 

@@ -57,13 +57,15 @@ final class DataOrderingTests: XCTestCase {
         let data = Dataset(features: (0..<24).map { _ in Float(rng.normal()) },
                            labels: (0..<12).map { _ in Int32(rng.integer(below: 3)) }, featureCount: 2, classCount: 3)
         let (model, start) = try Sequential.initialized(.softmaxRegression(inputDim: 2, classes: 3), seed: 2)
-        return (model, start, data)
+        // Random weights, so that no two rows have the same loss.
+        return (model, start.map { $0 + Float(rng.normal()) }, data)
     }
 
     func testExampleLossesAreTheRowsOfTheEvaluation() throws {
         let (model, start, data) = try problem()
         let losses = model.exampleLosses(parameters: start, on: data)
         XCTAssertEqual(losses.count, 12)
+        XCTAssertEqual(Set(losses).count, 12, "distinct losses, so rankings have no ties")
         XCTAssertEqual(losses.reduce(0, +) / 12, model.evaluate(parameters: start, on: data).meanLoss)
         XCTAssertEqual(losses[3], model.evaluate(parameters: start, on: data.subset([3])).meanLoss)
     }
@@ -91,6 +93,22 @@ final class DataOrderingTests: XCTestCase {
         }
         XCTAssertGreaterThan(zip(curriculum, anti).map { abs($0 - $1) }.max() ?? 0, 1e-3)
         XCTAssertNotEqual(trained(.random, on: data), trained(nil, on: data))
+    }
+
+    func testFixedRowLossesRankTheRowsInsteadOfTheModelsLosses() throws {
+        let (model, start, data) = try problem()
+        let pacing = Pacing(start: 0.25, fullAt: 1, span: .rounds(current: 0, total: 100))
+        func trained(_ order: DataOrdering.Order, rowLosses: [Double]? = nil) -> [UInt32] {
+            var rng = RandomStream(seed: 3, purpose: .batches)
+            return LocalTrainer(model: model).train(
+                from: start, data: data, settings: LocalTraining(work: .steps(4), batchSize: 3, learningRate: 0.5,
+                                                                 ordering: DataOrdering(order: order, pacing: pacing)),
+                rng: &rng, rowLosses: rowLosses).delta.map(\.bitPattern)
+        }
+        let losses = model.exampleLosses(parameters: start, on: data)
+        XCTAssertEqual(trained(.curriculum, rowLosses: losses.map { -$0 }), trained(.antiCurriculum),
+                       "easiest by the negated losses is hardest by the model's")
+        XCTAssertEqual(trained(.curriculum, rowLosses: losses), trained(.curriculum))
     }
 
     func testPacingOverTheTaskWidensThePrefixBetweenPasses() throws {

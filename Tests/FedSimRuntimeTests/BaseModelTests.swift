@@ -140,6 +140,58 @@ final class BaseModelTests: XCTestCase {
         XCTAssertEqual(written.trainableParameters, coordinator.globalParameters)
     }
 
+    func testAnExpertModelRanksTheRowsOfOrderedLearningOnTheWorkers() throws {
+        let data = blobData(clients: 3)
+        var scenario = blobScenario(clients: 3, perRound: 3, rounds: 3)
+        scenario.model = ModelSettings(kind: .mlp, hidden: [6])
+        try run(scenario, data, folder: "expert")
+        let (model, expert) = try ModelFile(path: directory + "/expert/model.safetensors").values(for: scenario.modelSpec(for: data))
+
+        scenario.training.ordering = DataOrdering(order: .curriculum, pacing: Pacing(start: 0.3, fullAt: 0.5))
+        scenario.server.rounds = 1
+        let byGlobalModel = try run(scenario, data, folder: "global")
+        scenario.expertModel = directory + "/expert/model.safetensors"
+        XCTAssertEqual(try scenario.expertParameters(for: data), expert)
+        let byExpert = try run(scenario, data, folder: "by-expert", workers: 2)
+        XCTAssertEqual(try run(scenario, data, folder: "by-expert-1", workers: 1).globalParameters.map(\.bitPattern),
+                       byExpert.globalParameters.map(\.bitPattern))
+
+        // One round of every client, each ranking its rows by the expert's losses.
+        let (start, trainer) = (try scenario.startingModel(for: data), LocalTrainer(model: model))
+        var expected = start.trainableParameters.map(Double.init)
+        let total = Double(data.clients.reduce(0) { $0 + $1.count })
+        for (client, shard) in data.clients.enumerated() {
+            var stream = RandomStream(seed: scenario.seed, purpose: .batches, client: client, counter: 1)
+            let result = trainer.train(from: start.trainableParameters, data: shard, settings: scenario.training, rng: &stream,
+                                       rowLosses: model.exampleLosses(parameters: expert, on: shard))
+            for index in expected.indices { expected[index] += Double(shard.count) / total * Double(result.delta[index]) }
+        }
+        assertClose(byExpert.globalParameters, expected)
+        XCTAssertNotEqual(byExpert.globalParameters, byGlobalModel.globalParameters)
+    }
+
+    func testAnExpertModelIsReadRelativeToTheScenarioAndChecked() throws {
+        let spec = ModelSpec.multilayerPerceptron(inputDim: 4, hidden: [5], classes: 3)
+        try ModelFile.write(try Sequential(spec), trainableParameters: distinctValues(spec.trainableParameterCount),
+                            to: directory + "/e.safetensors")
+        let ordered = "training:\n  learning_rate: 0.1\n  ordering: curriculum\n  expert_model: e.safetensors\n"
+        let path = try scenarioFile(model: "  kind: mlp\n  hidden: [5]\n")
+        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "training:\n  learning_rate: 0.1\n",
+                                                                                         with: ordered)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let scenario = try ScenarioLoader.load(path: path)
+        XCTAssertEqual(scenario.expertModel, directory + "/e.safetensors")
+        XCTAssertEqual(try ScenarioLoader.parse(scenario.resolvedYAML, file: "resolved.yaml", baseDirectory: "/"), scenario)
+
+        try text.replacingOccurrences(of: "hidden: [5]", with: "hidden: [7]").write(toFile: path, atomically: true, encoding: .utf8)
+        let other = issues(loading: path)
+        XCTAssertEqual(other.map(\.field), ["training.expert_model"])
+        XCTAssertTrue(other.first?.message.contains("holds another model than model.kind mlp with hidden [7]") == true, "\(other)")
+        try text.replacingOccurrences(of: "e.safetensors", with: "none.safetensors").write(toFile: path, atomically: true,
+                                                                                          encoding: .utf8)
+        XCTAssertTrue(issues(loading: path).first?.message.contains("missing model file") == true)
+    }
+
     // MARK: - Scenario files
 
     /// A scenario file in the test's directory over synthetic data of 4 features and 3

@@ -39,6 +39,8 @@ final class WireCodecTests: XCTestCase {
                            dataRecipe: "name: synthetic\nseed: 8\ndata:\n  source: synthetic\n")),
             .assign(Assign(workerIndex: 1, seed: 2, model: .softmaxRegression(inputDim: 3, classes: 4),
                            clients: [ClientShard(clientID: 5, data: shard(5, samples: 2).rows!, flipsLabels: true)])),
+            .assign(Assign(workerIndex: 0, seed: 3, model: .softmaxRegression(inputDim: 3, classes: 4),
+                           clients: [shard(1, samples: 2)], expertParameters: (0..<16).map { Float($0) / 4 - 2 })),
             .assign(Assign(workerIndex: 1, seed: 4, model: .softmaxRegression(inputDim: 3, classes: 4),
                            clients: [shard(2, samples: 3)],
                            decentralized: DecentralizedAssignment(
@@ -729,6 +731,20 @@ final class WireCodecTests: XCTestCase {
         XCTAssertNil(plain.training.gradientClip, "an absent clip leaves gradients as they are")
         assertInvalid(taskBytes { $0.float(12, -1) }, field: "LocalTraining.gradientClip", mentioning: "-1")
         assertInvalid(taskBytes { $0.float(12, .nan) }, field: "LocalTraining.gradientClip", mentioning: "nan")
+    }
+
+    func testAnExpertModelTravelsWithTheAssignAndMustFitTheModel() throws {
+        let model = ModelSpec.softmaxRegression(inputDim: 3, classes: 4)
+        let assign = Assign(workerIndex: 0, seed: 1, model: model, clients: [shard(2, samples: 3)],
+                            expertParameters: (0..<16).map { Float($0) - 8 })
+        XCTAssertEqual(try WireCodec.decode(WireCodec.encode(.assign(assign))), .assign(assign))
+        var short = assign
+        short.expertParameters = [1, 2, 3]
+        assertInvalid(WireCodec.encode(.assign(short)), field: "Assign.expertParameters",
+                      mentioning: "3 values, the model has 16 trainable parameters")
+        var infinite = assign
+        infinite.expertParameters![5] = .infinity
+        assertInvalid(WireCodec.encode(.assign(infinite)), field: "Assign.expertParameters", mentioning: "at 5 is not finite")
     }
 
     func testOrderedLocalLearningTravelsAndMustBeKnownAndInRange() throws {

@@ -76,18 +76,22 @@ public struct LocalTrainer: Sendable {
     /// backward; allocations are O(trainableParameterCount + batchSize * widths) once per
     /// call, none per step.
     public func train(
-        from parameters: [Float], data: Dataset, settings: LocalTraining, rng: inout RandomStream
+        from parameters: [Float], data: Dataset, settings: LocalTraining, rng: inout RandomStream,
+        rowLosses: [Double]? = nil
     ) -> LocalTrainingResult {
         var scratch = Scratch()
-        return train(from: parameters, data: data, settings: settings, rng: &rng, scratch: &scratch)
+        return train(from: parameters, data: data, settings: settings, rng: &rng, scratch: &scratch, rowLosses: rowLosses)
     }
 
-    /// `train(from:data:settings:rng:)` in buffers kept from earlier calls, which it
-    /// leaves for the next: the same result, allocating only the trained vector (and the
-    /// optimizer's state) once the buffers have grown to the model's size.
+    /// `train(from:data:settings:rng:rowLosses:)` in buffers kept from earlier calls,
+    /// which it leaves for the next: the same result, allocating only the trained vector
+    /// (and the optimizer's state) once the buffers have grown to the model's size.
+    ///
+    /// `rowLosses`, one per row, are fixed difficulty scores (an expert model's losses)
+    /// that an ordering ranks the rows by instead of their losses under `parameters`.
     public func train(
         from parameters: [Float], data: Dataset, settings: LocalTraining, rng: inout RandomStream,
-        scratch: inout Scratch
+        scratch: inout Scratch, rowLosses: [Double]? = nil
     ) -> LocalTrainingResult {
         precondition(parameters.count == model.trainableParameterCount,
                      "the model has \(model.trainableParameterCount) trainable parameters, got a vector of \(parameters.count)")
@@ -115,7 +119,7 @@ public struct LocalTrainer: Sendable {
         var weightedLoss = 0.0
         var seen = 0
         let ranking = settings.ordering.map { ordering in
-            ordering.ranking(rows: data.count, losses: { model.exampleLosses(parameters: parameters, on: data) },
+            ordering.ranking(rows: data.count, losses: { rowLosses ?? model.exampleLosses(parameters: parameters, on: data) },
                              rng: &rng)
         }
         while optimizer.stepCount < steps {

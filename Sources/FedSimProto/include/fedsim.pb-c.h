@@ -329,10 +329,16 @@ struct  Fedsim__Assign
    * its data, partition and model kind sections. Empty: the rows travel in `clients`.
    */
   char *data_recipe;
+  /*
+   * An expert model's trainable vector (the model's own architecture): ordered local
+   * learning then ranks each client's rows by their losses under it, once, instead of
+   * under each task's global model. Absent: no expert.
+   */
+  Fedsim__Tensor *expert_parameters;
 };
 #define FEDSIM__ASSIGN__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&fedsim__assign__descriptor) \
-    , 0, 0, NULL, 0,NULL, NULL, NULL, (char *)protobuf_c_empty_string }
+    , 0, 0, NULL, 0,NULL, NULL, NULL, (char *)protobuf_c_empty_string, NULL }
 
 
 /*

@@ -104,12 +104,13 @@ public final class Coordinator {
                                folder: folder, options: options,
                                recordsSelection: server.strategy.clientSelection.isRecorded)
         let (seed, flips, byzantine) = (scenario.seed, pipeline.flipsLabels, pipeline.byzantineClients)
+        let expert = try scenario.expertParameters(for: data)
         var resend: WorkerPool.Recovery = { _ in }
         pool = WorkerPool(transport: transport, options: options, scenarioName: scenario.name,
                           clientCount: data.clientCount, recovery: { try resend($0) }) { index, clients, _ in
             Assign(workerIndex: index, seed: seed, model: spec, clients: clients.map { client in
                 data.shard(of: client, flipsLabels: flips && byzantine.contains(client))
-            }, frozenParameters: model.frozenParameters, dataRecipe: data.recipe)
+            }, frozenParameters: model.frozenParameters, dataRecipe: data.recipe, expertParameters: expert)
         }
         lastCheckpoint = (checkpoint?.steps ?? 0, Date())
         earlierTrainingSeconds = checkpoint?.wallTrainingSeconds ?? 0

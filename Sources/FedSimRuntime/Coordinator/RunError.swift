@@ -29,6 +29,9 @@ public enum RunError: FedSimError, Equatable, Sendable {
     /// The scenario's `model.base` file cannot be read, or holds another model than the
     /// scenario's over its data.
     case baseModel(SafeTensorsError)
+    /// The scenario's `training.expert_model` file cannot be read, or holds another
+    /// model than the scenario's over its data.
+    case expertModel(SafeTensorsError)
     /// The selection rule asks the clients for their losses, but the coordinator's data
     /// holds no copy of their rows to answer from.
     case clientRowsMissing
@@ -61,6 +64,8 @@ public enum RunError: FedSimError, Equatable, Sendable {
             return "step \(step): \(rule) could not aggregate \(updates) updates: \(reason)"
         case let .baseModel(error):
             return "model.base: \(error)"
+        case let .expertModel(error):
+            return "training.expert_model: \(error)"
         case .clientRowsMissing:
             return "server.selection asks the clients for their losses under the global model, but the coordinator "
                 + "was given no copy of their rows to answer from"

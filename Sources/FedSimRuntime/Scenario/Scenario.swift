@@ -23,6 +23,9 @@ public struct Scenario: Equatable, Sendable {
     /// and `evaluation` keep their defaults and are not used, nor is `training` unless the
     /// model is a network.
     public var decentralized: DecentralizedSettings?
+    /// `training.expert_model`: a model file of the scenario's model whose losses rank
+    /// the rows of ordered local learning, once per client, instead of the global model's.
+    public var expertModel: String?
 
     public init(name: String, seed: UInt64, data: DataSettings, partition: PartitionSettings,
                 model: ModelSettings, training: LocalTraining, server: ServerSettings,
@@ -272,6 +275,17 @@ extension Scenario {
     /// base layer's weight and bias, and its adapter starts from the seed.
     /// - Throws: `RunError.baseModel` when the base file cannot be read or holds another
     ///   model than the scenario's over this data.
+    /// The trainable vector of `expertModel` over `data`'s features and classes; nil
+    /// without an expert.
+    public func expertParameters(for data: some FederatedDataSummary) throws -> [Float]? {
+        guard let expertModel else { return nil }
+        do {
+            return try ModelFile(path: expertModel).values(for: modelSpec(for: data)).trainableParameters
+        } catch let error as SafeTensorsError {
+            throw RunError.expertModel(error)
+        }
+    }
+
     public func startingModel(for data: some FederatedDataSummary) throws -> (model: Sequential, trainableParameters: [Float]) {
         let spec = modelSpec(for: data)
         guard let base = model.base else { return try Sequential.initialized(spec, seed: seed) }

@@ -96,6 +96,7 @@ public enum ScenarioLoader {
         let isObjective = model.kind.isObjective(decentralized: decentralizedReader != nil)
         var training = LocalTraining(work: .epochs(1), batchSize: 32, learningRate: 0.1)
         var trainingReader: YAMLFieldReader?
+        var expertModel: String?
         if isObjective {
             if root.has("training") {
                 root.report(root.value("training"), "training",
@@ -106,11 +107,13 @@ public enum ScenarioLoader {
             let reader = root.section("training", required: true)
             training = readTraining(reader)
             trainingReader = reader
+            expertModel = readExpert(reader, model: model, baseDirectory: baseDirectory)
         }
         if let decentralizedReader {
-            if training.ordering != nil, let trainingReader {
-                trainingReader.report(trainingReader.value("ordering"), "ordering",
-                                      "ordered local learning is for server runs; a decentralized run shuffles")
+            for field in ["ordering", "expert_model"]
+            where trainingReader?.has(field) == true && (field != "ordering" || training.ordering != nil) {
+                trainingReader?.report(trainingReader?.value(field), field,
+                                       "ordered local learning is for server runs; a decentralized run shuffles")
             }
             for section in serverSections where section != "attack" && root.has(section) {
                 root.report(root.value(section), section,
@@ -188,9 +191,11 @@ public enum ScenarioLoader {
             + [trainingReader].compactMap({ $0 }) {
             reader.finish()
         }
-        return Scenario(name: name, seed: seed, data: data, partition: partition, model: model,
-                        training: training, server: server, system: system, attack: attack, aggregator: aggregator,
-                        evaluation: evaluation, privacy: privacy)
+        var scenario = Scenario(name: name, seed: seed, data: data, partition: partition, model: model,
+                                training: training, server: server, system: system, attack: attack,
+                                aggregator: aggregator, evaluation: evaluation, privacy: privacy)
+        scenario.expertModel = expertModel
+        return scenario
     }
 
     /// The sections of a server run, which a decentralized one refuses.

@@ -113,6 +113,7 @@ extension Scenario {
             "  weight_decay: \(training.weightDecay)",
             "  proximal_mu: \(training.proximalMu)",
         ] + (training.gradientClip.map { ["  gradient_clip: \($0)"] } ?? []) + (training.ordering.map(orderingYAML) ?? [])
+            + (expertModel.map { ["  expert_model: \(quoted($0))"] } ?? [])
     }
 
     /// `training.ordering` and its pacing.

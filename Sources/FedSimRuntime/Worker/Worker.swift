@@ -26,6 +26,10 @@ public final class Worker {
     private var seed: UInt64 = 0
     private var trainer: LocalTrainer?
     private var clients: [Int: Dataset] = [:]
+    /// The expert model's trainable vector, whose losses rank ordered rows; nil: none.
+    private var expert: [Float]?
+    /// The expert's losses of each client's rows, by client, computed once.
+    private var expertRowLosses: [Int: [Double]] = [:]
     /// The rows built from the last data recipe, by client, as the recipe gives them
     /// (before any label flip), so a new Assign with the same recipe builds only new clients.
     private var built: (recipe: String, rows: [Int: Dataset])?
@@ -184,6 +188,8 @@ public final class Worker {
             return
         }
         seed = assign.seed
+        expert = assign.expertParameters
+        expertRowLosses = [:]
         do {
             clients = try hostedRows(assign)
         } catch {
@@ -275,6 +281,16 @@ public final class Worker {
         return nil
     }
 
+    /// The expert model's losses of `client`'s rows, computed at the client's first
+    /// ordered task and kept; nil without an expert, or when `settings` rank no rows by loss.
+    private func expertLosses(of client: Int, data: Dataset, trainer: LocalTrainer, settings: LocalTraining) -> [Double]? {
+        guard let expert, let order = settings.ordering?.order, order != .random else { return nil }
+        if let losses = expertRowLosses[client] { return losses }
+        let losses = trainer.model.exampleLosses(parameters: expert, on: data)
+        expertRowLosses[client] = losses
+        return losses
+    }
+
     private func train(_ task: TrainingTask) -> Result<ClientUpdate, TaskRefusal> {
         guard let trainer else { return .failure(.noAssign) }
         guard let data = clients[task.clientID] else { return .failure(.notHosted(client: task.clientID)) }
@@ -284,7 +300,8 @@ public final class Worker {
         let started = Date()
         var stream = RandomStream(seed: seed, purpose: .batches, client: task.clientID, counter: task.jobNumber)
         let result = trainer.train(from: current.parameters, data: data, settings: task.training, rng: &stream,
-                                   scratch: &scratch)
+                                   scratch: &scratch, rowLosses: expertLosses(of: task.clientID, data: data, trainer: trainer,
+                                                                              settings: task.training))
         return .success(ClientUpdate(
             clientID: task.clientID, modelVersion: task.modelVersion, jobNumber: task.jobNumber, delta: result.delta,
             sampleCount: data.count, trainLoss: result.meanLoss, steps: result.steps,
