@@ -15,12 +15,16 @@ struct ValidateCommand: ParsableCommand {
         "Override a scenario field, as `run` does (repeatable).", valueName: "field.path=value"))
     var overrides: [String] = []
 
+    @Option(help: "Override the scenarios' seed, as `run` does.")
+    var seed: UInt64?
+
     func run() throws {
         var failed = false
         for path in scenarios {
             do {
                 try reportingErrors {
-                    let scenario = try ScenarioLoader.load(path: path, overrides: overrides)
+                    var scenario = try ScenarioLoader.load(path: path, overrides: overrides)
+                    if let seed { scenario.seed = seed }
                     let data = try Simulation.prepareData(scenario)
                     let samples = data.clients.reduce(0) { $0 + $1.count }
                     let parts = scenario.decentralized == nil ? "clients" : "nodes"

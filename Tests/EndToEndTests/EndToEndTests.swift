@@ -76,6 +76,16 @@ final class EndToEndTests: FedSimProcessTestCase {
         XCTAssert(both.error.contains("error: training.local_steps: excludes local_epochs"), both.error)
     }
 
+    func testValidateTakesASeedAsRunDoes() throws {
+        // Synthetic clients draw their sample counts from the seed.
+        let first = try fedsim(["validate", scenario("synthetic-1-1.yaml"), "--seed", "1"])
+        let second = try fedsim(["validate", scenario("synthetic-1-1.yaml"), "--seed", "2"])
+        XCTAssertEqual(first.status, 0, first.error)
+        XCTAssertEqual(second.status, 0, second.error)
+        XCTAssert(first.output.contains(": ok — "), first.output)
+        XCTAssertNotEqual(first.output, second.output)
+    }
+
     func testAWorkerRetriesAnUnreachableCoordinatorVisiblyThenGivesUp() throws {
         // Nothing listens on port 9 of loopback: ZeroMQ keeps reconnecting in the background.
         let result = try fedsim(["worker", "--connect", "tcp://127.0.0.1:9", "--name", "lonely", "--connect-timeout", "6"])

@@ -35,6 +35,20 @@ final class LEAFSyntheticTests: XCTestCase {
         XCTAssertNotEqual(otherSeed.train, federated.clients[0])
     }
 
+    /// v_k ~ N(B_k, 1) per feature with B_k ~ N(0, beta^2), so the mean of a client's
+    /// features is B_k plus noise of standard deviation 1/sqrt(60) (and a sample mean of
+    /// rows spread by j^-0.6): over clients it spreads by sqrt(beta^2 + 1/60), 3.003 for
+    /// beta = 3. Read as a variance, beta = 3 would give sqrt(3 + 1/60) = 1.74.
+    func testBetaIsTheStandardDeviationOfTheClientsFeatureMeans() throws {
+        let federated = try LEAFSynthetic(variant: .heterogeneous(alpha: 0, beta: 3), maxSamplesPerClient: 50, seed: 11)
+            .generate(clients: 400)
+        let means = federated.clients.map { client in client.features.reduce(0) { $0 + Double($1) } / Double(client.features.count) }
+        let center = means.reduce(0, +) / Double(means.count)
+        let spread = (means.map { ($0 - center) * ($0 - center) }.reduce(0, +) / Double(means.count - 1)).squareRoot()
+        // 400 clients: the sample standard deviation is within 3.5% (one standard error) of 3.
+        XCTAssertEqual(spread, 3.003, accuracy: 0.3)
+    }
+
     func testFeatureVarianceFollowsSigma() throws {
         // With beta = 0 every feature mean is v_j ~ N(0, 1) per client, but the spread of a
         // client's samples around it is Sigma_jj = j^-1.2: 1 for j = 1, 60^-1.2 = 0.0074 for j = 60.

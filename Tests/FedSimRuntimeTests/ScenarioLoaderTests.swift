@@ -147,6 +147,12 @@ final class ScenarioLoaderTests: XCTestCase {
                        "sample-level DP-SGD clips each example's gradient to privacy.clip already; remove gradient_clip")
     }
 
+    func testAMisspelledRunLengthIsMatchedAgainstRoundsAndTimeBudget() {
+        let found = issues(text(["  rounds: 3": "  rounds: 3\n  time_budgt: 30"]))
+        XCTAssertEqual(found.map(\.field), ["server.time_budgt"])
+        XCTAssert(found.first?.message.contains("did you mean 'time_budget'?") == true, found.first?.message ?? "")
+    }
+
     func testOrderedLocalLearningLoadsWritesBackAndNamesItsMistakes() throws {
         let ordered = try parse(text(["  learning_rate: 0.1": """
               learning_rate: 0.1

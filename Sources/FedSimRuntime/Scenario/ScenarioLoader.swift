@@ -605,7 +605,7 @@ public enum ScenarioLoader {
         rejectFields(of: Dictionary(uniqueKeysWithValues: ServerStrategies.all.map { ($0.name, $0.fields) }),
                      except: algorithm.name, in: reader, what: "algorithm")
         // A misspelled field may be meant for another algorithm: suggest every algorithm's fields.
-        reader.recognize(ServerStrategies.all.flatMap { $0.fields })
+        reader.recognize(ServerStrategies.all.flatMap { $0.fields } + ["rounds", "time_budget"])
 
         let rounds = reader.optionalInteger("rounds", in: 1...100_000_000)
         let timeBudget = reader.optionalNumber("time_budget", in: 0...1e12, excludingLowerBound: true)
