@@ -51,6 +51,16 @@ extension Sequential {
         rowResults(parameters: parameters, on: data, threads: 1).losses
     }
 
+    /// `evaluate(parameters:on:)` on this thread, with the sum of the rows' losses (in row
+    /// order) and the count of correct rows, so that evaluations of several datasets
+    /// combine exactly.
+    public func evaluationSums(parameters: [Float], on data: Dataset) -> (lossSum: Double, correct: Int) {
+        let (losses, hits) = rowResults(parameters: parameters, on: data, threads: 1)
+        var lossSum = 0.0
+        for loss in losses { lossSum += loss }
+        return (lossSum, hits.reduce(0) { $0 + ($1 ? 1 : 0) })
+    }
+
     /// Each row's loss and whether its first highest logit is its label.
     private func rowResults(parameters: [Float], on data: Dataset, threads: Int) -> (losses: [Double], hits: [Bool]) {
         checkShapes(parameters: parameters, data: data)

@@ -88,21 +88,23 @@ public final class Coordinator {
         let adapterFactors = refactorizedAdapters.isEmpty ? [] : model.adapterFactors
         let sizes = TransferSizes(parameterCount: model.trainableParameterCount, adapterFactorCount: adapterFactors.count)
         models = ModelVersions(initial: parameters, adapterFactors: adapterFactors)
+        var evaluator: ClientLossEvaluator?
         if scenario.asksClientLosses {
             guard let rows = data.rows else { throw RunError.clientRowsMissing }
-            clientLosses = ClientLossEvaluator(rows: rows, model: model, version: 0, parameters: parameters)
-        } else {
-            clientLosses = nil
+            evaluator = ClientLossEvaluator(rows: rows, model: model, version: 0, parameters: parameters)
         }
+        clientLosses = evaluator
         server = try scenario.makeServer(data: data, sizes: sizes, resuming: checkpoint?.state.schedule,
-                                         clientLosses: clientLosses)
+                                         clientLosses: evaluator)
+        let globalTraining = scenario.evaluation.globalTrainEvery.flatMap { every in evaluator.map { (every, $0) } }
         let plan = try privacy ?? PrivacyPlan.make(scenario, data: data)
         pipeline = try AggregationPipeline(scenario: scenario, privacy: plan)
         self.privacy = try plan.map(PrivacyLedger.init)
         if let warning = plan?.warning { options.warn(warning) }
         recorder = RunRecorder(data: data, model: model, evaluationEvery: scenario.evaluation.every, sizes: sizes,
                                folder: folder, options: options,
-                               recordsSelection: server.strategy.clientSelection.isRecorded)
+                               recordsSelection: server.strategy.clientSelection.isRecorded,
+                               globalTraining: globalTraining)
         let (seed, flips, byzantine) = (scenario.seed, pipeline.flipsLabels, pipeline.byzantineClients)
         let expert = try scenario.expertParameters(for: data)
         var resend: WorkerPool.Recovery = { _ in }

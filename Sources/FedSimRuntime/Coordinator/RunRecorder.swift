@@ -33,16 +33,21 @@ final class RunRecorder {
     /// Whether clients are chosen by a rule other than uniform sampling, whose choices
     /// (and the losses it chose by) the records then show.
     private let recordsSelection: Bool
+    /// Every how many steps (and at the last) the global model is evaluated on all the
+    /// clients' training rows, and what evaluates it; nil: never.
+    private let globalTraining: (every: Int, evaluator: ClientLossEvaluator)?
     private var trainingStarted = Date()
 
     init(data: some FederatedDataSummary, model: Sequential, evaluationEvery: Int, sizes: TransferSizes,
-         folder: RunFolder?, options: CoordinatorOptions, recordsSelection: Bool = false) {
+         folder: RunFolder?, options: CoordinatorOptions, recordsSelection: Bool = false,
+         globalTraining: (every: Int, evaluator: ClientLossEvaluator)? = nil) {
         state = State(totals: data.sampleCounts.enumerated().map {
             var totals = ClientTotals(clientID: $0.offset, samples: $0.element)
             if recordsSelection { totals.selected = 0 }
             return totals
         })
         self.recordsSelection = recordsSelection
+        self.globalTraining = globalTraining
         test = data.test
         self.model = model
         self.evaluationEvery = evaluationEvery
@@ -109,7 +114,15 @@ final class RunRecorder {
         }
         state.downloadsSinceLastStep = 0
         state.time = step.time
-        if step.number % evaluationEvery == 0 || isLast() {
+        let onGrid = step.number % evaluationEvery == 0
+        let onTrainingGrid = globalTraining.map { step.number % $0.every == 0 }
+        let last = onGrid && onTrainingGrid != false ? false : isLast()
+        if let evaluator = globalTraining?.evaluator, onTrainingGrid == true || last {
+            let training = evaluator.globalTraining()
+            record.globalTrainLoss = training.meanLoss
+            record.globalTrainAccuracy = training.accuracy
+        }
+        if onGrid || last {
             if !adapterFactors.isEmpty { try model.setAdapterFactors(adapterFactors) }
             let evaluation = model.evaluate(parameters: parameters, on: test)
             record.testLoss = evaluation.meanLoss

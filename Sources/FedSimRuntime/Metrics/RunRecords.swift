@@ -17,6 +17,10 @@ public struct StepRecord: Equatable, Sendable {
     public var trainLoss: Double
     public var testLoss: Double?
     public var testAccuracy: Double?
+    /// The model's mean loss and accuracy over every client's training rows (the global
+    /// objective), every `evaluation.global_train_every` steps; nil otherwise.
+    public var globalTrainLoss: Double?
+    public var globalTrainAccuracy: Double?
     /// Simulated traffic: what the round's clients upload and download (float32 tensors).
     public var bytesUp: Int
     public var bytesDown: Int
@@ -60,6 +64,10 @@ public struct StepRecord: Equatable, Sendable {
         if let testLoss, let testAccuracy {
             object.set("test_loss", testLoss)
             object.set("test_accuracy", testAccuracy)
+        }
+        if let globalTrainLoss, let globalTrainAccuracy {
+            object.set("global_train_loss", globalTrainLoss)
+            object.set("global_train_accuracy", globalTrainAccuracy)
         }
         object.set("bytes_up", bytesUp)
         object.set("bytes_down", bytesDown)

@@ -485,9 +485,13 @@ public struct AttackSettings: Equatable, Sendable {
 public struct EvaluationSettings: Equatable, Sendable {
     /// Evaluate the global model on the test set every this many rounds (and after the last).
     public var every: Int
+    /// Evaluate it on every client's training rows (the global objective) every this
+    /// many rounds and after the last; nil: never.
+    public var globalTrainEvery: Int?
 
-    public init(every: Int = 1) {
+    public init(every: Int = 1, globalTrainEvery: Int? = nil) {
         self.every = every
+        self.globalTrainEvery = globalTrainEvery
     }
 }
 
@@ -532,10 +536,11 @@ public struct PrivacySettings: Equatable, Sendable {
 }
 
 extension Scenario {
-    /// Whether the server asks the clients for their losses under the global model
-    /// (`ClientSelection.usesClientLosses`), which the coordinator answers from its own
-    /// copy of their rows.
+    /// Whether the coordinator evaluates the global model on the clients' training rows,
+    /// from its own copy of them: when the server asks the clients for their losses
+    /// (`ClientSelection.usesClientLosses`), or to record the global training loss
+    /// (`evaluation.global_train_every`).
     public var asksClientLosses: Bool {
-        decentralized == nil && server.strategy.clientSelection.usesClientLosses
+        decentralized == nil && (server.strategy.clientSelection.usesClientLosses || evaluation.globalTrainEvery != nil)
     }
 }

@@ -185,7 +185,9 @@ public enum ScenarioLoader {
                                     + "a robust rule changes that bound, so the two do not combine")
         }
         let evaluationReader = root.section("evaluation")
-        let evaluation = EvaluationSettings(every: evaluationReader.integer("every", default: 1, in: 1...100_000_000))
+        let evaluation = EvaluationSettings(
+            every: evaluationReader.integer("every", default: 1, in: 1...100_000_000),
+            globalTrainEvery: evaluationReader.optionalInteger("global_train_every", in: 1...100_000_000))
 
         for reader in [dataReader, partitionReader, modelReader, serverReader, evaluationReader, root]
             + [trainingReader].compactMap({ $0 }) {

@@ -32,6 +32,7 @@ extension Scenario {
         lines += systemYAML
         lines += byzantineYAML
         lines += ["evaluation:", "  every: \(evaluation.every)"]
+            + (evaluation.globalTrainEvery.map { ["  global_train_every: \($0)"] } ?? [])
         if let privacy {
             lines += ["privacy:", "  mode: \(privacy.mode.rawValue)", "  clip: \(privacy.clipNorm)"]
             if let sigma = privacy.noiseMultiplier { lines.append("  noise_multiplier: \(sigma)") }

@@ -1,0 +1,62 @@
+import FedSimAlgorithms
+import FedSimCore
+@testable import FedSimRuntime
+import Foundation
+import XCTest
+
+/// `evaluation.global_train_every`: the global model on every client's training rows.
+final class GlobalTrainingMetricsTests: XCTestCase {
+    func testTheGlobalTrainingLossIsTheModelsLossOverAllClientsRows() throws {
+        var data = blobData(clients: 5)
+        data.clients[2] = data.clients[2].subset(Array(0..<7))
+        var scenario = blobScenario(clients: 5, perRound: 2, rounds: 5)
+        scenario.evaluation = EvaluationSettings(every: 1, globalTrainEvery: 2)
+        XCTAssert(scenario.asksClientLosses)
+        var records: [[[String: Any]]] = []
+        var finals: [[Float]] = []
+        for workers in [1, 2] {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-global-\(UUID())").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let run = InMemoryRun()
+            run.startWorkers(workers)
+            let coordinator = try run.coordinator(scenario, data, workers: workers,
+                                                  folder: RunFolder(path: folder, scenario: scenario))
+            _ = try coordinator.run()
+            finals.append(coordinator.globalParameters)
+            records.append(try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
+                try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            })
+        }
+        XCTAssertEqual(records[0].map { $0["global_train_loss"] as? Double }, records[1].map { $0["global_train_loss"] as? Double })
+        // Steps 2 and 4, and the last, 5.
+        XCTAssertEqual(records[0].map { $0["global_train_loss"] != nil }, [false, true, false, true, true])
+
+        // The last step's values, computed directly: every row of every client counts once.
+        let model = try Sequential(scenario.modelSpec(for: data))
+        let pooled = Dataset(features: data.clients.flatMap(\.features), labels: data.clients.flatMap(\.labels),
+                             featureCount: 4, classCount: 3)
+        let expected = model.evaluate(parameters: finals[0], on: pooled)
+        XCTAssertEqual(try XCTUnwrap(records[0].last?["global_train_loss"] as? Double), expected.meanLoss, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(records[0].last?["global_train_accuracy"] as? Double), expected.accuracy, accuracy: 1e-12)
+        XCTAssertNil(records[0].first?["global_train_accuracy"])
+    }
+
+    func testTheFieldLoadsAndWritesBack() throws {
+        let yaml = """
+            name: t
+            data: {source: synthetic, features: 4, classes: 3, max_samples_per_client: 60}
+            partition: {clients: 4}
+            model: {kind: softmax}
+            training: {learning_rate: 0.1}
+            server: {rounds: 2, clients_per_round: 2}
+            evaluation: {every: 2, global_train_every: 3}
+
+            """
+        let scenario = try ScenarioLoader.parse(yaml, file: "t.yaml", baseDirectory: "/")
+        XCTAssertEqual(scenario.evaluation, EvaluationSettings(every: 2, globalTrainEvery: 3))
+        XCTAssertEqual(try ScenarioLoader.parse(scenario.resolvedYAML, file: "r.yaml", baseDirectory: "/"), scenario)
+        XCTAssertThrowsError(try ScenarioLoader.parse(yaml.replacingOccurrences(of: "global_train_every: 3",
+                                                                                with: "global_train_every: 0"),
+                                                      file: "t.yaml", baseDirectory: "/"))
+    }
+}
