@@ -54,6 +54,9 @@ struct ScenarioOptions: ParsableArguments {
     @Option(help: "Override the scenario's seed.")
     var seed: UInt64?
 
+    @Option(help: "Override the scenario's data seed (data_seed: the data's generation, split and partition).")
+    var dataSeed: UInt64?
+
     @Option(name: .customLong("set"), help: ArgumentHelp(
         "Override a scenario field, the value in YAML (repeatable): --set aggregator.rule=krum, --set attack=null.",
         valueName: "field.path=value"))
@@ -63,6 +66,7 @@ struct ScenarioOptions: ParsableArguments {
     func load() throws -> (scenario: Scenario, folder: String) {
         var loaded = try ScenarioLoader.load(path: scenario, overrides: overrides)
         if let seed { loaded.seed = seed }
+        if let dataSeed { loaded.dataSeed = dataSeed }
         return (loaded, out ?? "runs/\(loaded.name)")
     }
 

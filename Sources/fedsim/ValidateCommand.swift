@@ -18,6 +18,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Override the scenarios' seed, as `run` does.")
     var seed: UInt64?
 
+    @Option(help: "Override the scenarios' data seed, as `run` does.")
+    var dataSeed: UInt64?
+
     func run() throws {
         var failed = false
         for path in scenarios {
@@ -25,6 +28,7 @@ struct ValidateCommand: ParsableCommand {
                 try reportingErrors {
                     var scenario = try ScenarioLoader.load(path: path, overrides: overrides)
                     if let seed { scenario.seed = seed }
+                    if let dataSeed { scenario.dataSeed = dataSeed }
                     let data = try Simulation.prepareData(scenario)
                     let samples = data.clients.reduce(0) { $0 + $1.count }
                     let parts = scenario.decentralized == nil ? "clients" : "nodes"

@@ -84,6 +84,12 @@ final class EndToEndTests: FedSimProcessTestCase {
         XCTAssertEqual(second.status, 0, second.error)
         XCTAssert(first.output.contains(": ok — "), first.output)
         XCTAssertNotEqual(first.output, second.output)
+
+        // A data seed keeps the data whatever the seed.
+        let fixed = try ["1", "2"].map { try fedsim(["validate", scenario("synthetic-1-1.yaml"), "--seed", $0, "--data-seed", "5"]) }
+        XCTAssertEqual(fixed[0].status, 0, fixed[0].error)
+        XCTAssertEqual(fixed[0].output, fixed[1].output)
+        XCTAssertNotEqual(fixed[0].output, first.output)
     }
 
     func testAWorkerRetriesAnUnreachableCoordinatorVisiblyThenGivesUp() throws {

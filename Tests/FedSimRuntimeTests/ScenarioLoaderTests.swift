@@ -147,6 +147,24 @@ final class ScenarioLoaderTests: XCTestCase {
                        "sample-level DP-SGD clips each example's gradient to privacy.clip already; remove gradient_clip")
     }
 
+    func testADataSeedFixesTheDataWhileTheSeedVaries() throws {
+        let fixed = try parse(text(["seed: 5": "seed: 5\ndata_seed: 42"]))
+        XCTAssertEqual(fixed.dataSeed, 42)
+        XCTAssertEqual(fixed.effectiveDataSeed, 42)
+        XCTAssertEqual(try parse(fixed.resolvedYAML), fixed)
+        XCTAssertNil(try parse(text()).dataSeed)
+        XCTAssertEqual(try parse(text()).effectiveDataSeed, 5)
+
+        var other = fixed
+        other.seed = 6
+        let data = try Simulation.prepareData(fixed)
+        XCTAssertEqual(try Simulation.prepareData(other).clients, data.clients)
+        XCTAssertNotEqual(try Simulation.prepareData(try parse(text())).clients, data.clients)
+        // The workers' recipe carries the data seed.
+        let recipe = try ScenarioLoader.parseDataRecipe(other.dataRecipe, file: "recipe")
+        XCTAssertEqual(try Simulation.prepareData(recipe).clients, data.clients)
+    }
+
     func testAMisspelledRunLengthIsMatchedAgainstRoundsAndTimeBudget() {
         let found = issues(text(["  rounds: 3": "  rounds: 3\n  time_budgt: 30"]))
         XCTAssertEqual(found.map(\.field), ["server.time_budgt"])

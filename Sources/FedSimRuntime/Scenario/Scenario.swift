@@ -4,7 +4,12 @@ import FedSimCore
 /// A run's full description, as read from a scenario file with every default filled.
 public struct Scenario: Equatable, Sendable {
     public var name: String
+    /// What every draw of the run derives from (`seed`), and the data's too unless
+    /// `dataSeed` is set.
     public var seed: UInt64
+    /// What the data's generation, test split and partition derive from (`data_seed`);
+    /// nil: `seed`.
+    public var dataSeed: UInt64?
     public var data: DataSettings
     public var partition: PartitionSettings
     public var model: ModelSettings
@@ -536,6 +541,9 @@ public struct PrivacySettings: Equatable, Sendable {
 }
 
 extension Scenario {
+    /// The seed of the data's generation, test split and partition: `dataSeed`, or `seed`.
+    public var effectiveDataSeed: UInt64 { dataSeed ?? seed }
+
     /// Whether the coordinator evaluates the global model on the clients' training rows,
     /// from its own copy of them: when the server asks the clients for their losses
     /// (`ClientSelection.usesClientLosses`), or to record the global training loss

@@ -21,7 +21,7 @@ extension Simulation {
             case let .syntheticRegression(features, samplesPerClient, informative, noise, slopeRange):
                 let generator = try SyntheticRegression(
                     featureCount: features, samplesPerClient: samplesPerClient, informativeCount: informative,
-                    noise: noise, slopeRange: slopeRange, seed: scenario.seed)
+                    noise: noise, slopeRange: slopeRange, seed: scenario.effectiveDataSeed)
                 federated = try scaled(try generator.generate(clients: scenario.partition.clients), scenario.data.normalize)
             default:
                 let realTargets = scenario.model.kind == .leastSquares
@@ -29,12 +29,12 @@ extension Simulation {
                                             realTargets: realTargets)
                 if let transform = scenario.data.transform { pooled = try transformed(pooled, transform) }
                 if let groups = scenario.data.labelGroups { pooled = try pooled.regrouped(groups) }
-                let (train, test) = try pooled.split(testFraction: scenario.data.testFraction, seed: scenario.seed,
+                let (train, test) = try pooled.split(testFraction: scenario.data.testFraction, seed: scenario.effectiveDataSeed,
                                                      stratified: !realTargets)
                 let (scaledTrain, scaledTest) = try scale(train: train, test: test, scenario.data.normalize)
                 federated = try FederatedDataset(
                     partitioning: scaledTrain, test: scaledTest, clients: scenario.partition.clients,
-                    scheme: try partitionScheme(scenario.partition), seed: scenario.seed)
+                    scheme: try partitionScheme(scenario.partition), seed: scenario.effectiveDataSeed)
             }
             return federated
         } catch let error as DataError {
@@ -121,7 +121,7 @@ extension Simulation {
         }
         do {
             return try LEAFSynthetic(variant: .heterogeneous(alpha: alpha, beta: beta), featureCount: features,
-                                     classCount: classes, maxSamplesPerClient: maxSamplesPerClient, seed: scenario.seed)
+                                     classCount: classes, maxSamplesPerClient: maxSamplesPerClient, seed: scenario.effectiveDataSeed)
         } catch let error as DataError {
             throw DataPreparationError.data(error)
         }

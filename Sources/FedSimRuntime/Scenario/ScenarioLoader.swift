@@ -81,6 +81,7 @@ public enum ScenarioLoader {
         let defaultName = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         let name = root.string("name", default: defaultName) ?? defaultName
         let seed = UInt64(root.integer("seed", default: 0, in: 0...Int.max))
+        let dataSeed = root.has("data_seed") ? UInt64(root.integer("data_seed", default: 0, in: 0...Int.max)) : nil
 
         let dataReader = root.section("data", required: true)
         let data = readData(dataReader, baseDirectory: baseDirectory)
@@ -129,9 +130,11 @@ public enum ScenarioLoader {
             for reader in [dataReader, partitionReader, modelReader, decentralizedReader, root] + [trainingReader].compactMap({ $0 }) {
                 reader.finish()
             }
-            return Scenario(name: name, seed: seed, data: data, partition: partition, model: model, training: training,
-                            server: ServerSettings(), attack: attack, evaluation: EvaluationSettings(),
-                            decentralized: decentralized)
+            var scenario = Scenario(name: name, seed: seed, data: data, partition: partition, model: model,
+                                    training: training, server: ServerSettings(), attack: attack,
+                                    evaluation: EvaluationSettings(), decentralized: decentralized)
+            scenario.dataSeed = dataSeed
+            return scenario
         }
 
         let serverReader = root.section("server", required: true)
@@ -197,6 +200,7 @@ public enum ScenarioLoader {
                                 training: training, server: server, system: system, attack: attack,
                                 aggregator: aggregator, evaluation: evaluation, privacy: privacy)
         scenario.expertModel = expertModel
+        scenario.dataSeed = dataSeed
         return scenario
     }
 

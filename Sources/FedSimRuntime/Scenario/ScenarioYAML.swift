@@ -5,7 +5,7 @@ extension Scenario {
     /// The scenario with every default filled in, in the scenario-file format, so a run
     /// folder's `scenario.yaml` can be run again as it is.
     public var resolvedYAML: String {
-        var lines = ["name: \(quoted(name))", "seed: \(seed)"] + dataYAML + [
+        var lines = ["name: \(quoted(name))", "seed: \(seed)"] + (dataSeed.map { ["data_seed: \($0)"] } ?? []) + dataYAML + [
             "model:",
             "  kind: \(model.kind.rawValue)",
             "  hidden: [\(model.hidden.map(String.init).joined(separator: ", "))]",
@@ -92,7 +92,7 @@ extension Scenario {
     /// How a worker builds the clients' rows itself (`Simulation.prepareClients`): a
     /// scenario of this one's name, seed, data and partition sections and model kind.
     public var dataRecipe: String {
-        (["name: \(quoted(name))", "seed: \(seed)"] + dataYAML + ["model:", "  kind: \(model.kind.rawValue)"])
+        (["name: \(quoted(name))", "seed: \(effectiveDataSeed)"] + dataYAML + ["model:", "  kind: \(model.kind.rawValue)"])
             .joined(separator: "\n") + "\n"
     }
 
