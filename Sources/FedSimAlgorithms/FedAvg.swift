@@ -25,26 +25,45 @@ public struct FedAvg: ServerStrategy {
     public var deadline: Double?
     public var overSelection: Double
     public var selection: ClientSelection
+    /// The share of each round's clients that straggle, drawn uniformly among them every
+    /// round (FedProx's drop percent); 0: none.
+    public var stragglers: Double
+    /// What stragglers (drawn, or past the deadline) do.
+    public var stragglerWork: StragglerWork
 
     private var round = 0
     private var running: [Job] = []
     private var returned: [Job] = []
 
     public init(clientsPerRound: Int, weighting: ClientWeighting = .samples, deadline: Double? = nil,
-                overSelection: Double = 0, selection: ClientSelection = .uniform) {
+                overSelection: Double = 0, selection: ClientSelection = .uniform, stragglers: Double = 0,
+                stragglerWork: StragglerWork = .drop) {
         self.clientsPerRound = clientsPerRound
         self.weighting = weighting
         self.deadline = deadline
         self.overSelection = overSelection
         self.selection = selection
+        self.stragglers = stragglers
+        self.stragglerWork = stragglerWork
+    }
+
+    /// What a straggler's update becomes.
+    public enum StragglerWork: String, Codable, Sendable, CaseIterable {
+        /// Dropped: a drawn straggler never trains (FedProx's FedAvg), one past the
+        /// deadline is left out of its round.
+        case drop
+        /// Its partial work is aggregated like any update: a drawn straggler trains a
+        /// random number of epochs in [1, E) (FedProx), one past the deadline what fits
+        /// before it (`PartialWork`).
+        case partial
     }
 
     public static let fields = ["clients_per_round", "weighting", "deadline", "over_selection", "selection", "candidates",
-                                "losses", "pacing"]
+                                "losses", "pacing", "stragglers", "straggler_work"]
 
     /// `clients_per_round` (required, at most the number of clients), `weighting`
     /// (default samples), `deadline` (none), `over_selection` (0), `selection` (uniform)
-    /// with its `candidates`.
+    /// with its `candidates`, `stragglers` (0) and `straggler_work` (drop).
     public init(reading reader: some SettingsReader, clients: Int) {
         let perRound = reader.integer("clients_per_round", default: nil, in: 1...100_000_000)
         if perRound > clients {
@@ -54,7 +73,19 @@ public struct FedAvg: ServerStrategy {
         self.init(clientsPerRound: perRound, weighting: reader.choice("weighting", default: .samples),
                   deadline: reader.optionalNumber("deadline", in: 0...1e12, excludingLowerBound: true),
                   overSelection: overSelection,
-                  selection: ClientSelection.read(reader, keep: Self.sampled(perRound, overSelection), clients: clients))
+                  selection: ClientSelection.read(reader, keep: Self.sampled(perRound, overSelection), clients: clients),
+                  stragglers: reader.number("stragglers", default: 0, in: 0...1, excludingLowerBound: false),
+                  stragglerWork: reader.choice("straggler_work", default: .drop))
+        if stragglers == 1 {
+            reader.report("stragglers", "every client would straggle; the share must be below 1")
+        } else if stragglerWork == .drop,
+                  Int((Double(Self.sampled(perRound, overSelection)) * (1 - stragglers)).rounded(.toNearestOrEven)) == 0 {
+            reader.report("stragglers", "of the \(Self.sampled(perRound, overSelection)) clients a round starts, none "
+                          + "would train once the stragglers are dropped; lower the share or use straggler_work: partial")
+        }
+        if stragglers == 0, deadline == nil, reader.has("straggler_work") {
+            reader.report("straggler_work", "applies to stragglers: set server.stragglers or server.deadline")
+        }
     }
 
     public func writeSettings(to writer: inout SettingsWriter) {
@@ -63,6 +94,8 @@ public struct FedAvg: ServerStrategy {
         writer.write("over_selection", overSelection)
         if let deadline { writer.write("deadline", deadline) }
         selection.writeSettings(to: &writer)
+        if stragglers > 0 { writer.write("stragglers", stragglers) }
+        if stragglerWork != .drop { writer.write("straggler_work", stragglerWork.rawValue) }
     }
 
     public var updatesPerStep: Int? { clientsPerRound }
@@ -125,11 +158,32 @@ public struct FedAvg: ServerStrategy {
             return
         }
         var stream = scheduler.stream(.sampling, step: round)
-        for (client, loss) in selection.choose(Self.sampled(target, overSelection), of: online, stream: &stream,
-                                               scheduler: scheduler) {
-            if let job = scheduler.start(client: client, selectionLoss: loss) { running.append(job) }
+        let chosen = selection.choose(Self.sampled(target, overSelection), of: online, stream: &stream, scheduler: scheduler)
+        let straggling = drawStragglers(chosen.map(\.client), scheduler)
+        let cutOff = stragglerWork == .partial ? deadline.map { snappedTime(scheduler.now + $0) } : nil
+        for (client, loss) in chosen {
+            var work: PartialWork?
+            if straggling.contains(client) {
+                guard stragglerWork == .partial else { continue }
+                var draw = RandomStream(seed: scheduler.seed, purpose: .stragglers, client: client, counter: round)
+                work = .drawn(u: draw.uniform())
+            }
+            if let job = scheduler.start(client: client, selectionLoss: loss, partialWork: work, cutOffAt: cutOff) {
+                running.append(job)
+            }
         }
         if let deadline, !running.isEmpty { scheduler.setTimer(at: scheduler.now + deadline) }
+    }
+
+    /// The drawn stragglers among a round's `chosen` clients: all but round(n (1 -
+    /// stragglers)) of them (to nearest, ties to even, as Python's `round`), the rest
+    /// drawn uniformly; none when `stragglers` is 0.
+    private func drawStragglers(_ chosen: [Int], _ scheduler: Scheduler) -> Set<Int> {
+        guard stragglers > 0 else { return [] }
+        let active = Int((Double(chosen.count) * (1 - stragglers)).rounded(.toNearestOrEven))
+        var stream = scheduler.stream(.stragglers, step: round)
+        let kept = Set(stream.sample(active, from: chosen.count).map { chosen[$0] })
+        return Set(chosen).subtracting(kept)
     }
 
     /// p_i over `clients`: sample shares (or equal shares) renormalized to sum to one.

@@ -41,6 +41,31 @@ final class GlobalTrainingMetricsTests: XCTestCase {
         XCTAssertNil(records[0].first?["global_train_accuracy"])
     }
 
+    func testStragglersPartialWorkShowsInTheRecordsAndDoesNotDependOnTheWorkers() throws {
+        let data = blobData(clients: 6)
+        var scenario = blobScenario(clients: 6, perRound: 4, rounds: 3)
+        scenario.server.strategy = FedAvg(clientsPerRound: 4, stragglers: 0.5, stragglerWork: .partial)
+        var records: [[[String: Any]]] = []
+        for workers in [1, 3] {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-partial-\(UUID())").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let run = InMemoryRun()
+            run.startWorkers(workers)
+            _ = try run.coordinator(scenario, data, workers: workers, folder: RunFolder(path: folder, scenario: scenario)).run()
+            records.append(try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
+                try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            })
+        }
+        // 2 epochs of ceil(24 / 8) = 3 steps: 6 for a full update, 3 (one epoch, 1 + floor(u)) for a straggler.
+        for record in records[0] {
+            let steps = try XCTUnwrap(record["local_steps"] as? [Int])
+            XCTAssertEqual(steps.sorted(), [3, 3, 6, 6], "\(record)")
+            XCTAssertEqual((record["client_ids"] as? [Int])?.count, 4)
+        }
+        XCTAssertEqual(records[0].map { $0["local_steps"] as? [Int] }, records[1].map { $0["local_steps"] as? [Int] })
+        XCTAssertEqual(records[0].map { $0["train_loss"] as? Double }, records[1].map { $0["train_loss"] as? Double })
+    }
+
     func testTheFieldLoadsAndWritesBack() throws {
         let yaml = """
             name: t

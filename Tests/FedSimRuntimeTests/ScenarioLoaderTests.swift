@@ -165,6 +165,27 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(try Simulation.prepareData(recipe).clients, data.clients)
     }
 
+    func testStragglersLoadWriteBackAndNameTheirMistakes() throws {
+        let partial = try parse(text(["  clients_per_round: 5": "  clients_per_round: 5\n  stragglers: 0.5\n  straggler_work: partial"]))
+        let fedAvg = try XCTUnwrap(partial.server.strategy as? FedAvg)
+        XCTAssertEqual(fedAvg.stragglers, 0.5)
+        XCTAssertEqual(fedAvg.stragglerWork, .partial)
+        XCTAssert(partial.server.hasPartialWork)
+        XCTAssertEqual(try parse(partial.resolvedYAML), partial)
+        XCTAssertFalse(try parse(text()).server.hasPartialWork)
+
+        XCTAssertEqual(issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  stragglers: 0.95"])).first?.message,
+                       "of the 5 clients a round starts, none would train once the stragglers are dropped; lower the share "
+                       + "or use straggler_work: partial")
+        XCTAssertEqual(issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  stragglers: 1"])).first?.message,
+                       "every client would straggle; the share must be below 1")
+        XCTAssertEqual(issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  straggler_work: partial"])).first?.message,
+                       "applies to stragglers: set server.stragglers or server.deadline")
+        let private_ = issues(text(["  clients_per_round: 5": "  clients_per_round: 5\n  stragglers: 0.5\n"
+                                    + "privacy:\n  clip: 1\n  noise_multiplier: 1"]))
+        XCTAssertEqual(private_.map(\.field), ["server.stragglers"])
+    }
+
     func testAMisspelledRunLengthIsMatchedAgainstRoundsAndTimeBudget() {
         let found = issues(text(["  rounds: 3": "  rounds: 3\n  time_budgt: 30"]))
         XCTAssertEqual(found.map(\.field), ["server.time_budgt"])

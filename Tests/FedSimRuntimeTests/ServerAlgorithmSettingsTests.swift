@@ -131,7 +131,7 @@ final class ServerAlgorithmSettingsTests: XCTestCase {
             XCTAssertEqual(error.issues.first?.message, "unknown field 'bufer_size'; did you mean 'buffer_size'? (fields here: "
                            + "adapter, algorithm, async_weighting, beta1, beta2, buffer_size, candidates, clients_per_round, "
                            + "concurrency, deadline, learning_rate, losses, optimizer, over_selection, pacing, period, rounds, "
-                           + "selection, staleness, svd_period, tau, time_budget, weighting)")
+                           + "selection, staleness, straggler_work, stragglers, svd_period, tau, time_budget, weighting)")
         }
     }
 }

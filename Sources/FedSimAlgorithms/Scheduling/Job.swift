@@ -1,3 +1,5 @@
+import FedSimCore
+
 /// One client's local job: it trains from global model `version`, becomes ready at
 /// `ready`, starts at `start` (the client may be offline in between) and its update
 /// reaches the server at `end`.
@@ -12,9 +14,11 @@ public struct Job: Hashable, Codable, Sendable, CustomStringConvertible {
     /// The loss a selection rule chose the client by (`ClientSelection`); nil for a rule
     /// that reads none, or a client that had none to report (ranked as +infinity).
     public let selectionLoss: Double?
+    /// A straggler's share of its local work; nil: all of it.
+    public let partialWork: PartialWork?
 
     public init(client: Int, number: Int, version: Int, ready: Double, start: Double, end: Double,
-                selectionLoss: Double? = nil) {
+                selectionLoss: Double? = nil, partialWork: PartialWork? = nil) {
         self.client = client
         self.number = number
         self.version = version
@@ -22,11 +26,24 @@ public struct Job: Hashable, Codable, Sendable, CustomStringConvertible {
         self.start = start
         self.end = end
         self.selectionLoss = selectionLoss
+        self.partialWork = partialWork
     }
 
     public var description: String {
         "job \(number) of client \(client) on version \(version), \(start)...\(end)"
     }
+}
+
+/// How much of its local work a straggler does (`LocalTraining.partial(_:)` turns it
+/// into epochs or steps).
+public enum PartialWork: Hashable, Codable, Sendable {
+    /// A random number of whole passes, as FedProx's stragglers: of E epochs (or K steps)
+    /// it does 1 + floor(u (E - 1)), uniform on 1...E-1 for u uniform in [0, 1) (all of
+    /// them when E is 1).
+    case drawn(u: Double)
+    /// What fits before a deadline: the share s in (0, 1) of its job's time that does,
+    /// so max(1, floor(s S)) of its S optimizer steps.
+    case share(Double)
 }
 
 /// One aggregated update and its weight d_i.
@@ -61,4 +78,22 @@ public struct AggregationStep: Equatable, Codable, Sendable {
 @inlinable
 public func snappedTime(_ time: Double) -> Double {
     (time * 1e9).rounded() / 1e9
+}
+
+extension LocalTraining {
+    /// These settings for a job doing `work` of a client of `samples` rows: the passes or
+    /// steps `PartialWork` gives; unchanged for nil.
+    public func partial(_ work: PartialWork?, samples: Int) -> LocalTraining {
+        guard let work else { return self }
+        var settings = self
+        switch (work, self.work) {
+        case let (.drawn(u), .epochs(epochs)):
+            settings.work = .epochs(1 + Int((u * Double(epochs - 1)).rounded(.down)))
+        case let (.drawn(u), .steps(steps)):
+            settings.work = .steps(1 + Int((u * Double(steps - 1)).rounded(.down)))
+        case let (.share(share), _):
+            settings.work = .steps(max(1, Int((share * Double(steps(samples: samples))).rounded(.down))))
+        }
+        return settings
+    }
 }

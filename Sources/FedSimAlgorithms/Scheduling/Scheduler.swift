@@ -83,12 +83,22 @@ public struct Scheduler: Sendable {
     /// Starts a job of `client` on the current model, ready now, chosen by
     /// `selectionLoss` when a selection rule ranked the client by a loss; nil if the
     /// client is never online again.
+    ///
+    /// `partialWork` makes the job a straggler doing that share of its work, in its full
+    /// time. With `cutOffAt`, a job that would end later but start earlier does the
+    /// share of its time that fits (`PartialWork.share`) and ends then.
     @discardableResult
-    public mutating func start(client: Int, selectionLoss: Double? = nil) -> Job? {
+    public mutating func start(client: Int, selectionLoss: Double? = nil, partialWork: PartialWork? = nil,
+                               cutOffAt cutOff: Double? = nil) -> Job? {
         guard let timing = clock.job(client: client, ready: now) else { return nil }
         progress.jobCounts[client] += 1
+        var (start, end, work) = (snappedTime(timing.start), snappedTime(timing.end), partialWork)
+        if let cutOff, end > cutOff, start < cutOff {
+            work = .share((cutOff - start) / (end - start))
+            end = cutOff
+        }
         let job = Job(client: client, number: progress.jobCounts[client], version: version, ready: now,
-                      start: snappedTime(timing.start), end: snappedTime(timing.end), selectionLoss: selectionLoss)
+                      start: start, end: end, selectionLoss: selectionLoss, partialWork: work)
         actions.append(.start(job))
         return job
     }

@@ -21,6 +21,8 @@ public enum RandomPurpose: UInt64, Sendable, CaseIterable {
     /// The feature permutation of a scenario's `data.transform` (`FeatureTransform.permute`),
     /// keyed by the transform's own seed.
     case featurePermutation
+    /// Which of a round's clients straggle, and how much work a straggler does.
+    case stragglers
 }
 
 /// A counter-based random stream: Philox4x32-10 (Salmon et al., SC 2011) keyed by

@@ -104,7 +104,7 @@ public final class Coordinator {
         recorder = RunRecorder(data: data, model: model, evaluationEvery: scenario.evaluation.every, sizes: sizes,
                                folder: folder, options: options,
                                recordsSelection: server.strategy.clientSelection.isRecorded,
-                               globalTraining: globalTraining)
+                               globalTraining: globalTraining, recordsLocalSteps: scenario.server.hasPartialWork)
         let (seed, flips, byzantine) = (scenario.seed, pipeline.flipsLabels, pipeline.byzantineClients)
         let expert = try scenario.expertParameters(for: data)
         var resend: WorkerPool.Recovery = { _ in }
@@ -261,10 +261,11 @@ public final class Coordinator {
     }
 
     /// The task of `job`: its client, the model version it trains from, its number and
-    /// the training settings (with the client's privacy noise, and the round of pacing
-    /// over rounds).
+    /// the training settings (with the client's privacy noise, the round of pacing over
+    /// rounds, and a straggler's partial work).
     private func task(of job: Job) -> TrainingTask {
         let training = scenario.training.pacedAt(round: job.version)
+            .partial(job.partialWork, samples: data.sampleCounts[job.client])
         return TrainingTask(clientID: job.client, modelVersion: UInt64(job.version), jobNumber: job.number,
                             training: privacy?.training(training, client: job.client) ?? training)
     }

@@ -36,11 +36,13 @@ final class RunRecorder {
     /// Every how many steps (and at the last) the global model is evaluated on all the
     /// clients' training rows, and what evaluates it; nil: never.
     private let globalTraining: (every: Int, evaluator: ClientLossEvaluator)?
+    /// Whether updates may carry partial work, so the records show each one's steps.
+    private let recordsLocalSteps: Bool
     private var trainingStarted = Date()
 
     init(data: some FederatedDataSummary, model: Sequential, evaluationEvery: Int, sizes: TransferSizes,
          folder: RunFolder?, options: CoordinatorOptions, recordsSelection: Bool = false,
-         globalTraining: (every: Int, evaluator: ClientLossEvaluator)? = nil) {
+         globalTraining: (every: Int, evaluator: ClientLossEvaluator)? = nil, recordsLocalSteps: Bool = false) {
         state = State(totals: data.sampleCounts.enumerated().map {
             var totals = ClientTotals(clientID: $0.offset, samples: $0.element)
             if recordsSelection { totals.selected = 0 }
@@ -48,6 +50,7 @@ final class RunRecorder {
         })
         self.recordsSelection = recordsSelection
         self.globalTraining = globalTraining
+        self.recordsLocalSteps = recordsLocalSteps
         test = data.test
         self.model = model
         self.evaluationEvery = evaluationEvery
@@ -112,6 +115,7 @@ final class RunRecorder {
         if recordsSelection {
             record.selectionLosses = step.contributions.map { $0.job.selectionLoss ?? .infinity }
         }
+        if recordsLocalSteps { record.localSteps = results.map(\.steps) }
         state.downloadsSinceLastStep = 0
         state.time = step.time
         let onGrid = step.number % evaluationEvery == 0

@@ -35,6 +35,9 @@ public struct StepRecord: Equatable, Sendable {
     /// (in `clients`' order) was chosen by, +infinity (null in JSON) when it had none
     /// (a random order, or no report yet); nil otherwise.
     public var selectionLosses: [Double]?
+    /// With stragglers that may do partial work: the optimizer steps of each aggregated
+    /// client's update (in `clients`' order); nil otherwise.
+    public var localSteps: [Int]?
 
     init(step: Int, time: Double, clients: [Int], stalenessMean: Double, stalenessMax: Int,
          trainLoss: Double, testLoss: Double? = nil, testAccuracy: Double? = nil,
@@ -82,10 +85,9 @@ public struct StepRecord: Equatable, Sendable {
         if let trimmed = facts.trimmedPerCoordinate { object.set("trimmed_per_coordinate", trimmed) }
         if let distance = facts.honestDistance { object.set("honest_distance", distance) }
         if let epsilonMax { object.set("epsilon_max", epsilonMax) }
-        if let selectionLosses {
-            object.set("client_ids", clients)
-            object.set("selection_losses", selectionLosses)
-        }
+        if selectionLosses != nil || localSteps != nil { object.set("client_ids", clients) }
+        if let selectionLosses { object.set("selection_losses", selectionLosses) }
+        if let localSteps { object.set("local_steps", localSteps) }
         object.set("wall_seconds", wallSeconds)
         return object
     }

@@ -540,6 +540,15 @@ public struct PrivacySettings: Equatable, Sendable {
     }
 }
 
+extension ServerSettings {
+    /// Whether some updates may do only part of their local work (FedAvg's stragglers
+    /// with `straggler_work: partial`).
+    public var hasPartialWork: Bool {
+        guard let fedAvg = strategy as? FedAvg, fedAvg.stragglerWork == .partial else { return false }
+        return fedAvg.stragglers > 0 || fedAvg.deadline != nil
+    }
+}
+
 extension Scenario {
     /// The seed of the data's generation, test split and partition: `dataSeed`, or `seed`.
     public var effectiveDataSeed: UInt64 { dataSeed ?? seed }

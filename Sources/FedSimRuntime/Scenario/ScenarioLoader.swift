@@ -153,6 +153,11 @@ public enum ScenarioLoader {
                                     "a curriculum over clients paces the run's client updates; it needs server.rounds")
             }
         }
+        if privacy != nil, let fedAvg = server.strategy as? FedAvg, fedAvg.stragglers > 0 || server.hasPartialWork {
+            serverReader.report(serverReader.value(fedAvg.stragglers > 0 ? "stragglers" : "straggler_work"),
+                                fedAvg.stragglers > 0 ? "stragglers" : "straggler_work",
+                                "a private run plans every client's local steps before training; stragglers change them")
+        }
         if privacy != nil, server.strategy.clientSelection.readsLosses {
             serverReader.report(serverReader.value("selection"), "selection",
                                 "a private run plans every client's participation before training; a selection "

@@ -1,0 +1,73 @@
+import FedSimAlgorithms
+import FedSimCore
+import Foundation
+import XCTest
+
+/// FedAvg's stragglers: drawn each round (FedProx's drop percent) or past the deadline,
+/// dropped or doing partial work.
+final class StragglerTests: XCTestCase {
+    private func steps(_ strategy: FedAvg, durations: [Double], rounds: Int) -> [AggregationStep] {
+        var server = EventDrivenServer(
+            strategy: strategy,
+            scheduler: Scheduler(clock: FixedDurations(durations), sampleCounts: Array(repeating: 10, count: durations.count),
+                                 seed: 5),
+            stop: StopCondition(aggregations: rounds))
+        return server.remainingSteps()
+    }
+
+    func testDrawnStragglersAreDroppedOrDoADrawnShareOfTheirWork() {
+        let durations = Array(repeating: 1.0, count: 20)
+        let plain = steps(FedAvg(clientsPerRound: 10), durations: durations, rounds: 6)
+        let dropped = steps(FedAvg(clientsPerRound: 10, stragglers: 0.9), durations: durations, rounds: 6)
+        let partial = steps(FedAvg(clientsPerRound: 10, stragglers: 0.5, stragglerWork: .partial),
+                            durations: durations, rounds: 6)
+        var everStraggled = Set<Int>()
+        for (index, step) in dropped.enumerated() {
+            // round(10 x 0.1) = 1 client trains, one of the round's sample.
+            XCTAssertEqual(step.contributions.count, 1)
+            XCTAssert(Set(plain[index].contributions.map(\.job.client)).isSuperset(of: step.contributions.map(\.job.client)))
+        }
+        for (index, step) in partial.enumerated() {
+            XCTAssertEqual(step.contributions.map(\.job.client), plain[index].contributions.map(\.job.client),
+                           "partial work keeps every chosen client")
+            let stragglers = step.contributions.filter { $0.job.partialWork != nil }
+            XCTAssertEqual(stragglers.count, 5)
+            for contribution in stragglers {
+                guard case let .drawn(u)? = contribution.job.partialWork else { return XCTFail("a drawn share") }
+                XCTAssert((0..<1).contains(u))
+                everStraggled.insert(contribution.job.client)
+            }
+        }
+        XCTAssertGreaterThan(everStraggled.count, 5, "who straggles is drawn afresh every round")
+        XCTAssertEqual(steps(FedAvg(clientsPerRound: 10, stragglers: 0.5, stragglerWork: .partial), durations: durations,
+                             rounds: 6), partial, "the draws are the seed's")
+    }
+
+    func testAJobPastTheDeadlineDoesTheShareOfItsTimeThatFits() {
+        // Client i takes i + 1 seconds; a 2.5 s deadline cuts clients 2..4 at 2.5 s.
+        let durations: [Double] = [1, 2, 3, 4, 5]
+        let strategy = FedAvg(clientsPerRound: 5, deadline: 2.5, stragglerWork: .partial)
+        let first = steps(strategy, durations: durations, rounds: 1)[0]
+        XCTAssertEqual(first.time, 2.5)
+        XCTAssertEqual(first.contributions.map(\.job.client), [0, 1, 2, 3, 4])
+        XCTAssertEqual(first.contributions.map(\.job.partialWork), [nil, nil, .share(2.5 / 3), .share(2.5 / 4), .share(0.5)])
+        XCTAssertEqual(first.contributions.map(\.job.end), [1, 2, 2.5, 2.5, 2.5])
+        let dropped = steps(FedAvg(clientsPerRound: 5, deadline: 2.5), durations: durations, rounds: 1)[0]
+        XCTAssertEqual(dropped.contributions.map(\.job.client), [0, 1])
+    }
+
+    func testPartialWorkBecomesEpochsOrSteps() {
+        let epochs = LocalTraining(work: .epochs(20), batchSize: 10, learningRate: 0.01)
+        XCTAssertEqual(epochs.partial(.drawn(u: 0), samples: 95).work, .epochs(1))
+        XCTAssertEqual(epochs.partial(.drawn(u: 0.999), samples: 95).work, .epochs(19))
+        XCTAssertEqual(epochs.partial(.drawn(u: 0.5), samples: 95).work, .epochs(10))  // 1 + floor(9.5)
+        XCTAssertEqual(LocalTraining(work: .epochs(1), batchSize: 10, learningRate: 0.01)
+                        .partial(.drawn(u: 0.7), samples: 95).work, .epochs(1))
+        XCTAssertEqual(LocalTraining(work: .steps(7), batchSize: 10, learningRate: 0.01)
+                        .partial(.drawn(u: 0.5), samples: 95).work, .steps(4))
+        // 20 epochs of ceil(95 / 10) = 10 steps: 200 steps, of which a share of 0.25 is 50.
+        XCTAssertEqual(epochs.partial(.share(0.25), samples: 95).work, .steps(50))
+        XCTAssertEqual(epochs.partial(.share(0.001), samples: 95).work, .steps(1))
+        XCTAssertEqual(epochs.partial(nil, samples: 95), epochs)
+    }
+}
