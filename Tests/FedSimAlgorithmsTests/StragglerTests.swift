@@ -71,3 +71,25 @@ final class StragglerTests: XCTestCase {
         XCTAssertEqual(epochs.partial(nil, samples: 95), epochs)
     }
 }
+
+final class ComputeRedrawTests: XCTestCase {
+    func testEveryJobDrawsItsOwnComputeTimeFromTheClientsStream() throws {
+        let fixed = try SystemModel(compute: .exponential(mean: 2), clients: 3, seed: 9)
+        let redrawn = try SystemModel(compute: .exponential(mean: 2), clients: 3, seed: 9, redrawsCompute: true)
+        // Counter 0 of the client's stream is its run-long tau_i; job n draws at counter n.
+        for client in 0..<3 {
+            XCTAssertEqual(fixed.computeTime(client: client, job: 5), fixed.computeTime(client: client))
+            var stream = RandomStream(seed: 9, purpose: .speeds, client: client, counter: 4)
+            XCTAssertEqual(redrawn.computeTime(client: client, job: 4), stream.exponential(rate: 0.5))
+            XCTAssertEqual(redrawn.computeTime(client: client), 2, "the mean stands for tau_i")
+        }
+        let times = (1...4000).map { redrawn.computeTime(client: 1, job: $0) }
+        XCTAssertEqual(Set(times).count, 4000)
+        XCTAssertEqual(times.reduce(0, +) / 4000, 2, accuracy: 0.1)   // 3 standard errors: 3 x 2 / sqrt(4000)
+        XCTAssertEqual(redrawn.job(client: 2, readyAt: 1, downloadBytes: 0, uploadBytes: 0, number: 7)?.end,
+                       1 + redrawn.computeTime(client: 2, job: 7))
+        XCTAssertThrowsError(try SystemModel(compute: .constant(seconds: 1), clients: 3, seed: 9, redrawsCompute: true)) {
+            XCTAssertEqual($0 as? SystemModelError, .redrawNeedsRandomProfile)
+        }
+    }
+}

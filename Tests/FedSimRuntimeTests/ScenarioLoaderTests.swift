@@ -186,6 +186,15 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(private_.map(\.field), ["server.stragglers"])
     }
 
+    func testComputeTimesMayBeDrawnAfreshForEveryJob() throws {
+        let redrawn = try parse(text(["  clients_per_round: 5": "  clients_per_round: 5\nsystem:\n  compute: {profile: lognormal, sigma: 0.8, redraw: per_job}"]))
+        XCTAssert(redrawn.system.redrawsCompute)
+        XCTAssertEqual(try parse(redrawn.resolvedYAML), redrawn)
+        XCTAssertFalse(try parse(text()).system.redrawsCompute)
+        let constant = issues(text(["  clients_per_round: 5": "  clients_per_round: 5\nsystem:\n  compute: {profile: constant, redraw: per_job}"]))
+        XCTAssertEqual(constant.map(\.field), ["system.compute.redraw"])
+    }
+
     func testAMisspelledRunLengthIsMatchedAgainstRoundsAndTimeBudget() {
         let found = issues(text(["  rounds: 3": "  rounds: 3\n  time_budgt: 30"]))
         XCTAssertEqual(found.map(\.field), ["server.time_budgt"])

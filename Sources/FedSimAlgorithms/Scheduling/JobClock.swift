@@ -1,9 +1,9 @@
 /// What a scheduler knows of its clients' timing: when a job can run and how long it takes.
 /// Implementations are pure: the same question always gets the same answer.
 public protocol JobClock: Sendable {
-    /// Start and end of a job of `client` that is ready at `ready`; nil if the client is
-    /// never online again.
-    func job(client: Int, ready: Double) -> (start: Double, end: Double)?
+    /// Start and end of the `number`-th job of `client` (from 1), ready at `ready`; nil
+    /// if the client is never online again.
+    func job(client: Int, ready: Double, number: Int) -> (start: Double, end: Double)?
     /// tau_i: the duration of one job of `client` when it is online throughout.
     func expectedDuration(client: Int) -> Double
     func isOnline(client: Int, at time: Double) -> Bool
@@ -19,7 +19,7 @@ public struct FixedDurations: JobClock, Sendable {
         self.durations = durations
     }
 
-    public func job(client: Int, ready: Double) -> (start: Double, end: Double)? {
+    public func job(client: Int, ready: Double, number: Int) -> (start: Double, end: Double)? {
         (ready, ready + durations[client])
     }
 

@@ -90,7 +90,7 @@ public struct Scheduler: Sendable {
     @discardableResult
     public mutating func start(client: Int, selectionLoss: Double? = nil, partialWork: PartialWork? = nil,
                                cutOffAt cutOff: Double? = nil) -> Job? {
-        guard let timing = clock.job(client: client, ready: now) else { return nil }
+        guard let timing = clock.job(client: client, ready: now, number: progress.jobCounts[client] + 1) else { return nil }
         progress.jobCounts[client] += 1
         var (start, end, work) = (snappedTime(timing.start), snappedTime(timing.end), partialWork)
         if let cutOff, end > cutOff, start < cutOff {

@@ -48,6 +48,27 @@ public enum ComputeProfile: Equatable, Sendable {
         }
     }
 
+    /// The mean of a random profile's draws (exponential: its mean; lognormal:
+    /// exp(mu + sigma^2 / 2)); nil for the profiles that draw nothing.
+    var meanJobSeconds: Double? {
+        switch self {
+        case .exponential(let mean): return mean
+        case .lognormal(let mu, let sigma): return exp(mu + sigma * sigma / 2)
+        case .constant, .linear, .trace: return nil
+        }
+    }
+
+    /// A random profile's draw for `client` from the stream of counter `counter`: tau_i
+    /// itself at counter 0, a job's own at its job number. Only for the random profiles.
+    func drawnJobSeconds(client: Int, seed: UInt64, counter: Int) -> Double {
+        var stream = RandomStream(seed: seed, purpose: .speeds, client: client, counter: counter)
+        switch self {
+        case .exponential(let mean): return stream.exponential(rate: 1 / mean)
+        case .lognormal(let mu, let sigma): return exp(stream.normal(mean: mu, standardDeviation: sigma))
+        case .constant, .linear, .trace: preconditionFailure("\(self) draws no job times")
+        }
+    }
+
     /// tau_i for i = 0..<clients. O(clients).
     func jobSeconds(clients: Int, seed: UInt64) -> [Double] {
         switch self {
@@ -57,16 +78,8 @@ public enum ComputeProfile: Equatable, Sendable {
             guard clients > 1 else { return Array(repeating: slowest, count: clients) }
             let step = heterogeneity / 100 / Double(clients - 1)
             return (0..<clients).map { slowest * (1 - Double($0) * step) }
-        case .exponential(let mean):
-            return (0..<clients).map { client in
-                var stream = RandomStream(seed: seed, purpose: .speeds, client: client)
-                return stream.exponential(rate: 1 / mean)
-            }
-        case .lognormal(let mu, let sigma):
-            return (0..<clients).map { client in
-                var stream = RandomStream(seed: seed, purpose: .speeds, client: client)
-                return exp(stream.normal(mean: mu, standardDeviation: sigma))
-            }
+        case .exponential, .lognormal:
+            return (0..<clients).map { drawnJobSeconds(client: $0, seed: seed, counter: 0) }
         case .trace(let seconds):
             return seconds
         }

@@ -12,8 +12,8 @@ public struct SystemClock: JobClock, Sendable {
         self.uploadBytes = uploadBytes
     }
 
-    public func job(client: Int, ready: Double) -> (start: Double, end: Double)? {
-        system.job(client: client, readyAt: ready, downloadBytes: downloadBytes, uploadBytes: uploadBytes)
+    public func job(client: Int, ready: Double, number: Int) -> (start: Double, end: Double)? {
+        system.job(client: client, readyAt: ready, downloadBytes: downloadBytes, uploadBytes: uploadBytes, number: number)
             .map { ($0.start, $0.end) }
     }
 

@@ -31,6 +31,10 @@ public final class SystemModel: @unchecked Sendable {
     public static let probabilityScanLimit = 1_000_000
 
     public let compute: ComputeProfile
+    /// Whether every job draws its own tau from the client's random compute profile
+    /// (exponential or lognormal), keyed by client and job number, instead of the
+    /// client keeping one tau_i for the whole run.
+    public let redrawsCompute: Bool
     public let link: LinkProfile
     public let availability: AvailabilityProfile
     public let clients: Int
@@ -49,10 +53,14 @@ public final class SystemModel: @unchecked Sendable {
     ///   first client whose drawn compute time is not finite and positive.
     public init(
         compute: ComputeProfile, link: LinkProfile = LinkProfile(), availability: AvailabilityProfile = .always,
-        clients: Int, seed: UInt64
+        clients: Int, seed: UInt64, redrawsCompute: Bool = false
     ) throws {
         guard clients > 0 else { throw SystemModelError.clientCount(clients) }
         try compute.validate(clients: clients)
+        if redrawsCompute, compute.meanJobSeconds == nil {
+            throw SystemModelError.redrawNeedsRandomProfile
+        }
+        self.redrawsCompute = redrawsCompute
         try link.validate()
         try availability.validate(clients: clients)
         self.compute = compute
@@ -76,10 +84,22 @@ public final class SystemModel: @unchecked Sendable {
         }
     }
 
-    /// tau_i: the virtual seconds one local job of `client` takes. O(1).
+    /// tau_i: the virtual seconds one local job of `client` takes; when every job
+    /// draws its own, their mean. O(1).
     public func computeTime(client: Int) -> Double {
         checkClient(client)
-        return jobSeconds[client]
+        return redrawsCompute ? compute.meanJobSeconds! : jobSeconds[client]
+    }
+
+    /// The virtual seconds the `number`-th job of `client` computes: tau_i, or its own
+    /// draw when every job draws one (from `RandomStream(seed:, purpose: .speeds,
+    /// client:, counter: number)`; one that is not finite and positive counts as the
+    /// client's tau_i). O(1).
+    public func computeTime(client: Int, job number: Int) -> Double {
+        checkClient(client)
+        guard redrawsCompute else { return jobSeconds[client] }
+        let seconds = compute.drawnJobSeconds(client: client, seed: seed, counter: number)
+        return seconds.isFinite && seconds > 0 ? seconds : jobSeconds[client]
     }
 
     /// Seconds to move `bytes` from the server to `client`:
@@ -150,9 +170,9 @@ public final class SystemModel: @unchecked Sendable {
     /// end = start + downloadTime + computeTime + uploadTime. A job once started always
     /// finishes: going offline mid-job does not interrupt or delay it. Nil if the client
     /// is never online again.
-    public func job(client: Int, readyAt: Double, downloadBytes: Int, uploadBytes: Int) -> JobTiming? {
+    public func job(client: Int, readyAt: Double, downloadBytes: Int, uploadBytes: Int, number: Int = 1) -> JobTiming? {
         guard let start = nextOnline(client: client, atOrAfter: readyAt) else { return nil }
-        let duration = downloadTime(client: client, bytes: downloadBytes) + computeTime(client: client)
+        let duration = downloadTime(client: client, bytes: downloadBytes) + computeTime(client: client, job: number)
             + uploadTime(client: client, bytes: uploadBytes)
         return JobTiming(start: start, end: start + duration)
     }

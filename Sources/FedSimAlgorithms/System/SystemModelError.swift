@@ -14,6 +14,8 @@ public enum SystemModelError: FedSimError, Equatable, Sendable {
     case unsortedIntervals(client: Int, index: Int)
     /// Online interval `index` of `client` starts before interval `index - 1` ends.
     case overlappingIntervals(client: Int, index: Int)
+    /// Jobs are to draw their own compute times, but the compute profile draws none.
+    case redrawNeedsRandomProfile
 
     public var description: String {
         switch self {
@@ -29,6 +31,8 @@ public enum SystemModelError: FedSimError, Equatable, Sendable {
             return "availability trace of client \(client): interval \(index) starts before interval \(index - 1); sort the intervals by start"
         case .overlappingIntervals(let client, let index):
             return "availability trace of client \(client): interval \(index) starts before interval \(index - 1) ends; merge overlapping intervals"
+        case .redrawNeedsRandomProfile:
+            return "redraw draws each job's compute time from a random profile: use profile exponential or lognormal"
         }
     }
 

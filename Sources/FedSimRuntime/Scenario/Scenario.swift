@@ -404,6 +404,8 @@ public struct ServerSettings: Equatable, Sendable {
 /// virtual second and free transfers.
 public struct SystemSettings: Equatable, Sendable {
     public var compute: ComputeProfile
+    /// Whether every job draws its own compute time from `compute` (`system.compute.redraw`).
+    public var redrawsCompute = false
     /// The file `compute` was read from, when it is a trace.
     public var computeTrace: String?
     public var link: LinkProfile
@@ -423,7 +425,8 @@ public struct SystemSettings: Equatable, Sendable {
 
     /// The model of `clients` clients, its random speeds drawn from `seed`.
     public func makeModel(clients: Int, seed: UInt64) throws -> SystemModel {
-        try SystemModel(compute: compute, link: link, availability: availability, clients: clients, seed: seed)
+        try SystemModel(compute: compute, link: link, availability: availability, clients: clients, seed: seed,
+                        redrawsCompute: redrawsCompute)
     }
 }
 

@@ -37,6 +37,15 @@ extension ScenarioLoader {
                 settings.computeTrace = path
             }
         }
+        if compute.has("redraw") {
+            let redraw = compute.name("redraw", among: ["per_client", "per_job"], default: "per_client")
+            if redraw == "per_job", computeKind != .exponential, computeKind != .lognormal {
+                compute.report(compute.value("redraw"), "redraw",
+                               "per_job draws each job's compute time from a random profile: use profile exponential or lognormal")
+            } else {
+                settings.redrawsCompute = redraw == "per_job"
+            }
+        }
 
         let link = reader.section("link")
         settings.link = LinkProfile(

@@ -217,6 +217,7 @@ extension Scenario {
         case .trace:
             lines += ["    profile: trace", "    path: \(quoted(system.computeTrace ?? ""))"]
         }
+        if system.redrawsCompute { lines.append("    redraw: per_job") }
         let link = system.link
         lines += ["  link:", "    latency: \(link.latency)"]
         if let download = link.downloadBytesPerSecond { lines.append("    download_bandwidth: \(download)") }
