@@ -195,6 +195,28 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(constant.map(\.field), ["system.compute.redraw"])
     }
 
+    func testSyntheticIIDIsFedProxsIIDVariant() throws {
+        let yaml = """
+            name: iid
+            seed: 4
+            data: {source: synthetic_iid, features: 6, classes: 3, max_samples_per_client: 200}
+            partition: {clients: 5}
+            model: {kind: softmax}
+            training: {learning_rate: 0.1}
+            server: {rounds: 1, clients_per_round: 2}
+
+            """
+        let scenario = try ScenarioLoader.parse(yaml, file: "iid.yaml", baseDirectory: "/")
+        XCTAssertEqual(scenario.data.source, .syntheticIID(features: 6, classes: 3, maxSamplesPerClient: 200))
+        XCTAssertEqual(scenario.partition.scheme, .natural)
+        XCTAssertEqual(try ScenarioLoader.parse(scenario.resolvedYAML, file: "r.yaml", baseDirectory: "/"), scenario)
+        let expected = try LEAFSynthetic(variant: .iid, featureCount: 6, classCount: 3, maxSamplesPerClient: 200, seed: 4)
+            .generate(clients: 5)
+        XCTAssertEqual(try Simulation.prepareData(scenario).clients, expected.clients)
+        let stray = issues(yaml.replacingOccurrences(of: "features: 6,", with: "features: 6, alpha: 1,"))
+        XCTAssertEqual(stray.map(\.field), ["data.alpha"])
+    }
+
     func testAMisspelledRunLengthIsMatchedAgainstRoundsAndTimeBudget() {
         let found = issues(text(["  rounds: 3": "  rounds: 3\n  time_budgt: 30"]))
         XCTAssertEqual(found.map(\.field), ["server.time_budgt"])

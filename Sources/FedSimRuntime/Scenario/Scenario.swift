@@ -64,6 +64,8 @@ public enum DataSource: Equatable, Sendable {
     case idx(images: String, labels: String)
     /// LEAF Synthetic(alpha, beta) (Li et al., FedProx): one distribution per client.
     case synthetic(alpha: Double, beta: Double, features: Int, classes: Int, maxSamplesPerClient: Int)
+    /// LEAF Synthetic-IID (FedProx's synthetic_iid): one W and b for every client, v_k = 0.
+    case syntheticIID(features: Int, classes: Int, maxSamplesPerClient: Int)
     /// Linear-regression data with real targets, one problem per client (`SyntheticRegression`),
     /// as the DADAO authors make theirs.
     case syntheticRegression(features: Int, samplesPerClient: Int, informative: Int, noise: Double,
@@ -76,6 +78,7 @@ public enum DataSource: Equatable, Sendable {
         case .libsvm: return "libsvm"
         case .idx: return "idx"
         case .synthetic: return "synthetic"
+        case .syntheticIID: return "synthetic_iid"
         case .syntheticRegression: return "synthetic_regression"
         }
     }
@@ -83,7 +86,7 @@ public enum DataSource: Equatable, Sendable {
     /// Whether the source makes its own clients (`partition.scheme: natural`).
     public var isSplitByClient: Bool {
         switch self {
-        case .synthetic, .syntheticRegression: return true
+        case .synthetic, .syntheticIID, .syntheticRegression: return true
         case .csv, .libsvm, .idx: return false
         }
     }
@@ -93,7 +96,7 @@ public enum DataSource: Equatable, Sendable {
         switch self {
         case let .csv(path, _), let .libsvm(path, _): return [path]
         case let .idx(images, labels): return [images, labels]
-        case .synthetic, .syntheticRegression: return []
+        case .synthetic, .syntheticIID, .syntheticRegression: return []
         }
     }
 }

@@ -11,7 +11,7 @@ extension Simulation {
         do {
             let federated: FederatedDataset
             switch scenario.data.source {
-            case .synthetic:
+            case .synthetic, .syntheticIID:
                 var generated = try syntheticGenerator(scenario)!.generate(clients: scenario.partition.clients)
                 if let groups = scenario.data.labelGroups {
                     generated = FederatedDataset(clients: try generated.clients.map { try $0.regrouped(groups) },
@@ -116,11 +116,18 @@ extension Simulation {
 
     /// The generator of LEAF synthetic data; nil for other data.
     private static func syntheticGenerator(_ scenario: Scenario) throws -> LEAFSynthetic? {
-        guard case let .synthetic(alpha, beta, features, classes, maxSamplesPerClient) = scenario.data.source else {
+        let variant: LEAFSynthetic.Variant, features: Int, classes: Int, maxSamplesPerClient: Int
+        switch scenario.data.source {
+        case let .synthetic(alpha, beta, featureCount, classCount, maxSamples):
+            (variant, features, classes, maxSamplesPerClient) = (.heterogeneous(alpha: alpha, beta: beta), featureCount,
+                                                                 classCount, maxSamples)
+        case let .syntheticIID(featureCount, classCount, maxSamples):
+            (variant, features, classes, maxSamplesPerClient) = (.iid, featureCount, classCount, maxSamples)
+        default:
             return nil
         }
         do {
-            return try LEAFSynthetic(variant: .heterogeneous(alpha: alpha, beta: beta), featureCount: features,
+            return try LEAFSynthetic(variant: variant, featureCount: features,
                                      classCount: classes, maxSamplesPerClient: maxSamplesPerClient, seed: scenario.effectiveDataSeed)
         } catch let error as DataError {
             throw DataPreparationError.data(error)
@@ -139,7 +146,7 @@ extension Simulation {
                                          labelValues: classIds, realTargets: realTargets).dataset
         case let .idx(images, labels):
             return try IDXLoader.load(images: images, labels: labels, classCount: classes)
-        case .synthetic, .syntheticRegression:
+        case .synthetic, .syntheticIID, .syntheticRegression:
             preconditionFailure("synthetic data is generated per client")
         }
     }

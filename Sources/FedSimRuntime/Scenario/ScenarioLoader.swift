@@ -481,6 +481,11 @@ public enum ScenarioLoader {
                 features: reader.integer("features", default: 60, in: 1...1_000_000),
                 classes: reader.integer("classes", default: 10, in: 2...1_000_000),
                 maxSamplesPerClient: reader.integer("max_samples_per_client", default: 1000, in: 51...10_000_000))
+        case "synthetic_iid":
+            source = .syntheticIID(
+                features: reader.integer("features", default: 60, in: 1...1_000_000),
+                classes: reader.integer("classes", default: 10, in: 2...1_000_000),
+                maxSamplesPerClient: reader.integer("max_samples_per_client", default: 1000, in: 51...10_000_000))
         case "synthetic_regression":
             let features = reader.integer("features", default: 10, in: 1...1_000_000)
             source = .syntheticRegression(
@@ -490,7 +495,7 @@ public enum ScenarioLoader {
                 noise: reader.number("noise", default: 10, in: 0...1e12),
                 slopeRange: reader.numberRange("slope_range", default: 0.01...5, in: -1e12...1e12))
         default:
-            let choices = ["csv", "libsvm", "idx", "synthetic", "synthetic_regression"]
+            let choices = ["csv", "libsvm", "idx", "synthetic", "synthetic_iid", "synthetic_regression"]
             reader.report(reader.value("source"), "source", "unknown data source '\(kind)'; expected one of \(choices.joined(separator: ", "))"
                                + YAMLFieldReader.suggestion(for: kind, among: choices))
             source = .synthetic(alpha: 1, beta: 1, features: 60, classes: 10, maxSamplesPerClient: 1000)

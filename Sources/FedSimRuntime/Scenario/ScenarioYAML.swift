@@ -58,6 +58,8 @@ extension Scenario {
         case let .synthetic(alpha, beta, features, classes, maxSamplesPerClient):
             lines += ["  alpha: \(alpha)", "  beta: \(beta)", "  features: \(features)", "  classes: \(classes)",
                       "  max_samples_per_client: \(maxSamplesPerClient)"]
+        case let .syntheticIID(features, classes, maxSamplesPerClient):
+            lines += ["  features: \(features)", "  classes: \(classes)", "  max_samples_per_client: \(maxSamplesPerClient)"]
         case let .syntheticRegression(features, samplesPerClient, informative, noise, slopeRange):
             lines += ["  features: \(features)", "  samples_per_client: \(samplesPerClient)",
                       "  informative: \(informative)", "  noise: \(noise)",
