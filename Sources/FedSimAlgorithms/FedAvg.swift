@@ -83,9 +83,6 @@ public struct FedAvg: ServerStrategy {
             reader.report("stragglers", "of the \(Self.sampled(perRound, overSelection)) clients a round starts, none "
                           + "would train once the stragglers are dropped; lower the share or use straggler_work: partial")
         }
-        if stragglers == 0, deadline == nil, reader.has("straggler_work") {
-            reader.report("straggler_work", "applies to stragglers: set server.stragglers or server.deadline")
-        }
     }
 
     public func writeSettings(to writer: inout SettingsWriter) {
