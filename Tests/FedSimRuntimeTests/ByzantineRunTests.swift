@@ -25,6 +25,29 @@ final class ByzantineRunTests: XCTestCase {
         try Sequential.initialized(.softmaxRegression(inputDim: 4, classes: 3), seed: scenario.seed).trainableParameters
     }
 
+    func testARunWhoseModelNeverMovesOrWhoseUpdatesAreAllRejectedSaysSo() throws {
+        var scenario = blobScenario(clients: 2, perRound: 2, rounds: 2)
+        scenario.attack = AttackSettings(kind: .signFlip, clients: [1])
+        scenario.aggregator = RobustAggregatorDescription(rule: "average")
+        let run = InMemoryRun()
+        run.startWorkers(2)
+        var options = CoordinatorOptions(workers: 2)
+        var warnings: [String] = []
+        options.log = { _ in }
+        options.warn = { warnings.append($0) }
+        let summary = try Coordinator(scenario: scenario, data: blobData(clients: 2), transport: run.network, folder: nil,
+                                      options: options).run()
+        XCTAssert(summary.modelUnchanged)
+        XCTAssertFalse(summary.diverged)
+        XCTAssertEqual(summary.json.description.contains("\"model_unchanged\":true"), true, summary.json.description)
+        XCTAssertEqual(warnings, ["the run completed but its global model never moved from where it started: every step's "
+                                  + "updates were rejected or cancelled out (summary.json: model_unchanged)"])
+
+        let plain = try InMemoryRun().coordinatorSummary(blobScenario(clients: 2, perRound: 2, rounds: 2), blobData(clients: 2))
+        XCTAssertFalse(plain.modelUnchanged)
+        XCTAssertFalse(plain.json.description.contains("model_unchanged"))
+    }
+
     func testASignFlipperCancelsItsHonestPeerUnderTheAverage() throws {
         // Two clients, both every round; client 1 sends -Delta_0, so the plain mean of
         // the two updates is 0 and the model never moves.
@@ -92,7 +115,7 @@ final class ByzantineRunTests: XCTestCase {
         XCTAssertEqual(coordinator.globalParameters, try initialParameters(scenario))
         let metrics = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8)
         XCTAssertEqual(metrics.components(separatedBy: "\"rejected\":1").count - 1, 2, metrics)
-        XCTAssert(run.logs.contains("step 1: rejected 1 updates holding NaN or infinity"), "\(run.logs)")
+        XCTAssert(run.logs.contains("step 2: rejected 1 updates holding NaN or infinity"), "\(run.logs)")
     }
 
     func testAnInfiniteAttackIsRejectedLikeAnyOtherUpdate() throws {
@@ -118,6 +141,8 @@ final class ByzantineRunTests: XCTestCase {
         options.warn = { warnings.append($0) }
         _ = try Coordinator(scenario: scenario, data: blobData(clients: 2), transport: run.network, folder: nil,
                             options: options).run()
-        XCTAssertEqual(warnings, ["the global model holds NaN or infinity from step 1 on: training diverged"])
+        XCTAssertEqual(warnings, ["the global model holds NaN or infinity from step 1 on: training diverged",
+                                  "step 2: every update (2) held NaN or infinity and was rejected, so the model did not "
+                                  + "move (said once; the log has later steps)"])
     }
 }

@@ -55,6 +55,12 @@ final class InMemoryRun {
         }
     }
 
+    /// The summary of `scenario` run on two in-memory workers.
+    func coordinatorSummary(_ scenario: Scenario, _ data: FederatedDataset) throws -> RunSummary {
+        startWorkers(2)
+        return try coordinator(scenario, data, workers: 2).run()
+    }
+
     func coordinator(_ scenario: Scenario, _ data: FederatedDataset, workers: Int, folder: RunFolder? = nil,
                      silenceTimeout: Double = 30) throws -> Coordinator {
         var options = CoordinatorOptions(workers: workers)

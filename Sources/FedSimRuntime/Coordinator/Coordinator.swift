@@ -26,6 +26,9 @@ public final class Coordinator {
     /// What clients would answer when a selection rule asks for their losses; nil when
     /// none does.
     private let clientLosses: ClientLossEvaluator?
+    /// The trainable vector the run started from, against which the end tells whether
+    /// the model ever moved.
+    private let startingParameters: [Float]
     private var models: ModelVersions
     private var jobs = JobTable()
     private var pipeline: AggregationPipeline
@@ -88,6 +91,7 @@ public final class Coordinator {
         let adapterFactors = refactorizedAdapters.isEmpty ? [] : model.adapterFactors
         let sizes = TransferSizes(parameterCount: model.trainableParameterCount, adapterFactorCount: adapterFactors.count)
         models = ModelVersions(initial: parameters, adapterFactors: adapterFactors)
+        startingParameters = parameters
         var evaluator: ClientLossEvaluator?
         if scenario.asksClientLosses {
             guard let rows = data.rows else { throw RunError.clientRowsMissing }
@@ -168,10 +172,15 @@ public final class Coordinator {
         let trainingSeconds = recorder.trainingSeconds
         pool.stopAll(reason: "run complete")
         try recorder.writeModel(models.latest, adapterFactors: models.latestAdapterFactors)
+        let unchanged = server.scheduler.aggregations > 0 && models.latest.map(\.bitPattern) == startingParameters.map(\.bitPattern)
+        if unchanged {
+            options.warn("the run completed but its global model never moved from where it started: every step's "
+                         + "updates were rejected or cancelled out (summary.json: model_unchanged)")
+        }
         let summary = try recorder.finish(
             scenario: scenario.name, steps: server.scheduler.aggregations, parameters: models.latest.count,
             workers: pool.liveCount, started: started, trainingSeconds: trainingSeconds, traffic: transport.traffic,
-            privacy: privacy)
+            privacy: privacy, modelUnchanged: unchanged)
         folder?.removeCheckpoint()
         return summary
     }

@@ -19,6 +19,8 @@ final class RunRecorder {
         var time = 0.0
         /// Whether the global model has left the finite numbers (said once).
         var diverged = false
+        /// Whether a step had every update rejected (said once; later ones go to the log).
+        var allRejected = false
     }
 
     private(set) var state: State
@@ -83,7 +85,11 @@ final class RunRecorder {
     /// empty otherwise.
     func record(_ step: AggregationStep, results: [ClientResult], facts: AggregationFacts, model parameters: [Float],
                 adapterFactors: [Float] = [], epsilonMax: Double?, isLast: @autoclosure () -> Bool) throws {
-        if facts.rejected > 0 {
+        if facts.rejected > 0, facts.rejected == step.contributions.count, !state.allRejected {
+            state.allRejected = true
+            options.warn("step \(step.number): every update (\(facts.rejected)) held NaN or infinity and was rejected, so "
+                         + "the model did not move (said once; the log has later steps)")
+        } else if facts.rejected > 0 {
             options.log("step \(step.number): rejected \(facts.rejected) updates holding NaN or infinity")
         }
         if !state.diverged, !parameters.allFinite {
@@ -152,7 +158,7 @@ final class RunRecorder {
     /// returns the summary of a run of `steps` steps.
     func finish(scenario: String, steps: Int, parameters: Int, workers: Int, started: Date, trainingSeconds: Double,
                 traffic: WireTraffic, privacy: PrivacyLedger?, status: RunStatus = .completed,
-                reason: String? = nil) throws -> RunSummary {
+                reason: String? = nil, modelUnchanged: Bool = false) throws -> RunSummary {
         var summary = RunSummary(
             scenario: scenario, steps: steps, virtualSeconds: state.time,
             clientUpdates: state.totals.reduce(0) { $0 + $1.updates }, parameters: parameters,
@@ -161,6 +167,7 @@ final class RunRecorder {
             wallSeconds: Date().timeIntervalSince(started), wallTrainingSeconds: trainingSeconds,
             wireBytesSent: traffic.bytesSent, wireBytesReceived: traffic.bytesReceived)
         (summary.testRows, summary.testBytes) = (test.count, test.byteCount)
+        (summary.diverged, summary.modelUnchanged) = (state.diverged, modelUnchanged)
         var totals = state.totals
         summary.privacy = try privacy?.outcome()
         try privacy?.annotate(&totals)

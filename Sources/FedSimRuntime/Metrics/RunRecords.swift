@@ -172,6 +172,11 @@ public struct RunSummary: Equatable, Sendable {
     /// of summary.json.
     public var testRows = 0
     public var testBytes = 0
+    /// Whether the global model left the finite numbers during the run.
+    public var diverged = false
+    /// Whether the final global model is, bit for bit, the one the run started from:
+    /// every update was rejected or cancelled out.
+    public var modelUnchanged = false
 
     /// Client updates per second of `wallTrainingSeconds`.
     public var clientUpdatesPerSecond: Double {
@@ -194,6 +199,8 @@ public struct RunSummary: Equatable, Sendable {
         object.set("client_updates_per_second", clientUpdatesPerSecond)
         object.set("wire_bytes_sent", wireBytesSent)
         object.set("wire_bytes_received", wireBytesReceived)
+        if diverged { object.set("diverged", true) }
+        if modelUnchanged { object.set("model_unchanged", true) }
         if let privacy {
             object.set("privacy_mode", privacy.mode.rawValue)
             object.set("noise_multiplier", privacy.noiseMultiplier)
