@@ -236,11 +236,12 @@ final class GraphRecipeTests: XCTestCase {
     func testNewPurposesDoNotMoveEarlierOnes() {
         // A purpose's number keys its draws: a new one goes last, so that every earlier
         // purpose, and so every earlier run's results, keeps its draws.
-        XCTAssertEqual(RandomPurpose.allCases.map(\.rawValue), Array(1...15))
+        XCTAssertEqual(RandomPurpose.allCases.map(\.rawValue), Array(1...16))
         XCTAssertEqual(RandomPurpose.aggregation.rawValue, 12)
         XCTAssertEqual(RandomPurpose.topology.rawValue, 13)
         XCTAssertEqual(RandomPurpose.regression.rawValue, 14)
         XCTAssertEqual(RandomPurpose.featurePermutation.rawValue, 15)
+        XCTAssertEqual(RandomPurpose.stragglers.rawValue, 16)
     }
 }
 
