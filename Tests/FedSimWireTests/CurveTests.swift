@@ -138,7 +138,7 @@ final class CurveTests: XCTestCase {
         return dealer
     }
 
-    /// The first connection failure `socket` notes within 15 s: a refusal races the
+    /// The first connection failure `socket` notes within 60 s: a refusal races the
     /// server closing the connection, so it can take a few reconnections to be seen.
     private func firstFailure(of socket: ZMQSocket) throws -> ConnectionFailure? {
         let deadline = Date(timeIntervalSinceNow: 60)
