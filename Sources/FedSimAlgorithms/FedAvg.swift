@@ -78,8 +78,7 @@ public struct FedAvg: ServerStrategy {
                   stragglerWork: reader.choice("straggler_work", default: .drop))
         if stragglers == 1 {
             reader.report("stragglers", "every client would straggle; the share must be below 1")
-        } else if stragglerWork == .drop,
-                  Int((Double(Self.sampled(perRound, overSelection)) * (1 - stragglers)).rounded(.toNearestOrEven)) == 0 {
+        } else if stragglerWork == .drop, Self.active(of: Self.sampled(perRound, overSelection), stragglers: stragglers) == 0 {
             reader.report("stragglers", "of the \(Self.sampled(perRound, overSelection)) clients a round starts, none "
                           + "would train once the stragglers are dropped; lower the share or use straggler_work: partial")
         }
@@ -172,14 +171,19 @@ public struct FedAvg: ServerStrategy {
         if let deadline, !running.isEmpty { scheduler.setTimer(at: scheduler.now + deadline) }
     }
 
-    /// The drawn stragglers among a round's `chosen` clients: all but round(n (1 -
-    /// stragglers)) of them (to nearest, ties to even, as Python's `round`), the rest
-    /// drawn uniformly; none when `stragglers` is 0.
+    /// Of `count` chosen clients, those that do not straggle: round(n (1 - stragglers)),
+    /// to nearest with ties to even, as Python's `round`.
+    private static func active(of count: Int, stragglers: Double) -> Int {
+        Int((Double(count) * (1 - stragglers)).rounded(.toNearestOrEven))
+    }
+
+    /// The drawn stragglers among a round's `chosen` clients: all but `active` of them,
+    /// the active ones drawn uniformly; none when `stragglers` is 0.
     private func drawStragglers(_ chosen: [Int], _ scheduler: Scheduler) -> Set<Int> {
         guard stragglers > 0 else { return [] }
-        let active = Int((Double(chosen.count) * (1 - stragglers)).rounded(.toNearestOrEven))
         var stream = scheduler.stream(.stragglers, step: round)
-        let kept = Set(stream.sample(active, from: chosen.count).map { chosen[$0] })
+        let kept = Set(stream.sample(Self.active(of: chosen.count, stragglers: stragglers), from: chosen.count)
+            .map { chosen[$0] })
         return Set(chosen).subtracting(kept)
     }
 

@@ -10,11 +10,9 @@ import FedSimCore
 /// k clients a round, and the clients are scored and ranked afresh once it is used up.
 public struct ClientCurriculum: Equatable, Codable, Sendable {
     public var order: DataOrdering.Order
-    public var function: Pacing.Function
-    /// b: the fraction of the clients in the first pool.
-    public var start: Double
-    /// a: the fraction of the run's client updates after which the pool holds every client.
-    public var fullAt: Double
+    /// g over the client updates: b (`start`) the fraction of the clients in the first
+    /// pool, a (`fullAt`) the fraction of the run's updates after which it holds them all.
+    public var pacing: Pacing
     /// The run's rounds, for T (`server.rounds`, which the scenario fills in).
     public var rounds: Int
 
@@ -28,9 +26,7 @@ public struct ClientCurriculum: Equatable, Codable, Sendable {
     public init(order: DataOrdering.Order, function: Pacing.Function = .linear, start: Double = 0.2,
                 fullAt: Double = 0.8, rounds: Int) {
         self.order = order
-        self.function = function
-        self.start = start
-        self.fullAt = fullAt
+        pacing = Pacing(function: function, start: start, fullAt: fullAt)
         self.rounds = rounds
     }
 
@@ -52,7 +48,6 @@ public struct ClientCurriculum: Equatable, Codable, Sendable {
                 return losses
             }, rng: &stream)
             poolLosses = losses.map { $0.isFinite ? $0 : nil }
-            let pacing = Pacing(function: function, start: start, fullAt: fullAt)
             let size = max(count, pacing.visibleRows(at: updates, of: rounds * count, rows: clients))
             pool = Array(ranking.prefix(size))
             stream.shuffle(&pool)

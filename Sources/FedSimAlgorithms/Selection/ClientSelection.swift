@@ -68,14 +68,11 @@ public enum ClientSelection: Equatable, Codable, Sendable {
             }
             return .powerOfChoice(candidates: candidates, losses: reader.choice("losses", default: .globalModel))
         case .curriculum, .antiCurriculum, .randomCurriculum:
-            let pacing = reader.section("pacing")
-            defer { pacing.finish() }
-            let function = pacing.choice("function", default: Pacing.Function.linear)
-            let start = pacing.number("start", default: 0.2, in: 0...1, excludingLowerBound: true)
-            let fullAt = pacing.number("full_at", default: 0.8, in: 0...1, excludingLowerBound: true)
-            let order: DataOrdering.Order = name == .curriculum ? .curriculum
-                : name == .antiCurriculum ? .antiCurriculum : .random
-            return .curriculum(ClientCurriculum(order: order, function: function, start: start, fullAt: fullAt, rounds: 1))
+            let section = reader.section("pacing")
+            defer { section.finish() }
+            var curriculum = ClientCurriculum(order: name.order!, rounds: 1)
+            curriculum.pacing = Pacing.read(section)
+            return .curriculum(curriculum)
         }
     }
 
@@ -87,13 +84,11 @@ public enum ClientSelection: Equatable, Codable, Sendable {
             writer.write("candidates", candidates)
             writer.write("losses", losses.rawValue)
         case let .curriculum(curriculum):
-            let name: SelectionName = curriculum.order == .curriculum ? .curriculum
-                : curriculum.order == .antiCurriculum ? .antiCurriculum : .randomCurriculum
-            writer.write("selection", name.rawValue)
+            writer.write("selection", SelectionName.allCases.first { $0.order == curriculum.order }!.rawValue)
             writer.section("pacing") {
-                $0.write("function", curriculum.function.rawValue)
-                $0.write("start", curriculum.start)
-                $0.write("full_at", curriculum.fullAt)
+                $0.write("function", curriculum.pacing.function.rawValue)
+                $0.write("start", curriculum.pacing.start)
+                $0.write("full_at", curriculum.pacing.fullAt)
             }
         }
     }
@@ -178,5 +173,15 @@ public enum ClientSelection: Equatable, Codable, Sendable {
         case curriculum
         case antiCurriculum = "anti_curriculum"
         case randomCurriculum = "random_curriculum"
+
+        /// The ranking a curriculum over clients uses; nil for the other rules.
+        var order: DataOrdering.Order? {
+            switch self {
+            case .uniform, .powerOfChoice: return nil
+            case .curriculum: return .curriculum
+            case .antiCurriculum: return .antiCurriculum
+            case .randomCurriculum: return .random
+            }
+        }
     }
 }

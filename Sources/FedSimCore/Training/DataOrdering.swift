@@ -67,13 +67,13 @@ public struct DataOrdering: Equatable, Sendable {
 /// visible (f(1) = 1), with f(x) = x (linear), x^2 (quadratic), sqrt(x) (root),
 /// (e^(10x) - 1) / (e^10 - 1) (exponential), 1 + 0.1 ln(x + e^-10) (logarithmic).
 /// Defaults: linear, b = 0.2, a = 0.8, the authors' main setting.
-public struct Pacing: Equatable, Sendable {
+public struct Pacing: Equatable, Codable, Sendable {
     public enum Function: String, Codable, Sendable, CaseIterable {
         case linear, quadratic, root, exponential, logarithmic, step
     }
 
     /// What t and T count.
-    public enum Span: Equatable, Sendable {
+    public enum Span: Equatable, Codable, Sendable {
         /// The optimizer steps of each task: every task starts from b N visible rows
         /// (the authors' code).
         case localSteps

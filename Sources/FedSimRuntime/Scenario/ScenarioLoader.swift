@@ -418,11 +418,8 @@ public enum ScenarioLoader {
         let pacing = reader.section("pacing")
         defer { pacing.finish() }
         let over = pacing.name("over", among: ["local_steps", "rounds"], default: "local_steps")
-        let settings = Pacing(
-            function: pacing.choice("function", default: .linear),
-            start: pacing.number("start", default: 0.2, in: 0...1, excludingLowerBound: true),
-            fullAt: pacing.number("full_at", default: 0.8, in: 0...1, excludingLowerBound: true),
-            span: over == "rounds" ? .rounds(current: 0, total: 1) : .localSteps)
+        var settings = Pacing.read(pacing)
+        if over == "rounds" { settings.span = .rounds(current: 0, total: 1) }
         return DataOrdering.Order(rawValue: name).map { DataOrdering(order: $0, pacing: settings) }
     }
 
