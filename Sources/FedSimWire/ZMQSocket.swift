@@ -48,6 +48,12 @@ public final class ZMQSocket {
     /// Endpoints whose handshake failure was reported, so that the end of their
     /// connection, which follows, is not reported again.
     private var failedEndpoints: Set<String> = []
+    /// How many connections ended during the ZMTP handshake since the last one that
+    /// completed it, as of the last `connectionFailures` call. libzmq tries those again,
+    /// so they are no failure for good, but a count that keeps growing says the peer
+    /// closes every connection it accepts before speaking: one configured for another
+    /// security mechanism may, depending on timing, or a proxy with nothing behind it.
+    public private(set) var interruptedHandshakes = 0
 
     public init(_ kind: Kind, context: ZMQContext) throws {
         self.kind = kind
@@ -276,7 +282,7 @@ public final class ZMQSocket {
         let endpoint = "inproc://fedsim-monitor-\(UUID().uuidString)"
         let operation = "zmq_socket_monitor(\(endpoint))"
         let events = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_DISCONNECTED
-            | ZMQ_EVENT_CONNECT_RETRIED
+            | ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
         try ZMQCall.check(zmq_socket_monitor(open(operation), endpoint, events), operation)
         let monitor = try ZMQSocket(.pair, context: context)
         try monitor.setLinger(milliseconds: 0)
@@ -307,6 +313,11 @@ public final class ZMQSocket {
                 failedEndpoints.insert(endpoint)
             case ZMQ_EVENT_DISCONNECTED:
                 if failedEndpoints.remove(endpoint) == nil { lastDisconnect = (endpoint, .now) }
+            case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+                interruptedHandshakes += 1
+            case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+                interruptedHandshakes = 0
+                lastDisconnect = nil
             default:
                 lastDisconnect = nil
             }

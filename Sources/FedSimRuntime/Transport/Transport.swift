@@ -70,6 +70,15 @@ public protocol WorkerTransport: AnyObject {
     /// The next message from the coordinator or from a peer, nil on timeout; throws
     /// `WireError` for bytes that do not decode.
     func receiveFromAnyone(timeoutMilliseconds: Int) throws -> WorkerInbound?
+    /// What the transport saw of the connection to the coordinator that may explain
+    /// why it has not answered, such as connections closed during the handshake; nil
+    /// when nothing went wrong that it can see.
+    var connectionTrouble: String? { get }
+}
+
+public extension WorkerTransport {
+    /// nil: a transport without connections sees no trouble with them.
+    var connectionTrouble: String? { nil }
 }
 
 /// What a worker receives in a decentralized run.

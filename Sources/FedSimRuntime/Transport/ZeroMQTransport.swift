@@ -206,6 +206,16 @@ public final class ZeroMQWorkerTransport: WorkerTransport {
         return try Self.message(frames, from: "the coordinator", envelopeFrame: 0, limit: coordinatorLimit)
     }
 
+    /// Connections that the coordinator's address accepted and closed during the ZMTP
+    /// handshake: a coordinator with CURVE keys may answer a worker without them so,
+    /// depending on timing, where it usually says it speaks another mechanism.
+    public var connectionTrouble: String? {
+        let count = socket.interruptedHandshakes
+        guard count > 0 else { return nil }
+        return "\(count) connection\(count == 1 ? " was" : "s were") accepted and closed during the ZMTP handshake: "
+            + "are CURVE keys (--keys) given on one side only, or is another program listening there?"
+    }
+
     public func limitCoordinatorMessages(toBytes limit: Int) {
         coordinatorLimit = limit
     }

@@ -165,11 +165,13 @@ public final class Worker {
         guard waited <= connectTimeout else {
             throw rejoining
                 ? WorkerError.coordinatorSilent(worker: name, coordinator: coordinator, seconds: Int(connectTimeout))
-                : WorkerError.noAnswer(worker: name, coordinator: coordinator, seconds: Int(connectTimeout))
+                : WorkerError.noAnswer(worker: name, coordinator: coordinator, seconds: Int(connectTimeout),
+                                       trouble: transport.connectionTrouble)
         }
         if Date().timeIntervalSince(lastNotice) >= 5 {
             lastNotice = Date()
-            log("\(name): no answer from \(coordinator) yet after \(Int(waited)) s; retrying until \(Int(connectTimeout)) s")
+            log("\(name): no answer from \(coordinator) yet after \(Int(waited)) s; retrying until \(Int(connectTimeout)) s"
+                + (transport.connectionTrouble.map { "; \($0)" } ?? ""))
         }
     }
 

@@ -8,8 +8,9 @@ public enum WorkerError: FedSimError, Equatable, Sendable {
     case coordinatorUnusable(worker: String, reason: String)
     /// The coordinator refused this worker.
     case refused(worker: String, reason: String)
-    /// The coordinator never answered within the connect timeout.
-    case noAnswer(worker: String, coordinator: String, seconds: Int)
+    /// The coordinator never answered within the connect timeout; `trouble` is what the
+    /// transport saw go wrong with the connection, if anything.
+    case noAnswer(worker: String, coordinator: String, seconds: Int, trouble: String?)
 
     public var description: String {
         switch self {
@@ -19,9 +20,9 @@ public enum WorkerError: FedSimError, Equatable, Sendable {
             return "\(worker): the coordinator cannot be used: \(reason)"
         case let .refused(worker, reason):
             return "\(worker): the coordinator refused this worker: \(reason)"
-        case let .noAnswer(worker, coordinator, seconds):
+        case let .noAnswer(worker, coordinator, seconds, trouble):
             return "\(worker): no answer from \(coordinator) within \(seconds) s; "
-                + "is the coordinator running and reachable from here?"
+                + (trouble ?? "is the coordinator running and reachable from here?")
         }
     }
 }
