@@ -658,7 +658,7 @@ final class ScenarioLoaderTests: XCTestCase {
                                          "  source: synthetic\n  transform: {kind: flip}",
                                      "scheme: dirichlet": "scheme: natural"]))
         XCTAssertEqual(synthetic.map(\.description),
-                       ["test.yaml:5:14: error: data.transform: applies to data read from files (csv, libsvm, idx), not synthetic data"])
+                       ["test.yaml:5:14: error: data.transform: applies to data read from files (csv, libsvm, idx, leaf), not synthetic data"])
     }
 
     func testDataTransformRearrangesEveryRowBeforeTheSplit() throws {

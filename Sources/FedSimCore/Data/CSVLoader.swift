@@ -17,10 +17,10 @@ public enum CSVHeader: Sendable, Equatable {
 public enum CSVLoader {
     /// Loads the file at `path`. See `parse` for the options.
     public static func load(
-        path: String, labelColumn: Int = -1, header: CSVHeader = .detect,
+        path: String, labelColumn: Int = -1, clientColumn: Int? = nil, header: CSVHeader = .detect,
         separator: UInt8 = UInt8(ascii: ","), labelValues: [Int]? = nil, realTargets: Bool = false
     ) throws -> LoadedDataset {
-        try parse(readFileBytes(path), name: path, labelColumn: labelColumn, header: header,
+        try parse(readFileBytes(path), name: path, labelColumn: labelColumn, clientColumn: clientColumn, header: header,
                   separator: separator, labelValues: labelValues, realTargets: realTargets)
     }
 
@@ -28,6 +28,9 @@ public enum CSVLoader {
     ///
     /// - `labelColumn`: index of the label column; negative counts from the end, so the
     ///   default -1 is the last column.
+    /// - `clientColumn`: index of a column naming each row's client (any text, read as
+    ///   `LoadedDataset.clientIDs`), counted as `labelColumn` is; nil: every column but
+    ///   the label's is a feature.
     /// - `labelValues`: the classes to use (class `c` is written `labelValues[c]`), e.g.
     ///   the training file's, so a test file maps to the same ids; by default the sorted
     ///   distinct labels found.
@@ -37,7 +40,7 @@ public enum CSVLoader {
     ///
     /// Every row must have as many fields as the first one. O(file length).
     public static func parse(
-        _ contents: [UInt8], name: String, labelColumn: Int = -1, header: CSVHeader = .detect,
+        _ contents: [UInt8], name: String, labelColumn: Int = -1, clientColumn: Int? = nil, header: CSVHeader = .detect,
         separator: UInt8 = UInt8(ascii: ","), labelValues: [Int]? = nil, realTargets: Bool = false
     ) throws -> LoadedDataset {
         let file = TextFile(name: name, contents: contents)
@@ -45,31 +48,47 @@ public enum CSVLoader {
         var features = [Float]()
         var featureNames = [String]()
         var fields = [Range<Int>]()
-        var layout: (fieldCount: Int, labelIndex: Int, firstLine: Int)?
+        var clientIDs = [String]()
+        var layout: (fieldCount: Int, labelIndex: Int, clientIndex: Int?, firstLine: Int)?
 
         try file.forEachLine { line in
             if line.isBlank { return }
             line.split(line.range, separator: separator, into: &fields)
             guard let current = layout else {
                 let labelIndex = labelColumn < 0 ? fields.count + labelColumn : labelColumn
-                guard fields.count >= 2 else {
+                let clientIndex = clientColumn.map { $0 < 0 ? fields.count + $0 : $0 }
+                let needed = clientIndex == nil ? 2 : 3
+                guard fields.count >= needed else {
                     throw DataError(.invalidValue, file: name, line: line.number,
-                                    "a row needs at least one feature and a label, found \(fields.count) field")
+                                    "a row needs at least one feature\(clientIndex == nil ? "" : ", a client") and a label, "
+                                    + "found \(fields.count) field\(fields.count == 1 ? "" : "s")")
                 }
                 guard (0..<fields.count).contains(labelIndex) else {
                     throw DataError(.invalidArgument, file: name, line: line.number,
                                     "label column \(labelColumn) is outside the \(fields.count) columns")
                 }
-                layout = (fields.count, labelIndex, line.number)
+                if let clientColumn, let clientIndex {
+                    guard (0..<fields.count).contains(clientIndex) else {
+                        throw DataError(.invalidArgument, file: name, line: line.number,
+                                        "client column \(clientColumn) is outside the \(fields.count) columns")
+                    }
+                    guard clientIndex != labelIndex else {
+                        throw DataError(.invalidArgument, file: name, line: line.number,
+                                        "client column \(clientColumn) is the label column")
+                    }
+                }
+                layout = (fields.count, labelIndex, clientIndex, line.number)
                 let isHeader = switch header {
                 case .present: true
                 case .absent: false
                 case .detect: fields.contains { line.decimal($0) == nil }
                 }
                 if isHeader {
-                    featureNames = fields.indices.filter { $0 != labelIndex }.map { unquoted(line.text(line.trimmed(fields[$0]))) }
+                    featureNames = fields.indices.filter { $0 != labelIndex && $0 != clientIndex }
+                        .map { unquoted(line.text(line.trimmed(fields[$0]))) }
                 } else {
-                    try appendRow(line, fields, labelIndex: labelIndex, into: &features, &labels, file: name)
+                    try appendRow(line, fields, labelIndex: labelIndex, clientIndex: clientIndex,
+                                  into: &features, &labels, &clientIDs, file: name)
                 }
                 return
             }
@@ -77,22 +96,30 @@ public enum CSVLoader {
                 throw DataError(.raggedRow, file: name, line: line.number,
                                 "expected \(current.fieldCount) fields as on line \(current.firstLine), found \(fields.count)")
             }
-            try appendRow(line, fields, labelIndex: current.labelIndex, into: &features, &labels, file: name)
+            try appendRow(line, fields, labelIndex: current.labelIndex, clientIndex: current.clientIndex,
+                          into: &features, &labels, &clientIDs, file: name)
         }
 
         guard let layout, labels.count > 0 else {
             throw DataError(.noData, file: name, "no data rows")
         }
-        return labels.loaded(features: features, featureCount: layout.fieldCount - 1, featureNames: featureNames)
+        return labels.loaded(features: features, featureCount: layout.fieldCount - (layout.clientIndex == nil ? 1 : 2),
+                             featureNames: featureNames, clientIDs: clientIDs)
     }
 
     private static func appendRow(
-        _ line: TextLine, _ fields: [Range<Int>], labelIndex: Int,
-        into features: inout [Float], _ labels: inout RowLabels, file: String
+        _ line: TextLine, _ fields: [Range<Int>], labelIndex: Int, clientIndex: Int?,
+        into features: inout [Float], _ labels: inout RowLabels, _ clientIDs: inout [String], file: String
     ) throws {
         for (index, field) in fields.enumerated() {
             if index == labelIndex {
                 try labels.append(line, field, field: index + 1, file: file)
+            } else if index == clientIndex {
+                let id = unquoted(line.text(line.trimmed(field)))
+                guard !id.isEmpty else {
+                    throw DataError(.invalidValue, file: file, line: line.number, field: index + 1, "the client is empty")
+                }
+                clientIDs.append(id)
             } else {
                 guard let value = line.decimal(field) else {
                     throw DataError(.invalidValue, file: file, line: line.number, field: index + 1,

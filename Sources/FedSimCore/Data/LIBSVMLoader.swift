@@ -2,7 +2,7 @@
 /// with 1-based, strictly increasing feature indices; absent features are 0.
 ///
 /// Text from "#" to the end of a line is a comment, blank lines are skipped, and
-/// SVMlight's `qid:N` tokens are accepted and ignored. Labels must be integers
+/// SVMlight's `qid:N` tokens are ignored, or read as each row's client. Labels must be integers
 /// ("+1", "-1", "3", "2.0"), or any finite number when they are read as real targets;
 /// multi-label rows ("1,3") are rejected.
 public enum LIBSVMLoader {
@@ -14,9 +14,9 @@ public enum LIBSVMLoader {
 
     /// Loads the file at `path`. See `parse` for the options.
     public static func load(path: String, featureCount: Int? = nil, labelValues: [Int]? = nil,
-                            realTargets: Bool = false) throws -> LoadedDataset {
+                            realTargets: Bool = false, clientsByQID: Bool = false) throws -> LoadedDataset {
         try parse(readFileBytes(path), name: path, featureCount: featureCount, labelValues: labelValues,
-                  realTargets: realTargets)
+                  realTargets: realTargets, clientsByQID: clientsByQID)
     }
 
     /// Parses LIBSVM bytes into a dense dataset; `name` is the file name errors cite.
@@ -27,10 +27,13 @@ public enum LIBSVMLoader {
     ///   default the sorted distinct labels found, so -1/+1 become classes 0/1.
     /// - `realTargets`: the labels are real targets (regression data: the dataset's
     ///   `targets`, its rows all of one class); no `labelValues` then.
+    /// - `clientsByQID`: every row has a `qid:N` token, which names its client
+    ///   (`LoadedDataset.clientIDs`).
     ///
     /// O(file length + rows x featureCount).
     public static func parse(_ contents: [UInt8], name: String, featureCount: Int? = nil,
-                             labelValues: [Int]? = nil, realTargets: Bool = false) throws -> LoadedDataset {
+                             labelValues: [Int]? = nil, realTargets: Bool = false,
+                             clientsByQID: Bool = false) throws -> LoadedDataset {
         if let featureCount, !(1...maximumFeatures).contains(featureCount) {
             throw DataError(.invalidArgument, file: name,
                             "feature count must be in 1...\(maximumFeatures), got \(featureCount)")
@@ -43,6 +46,7 @@ public enum LIBSVMLoader {
         var values = [Float]()
         var largestIndex = 0
         var tokens = [Range<Int>]()
+        var clientIDs = [String]()
 
         try file.forEachLine { line in
             let content = line.range.lowerBound..<(line.firstIndex(of: UInt8(ascii: "#"), in: line.range) ?? line.range.upperBound)
@@ -50,13 +54,21 @@ public enum LIBSVMLoader {
             guard let labelToken = tokens.first else { return }
             try labels.append(line, labelToken, field: 1, file: name)
             var previousIndex = 0
+            var client: String?
             for (position, token) in tokens.enumerated().dropFirst() {
                 let field = position + 1
                 guard let colon = line.firstIndex(of: UInt8(ascii: ":"), in: token) else {
                     throw DataError(.invalidIndex, file: name, line: line.number, field: field,
                                     "expected index:value, found \"\(line.text(token))\"")
                 }
-                if line.spells("qid", token.lowerBound..<colon) { continue }
+                if line.spells("qid", token.lowerBound..<colon) {
+                    guard let id = line.digits((colon + 1)..<token.upperBound) else {
+                        throw DataError(.invalidValue, file: name, line: line.number, field: field,
+                                        "qid \"\(line.text((colon + 1)..<token.upperBound))\" is not a non-negative integer")
+                    }
+                    client = String(id)
+                    continue
+                }
                 guard let index = line.digits(token.lowerBound..<colon) else {
                     throw DataError(.invalidIndex, file: name, line: line.number, field: field,
                                     "index \"\(line.text(token.lowerBound..<colon))\" is not a positive integer")
@@ -85,6 +97,13 @@ public enum LIBSVMLoader {
                 columns.append(index - 1)
                 values.append(Float(value))
             }
+            if clientsByQID {
+                guard let client else {
+                    throw DataError(.invalidValue, file: name, line: line.number,
+                                    "no qid:N token names this row's client")
+                }
+                clientIDs.append(client)
+            }
             largestIndex = max(largestIndex, previousIndex)
             rowStarts.append(columns.count)
         }
@@ -102,6 +121,6 @@ public enum LIBSVMLoader {
                 dense[row * width + columns[entry]] = values[entry]
             }
         }
-        return labels.loaded(features: dense, featureCount: width)
+        return labels.loaded(features: dense, featureCount: width, clientIDs: clientIDs)
     }
 }

@@ -7,11 +7,26 @@ public struct LoadedDataset: Equatable, Sendable {
     public var labelValues: [Int]
     /// Feature column names from a CSV header, in feature order; empty without a header.
     public var featureNames: [String]
+    /// Each row's client, as the file names it, when it was read with its clients (a
+    /// CSV client column, LIBSVM `qid:` tokens, LEAF users); empty otherwise.
+    public var clientIDs: [String]
 
-    public init(dataset: Dataset, labelValues: [Int], featureNames: [String] = []) {
+    public init(dataset: Dataset, labelValues: [Int], featureNames: [String] = [], clientIDs: [String] = []) {
         self.dataset = dataset
         self.labelValues = labelValues
         self.featureNames = featureNames
+        self.clientIDs = clientIDs
+    }
+
+    /// The rows of each client, clients in the order the file first names them: the
+    /// data's natural partition. Empty without client ids. O(n).
+    public func rowsByClient() -> [(id: String, rows: Dataset)] {
+        var order: [String] = [], members: [String: [Int]] = [:]
+        for (row, id) in clientIDs.enumerated() {
+            if members[id] == nil { order.append(id) }
+            members[id, default: []].append(row)
+        }
+        return order.map { ($0, dataset.subset(members[$0]!)) }
     }
 }
 
@@ -42,12 +57,22 @@ struct LabelEncoder {
 
     /// Records one row's label; `line` and `field` locate it for errors.
     mutating func append(_ label: Int, file: String, line: Int, field: Int) throws {
-        if let givenClasses, givenClasses[label] == nil {
-            let classes = givenValues == Array(givenValues.indices) ? "the class ids 0...\(givenValues.count - 1)"
-                : "the given label values \(givenValues)"
-            throw DataError(.unknownLabel, file: file, line: line, field: field, "label \(label) is not one of \(classes)")
-        }
+        if let problem = unknown(label) { throw DataError(.unknownLabel, file: file, line: line, field: field, problem) }
         rawLabels.append(label)
+    }
+
+    /// Records one row's label; `place` locates it for errors, as a JSON path.
+    mutating func append(_ label: Int, file: String, at place: String) throws {
+        if let problem = unknown(label) { throw DataError(.unknownLabel, file: file, "\(place): \(problem)") }
+        rawLabels.append(label)
+    }
+
+    /// Why `label` cannot be recorded: it is not one of the given values; nil when it can.
+    private func unknown(_ label: Int) -> String? {
+        guard let givenClasses, givenClasses[label] == nil else { return nil }
+        let classes = givenValues == Array(givenValues.indices) ? "the class ids 0...\(givenValues.count - 1)"
+            : "the given label values \(givenValues)"
+        return "label \(label) is not one of \(classes)"
     }
 
     /// The labels recorded.
@@ -107,14 +132,15 @@ struct RowLabels {
 
     /// The rows read so far, as a dataset of `features` (row-major, `featureCount` a row):
     /// classes and their label values, or regression data and no label values.
-    func loaded(features: [Float], featureCount: Int, featureNames: [String] = []) -> LoadedDataset {
+    func loaded(features: [Float], featureCount: Int, featureNames: [String] = [],
+                clientIDs: [String] = []) -> LoadedDataset {
         guard let encoder else {
             return LoadedDataset(dataset: Dataset(features: features, targets: targets, featureCount: featureCount),
-                                 labelValues: [], featureNames: featureNames)
+                                 labelValues: [], featureNames: featureNames, clientIDs: clientIDs)
         }
         let (classIds, classValues) = encoder.encoded()
         return LoadedDataset(dataset: Dataset(features: features, labels: classIds, featureCount: featureCount,
                                               classCount: classValues.count),
-                             labelValues: classValues, featureNames: featureNames)
+                             labelValues: classValues, featureNames: featureNames, clientIDs: clientIDs)
     }
 }

@@ -11,19 +11,21 @@ public struct SplitIndices: Equatable, Sendable {
 }
 
 extension Dataset {
-    /// A seeded train/test split drawing from `RandomStream(seed:, purpose: .split)`.
+    /// A seeded train/test split drawing from `RandomStream(seed:, purpose: .split,
+    /// client:)`: `client` keys the draws of one client's own split.
     ///
     /// The test set has round(testFraction x count) rows. Stratified, each class c with
     /// n_c rows gives floor(testFraction x n_c) of them, and the rows still missing go
     /// one each to the classes with the largest fractional parts (ties to the lower
     /// class), so every class's test share is within one row of testFraction. Which
     /// rows go to test is uniform at random (within each class when stratified).
-    /// Deterministic in (dataset labels, testFraction, seed, stratified). O(n log n).
-    public func splitIndices(testFraction: Double, seed: UInt64, stratified: Bool = false) throws -> SplitIndices {
+    /// Deterministic in (dataset labels, testFraction, seed, stratified, client). O(n log n).
+    public func splitIndices(testFraction: Double, seed: UInt64, stratified: Bool = false,
+                             client: Int = 0) throws -> SplitIndices {
         guard testFraction > 0 && testFraction < 1 else {
             throw DataError(.invalidArgument, "the test fraction must be strictly between 0 and 1, got \(testFraction)")
         }
-        var stream = RandomStream(seed: seed, purpose: .split)
+        var stream = RandomStream(seed: seed, purpose: .split, client: client)
         let testCount = Int((testFraction * Double(count)).rounded())
         var test = [Int]()
         if stratified {
@@ -52,8 +54,9 @@ extension Dataset {
     }
 
     /// The rows of `splitIndices(testFraction:seed:stratified:)` as two datasets.
-    public func split(testFraction: Double, seed: UInt64, stratified: Bool = false) throws -> (train: Dataset, test: Dataset) {
-        let indices = try splitIndices(testFraction: testFraction, seed: seed, stratified: stratified)
+    public func split(testFraction: Double, seed: UInt64, stratified: Bool = false,
+                      client: Int = 0) throws -> (train: Dataset, test: Dataset) {
+        let indices = try splitIndices(testFraction: testFraction, seed: seed, stratified: stratified, client: client)
         return (subset(indices.train), subset(indices.test))
     }
 

@@ -62,6 +62,10 @@ public enum DataSource: Equatable, Sendable {
     case libsvm(path: String, features: Int)
     /// IDX files (the MNIST format): an images file and a labels file.
     case idx(images: String, labels: String)
+    /// LEAF-format JSON, split by user (`LEAFJSONLoader`); the users are the clients. With
+    /// `testPath` (LEAF's test file), its rows are the test set; otherwise each client's
+    /// rows are split by `test_fraction`.
+    case leaf(path: String, testPath: String?)
     /// LEAF Synthetic(alpha, beta) (Li et al., FedProx): one distribution per client.
     case synthetic(alpha: Double, beta: Double, features: Int, classes: Int, maxSamplesPerClient: Int)
     /// LEAF Synthetic-IID (FedProx's synthetic_iid): one W and b for every client, v_k = 0.
@@ -77,25 +81,31 @@ public enum DataSource: Equatable, Sendable {
         case .csv: return "csv"
         case .libsvm: return "libsvm"
         case .idx: return "idx"
+        case .leaf: return "leaf"
         case .synthetic: return "synthetic"
         case .syntheticIID: return "synthetic_iid"
         case .syntheticRegression: return "synthetic_regression"
         }
     }
 
-    /// Whether the source makes its own clients (`partition.scheme: natural`).
+    /// Whether the source makes its own clients (`partition.scheme: natural`) whatever
+    /// the other data fields say.
     public var isSplitByClient: Bool {
         switch self {
-        case .synthetic, .syntheticIID, .syntheticRegression: return true
+        case .synthetic, .syntheticIID, .syntheticRegression, .leaf: return true
         case .csv, .libsvm, .idx: return false
         }
     }
+
+    /// Whether the rows are generated rather than read from files.
+    public var isGenerated: Bool { files.isEmpty }
 
     /// Files this source reads.
     public var files: [String] {
         switch self {
         case let .csv(path, _), let .libsvm(path, _): return [path]
         case let .idx(images, labels): return [images, labels]
+        case let .leaf(path, testPath): return [path] + (testPath.map { [$0] } ?? [])
         case .synthetic, .syntheticIID, .syntheticRegression: return []
         }
     }
@@ -125,16 +135,33 @@ public struct DataSettings: Equatable, Sendable {
     /// range is an error naming its file, line and field. nil makes the sorted distinct
     /// labels found the classes (so -1/+1 become 0/1).
     public var classes: Int?
+    /// The field of a csv or libsvm file naming each row's client (`data.client_column`),
+    /// whose clients are then the partition; nil: the file's rows are pooled.
+    public var clientColumn: ClientColumn?
 
     public init(source: DataSource, normalize: Normalization = .none, testFraction: Double = 0.2,
-                labelGroups: [[Int]]? = nil, transform: FeatureTransform? = nil, classes: Int? = nil) {
+                labelGroups: [[Int]]? = nil, transform: FeatureTransform? = nil, classes: Int? = nil,
+                clientColumn: ClientColumn? = nil) {
         self.source = source
         self.normalize = normalize
         self.testFraction = testFraction
         self.labelGroups = labelGroups
         self.transform = transform
         self.classes = classes
+        self.clientColumn = clientColumn
     }
+
+    /// Whether the data comes with its own clients (`partition.scheme: natural`): it is
+    /// generated client by client, LEAF JSON, or a file with a client column.
+    public var isSplitByClient: Bool { source.isSplitByClient || clientColumn != nil }
+}
+
+/// Where a row of a csv or libsvm file names its client.
+public enum ClientColumn: Equatable, Sendable {
+    /// A csv column, counted from 0, negative from the end; its text is the client.
+    case index(Int)
+    /// A libsvm row's `qid:N` token.
+    case qid
 }
 
 /// How examples are split among clients.
@@ -145,7 +172,7 @@ public enum PartitionKind: String, Sendable, CaseIterable {
     case dirichlet
     /// Sorted by label, cut into shards, `shardsPerClient` random shards each.
     case shards
-    /// The data's own clients (synthetic data, classes or regression).
+    /// The data's own clients: generated client by client, LEAF users, or a file's client column.
     case natural
 }
 

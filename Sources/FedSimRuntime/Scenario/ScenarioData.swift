@@ -23,6 +23,8 @@ extension Simulation {
                     featureCount: features, samplesPerClient: samplesPerClient, informativeCount: informative,
                     noise: noise, slopeRange: slopeRange, seed: scenario.effectiveDataSeed)
                 federated = try scaled(try generator.generate(clients: scenario.partition.clients), scenario.data.normalize)
+            case _ where scenario.data.isSplitByClient:
+                federated = try scaled(try clientSplitFile(scenario), scenario.data.normalize)
             default:
                 let realTargets = scenario.model.kind == .leastSquares
                 var pooled = try loadPooled(scenario.data.source, classes: scenario.data.classes,
@@ -136,19 +138,76 @@ extension Simulation {
 
     /// The file's rows; with `classes`, labels are class ids 0..<classes.
     private static func loadPooled(_ source: DataSource, classes: Int?, realTargets: Bool) throws -> Dataset {
+        try load(source, classes: classes, realTargets: realTargets, clientColumn: nil).dataset
+    }
+
+    /// The file's rows, with each row's client when `clientColumn` says where it is (and
+    /// for LEAF JSON, always); with `classes`, labels are class ids 0..<classes.
+    private static func load(_ source: DataSource, classes: Int?, realTargets: Bool,
+                             clientColumn: ClientColumn?) throws -> LoadedDataset {
         let classIds = classes.map { Array(0..<$0) }
         switch source {
         case let .csv(path, labelColumn):
-            return try CSVLoader.load(path: path, labelColumn: labelColumn, labelValues: classIds,
-                                      realTargets: realTargets).dataset
+            var column: Int?
+            if case let .index(index)? = clientColumn { column = index }
+            return try CSVLoader.load(path: path, labelColumn: labelColumn, clientColumn: column, labelValues: classIds,
+                                      realTargets: realTargets)
         case let .libsvm(path, features):
-            return try LIBSVMLoader.load(path: path, featureCount: features > 0 ? features : nil,
-                                         labelValues: classIds, realTargets: realTargets).dataset
+            return try LIBSVMLoader.load(path: path, featureCount: features > 0 ? features : nil, labelValues: classIds,
+                                         realTargets: realTargets, clientsByQID: clientColumn == .qid)
         case let .idx(images, labels):
-            return try IDXLoader.load(images: images, labels: labels, classCount: classes)
+            return LoadedDataset(dataset: try IDXLoader.load(images: images, labels: labels, classCount: classes),
+                                 labelValues: [])
+        case let .leaf(path, _):
+            return try LEAFJSONLoader.load(path: path, labelValues: classIds)
         case .synthetic, .syntheticIID, .syntheticRegression:
             preconditionFailure("synthetic data is generated per client")
         }
+    }
+
+    /// A file's own clients: its rows grouped by client in the order the file first names
+    /// them, each rearranged and regrouped as `data` says. The test set is LEAF's test
+    /// file when given (read with the training file's classes and width); otherwise each
+    /// client's rows are split by `test_fraction`, client k with its own stream of the
+    /// data seed, and the test set is the clients' held-out rows together.
+    private static func clientSplitFile(_ scenario: Scenario) throws -> FederatedDataset {
+        let data = scenario.data
+        let realTargets = scenario.model.kind == .leastSquares
+        let loaded = try load(data.source, classes: data.classes, realTargets: realTargets, clientColumn: data.clientColumn)
+        let file = data.source.files[0]
+        let byClient = loaded.rowsByClient()
+        guard byClient.count == scenario.partition.clients else {
+            throw DataPreparationError.clientCount(file: file, found: byClient.count, expected: scenario.partition.clients)
+        }
+        func prepared(_ rows: Dataset) throws -> Dataset {
+            var rows = rows
+            if let transform = data.transform { rows = try transformed(rows, transform) }
+            if let groups = data.labelGroups { rows = try rows.regrouped(groups) }
+            return rows
+        }
+        var clients: [Dataset] = [], testParts: [Dataset] = []
+        if case let .leaf(_, testPath?) = data.source {
+            clients = try byClient.map { try prepared($0.rows) }
+            let test = try LEAFJSONLoader.load(path: testPath, labelValues: loaded.labelValues,
+                                               featureCount: loaded.dataset.featureCount)
+            testParts = [try prepared(test.dataset)]
+        } else {
+            for (client, (_, rows)) in byClient.enumerated() {
+                let (train, test) = try rows.split(testFraction: data.testFraction, seed: scenario.effectiveDataSeed,
+                                                   client: client)
+                clients.append(try prepared(train))
+                testParts.append(try prepared(test))
+            }
+        }
+        if let empty = clients.firstIndex(where: \.isEmpty) {
+            throw DataPreparationError.emptyClient(file: file, client: byClient[empty].id)
+        }
+        guard testParts.contains(where: { !$0.isEmpty }) else { throw DataPreparationError.emptyTest(file: file) }
+        let first = clients[0]
+        let test = Dataset(features: testParts.flatMap(\.features), labels: testParts.flatMap(\.labels),
+                           featureCount: first.featureCount, classCount: first.classCount,
+                           targets: realTargets ? testParts.flatMap { $0.targets ?? [] } : nil)
+        return FederatedDataset(clients: clients, test: test)
     }
 
     /// `data` rearranged by the scenario's `data.transform`, whose misfit is reported at that field.

@@ -335,7 +335,7 @@ public enum ScenarioLoader {
         case .syntheticRegression where !isRegression:
             modelReader.report(modelReader.value("kind"), "kind",
                                "synthetic_regression data has real targets, not classes: use kind: least_squares")
-        case .idx, .synthetic:
+        case .idx, .synthetic, .syntheticIID, .leaf:
             if isRegression {
                 modelReader.report(modelReader.value("kind"), "kind",
                                    "least squares needs real targets, and \(data.source.kind) data has classes; use "
@@ -471,6 +471,8 @@ public enum ScenarioLoader {
             source = .libsvm(path: file("path"), features: reader.integer("features", default: 0, in: 0...LIBSVMLoader.maximumFeatures))
         case "idx":
             source = .idx(images: file("images"), labels: file("labels"))
+        case "leaf":
+            source = .leaf(path: file("path"), testPath: reader.has("test_path") ? file("test_path") : nil)
         case "synthetic":
             source = .synthetic(
                 alpha: reader.number("alpha", default: 1, in: 0...1e6),
@@ -492,7 +494,7 @@ public enum ScenarioLoader {
                 noise: reader.number("noise", default: 10, in: 0...1e12),
                 slopeRange: reader.numberRange("slope_range", default: 0.01...5, in: -1e12...1e12))
         default:
-            let choices = ["csv", "libsvm", "idx", "synthetic", "synthetic_iid", "synthetic_regression"]
+            let choices = ["csv", "libsvm", "idx", "leaf", "synthetic", "synthetic_iid", "synthetic_regression"]
             reader.report(reader.value("source"), "source", "unknown data source '\(kind)'; expected one of \(choices.joined(separator: ", "))"
                                + YAMLFieldReader.suggestion(for: kind, among: choices))
             source = .synthetic(alpha: 1, beta: 1, features: 60, classes: 10, maxSamplesPerClient: 1000)
@@ -503,7 +505,33 @@ public enum ScenarioLoader {
             testFraction: reader.number("test_fraction", default: 0.2, in: 0...1, excludingLowerBound: true),
             labelGroups: readLabelGroups(reader),
             transform: readTransform(reader, source: source),
-            classes: source.isSplitByClient ? nil : reader.optionalInteger("classes", in: 2...1_000_000))
+            classes: source.isGenerated ? nil : reader.optionalInteger("classes", in: 2...1_000_000),
+            clientColumn: readClientColumn(reader, source: source))
+    }
+
+    /// `client_column`: a csv column index (negative from the end) or, for libsvm, `qid`.
+    private static func readClientColumn(_ reader: YAMLFieldReader, source: DataSource) -> ClientColumn? {
+        guard let node = reader.value("client_column") else { return nil }
+        switch source {
+        case let .csv(_, labelColumn):
+            let column = reader.integer("client_column", in: -100_000...100_000)
+            if column == labelColumn {
+                reader.report(node, "client_column", "is the label column (\(labelColumn))")
+            }
+            return .index(column)
+        case .libsvm:
+            reader.recognize(["client_column"])
+            guard node.string == "qid" else {
+                reader.report(node, "client_column", "a libsvm row names its client with a qid:N token: use client_column: qid")
+                return nil
+            }
+            return .qid
+        default:
+            reader.recognize(["client_column"])
+            reader.report(node, "client_column", "applies to csv and libsvm files, not \(source.kind) data"
+                          + (source.isSplitByClient ? ", which comes split by client" : ""))
+            return nil
+        }
     }
 
     /// `transform`: `{kind: permute, seed: s}` (seed 0 when left out),
@@ -515,8 +543,8 @@ public enum ScenarioLoader {
                           + "or {kind: flip}")
             return nil
         }
-        if source.isSplitByClient {
-            reader.report(node, "transform", "applies to data read from files (csv, libsvm, idx), not \(source.kind) data")
+        if source.isGenerated {
+            reader.report(node, "transform", "applies to data read from files (csv, libsvm, idx, leaf), not \(source.kind) data")
         }
         let section = reader.section("transform")
         let kind: FeatureTransform.Kind = section.choice("kind")
@@ -649,19 +677,22 @@ public enum ScenarioLoader {
     }
 
     private static func readPartition(_ reader: YAMLFieldReader, data: DataSettings) -> PartitionSettings {
-        let isSynthetic = data.source.isSplitByClient
-        let scheme: PartitionKind = reader.choice("scheme", default: isSynthetic ? .natural : .iid)
+        let isSplitByClient = data.isSplitByClient
+        let scheme: PartitionKind = reader.choice("scheme", default: isSplitByClient ? .natural : .iid)
         let partition = PartitionSettings(
             scheme: scheme,
             clients: reader.integer("clients", in: 1...10_000_000),
             alpha: reader.number("alpha", default: 0.5, in: 0...1e6, excludingLowerBound: true),
             minSamples: reader.integer("min_samples", default: 1, in: 0...10_000_000),
             shardsPerClient: reader.integer("shards_per_client", default: 2, in: 1...10_000_000))
-        if isSynthetic != (scheme == .natural) {
+        if isSplitByClient != (scheme == .natural) {
             reader.report(
                 reader.value("scheme"), "scheme",
-                isSynthetic ? "\(data.source.kind) data comes split by client: use scheme: natural"
-                    : "scheme natural needs data with its own clients (source: synthetic or synthetic_regression)")
+                isSplitByClient ? "\(data.source.kind) data \(data.clientColumn == nil ? "comes" : "with a client_column is") "
+                    + "split by client: use scheme: natural"
+                    + (data.source.kind == "synthetic" ? " (source synthetic_iid makes IID clients)" : "")
+                    : "scheme natural needs data with its own clients (source: synthetic, synthetic_iid, "
+                    + "synthetic_regression or leaf, or a csv or libsvm file with a client_column)")
         }
         return partition
     }

@@ -55,6 +55,8 @@ extension Scenario {
             lines += ["  path: \(quoted(path))", "  features: \(features)"] + classIDs
         case let .idx(images, labels):
             lines += ["  images: \(quoted(images))", "  labels: \(quoted(labels))"] + classIDs
+        case let .leaf(path, testPath):
+            lines += ["  path: \(quoted(path))"] + (testPath.map { ["  test_path: \(quoted($0))"] } ?? []) + classIDs
         case let .synthetic(alpha, beta, features, classes, maxSamplesPerClient):
             lines += ["  alpha: \(alpha)", "  beta: \(beta)", "  features: \(features)", "  classes: \(classes)",
                       "  max_samples_per_client: \(maxSamplesPerClient)"]
@@ -64,6 +66,11 @@ extension Scenario {
             lines += ["  features: \(features)", "  samples_per_client: \(samplesPerClient)",
                       "  informative: \(informative)", "  noise: \(noise)",
                       "  slope_range: [\(slopeRange.lowerBound), \(slopeRange.upperBound)]"]
+        }
+        switch data.clientColumn {
+        case let .index(column)?: lines.append("  client_column: \(column)")
+        case .qid?: lines.append("  client_column: qid")
+        case nil: break
         }
         lines += [
             "  normalize: \(data.normalize.rawValue)",
