@@ -126,11 +126,16 @@ public struct FedAvg: ServerStrategy {
         }
     }
 
-    /// Aggregates the jobs returned so far, drops the rest, and starts the next round.
+    /// Aggregates the jobs returned so far (a round none returned in is closed empty),
+    /// drops the rest, and starts the next round.
     private mutating func finishRound(_ scheduler: inout Scheduler) {
         let kept = returned.sorted { $0.client < $1.client }
-        let weights = FedAvg.weights(kept.map(\.client), weighting, scheduler)
-        scheduler.aggregate(zip(kept, weights).map { Contribution(job: $0, weight: $1) })
+        if kept.isEmpty {
+            scheduler.closeEmptyRound()
+        } else {
+            let weights = FedAvg.weights(kept.map(\.client), weighting, scheduler)
+            scheduler.aggregate(zip(kept, weights).map { Contribution(job: $0, weight: $1) })
+        }
         for job in running where !returned.contains(job) { scheduler.drop(job) }
         running.removeAll()
         returned.removeAll()

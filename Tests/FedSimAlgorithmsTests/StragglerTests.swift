@@ -56,6 +56,27 @@ final class StragglerTests: XCTestCase {
         XCTAssertEqual(dropped.contributions.map(\.job.client), [0, 1])
     }
 
+    func testARoundNoUpdateCameBackInCountsAsAnEmptyRound() {
+        // Clients 0 and 1 take 1 and 2 s, the others 5 s; each round samples 2 of the 6
+        // with a 1.5 s deadline, so a round without client 0 ends empty.
+        let durations: [Double] = [1, 2, 5, 5, 5, 5]
+        let rounds = steps(FedAvg(clientsPerRound: 2, deadline: 1.5), durations: durations, rounds: 12)
+        XCTAssertEqual(rounds.map(\.number), Array(1...12), "every round counts, empty or not")
+        XCTAssertEqual(rounds.map(\.time), (1...12).map { 1.5 * Double($0) })
+        let empty = rounds.filter(\.contributions.isEmpty)
+        XCTAssertFalse(empty.isEmpty)
+        XCTAssertLessThan(empty.count, 12)
+        for step in rounds {
+            XCTAssertEqual(step.contributions.map(\.job.client), step.contributions.isEmpty ? [] : [0])
+        }
+        // An empty round leaves the model at its version: only rounds with an update make one.
+        var version = 0
+        for step in rounds {
+            if !step.contributions.isEmpty { version += 1 }
+            XCTAssertEqual(step.version, version)
+        }
+    }
+
     func testPartialWorkBecomesEpochsOrSteps() {
         let epochs = LocalTraining(work: .epochs(20), batchSize: 10, learningRate: 0.01)
         XCTAssertEqual(epochs.partial(.drawn(u: 0), samples: 95).work, .epochs(1))

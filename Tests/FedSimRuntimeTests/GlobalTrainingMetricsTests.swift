@@ -85,3 +85,34 @@ final class GlobalTrainingMetricsTests: XCTestCase {
                                                       file: "t.yaml", baseDirectory: "/"))
     }
 }
+
+extension GlobalTrainingMetricsTests {
+    func testARoundNoUpdateCameBackInIsRecordedEmptyAndCounts() throws {
+        let data = blobData(clients: 6)
+        var scenario = blobScenario(clients: 6, perRound: 2, rounds: 12)
+        scenario.server.strategy = FedAvg(clientsPerRound: 2, deadline: 1.5)
+        scenario.system.compute = .trace([1, 2, 5, 5, 5, 5])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-empty-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = InMemoryRun()
+        run.startWorkers(2)
+        let coordinator = try run.coordinator(scenario, data, workers: 2, folder: RunFolder(path: folder, scenario: scenario))
+        let summary = try coordinator.run()
+        XCTAssertEqual(summary.steps, 12)
+        let records = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(records.map { $0["round"] as? Int }, (1...12).map { $0 })
+        let empty = records.filter { $0["empty"] as? Bool == true }
+        XCTAssertFalse(empty.isEmpty)
+        for record in records {
+            let isEmpty = record["empty"] as? Bool == true
+            XCTAssertEqual(record["clients"] as? Int, isEmpty ? 0 : 1)
+            XCTAssertEqual(record["train_loss"] is NSNull, isEmpty)
+            XCTAssertNotNil(record["test_accuracy"] as? Double, "evaluated every round, empty or not")
+        }
+        XCTAssertEqual(summary.clientUpdates, 12 - empty.count)
+        XCTAssert(run.logs.contains { $0.contains("no update came back before the deadline; recorded as an empty round") },
+                  "\(run.logs)")
+    }
+}

@@ -64,7 +64,7 @@ public struct EventDrivenServer: Sendable {
                 case let .aggregate(step):
                     return .aggregate(step)
                 case let .start(job):
-                    if let last = stop.aggregations, job.version >= last { continue }
+                    if let last = stop.aggregations, scheduler.aggregations >= last { continue }
                     queue.push(.jobEnded(job))
                     return .dispatch(job)
                 case let .drop(job):

@@ -113,6 +113,15 @@ public struct Scheduler: Sendable {
                                                   contributions: contributions)))
     }
 
+    /// Ends a synchronous round that has no update to aggregate (no client returned
+    /// before the deadline): it counts as an aggregation step, with no contributions, and
+    /// the model stays at its version. A run of R rounds so runs R rounds, and the
+    /// runtime records the round as empty.
+    public mutating func closeEmptyRound() {
+        progress.aggregations += 1
+        actions.append(.aggregate(AggregationStep(number: aggregations, time: now, version: version, contributions: [])))
+    }
+
     /// Marks `job`'s update as never to be used.
     public mutating func drop(_ job: Job) {
         actions.append(.drop(job))

@@ -295,6 +295,14 @@ public final class Coordinator {
     /// the ones before it in the step are, so only updates that arrive early are held.
     /// While it waits, the run can be saved as it was before the step (with the sum so far).
     private func aggregate(_ step: AggregationStep) throws {
+        guard !step.contributions.isEmpty else {
+            // A round no update came back in: recorded as empty, the model unchanged, no privacy spent.
+            options.log("round \(step.number): no update came back before the deadline; recorded as an empty round")
+            try recorder.record(step, results: [], facts: AggregationFacts(), model: models.latest,
+                                adapterFactors: models.latestAdapterFactors, epsilonMax: privacy?.epsilonMax,
+                                isLast: step.number == server.stop.aggregations || !server.hasFurtherStep())
+            return
+        }
         position = .awaiting(step)
         if pipeline.sumsUpdatesAsTheyArrive {
             if streamedStep?.step != step.number {

@@ -61,6 +61,7 @@ public struct StepRecord: Equatable, Sendable {
         object.set("round", step)
         object.set("time", time)
         object.set("clients", clients.count)
+        if clients.isEmpty { object.set("empty", true) }
         object.set("staleness_mean", stalenessMean)
         object.set("staleness_max", stalenessMax)
         object.set("train_loss", trainLoss)
