@@ -10,9 +10,10 @@ public enum ClientWeighting: String, Codable, Sendable, CaseIterable {
 
 /// Synchronous federated averaging (McMahan et al. 2017), ALGORITHMS.md section 1.
 ///
-/// Each round samples clients among those online (uniformly without replacement, or by
-/// another `selection` rule), and aggregates when the slowest of them returns, with p_i
-/// renormalized over the clients aggregated. Two options bound a round's length: a
+/// Each round samples clients among those online (uniformly without replacement, by
+/// another `selection` rule, or with replacement in proportion to their data), and
+/// aggregates when the slowest of them returns, with p_i renormalized over the clients
+/// aggregated. Two options bound a round's length: a
 /// `deadline` (seconds after the round starts) after which stragglers are dropped, and
 /// `overSelection` (sample ceil(k (1 + overSelection)) clients, keep the first k to
 /// return). A rule that reads the clients' reported losses picks the next round's
@@ -30,6 +31,8 @@ public struct FedAvg: ServerStrategy {
     public var stragglers: Double
     /// What stragglers (drawn, or past the deadline) do.
     public var stragglerWork: StragglerWork
+    /// How the round's clients are drawn (`server.sampling`).
+    public var sampling: Sampling
 
     private var round = 0
     private var running: [Job] = []
@@ -37,7 +40,7 @@ public struct FedAvg: ServerStrategy {
 
     public init(clientsPerRound: Int, weighting: ClientWeighting = .samples, deadline: Double? = nil,
                 overSelection: Double = 0, selection: ClientSelection = .uniform, stragglers: Double = 0,
-                stragglerWork: StragglerWork = .drop) {
+                stragglerWork: StragglerWork = .drop, sampling: Sampling = .uniform) {
         self.clientsPerRound = clientsPerRound
         self.weighting = weighting
         self.deadline = deadline
@@ -45,6 +48,19 @@ public struct FedAvg: ServerStrategy {
         self.selection = selection
         self.stragglers = stragglers
         self.stragglerWork = stragglerWork
+        self.sampling = sampling
+    }
+
+    /// How a round draws its clients.
+    public enum Sampling: String, Codable, Sendable, CaseIterable {
+        /// k distinct clients by the `selection` rule (uniform by default), aggregated
+        /// with the `weighting` p_i.
+        case uniform
+        /// k draws with replacement, client i with probability n_i / n, and each draw
+        /// weighing 1/k: a client drawn m times trains once and weighs m/k (renormalized
+        /// over the draws aggregated), the unbiased scheme of FedAvg's analysis (Li et
+        /// al., "On the Convergence of FedAvg on Non-IID Data", ICLR 2020, scheme I).
+        case proportional
     }
 
     /// What a straggler's update becomes.
@@ -59,23 +75,37 @@ public struct FedAvg: ServerStrategy {
     }
 
     public static let fields = ["clients_per_round", "weighting", "deadline", "over_selection", "selection", "candidates",
-                                "losses", "pacing", "stragglers", "straggler_work"]
+                                "losses", "pacing", "stragglers", "straggler_work", "sampling"]
 
     /// `clients_per_round` (required, at most the number of clients), `weighting`
     /// (default samples), `deadline` (none), `over_selection` (0), `selection` (uniform)
-    /// with its `candidates`, `stragglers` (0) and `straggler_work` (drop).
+    /// with its `candidates`, `stragglers` (0), `straggler_work` (drop) and `sampling`
+    /// (uniform; proportional weighs draws equally, so `weighting` is then uniform).
     public init(reading reader: some SettingsReader, clients: Int) {
+        let sampling: Sampling = reader.choice("sampling", default: .uniform)
         let perRound = reader.integer("clients_per_round", default: nil, in: 1...100_000_000)
-        if perRound > clients {
+        if perRound > clients, sampling == .uniform {
             reader.report("clients_per_round", "\(perRound) clients per round but only \(clients) clients (partition.clients)")
         }
         let overSelection = reader.number("over_selection", default: 0, in: 0...100, excludingLowerBound: false)
-        self.init(clientsPerRound: perRound, weighting: reader.choice("weighting", default: .samples),
+        let weighting: ClientWeighting = reader.choice("weighting", default: sampling == .proportional ? .uniform : .samples)
+        if sampling == .proportional {
+            if weighting != .uniform {
+                reader.report("weighting", "sampling: proportional already draws clients in proportion to their samples, "
+                              + "and each draw weighs the same; remove weighting or set it to uniform")
+            }
+        }
+        self.init(clientsPerRound: perRound, weighting: weighting,
                   deadline: reader.optionalNumber("deadline", in: 0...1e12, excludingLowerBound: true),
                   overSelection: overSelection,
                   selection: ClientSelection.read(reader, keep: Self.sampled(perRound, overSelection), clients: clients),
                   stragglers: reader.number("stragglers", default: 0, in: 0...1, excludingLowerBound: false),
-                  stragglerWork: reader.choice("straggler_work", default: .drop))
+                  stragglerWork: reader.choice("straggler_work", default: .drop), sampling: sampling)
+        if sampling == .proportional {
+            for (field, isSet) in [("selection", selection != .uniform), ("over_selection", overSelection > 0)] where isSet {
+                reader.report(field, "does not apply to sampling: proportional, which draws the round's clients itself")
+            }
+        }
         if stragglers == 1 {
             reader.report("stragglers", "every client would straggle; the share must be below 1")
         } else if stragglerWork == .drop, Self.active(of: Self.sampled(perRound, overSelection), stragglers: stragglers) == 0 {
@@ -92,6 +122,7 @@ public struct FedAvg: ServerStrategy {
         selection.writeSettings(to: &writer)
         if stragglers > 0 { writer.write("stragglers", stragglers) }
         if stragglerWork != .drop { writer.write("straggler_work", stragglerWork.rawValue) }
+        if sampling != .uniform { writer.write("sampling", sampling.rawValue) }
     }
 
     public var updatesPerStep: Int? { clientsPerRound }
@@ -133,7 +164,8 @@ public struct FedAvg: ServerStrategy {
         if kept.isEmpty {
             scheduler.closeEmptyRound()
         } else {
-            let weights = FedAvg.weights(kept.map(\.client), weighting, scheduler)
+            let weights = sampling == .proportional ? Aggregation.normalizedWeights(kept.map { $0.draws ?? 1 })
+                : FedAvg.weights(kept.map(\.client), weighting, scheduler)
             scheduler.aggregate(zip(kept, weights).map { Contribution(job: $0, weight: $1) })
         }
         for job in running where !returned.contains(job) { scheduler.drop(job) }
@@ -159,7 +191,18 @@ public struct FedAvg: ServerStrategy {
             return
         }
         var stream = scheduler.stream(.sampling, step: round)
-        let chosen = selection.choose(Self.sampled(target, overSelection), of: online, stream: &stream, scheduler: scheduler)
+        var draws: [Int: Int] = [:]
+        let chosen: [(client: Int, loss: Double?)]
+        switch sampling {
+        case .uniform:
+            chosen = selection.choose(Self.sampled(target, overSelection), of: online, stream: &stream, scheduler: scheduler)
+        case .proportional:
+            let drawn = Self.drawnWithReplacement(target, of: online, weights: online.map { scheduler.sampleCounts[$0] },
+                                                  stream: &stream)
+            for client in drawn { draws[client, default: 0] += 1 }
+            var seen = Set<Int>()
+            chosen = drawn.filter { seen.insert($0).inserted }.map { ($0, nil) }
+        }
         let straggling = drawStragglers(chosen.map(\.client), scheduler)
         let cutOff = stragglerWork == .partial ? deadline.map { snappedTime(scheduler.now + $0) } : nil
         for (client, loss) in chosen {
@@ -169,7 +212,8 @@ public struct FedAvg: ServerStrategy {
                 var draw = RandomStream(seed: scheduler.seed, purpose: .stragglers, client: client, counter: round)
                 work = .drawn(u: draw.uniform())
             }
-            if let job = scheduler.start(client: client, selectionLoss: loss, partialWork: work, cutOffAt: cutOff) {
+            if let job = scheduler.start(client: client, selectionLoss: loss, partialWork: work, cutOffAt: cutOff,
+                                         draws: draws[client]) {
                 running.append(job)
             }
         }
@@ -190,6 +234,28 @@ public struct FedAvg: ServerStrategy {
         let kept = Set(stream.sample(Self.active(of: chosen.count, stragglers: stragglers), from: chosen.count)
             .map { chosen[$0] })
         return Set(chosen).subtracting(kept)
+    }
+
+    /// `count` draws with replacement from `items`, item i with probability weights[i] /
+    /// sum(weights) (equal chances when they all weigh 0), in the order drawn: each draw a
+    /// uniform u located on the cumulative weights. O(count log items).
+    static func drawnWithReplacement(_ count: Int, of items: [Int], weights: [Int], stream: inout RandomStream) -> [Int] {
+        let weights = weights.allSatisfy { $0 == 0 } ? weights.map { _ in 1 } : weights
+        var cumulative: [Double] = []
+        var total = 0.0
+        for weight in weights {
+            total += Double(weight)
+            cumulative.append(total)
+        }
+        return (0..<count).map { _ in
+            let target = stream.uniform() * total
+            var (low, high) = (0, cumulative.count - 1)
+            while low < high {
+                let middle = (low + high) / 2
+                if cumulative[middle] <= target { low = middle + 1 } else { high = middle }
+            }
+            return items[low]
+        }
     }
 
     /// p_i over `clients`: sample shares (or equal shares) renormalized to sum to one.

@@ -1,4 +1,4 @@
-import FedSimAlgorithms
+@testable import FedSimAlgorithms
 import FedSimCore
 import Foundation
 import XCTest
@@ -112,5 +112,42 @@ final class ComputeRedrawTests: XCTestCase {
         XCTAssertThrowsError(try SystemModel(compute: .constant(seconds: 1), clients: 3, seed: 9, redrawsCompute: true)) {
             XCTAssertEqual($0 as? SystemModelError, .redrawNeedsRandomProfile)
         }
+    }
+}
+
+/// `server.sampling: proportional`: draws with replacement by data size, each draw weighing 1/k.
+final class ProportionalSamplingTests: XCTestCase {
+    func testDrawsFollowTheWeights() {
+        var stream = RandomStream(seed: 3, purpose: .sampling)
+        let drawn = FedAvg.drawnWithReplacement(60_000, of: [4, 7, 9], weights: [1, 3, 6], stream: &stream)
+        let shares = [4, 7, 9].map { client in Double(drawn.filter { $0 == client }.count) / 60_000 }
+        for (share, expected) in zip(shares, [0.1, 0.3, 0.6]) { XCTAssertEqual(share, expected, accuracy: 0.01) }
+        var again = RandomStream(seed: 3, purpose: .sampling)
+        XCTAssertEqual(FedAvg.drawnWithReplacement(10, of: [1, 2], weights: [0, 0], stream: &again).count, 10,
+                       "clients without rows are drawn with equal chances")
+    }
+
+    func testAClientDrawnTwiceTrainsOnceAndWeighsTwoDraws() {
+        let samples = [10, 10, 10, 10, 200, 10]
+        var server = EventDrivenServer(
+            strategy: FedAvg(clientsPerRound: 5, weighting: .uniform, sampling: .proportional),
+            scheduler: Scheduler(clock: FixedDurations(Array(repeating: 1, count: 6)), sampleCounts: samples, seed: 2),
+            stop: StopCondition(aggregations: 20))
+        let steps = server.remainingSteps()
+        XCTAssertEqual(steps.count, 20)
+        var repeated = 0
+        for step in steps {
+            let clients = step.contributions.map(\.job.client)
+            XCTAssertEqual(Set(clients).count, clients.count, "one job per client")
+            let draws = step.contributions.map { $0.job.draws ?? 0 }
+            XCTAssertEqual(draws.reduce(0, +), 5, "k = 5 draws a round")
+            for (contribution, count) in zip(step.contributions, draws) {
+                XCTAssertEqual(contribution.weight, Double(count) / 5, accuracy: 1e-15)
+            }
+            repeated += draws.filter { $0 > 1 }.count
+        }
+        // Client 4 holds 200 of 250 rows: 4 of 5 draws on average, so it is drawn more than once in most rounds.
+        XCTAssertGreaterThan(repeated, 10)
+        XCTAssertEqual(steps.map { $0.contributions.contains { $0.job.client == 4 } }.filter { $0 }.count, 20)
     }
 }

@@ -116,3 +116,29 @@ extension GlobalTrainingMetricsTests {
                   "\(run.logs)")
     }
 }
+
+extension GlobalTrainingMetricsTests {
+    func testProportionalSamplingRecordsEachClientsDrawsWhateverTheWorkers() throws {
+        let data = blobData(clients: 6)
+        var scenario = blobScenario(clients: 6, perRound: 4, rounds: 6)
+        scenario.server.strategy = FedAvg(clientsPerRound: 4, weighting: .uniform, sampling: .proportional)
+        var lines: [[String]] = []
+        for workers in [1, 3] {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-draws-\(UUID())").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let run = InMemoryRun()
+            run.startWorkers(workers)
+            _ = try run.coordinator(scenario, data, workers: workers, folder: RunFolder(path: folder, scenario: scenario)).run()
+            lines.append(try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+                .map { $0.replacingOccurrences(of: #","wall_seconds":[0-9.e-]+"#, with: "", options: .regularExpression) })
+        }
+        XCTAssertEqual(lines[0], lines[1])
+        for line in lines[0] {
+            let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let draws = try XCTUnwrap(record["client_draws"] as? [Int])
+            XCTAssertEqual(draws.reduce(0, +), 4)
+            XCTAssertEqual((record["client_ids"] as? [Int])?.count, draws.count)
+            XCTAssertEqual(record["clients"] as? Int, draws.count)
+        }
+    }
+}

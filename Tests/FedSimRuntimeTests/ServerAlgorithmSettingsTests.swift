@@ -131,7 +131,27 @@ final class ServerAlgorithmSettingsTests: XCTestCase {
             XCTAssertEqual(error.issues.first?.message, "unknown field 'bufer_size'; did you mean 'buffer_size'? (fields here: "
                            + "adapter, algorithm, async_weighting, beta1, beta2, buffer_size, candidates, clients_per_round, "
                            + "concurrency, deadline, learning_rate, losses, optimizer, over_selection, pacing, period, rounds, "
-                           + "selection, staleness, straggler_work, stragglers, svd_period, tau, time_budget, weighting)")
+                           + "sampling, selection, staleness, straggler_work, stragglers, svd_period, tau, time_budget, "
+                           + "weighting)")
+        }
+    }
+}
+
+extension ServerAlgorithmSettingsTests {
+    func testProportionalSamplingWeighsDrawsAndRefusesAnotherRuleOrWeighting() throws {
+        let proportional = try parse(scenarioText("  rounds: 3\n  clients_per_round: 30\n  sampling: proportional"))
+        XCTAssert(proportional.server.strategy.isEqual(to: FedAvg(clientsPerRound: 30, weighting: .uniform,
+                                                                    sampling: .proportional)),
+                  "more draws than clients, weighting uniform by default")
+        XCTAssertEqual(try parse(proportional.resolvedYAML), proportional)
+        for (extra, field) in [("weighting: samples", "weighting"), ("selection: power_of_choice", "selection"),
+                               ("over_selection: 0.5", "over_selection")] {
+            do {
+                _ = try parse(scenarioText("  rounds: 3\n  clients_per_round: 5\n  sampling: proportional\n  \(extra)"))
+                XCTFail("accepted \(extra)")
+            } catch let error as ScenarioError {
+                XCTAssertEqual(error.issues.map(\.field), ["server.\(field)"], "\(error)")
+            }
         }
     }
 }

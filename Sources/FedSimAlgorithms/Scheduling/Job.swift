@@ -16,9 +16,12 @@ public struct Job: Hashable, Codable, Sendable, CustomStringConvertible {
     public let selectionLoss: Double?
     /// A straggler's share of its local work; nil: all of it.
     public let partialWork: PartialWork?
+    /// How many of its round's draws picked the client, under sampling with replacement
+    /// (`FedAvg.Sampling.proportional`); nil for a client picked once, without replacement.
+    public let draws: Int?
 
     public init(client: Int, number: Int, version: Int, ready: Double, start: Double, end: Double,
-                selectionLoss: Double? = nil, partialWork: PartialWork? = nil) {
+                selectionLoss: Double? = nil, partialWork: PartialWork? = nil, draws: Int? = nil) {
         self.client = client
         self.number = number
         self.version = version
@@ -27,6 +30,7 @@ public struct Job: Hashable, Codable, Sendable, CustomStringConvertible {
         self.end = end
         self.selectionLoss = selectionLoss
         self.partialWork = partialWork
+        self.draws = draws
     }
 
     public var description: String {
@@ -63,7 +67,8 @@ public struct AggregationStep: Equatable, Codable, Sendable {
     /// 1, 2, ... in the order steps are taken.
     public let number: Int
     public let time: Double
-    /// The version this step produces (the model it updates is `version - 1`).
+    /// The version this step produces (the model it updates is `version - 1`); an empty
+    /// round (no contributions) leaves the model at `version`.
     public let version: Int
     public let contributions: [Contribution]
 

@@ -86,10 +86,11 @@ public struct Scheduler: Sendable {
     ///
     /// `partialWork` makes the job a straggler doing that share of its work, in its full
     /// time. With `cutOffAt`, a job that would end later but start earlier does the
-    /// share of its time that fits (`PartialWork.share`) and ends then.
+    /// share of its time that fits (`PartialWork.share`) and ends then. `draws` counts a
+    /// client drawn more than once by sampling with replacement (`Job.draws`).
     @discardableResult
     public mutating func start(client: Int, selectionLoss: Double? = nil, partialWork: PartialWork? = nil,
-                               cutOffAt cutOff: Double? = nil) -> Job? {
+                               cutOffAt cutOff: Double? = nil, draws: Int? = nil) -> Job? {
         guard let timing = clock.job(client: client, ready: now, number: progress.jobCounts[client] + 1) else { return nil }
         progress.jobCounts[client] += 1
         var (start, end, work) = (snappedTime(timing.start), snappedTime(timing.end), partialWork)
@@ -98,7 +99,7 @@ public struct Scheduler: Sendable {
             end = cutOff
         }
         let job = Job(client: client, number: progress.jobCounts[client], version: version, ready: now,
-                      start: start, end: end, selectionLoss: selectionLoss, partialWork: work)
+                      start: start, end: end, selectionLoss: selectionLoss, partialWork: work, draws: draws)
         actions.append(.start(job))
         return job
     }

@@ -122,6 +122,9 @@ final class RunRecorder {
             record.selectionLosses = step.contributions.map { $0.job.selectionLoss ?? .infinity }
         }
         if recordsLocalSteps { record.localSteps = results.map(\.steps) }
+        if step.contributions.contains(where: { $0.job.draws != nil }) {
+            record.draws = step.contributions.map { $0.job.draws ?? 1 }
+        }
         state.downloadsSinceLastStep = 0
         state.time = step.time
         let onGrid = step.number % evaluationEvery == 0

@@ -38,6 +38,9 @@ public struct StepRecord: Equatable, Sendable {
     /// With stragglers that may do partial work: the optimizer steps of each aggregated
     /// client's update (in `clients`' order); nil otherwise.
     public var localSteps: [Int]?
+    /// Under sampling with replacement: how many of the round's draws picked each
+    /// aggregated client (in `clients`' order); nil otherwise.
+    public var draws: [Int]?
 
     init(step: Int, time: Double, clients: [Int], stalenessMean: Double, stalenessMax: Int,
          trainLoss: Double, testLoss: Double? = nil, testAccuracy: Double? = nil,
@@ -86,9 +89,10 @@ public struct StepRecord: Equatable, Sendable {
         if let trimmed = facts.trimmedPerCoordinate { object.set("trimmed_per_coordinate", trimmed) }
         if let distance = facts.honestDistance { object.set("honest_distance", distance) }
         if let epsilonMax { object.set("epsilon_max", epsilonMax) }
-        if selectionLosses != nil || localSteps != nil { object.set("client_ids", clients) }
+        if selectionLosses != nil || localSteps != nil || draws != nil { object.set("client_ids", clients) }
         if let selectionLosses { object.set("selection_losses", selectionLosses) }
         if let localSteps { object.set("local_steps", localSteps) }
+        if let draws { object.set("client_draws", draws) }
         object.set("wall_seconds", wallSeconds)
         return object
     }
