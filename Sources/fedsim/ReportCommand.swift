@@ -11,7 +11,9 @@ struct ReportCommand: ParsableCommand {
             server runs and decentralized runs are measured differently, so give each kind its own report.
 
             Server runs: "time to loss" is the virtual time at which the run's test loss first reaches the \
-            reference run's final test loss (the first folder unless --reference names another); "loss \
+            reference run's final test loss (the first folder whose run did not diverge, that is whose \
+            model never held NaN and whose last test loss is not above its first, unless --reference \
+            names another); "loss \
             spread" is the standard deviation of the successive changes of the test loss sampled every \
             --grid virtual seconds.
 
@@ -28,7 +30,8 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "Run folders (each holding a metrics.jsonl), all server runs or all decentralized runs.")
     var runs: [String]
 
-    @Option(help: "Server runs: the run whose final test loss is the target (default: the first).")
+    @Option(help: ArgumentHelp("Server runs: the run whose final test loss is the target (default: the first that "
+                               + "did not diverge)."))
     var reference: String?
 
     @Option(help: "Server runs: virtual seconds between the samples of the loss spread.")
@@ -113,7 +116,7 @@ struct ReportCommand: ParsableCommand {
                              + "report each kind on its own")
         }
         guard target == nil else { throw UsageError("--target applies to decentralized runs; use --reference") }
-        return RunComparison(runs: server, reference: try reference.map { try RunHistory(folder: $0) } ?? server[0], grid: grid,
-                             groups: groups, x: x ?? .time, logarithmicY: logY)
+        let chosen = try reference.map { try RunHistory(folder: $0) }
+        return RunComparison(runs: server, reference: chosen, grid: grid, groups: groups, x: x ?? .time, logarithmicY: logY)
     }
 }

@@ -95,3 +95,32 @@ final class RunHistoryTests: XCTestCase {
         XCTAssert(html.contains("<td>not reached</td>"))
     }
 }
+
+extension RunHistoryTests {
+    func testARunThatDivergedSetsNoTargetByDefault() throws {
+        let nonFinite = try RunHistory(folder: folder([
+            #"{"round":1,"time":1,"test_loss":0.9,"test_accuracy":0.5}"#,
+            #"{"round":2,"time":2,"test_loss":null,"test_accuracy":0.1}"#,
+        ]))
+        let worse = try RunHistory(folder: folder([
+            #"{"round":1,"time":1,"test_loss":0.7,"test_accuracy":0.5}"#,
+            #"{"round":2,"time":2,"test_loss":2.4,"test_accuracy":0.2}"#,
+        ]))
+        let converged = try RunHistory(folder: folder([
+            #"{"round":1,"time":1,"test_loss":0.8,"test_accuracy":0.6}"#,
+            #"{"round":2,"time":2,"test_loss":0.6,"test_accuracy":0.7}"#,
+        ]))
+        XCTAssertEqual([nonFinite, worse, converged].map(\.diverged), [true, true, false])
+        let comparison = RunComparison(runs: [nonFinite, worse, converged], grid: 1)
+        XCTAssertEqual(comparison.targetLoss, 0.6, "the first run that did not diverge")
+        let lines = comparison.markdown.split(separator: "\n")
+        XCTAssert(lines[0].contains("time to loss 0.6000"), String(lines[0]))
+        XCTAssert(lines[4].contains("| 0.6000 | 0.7000 | 2.0 |"), String(lines[4]))
+        XCTAssertEqual(RunComparison(runs: [nonFinite, converged], reference: worse, grid: 1).targetLoss, 2.4,
+                       "a reference given is taken as it is")
+
+        let none = RunComparison(runs: [nonFinite, worse], grid: 1)
+        XCTAssertNil(none.targetLoss)
+        XCTAssert(none.markdown.contains("time to loss (every run diverged)"), none.markdown)
+    }
+}

@@ -187,7 +187,7 @@ final class SweepTests: XCTestCase {
         // half-width 12.706205 * 0.7071 / sqrt(2) = 6.3531).
         let markdown = results.markdown
         XCTAssert(markdown.contains("6 runs (server.learning_rate = 0.1, [1, 2]; seeds 1, 2, 3): 4 completed."), markdown)
-        XCTAssert(markdown.contains("first reaches 0.5000 (the final test loss of the first completed run, "
+        XCTAssert(markdown.contains("first reaches 0.5000 (the final test loss of the first completed run that did not diverge, "
                                     + "server.learning_rate=0.1,seed=1)."), markdown)
         XCTAssert(markdown.contains("""
             ## server.learning_rate=0.1

@@ -5,8 +5,9 @@ import Foundation
 /// test accuracy against virtual time, steps or communicated bytes.
 public struct RunComparison: RunReport {
     public let runs: [RunHistory]
-    /// The test loss every run is timed to reach: the reference run's final one.
-    public let targetLoss: Double
+    /// The test loss every run is timed to reach: the reference run's final one; nil
+    /// when every run diverged and none was given.
+    public let targetLoss: Double?
     /// Virtual seconds between the samples of the loss spread.
     public let grid: Double
     /// The runs the charts draw as one curve each.
@@ -15,11 +16,12 @@ public struct RunComparison: RunReport {
     /// Whether the charts' y axes are logarithmic.
     public let logarithmicY: Bool
 
-    /// `groups` defaults to every run on its own.
-    public init(runs: [RunHistory], reference: RunHistory, grid: Double, groups: [RunGroup]? = nil,
+    /// `reference` defaults to the first run that did not diverge (`RunHistory.diverged`),
+    /// whose final loss is one worth reaching; `groups` to every run on its own.
+    public init(runs: [RunHistory], reference: RunHistory? = nil, grid: Double, groups: [RunGroup]? = nil,
                 x: ChartAxis = .time, logarithmicY: Bool = false) {
         self.runs = runs
-        targetLoss = reference.final.testLoss
+        targetLoss = (reference ?? runs.first { !$0.diverged })?.final.testLoss
         self.grid = grid
         self.groups = groups ?? RunGroup.separately(runs.map(\.name))
         self.x = x
@@ -33,10 +35,12 @@ public struct RunComparison: RunReport {
     public var rows: [[String]] {
         let private_ = runs.contains { $0.epsilonMax != nil }
         let header = ["run", "steps", "virtual s", "final test loss", "final accuracy",
-                      "time to loss \(ReportText.fixed(targetLoss, 4))", "loss spread", "bytes up / update"]
+                      targetLoss.map { "time to loss \(ReportText.fixed($0, 4))" } ?? "time to loss (every run diverged)",
+                      "loss spread", "bytes up / update"]
             + (private_ ? ["epsilon"] : [])
         return [header] + runs.map { run -> [String] in
-            let timeToLoss = run.firstTime(testLossAtMost: targetLoss).map { ReportText.fixed($0, 1) } ?? "not reached"
+            let timeToLoss = targetLoss.map { run.firstTime(testLossAtMost: $0).map { ReportText.fixed($0, 1) } ?? "not reached" }
+                ?? "-"
             let spread = run.lossSpread(every: grid).map { ReportText.fixed($0, 4) } ?? "-"
             let bytesUp = run.bytesUpPerUpdate.map { ReportText.fixed($0, 0) } ?? "-"
             var row = [run.name, "\(run.steps)", ReportText.fixed(run.duration, 1), ReportText.fixed(run.final.testLoss, 4),

@@ -35,6 +35,15 @@ public enum RunFolderHistory: Sendable {
         }
     }
 
+    /// Whether the run diverged: a server run by `RunHistory.diverged`, a decentralized
+    /// one when its last test loss is missing or not finite.
+    public var diverged: Bool {
+        switch self {
+        case let .server(history): return history.diverged
+        case let .decentralized(history): return !(history.final.testLoss?.isFinite ?? false)
+        }
+    }
+
     /// The test accuracy of the last evaluation; nil when the run records none (least squares).
     public var finalTestAccuracy: Double? {
         switch self {

@@ -28,6 +28,10 @@ public struct RunHistory: Sendable {
     /// The largest epsilon any client had spent at the last record of a private run; nil
     /// for a run without DP.
     public let epsilonMax: Double?
+    /// Whether the run diverged: an evaluation found the model holding NaN or infinity
+    /// (a null test loss), or the run ended with a higher test loss than its first
+    /// evaluation's.
+    public let diverged: Bool
 
     /// Reads `folder/metrics.jsonl`. Throws naming the file and line of a record that is
     /// not a JSON object with numeric `round` and `time`, or that is a decentralized run's,
@@ -44,6 +48,7 @@ public struct RunHistory: Sendable {
         var evaluations: [Evaluation] = []
         var (bytesUp, updates, communicatedBytes) = (0.0, 0.0, 0.0)
         var epsilonMax: Double?
+        var nonFinite = false
         let notARecord = { RunFolderError.notARecord(metrics: metrics.path, line: $0) }
         try metrics.forEachRecord(decentralized: false, malformed: notARecord) { number, record in
             guard let step = (record["round"] as? NSNumber)?.intValue,
@@ -64,6 +69,8 @@ public struct RunHistory: Sendable {
                let accuracy = (record["test_accuracy"] as? NSNumber)?.doubleValue {
                 evaluations.append(Evaluation(step: step, time: time, testLoss: loss, testAccuracy: accuracy,
                                               communicatedBytes: communicatedBytes))
+            } else if record["test_loss"] is NSNull {
+                nonFinite = true
             }
         }
         guard !evaluations.isEmpty else { throw RunFolderError.noEvaluation(metrics: metrics.path) }
@@ -73,6 +80,7 @@ public struct RunHistory: Sendable {
         self.evaluations = evaluations
         bytesUpPerUpdate = updates > 0 ? bytesUp / updates : nil
         self.epsilonMax = epsilonMax
+        diverged = nonFinite || evaluations[evaluations.count - 1].testLoss > evaluations[0].testLoss
     }
 
     /// The last evaluation.

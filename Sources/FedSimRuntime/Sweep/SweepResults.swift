@@ -26,7 +26,7 @@ public struct SweepResults: Sendable {
 
     /// Reads the run folders of `plan` in `folder`. The target loss is `targetLoss` or,
     /// as `fedsim report` times runs to its first folder's final loss, the final test
-    /// loss of the first completed run in the plan's order.
+    /// loss of the first completed run in the plan's order that did not diverge.
     /// - Throws: the `RunFolderError` of a completed run whose metrics cannot be read.
     public init(plan: SweepPlan, folder: String, targetLoss: Double?) throws {
         let read = try plan.runs.map { run -> (run: SweepRun, status: String, history: RunFolderHistory?) in
@@ -35,17 +35,20 @@ public struct SweepResults: Sendable {
                 ? try RunFolderHistory(folder: path) : try? RunFolderHistory(folder: path)
             return (run, status, history)
         }
-        let firstCompleted = read.first { $0.status == RunStatus.completed.rawValue && $0.history?.finalTestLoss != nil }
+        let firstCompleted = read.first {
+            guard $0.status == RunStatus.completed.rawValue, let history = $0.history else { return false }
+            return history.finalTestLoss != nil && !history.diverged
+        }
         let target: Double?
         if let targetLoss {
             target = targetLoss
             targetSource = "given by --target-loss"
         } else if let firstCompleted, let loss = firstCompleted.history?.finalTestLoss {
             target = loss
-            targetSource = "the final test loss of the first completed run, \(firstCompleted.run.name)"
+            targetSource = "the final test loss of the first completed run that did not diverge, \(firstCompleted.run.name)"
         } else {
             target = nil
-            targetSource = "no run has completed"
+            targetSource = "no run has completed without diverging"
         }
         self.plan = plan
         self.targetLoss = target
