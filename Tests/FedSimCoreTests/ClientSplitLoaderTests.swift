@@ -49,7 +49,7 @@ final class ClientSplitLoaderTests: XCTestCase {
     private let leaf = """
         {"users": ["f_1", "f_0"], "num_samples": [2, 1],
          "user_data": {"f_0": {"x": [[5, 6.5]], "y": [7]},
-                       "f_1": {"x": [[1, 2], [3e0, -4]], "y": [3, 7]}}}
+                       "f_1": {"x": [[1, 2], [3e0, -4]], "y": [3, 7.0]}}}
         """
 
     func testLEAFJSONGivesItsUsersInTheOrderUsersListsThem() throws {

@@ -5,7 +5,7 @@
 ///      "user_data": {"f_00000": {"x": [[0.1, ...], ...], "y": [3, ...]}, ...}}
 ///
 /// Each user's `x` rows are its features (numbers, every row as wide as the first) and
-/// `y` its integer labels; `num_samples`, when present, must agree with them. Rows come
+/// `y` its integer labels (written 3 or 3.0, as numpy's float labels are); `num_samples`, when present, must agree with them. Rows come
 /// user by user in the order of `users`, each row tagged with its user
 /// (`LoadedDataset.clientIDs`). Errors name the file and the JSON path of the problem.
 public enum LEAFJSONLoader {
@@ -82,7 +82,9 @@ public enum LEAFJSONLoader {
                     }
                     features.append(feature)
                 }
-                guard let label = ys[row].integer else { throw problem("\(place).y[\(row)]", "expected an integer label") }
+                guard let label = Self.integral(ys[row]) else {
+                    throw problem("\(place).y[\(row)]", "expected an integer label")
+                }
                 try labels.append(label, file: name, at: "\(place).y[\(row)]")
                 clientIDs.append(user)
             }
@@ -92,5 +94,13 @@ public enum LEAFJSONLoader {
         return LoadedDataset(dataset: Dataset(features: features, labels: classIds, featureCount: width,
                                               classCount: classValues.count),
                              labelValues: classValues, clientIDs: clientIDs)
+    }
+
+    /// A JSON number with an integral value (3, 3.0, 3e0) as an `Int`; nil otherwise.
+    private static func integral(_ value: JSONValue) -> Int? {
+        if let integer = value.integer { return integer }
+        guard case let .number(text) = value, let number = Double(text), number == number.rounded(),
+              abs(number) < 1e15 else { return nil }
+        return Int(number)
     }
 }
