@@ -4,8 +4,25 @@ import FedSimCore
 import Foundation
 import XCTest
 
-/// `evaluation.global_train_every`: the global model on every client's training rows.
+/// What a FedAvg run records: the global model on every client's training rows
+/// (`evaluation.global_train_every`), stragglers' partial work, empty rounds, draws.
 final class GlobalTrainingMetricsTests: XCTestCase {
+    /// `scenario` run on `workers` in-memory workers into a fresh folder: the run, its
+    /// coordinator, its summary and its metrics records.
+    private func recordedRun(_ scenario: Scenario, _ data: FederatedDataset, workers: Int) throws
+        -> (run: InMemoryRun, coordinator: Coordinator, summary: RunSummary, records: [[String: Any]]) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-records-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = InMemoryRun()
+        run.startWorkers(workers)
+        let coordinator = try run.coordinator(scenario, data, workers: workers, folder: RunFolder(path: folder, scenario: scenario))
+        let summary = try coordinator.run()
+        let records = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        return (run, coordinator, summary, records)
+    }
+
     func testTheGlobalTrainingLossIsTheModelsLossOverAllClientsRows() throws {
         var data = blobData(clients: 5)
         data.clients[2] = data.clients[2].subset(Array(0..<7))
@@ -15,17 +32,9 @@ final class GlobalTrainingMetricsTests: XCTestCase {
         var records: [[[String: Any]]] = []
         var finals: [[Float]] = []
         for workers in [1, 2] {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-global-\(UUID())").path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let run = InMemoryRun()
-            run.startWorkers(workers)
-            let coordinator = try run.coordinator(scenario, data, workers: workers,
-                                                  folder: RunFolder(path: folder, scenario: scenario))
-            _ = try coordinator.run()
-            finals.append(coordinator.globalParameters)
-            records.append(try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
-                try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
-            })
+            let recorded = try recordedRun(scenario, data, workers: workers)
+            finals.append(recorded.coordinator.globalParameters)
+            records.append(recorded.records)
         }
         XCTAssertEqual(records[0].map { $0["global_train_loss"] as? Double }, records[1].map { $0["global_train_loss"] as? Double })
         // Steps 2 and 4, and the last, 5.
@@ -45,17 +54,7 @@ final class GlobalTrainingMetricsTests: XCTestCase {
         let data = blobData(clients: 6)
         var scenario = blobScenario(clients: 6, perRound: 4, rounds: 3)
         scenario.server.strategy = FedAvg(clientsPerRound: 4, stragglers: 0.5, stragglerWork: .partial)
-        var records: [[[String: Any]]] = []
-        for workers in [1, 3] {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-partial-\(UUID())").path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let run = InMemoryRun()
-            run.startWorkers(workers)
-            _ = try run.coordinator(scenario, data, workers: workers, folder: RunFolder(path: folder, scenario: scenario)).run()
-            records.append(try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
-                try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
-            })
-        }
+        let records = try [1, 3].map { try recordedRun(scenario, data, workers: $0).records }
         // 2 epochs of ceil(24 / 8) = 3 steps: 6 for a full update, 3 (one epoch, 1 + floor(u)) for a straggler.
         for record in records[0] {
             let steps = try XCTUnwrap(record["local_steps"] as? [Int])
@@ -84,24 +83,14 @@ final class GlobalTrainingMetricsTests: XCTestCase {
                                                                                 with: "global_train_every: 0"),
                                                       file: "t.yaml", baseDirectory: "/"))
     }
-}
 
-extension GlobalTrainingMetricsTests {
     func testARoundNoUpdateCameBackInIsRecordedEmptyAndCounts() throws {
         let data = blobData(clients: 6)
         var scenario = blobScenario(clients: 6, perRound: 2, rounds: 12)
         scenario.server.strategy = FedAvg(clientsPerRound: 2, deadline: 1.5)
         scenario.system.compute = .trace([1, 2, 5, 5, 5, 5])
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-empty-\(UUID())").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let run = InMemoryRun()
-        run.startWorkers(2)
-        let coordinator = try run.coordinator(scenario, data, workers: 2, folder: RunFolder(path: folder, scenario: scenario))
-        let summary = try coordinator.run()
+        let (run, _, summary, records) = try recordedRun(scenario, data, workers: 2)
         XCTAssertEqual(summary.steps, 12)
-        let records = try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").map {
-            try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
-        }
         XCTAssertEqual(records.map { $0["round"] as? Int }, (1...12).map { $0 })
         let empty = records.filter { $0["empty"] as? Bool == true }
         XCTAssertFalse(empty.isEmpty)
@@ -115,26 +104,16 @@ extension GlobalTrainingMetricsTests {
         XCTAssert(run.logs.contains { $0.contains("no update came back before the deadline; recorded as an empty round") },
                   "\(run.logs)")
     }
-}
 
-extension GlobalTrainingMetricsTests {
     func testProportionalSamplingRecordsEachClientsDrawsWhateverTheWorkers() throws {
         let data = blobData(clients: 6)
         var scenario = blobScenario(clients: 6, perRound: 4, rounds: 6)
         scenario.server.strategy = FedAvg(clientsPerRound: 4, weighting: .uniform, sampling: .proportional)
-        var lines: [[String]] = []
-        for workers in [1, 3] {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fedsim-draws-\(UUID())").path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let run = InMemoryRun()
-            run.startWorkers(workers)
-            _ = try run.coordinator(scenario, data, workers: workers, folder: RunFolder(path: folder, scenario: scenario)).run()
-            lines.append(try String(contentsOfFile: folder + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
-                .map { $0.replacingOccurrences(of: #","wall_seconds":[0-9.e-]+"#, with: "", options: .regularExpression) })
+        let records = try [1, 3].map { try recordedRun(scenario, data, workers: $0).records }
+        for key in ["client_ids", "client_draws", "train_loss", "test_loss"] {
+            XCTAssertEqual(records[0].map { "\($0[key] ?? "-")" }, records[1].map { "\($0[key] ?? "-")" }, key)
         }
-        XCTAssertEqual(lines[0], lines[1])
-        for line in lines[0] {
-            let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        for record in records[0] {
             let draws = try XCTUnwrap(record["client_draws"] as? [Int])
             XCTAssertEqual(draws.reduce(0, +), 4)
             XCTAssertEqual((record["client_ids"] as? [Int])?.count, draws.count)
