@@ -79,7 +79,8 @@ public enum Simulation {
     static func openFolder(_ path: String, scenario: Scenario, options: RunOptions, checkpoints: Bool = true) throws
         -> (RunFolder, RunCheckpoint?) {
         let saved = try? String(contentsOfFile: path + "/scenario.yaml", encoding: .utf8)
-        guard options.resume, saved == scenario.resolvedYAML, RunFolder.status(in: path) != .completed else {
+        guard options.resume, saved == scenario.resolvedYAML(filesRelativeTo: path), RunFolder.status(in: path) != .completed
+        else {
             return (try RunFolder(path: path, scenario: scenario, overwrite: options.overwrite), nil)
         }
         guard checkpoints, let checkpoint = try RunCheckpoint.read(from: path) else {

@@ -852,3 +852,21 @@ final class ScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(found.map(\.field), ["aggregator.rule"])
     }
 }
+
+extension ScenarioLoaderTests {
+    func testARunFolderKeepsFilePathsRelativeToItselfWhenTheyShareAFolder() throws {
+        let scenario = try ScenarioLoader.load(path: Self.scenarios.appendingPathComponent("quickstart.yaml").path)
+        let data = Self.repository.appendingPathComponent("data/digits.csv").path
+        let inside = Self.repository.appendingPathComponent("runs/some-run").path
+        let relative = scenario.resolvedYAML(filesRelativeTo: inside)
+        XCTAssert(relative.contains("  path: \"../../data/digits.csv\"\n"), relative)
+        XCTAssertEqual(try ScenarioLoader.parse(relative, file: "scenario.yaml", baseDirectory: inside), scenario)
+        // As a container sees the same files under /fedsim.
+        var moved = scenario
+        moved.data.source = .csv(path: "/fedsim/data/digits.csv", labelColumn: -1)
+        XCTAssert(moved.resolvedYAML(filesRelativeTo: "/fedsim/runs/compose").contains("  path: \"../../data/digits.csv\"\n"))
+        // Sharing only the root, a path stays absolute; the plain form is always absolute.
+        XCTAssert(scenario.resolvedYAML(filesRelativeTo: "/nonexistent/run").contains("  path: \"\(data)\"\n"))
+        XCTAssert(scenario.resolvedYAML.contains("  path: \"\(data)\"\n"))
+    }
+}

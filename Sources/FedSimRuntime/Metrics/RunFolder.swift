@@ -45,7 +45,8 @@ public final class RunFolder {
             for name in earlier { try? manager.removeItem(at: Self.url(name, in: path)) }
         }
         do {
-            try Data(scenario.resolvedYAML.utf8).write(to: Self.url("scenario.yaml", in: path), options: .atomic)
+            try Data(scenario.resolvedYAML(filesRelativeTo: path).utf8).write(to: Self.url("scenario.yaml", in: path),
+                                                                           options: .atomic)
             let metricsURL = Self.url("metrics.jsonl", in: path)
             try Data().write(to: metricsURL)
             metrics = try FileHandle(forWritingTo: metricsURL)

@@ -1,11 +1,23 @@
+import Foundation
 import FedSimAlgorithms
 import FedSimCore
 
 extension Scenario {
-    /// The scenario with every default filled in, in the scenario-file format, so a run
-    /// folder's `scenario.yaml` can be run again as it is.
-    public var resolvedYAML: String {
-        var lines = ["name: \(quoted(name))", "seed: \(seed)"] + (dataSeed.map { ["data_seed: \($0)"] } ?? []) + dataYAML + [
+    /// The scenario with every default filled in, in the scenario-file format, every
+    /// file at its absolute path.
+    public var resolvedYAML: String { resolvedYAML(files: FilePaths(relativeTo: nil)) }
+
+    /// `resolvedYAML` as a run folder keeps it, so that it runs again as it is from
+    /// where it lies: a file path that shares a folder other than the root with `folder`
+    /// is written relative to `folder` (`../../data/digits.csv` from `runs/NAME`), so the
+    /// copy a container wrote under `/fedsim/runs` runs on the host too; other paths stay
+    /// absolute.
+    public func resolvedYAML(filesRelativeTo folder: String) -> String {
+        resolvedYAML(files: FilePaths(relativeTo: folder))
+    }
+
+    private func resolvedYAML(files: FilePaths) -> String {
+        var lines = ["name: \(quoted(name))", "seed: \(seed)"] + (dataSeed.map { ["data_seed: \($0)"] } ?? []) + dataYAML(files) + [
             "model:",
             "  kind: \(model.kind.rawValue)",
             "  hidden: [\(model.hidden.map(String.init).joined(separator: ", "))]",
@@ -16,20 +28,20 @@ extension Scenario {
             lines.append("  layers:")
             lines += model.layers.map { "    - " + $0.yaml }
         }
-        if let base = model.base { lines.append("  base: \(quoted(base))") }
+        if let base = model.base { lines.append("  base: \(files(base))") }
         if let lora = model.lora {
             lines += ["  lora:", "    rank: \(lora.rank)", "    alpha: \(lora.alpha)"]
             if let layers = lora.layers { lines.append("    layers: [\(layers.map(String.init).joined(separator: ", "))]") }
         }
         if let decentralized {
-            if !model.kind.isObjective(decentralized: true) { lines += trainingYAML }
-            lines += decentralizedYAML(decentralized)
+            if !model.kind.isObjective(decentralized: true) { lines += trainingYAML(files) }
+            lines += decentralizedYAML(decentralized, files)
             lines += byzantineYAML
             return lines.joined(separator: "\n") + "\n"
         }
-        lines += trainingYAML
+        lines += trainingYAML(files)
         lines += serverYAML
-        lines += systemYAML
+        lines += systemYAML(files)
         lines += byzantineYAML
         lines += ["evaluation:", "  every: \(evaluation.every)"]
             + (evaluation.globalTrainEvery.map { ["  global_train_every: \($0)"] } ?? [])
@@ -45,18 +57,18 @@ extension Scenario {
 
     /// The scenario's data and partition sections, with every default filled in: with
     /// the seed and the model's kind, all that decides every client's rows.
-    private var dataYAML: [String] {
+    private func dataYAML(_ files: FilePaths) -> [String] {
         var lines = ["data:", "  source: \(data.source.kind)"]
         let classIDs = data.classes.map { ["  classes: \($0)"] } ?? []
         switch data.source {
         case let .csv(path, labelColumn):
-            lines += ["  path: \(quoted(path))", "  label_column: \(labelColumn)"] + classIDs
+            lines += ["  path: \(files(path))", "  label_column: \(labelColumn)"] + classIDs
         case let .libsvm(path, features):
-            lines += ["  path: \(quoted(path))", "  features: \(features)"] + classIDs
+            lines += ["  path: \(files(path))", "  features: \(features)"] + classIDs
         case let .idx(images, labels):
-            lines += ["  images: \(quoted(images))", "  labels: \(quoted(labels))"] + classIDs
+            lines += ["  images: \(files(images))", "  labels: \(files(labels))"] + classIDs
         case let .leaf(path, testPath):
-            lines += ["  path: \(quoted(path))"] + (testPath.map { ["  test_path: \(quoted($0))"] } ?? []) + classIDs
+            lines += ["  path: \(files(path))"] + (testPath.map { ["  test_path: \(files($0))"] } ?? []) + classIDs
         case let .synthetic(alpha, beta, features, classes, maxSamplesPerClient):
             lines += ["  alpha: \(alpha)", "  beta: \(beta)", "  features: \(features)", "  classes: \(classes)",
                       "  max_samples_per_client: \(maxSamplesPerClient)"]
@@ -101,13 +113,14 @@ extension Scenario {
     /// How a worker builds the clients' rows itself (`Simulation.prepareClients`): a
     /// scenario of this one's name, seed, data and partition sections and model kind.
     public var dataRecipe: String {
-        (["name: \(quoted(name))", "seed: \(effectiveDataSeed)"] + dataYAML + ["model:", "  kind: \(model.kind.rawValue)"])
+        (["name: \(quoted(name))", "seed: \(effectiveDataSeed)"] + dataYAML(FilePaths(relativeTo: nil))
+            + ["model:", "  kind: \(model.kind.rawValue)"])
             .joined(separator: "\n") + "\n"
     }
 
     /// The training section; the local work as `local_epochs` or `local_steps`, whichever
     /// the scenario set.
-    private var trainingYAML: [String] {
+    private func trainingYAML(_ files: FilePaths) -> [String] {
         let work: String
         switch training.work {
         case .epochs(let epochs): work = "local_epochs: \(epochs)"
@@ -123,7 +136,7 @@ extension Scenario {
             "  weight_decay: \(training.weightDecay)",
             "  proximal_mu: \(training.proximalMu)",
         ] + (training.gradientClip.map { ["  gradient_clip: \($0)"] } ?? []) + (training.ordering.map(orderingYAML) ?? [])
-            + (expertModel.map { ["  expert_model: \(quoted($0))"] } ?? [])
+            + (expertModel.map { ["  expert_model: \(files($0))"] } ?? [])
     }
 
     /// `training.ordering` and its pacing.
@@ -140,13 +153,13 @@ extension Scenario {
 
     /// The decentralized section: the algorithm, the topology (a path or a generator's
     /// fields), the run's length, then the algorithm's own fields.
-    private func decentralizedYAML(_ settings: DecentralizedSettings) -> [String] {
+    private func decentralizedYAML(_ settings: DecentralizedSettings, _ files: FilePaths) -> [String] {
         var lines = ["decentralized:", "  algorithm: \(settings.algorithmName)"]
         if let kind = settings.topology.kind {
             lines += ["  topology:", "    kind: \(kind.rawValue)"]
             lines += settings.topology.parameters.fields.map { "    \($0.name): \($0.value)" }
         } else if case let .file(path) = settings.topology {
-            lines.append("  topology: \(quoted(path))")
+            lines.append("  topology: \(files(path))")
         }
         lines += ["  time_budget: \(settings.timeBudget)", "  evaluation_interval: \(settings.evaluationInterval)"]
         var algorithm = SettingsWriter(indent: "  ")
@@ -212,7 +225,7 @@ extension Scenario {
     }
 
     /// The system section: each profile with the fields it reads.
-    private var systemYAML: [String] {
+    private func systemYAML(_ files: FilePaths) -> [String] {
         var lines = ["system:", "  compute:"]
         switch system.compute {
         case let .constant(seconds):
@@ -224,7 +237,7 @@ extension Scenario {
         case let .lognormal(mu, sigma):
             lines += ["    profile: lognormal", "    mu: \(mu)", "    sigma: \(sigma)"]
         case .trace:
-            lines += ["    profile: trace", "    path: \(quoted(system.computeTrace ?? ""))"]
+            lines += ["    profile: trace", "    path: \(files(system.computeTrace ?? ""))"]
         }
         if system.redrawsCompute { lines.append("    redraw: per_job") }
         let link = system.link
@@ -240,7 +253,7 @@ extension Scenario {
         case let .onOff(meanOnline, meanOffline):
             lines += ["    profile: on_off", "    mean_online: \(meanOnline)", "    mean_offline: \(meanOffline)"]
         case .trace:
-            lines += ["    profile: trace", "    path: \(quoted(system.availabilityTrace ?? ""))"]
+            lines += ["    profile: trace", "    path: \(files(system.availabilityTrace ?? ""))"]
         }
         return lines
     }
@@ -249,6 +262,27 @@ extension Scenario {
 /// A YAML double-quoted scalar: a JSON string is one.
 private func quoted(_ text: String) -> String {
     JSONObject.quote(text)
+}
+
+/// How a scenario file names the files it reads: at their absolute paths, or relative to
+/// a folder when they share one with it below the root.
+private struct FilePaths {
+    /// The folder's path components, from "/"; nil: absolute paths.
+    private let folder: [String]?
+
+    init(relativeTo folder: String?) {
+        self.folder = folder.map { URL(fileURLWithPath: $0).standardizedFileURL.pathComponents }
+    }
+
+    /// `path`, quoted.
+    func callAsFunction(_ path: String) -> String {
+        guard let folder, path.hasPrefix("/") else { return quoted(path) }
+        let components = URL(fileURLWithPath: path).standardizedFileURL.pathComponents
+        let shared = zip(folder, components).prefix { $0 == $1 }.count
+        guard shared > 1 else { return quoted(path) }
+        let upward = [String](repeating: "..", count: folder.count - shared)
+        return quoted((upward + components[shared...]).joined(separator: "/"))
+    }
 }
 
 extension LayerRecipe {
