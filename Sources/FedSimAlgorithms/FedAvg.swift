@@ -89,12 +89,6 @@ public struct FedAvg: ServerStrategy {
         }
         let overSelection = reader.number("over_selection", default: 0, in: 0...100, excludingLowerBound: false)
         let weighting: ClientWeighting = reader.choice("weighting", default: sampling == .proportional ? .uniform : .samples)
-        if sampling == .proportional {
-            if weighting != .uniform {
-                reader.report("weighting", "sampling: proportional already draws clients in proportion to their samples, "
-                              + "and each draw weighs the same; remove weighting or set it to uniform")
-            }
-        }
         self.init(clientsPerRound: perRound, weighting: weighting,
                   deadline: reader.optionalNumber("deadline", in: 0...1e12, excludingLowerBound: true),
                   overSelection: overSelection,
@@ -102,6 +96,10 @@ public struct FedAvg: ServerStrategy {
                   stragglers: reader.number("stragglers", default: 0, in: 0...1, excludingLowerBound: false),
                   stragglerWork: reader.choice("straggler_work", default: .drop), sampling: sampling)
         if sampling == .proportional {
+            if weighting != .uniform {
+                reader.report("weighting", "sampling: proportional already draws clients in proportion to their samples, "
+                              + "and each draw weighs the same; remove weighting or set it to uniform")
+            }
             for (field, isSet) in [("selection", selection != .uniform), ("over_selection", overSelection > 0)] where isSet {
                 reader.report(field, "does not apply to sampling: proportional, which draws the round's clients itself")
             }

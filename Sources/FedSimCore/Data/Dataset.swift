@@ -41,6 +41,15 @@ public struct Dataset: Equatable, Sendable {
                   classCount: 1, targets: targets)
     }
 
+    /// The rows of `parts` one after another, with the first part's width and classes;
+    /// real targets when the parts have them. O(total rows x features).
+    public init(concatenating parts: [Dataset]) {
+        precondition(!parts.isEmpty, "nothing to concatenate")
+        self.init(features: parts.flatMap(\.features), labels: parts.flatMap(\.labels),
+                  featureCount: parts[0].featureCount, classCount: parts[0].classCount,
+                  targets: parts[0].targets == nil ? nil : parts.flatMap { $0.targets ?? [] })
+    }
+
     /// The rows at `indices`, in that order.
     public func subset(_ indices: [Int]) -> Dataset {
         var selected = [Float]()

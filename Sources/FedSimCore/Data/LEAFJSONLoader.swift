@@ -5,9 +5,9 @@
 ///      "user_data": {"f_00000": {"x": [[0.1, ...], ...], "y": [3, ...]}, ...}}
 ///
 /// Each user's `x` rows are its features (numbers, every row as wide as the first) and
-/// `y` its integer labels (written 3 or 3.0, as numpy's float labels are); `num_samples`, when present, must agree with them. Rows come
-/// user by user in the order of `users`, each row tagged with its user
-/// (`LoadedDataset.clientIDs`). Errors name the file and the JSON path of the problem.
+/// `y` its integer labels (written 3 or 3.0, as numpy's float labels are); `num_samples`,
+/// when present, must agree with them. Rows come user by user in the order of `users`,
+/// each row tagged with its user (`LoadedDataset.clientIDs`). Errors name the file and the JSON path of the problem.
 public enum LEAFJSONLoader {
     /// Loads the file at `path`; `labelValues` as for `CSVLoader.parse`: the classes to
     /// use (the training file's, for a test file), by default the sorted distinct labels.

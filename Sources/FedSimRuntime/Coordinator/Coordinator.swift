@@ -300,7 +300,7 @@ public final class Coordinator {
             options.log("round \(step.number): no update came back before the deadline; recorded as an empty round")
             try recorder.record(step, results: [], facts: AggregationFacts(), model: models.latest,
                                 adapterFactors: models.latestAdapterFactors, epsilonMax: privacy?.epsilonMax,
-                                isLast: step.number == server.stop.aggregations || !server.hasFurtherStep())
+                                isLast: isLast(step))
             return
         }
         position = .awaiting(step)
@@ -338,8 +338,13 @@ public final class Coordinator {
         }
         try recorder.record(step, results: results, facts: facts, model: models.latest,
                             adapterFactors: models.latestAdapterFactors, epsilonMax: privacy?.epsilonMax,
-                            isLast: step.number == server.stop.aggregations || !server.hasFurtherStep())
+                            isLast: isLast(step))
         try pool.rebalance(busy: jobs.runningClients)
+    }
+
+    /// Whether `step` is the run's last: its aggregation count, or no step follows.
+    private func isLast(_ step: AggregationStep) -> Bool {
+        step.number == server.stop.aggregations || !server.hasFurtherStep()
     }
 
     /// Receives updates until `job`'s has arrived.

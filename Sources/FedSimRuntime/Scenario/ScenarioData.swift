@@ -27,8 +27,8 @@ extension Simulation {
                 federated = try scaled(try clientSplitFile(scenario), scenario.data.normalize)
             default:
                 let realTargets = scenario.model.kind == .leastSquares
-                var pooled = try loadPooled(scenario.data.source, classes: scenario.data.classes,
-                                            realTargets: realTargets)
+                var pooled = try load(scenario.data.source, classes: scenario.data.classes, realTargets: realTargets,
+                                      clientColumn: nil).dataset
                 if let transform = scenario.data.transform { pooled = try transformed(pooled, transform) }
                 if let groups = scenario.data.labelGroups { pooled = try pooled.regrouped(groups) }
                 let (train, test) = try pooled.split(testFraction: scenario.data.testFraction, seed: scenario.effectiveDataSeed,
@@ -136,11 +136,6 @@ extension Simulation {
         }
     }
 
-    /// The file's rows; with `classes`, labels are class ids 0..<classes.
-    private static func loadPooled(_ source: DataSource, classes: Int?, realTargets: Bool) throws -> Dataset {
-        try load(source, classes: classes, realTargets: realTargets, clientColumn: nil).dataset
-    }
-
     /// The file's rows, with each row's client when `clientColumn` says where it is (and
     /// for LEAF JSON, always); with `classes`, labels are class ids 0..<classes.
     private static func load(_ source: DataSource, classes: Int?, realTargets: Bool,
@@ -203,11 +198,7 @@ extension Simulation {
             throw DataPreparationError.emptyClient(file: file, client: byClient[empty].id)
         }
         guard testParts.contains(where: { !$0.isEmpty }) else { throw DataPreparationError.emptyTest(file: file) }
-        let first = clients[0]
-        let test = Dataset(features: testParts.flatMap(\.features), labels: testParts.flatMap(\.labels),
-                           featureCount: first.featureCount, classCount: first.classCount,
-                           targets: realTargets ? testParts.flatMap { $0.targets ?? [] } : nil)
-        return FederatedDataset(clients: clients, test: test)
+        return FederatedDataset(clients: clients, test: Dataset(concatenating: testParts))
     }
 
     /// `data` rearranged by the scenario's `data.transform`, whose misfit is reported at that field.
@@ -236,10 +227,8 @@ extension Simulation {
 
     /// Scales naturally split data with statistics of all clients' training rows together.
     private static func scaled(_ data: FederatedDataset, _ normalization: Normalization) throws -> FederatedDataset {
-        guard let method = normalization.scaling, let first = data.clients.first else { return data }
-        let pooled = Dataset(features: data.clients.flatMap(\.features), labels: data.clients.flatMap(\.labels),
-                             featureCount: first.featureCount, classCount: first.classCount)
-        let scaler = try FeatureScaler(fittedTo: pooled, method: method)
+        guard let method = normalization.scaling, !data.clients.isEmpty else { return data }
+        let scaler = try FeatureScaler(fittedTo: Dataset(concatenating: data.clients), method: method)
         return FederatedDataset(clients: try data.clients.map { try scaler.apply(to: $0) },
                                 test: try scaler.apply(to: data.test))
     }

@@ -17,7 +17,8 @@ extension Scenario {
     }
 
     private func resolvedYAML(files: FilePaths) -> String {
-        var lines = ["name: \(quoted(name))", "seed: \(seed)"] + (dataSeed.map { ["data_seed: \($0)"] } ?? []) + dataYAML(files) + [
+        var lines = ["name: \(quoted(name))", "seed: \(seed)"] + (dataSeed.map { ["data_seed: \($0)"] } ?? [])
+            + dataYAML(files) + [
             "model:",
             "  kind: \(model.kind.rawValue)",
             "  hidden: [\(model.hidden.map(String.init).joined(separator: ", "))]",
