@@ -10,7 +10,7 @@ struct FedSimCommand: ParsableCommand {
         commandName: "fedsim",
         abstract: "Simulate federated and decentralized training across real processes.",
         subcommands: [RunCommand.self, ResumeCommand.self, SweepCommand.self, CoordinatorCommand.self, WorkerCommand.self,
-                      KeygenCommand.self, ValidateCommand.self, ReportCommand.self, AggregateCommand.self,
+                      KeygenCommand.self, ValidateCommand.self, FieldsCommand.self, ReportCommand.self, AggregateCommand.self,
                       PrivacyCommand.self, BenchCommand.self, TopologyCommand.self])
 
     static func main() {

@@ -124,7 +124,7 @@ final class DecentralizedScenarioLoaderTests: XCTestCase {
         XCTAssertEqual(problems(text(["algorithm: dsgd": "algorithm: sa_srrw",
                                       "  step_size: 0.1\n": "  token: {a: 0.9, b: 0.85, alpah: 1}\n"])), [
             "gossip.yaml:17:22: error: decentralized.token.b: needs 0.5 < a < b <= 1, got a = 0.9 and b = 0.85",
-            "gossip.yaml:17:28: error: decentralized.token.alpah: unknown field 'alpah'; did you mean 'alpha'? (fields here: a, alpha, b, link_bandwidth, link_latency, step_time)",
+            "gossip.yaml:17:28: error: decentralized.token.alpah: unknown field 'alpah'; did you mean 'alpha'? (fields here: a, alpha, b, link_bandwidth, link_latency, step_size, step_time)",
         ])
         XCTAssertEqual(problems(text(["algorithm: dsgd": "algorithm: sa_srrw", "  step_size: 0.1\n": "attack:\n  kind: alie\n  count: 1\n"])), [
             "gossip.yaml:14:14: error: decentralized.algorithm: sa_srrw has no Byzantine nodes; an attack: section needs algorithm dsgd or monna",

@@ -647,7 +647,7 @@ final class ScenarioLoaderTests: XCTestCase {
              "test.yaml:7:21: error: data.transform.kind: unknown value 'spin'; expected one of permute, rotate, flip"),
             ("{kind: flip, seed: 2}", "test.yaml:7:33: error: data.transform.seed: applies to transform kind permute, not flip"),
             ("{kind: permute, sed: 2}",
-             "test.yaml:7:30: error: data.transform.sed: unknown field 'sed'; did you mean 'seed'? (fields here: kind, seed)"),
+             "test.yaml:7:30: error: data.transform.sed: unknown field 'sed'; did you mean 'seed'? (fields here: degrees, kind, seed)"),
             ("flip", "test.yaml:7:14: error: data.transform: must be a mapping like {kind: permute, seed: 1}, "
                 + "{kind: rotate, degrees: 90} or {kind: flip}"),
         ]

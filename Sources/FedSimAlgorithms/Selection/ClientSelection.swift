@@ -60,7 +60,8 @@ public enum ClientSelection: Equatable, Codable, Sendable {
         case .uniform:
             return .uniform
         case .powerOfChoice:
-            let candidates = reader.integer("candidates", default: min(2 * keep, clients), in: 1...100_000_000)
+            let candidates = reader.integer("candidates", default: min(2 * keep, clients), in: 1...100_000_000,
+                                            documentedDefault: "2 clients_per_round, at most partition.clients")
             if candidates < keep {
                 reader.report("candidates", "\(candidates) candidates cannot yield the \(keep) clients a round starts")
             } else if candidates > clients {

@@ -7,6 +7,9 @@ public protocol SettingsReader {
     func has(_ key: String) -> Bool
     /// Integer field `key` in `range`; required when `fallback` is nil.
     func integer(_ key: String, default fallback: Int?, in range: ClosedRange<Int>) -> Int
+    /// Integer field `key` in `range` whose default, `fallback`, comes from other settings;
+    /// `documentedDefault` says how (`"2 clients_per_round"`) where fields are listed.
+    func integer(_ key: String, default fallback: Int, in range: ClosedRange<Int>, documentedDefault: String) -> Int
     /// Number field `key` in `range` (above its lower bound when `excludingLowerBound`);
     /// required when `fallback` is nil.
     func number(_ key: String, default fallback: Double?, in range: ClosedRange<Double>,
@@ -24,6 +27,11 @@ public protocol SettingsReader {
 }
 
 extension SettingsReader {
+    public func integer(_ key: String, default fallback: Int, in range: ClosedRange<Int>,
+                        documentedDefault: String) -> Int {
+        integer(key, default: fallback, in: range)
+    }
+
     /// Integer field `key` in `range`, nil when absent.
     public func optionalInteger(_ key: String, in range: ClosedRange<Int>) -> Int? {
         has(key) ? integer(key, default: nil, in: range) : nil

@@ -9,8 +9,9 @@ extension ScenarioLoader {
     static func readAttack(_ reader: YAMLFieldReader, clients: Int, seed: UInt64) -> AttackSettings? {
         defer { reader.finish() }
         guard reader.node != nil else { return nil }
-        let named = reader.has("kind") && AttackKind(rawValue: reader.value("kind")?.string ?? "") != nil
+        let issuesBefore = reader.issueCount
         let kind: AttackKind = reader.choice("kind")
+        let named = reader.issueCount == issuesBefore
         if named {
             rejectFields(of: [.ipm: ["tau"], .alie: ["tau"], .gaussian: ["mean", "sigma"], .mimic: ["index"]],
                          except: kind, in: reader, what: "attack")
@@ -23,13 +24,14 @@ extension ScenarioLoader {
             reader.report(selectors.count > 1 ? reader.value(field) : reader.node, field,
                           "give exactly one of count, fraction or clients to say which clients are Byzantine")
         } else if selectors[0] == "clients" {
-            byzantine = reader.integerList("clients", default: [], elementsIn: 0...max(0, clients - 1))
+            byzantine = reader.integerList("clients", default: [], elementsIn: 0...max(0, clients - 1),
+                                           documentedAs: 0...Int.max)
             if Set(byzantine).count != byzantine.count {
                 reader.report(reader.value("clients"), "clients", "lists a client twice")
             }
         } else {
             let count = selectors[0] == "count"
-                ? reader.integer("count", in: 0...clients)
+                ? reader.integer("count", in: 0...clients, documentedAs: 0...Int.max)
                 : Int((reader.number("fraction", in: 0...1) * Double(clients)).rounded())
             var stream = RandomStream(seed: seed, purpose: .attack)
             byzantine = stream.sample(count, from: clients)
@@ -58,7 +60,7 @@ extension ScenarioLoader {
             if key == "original", let flag = reader.value(key)?.bool {
                 parameters[key] = flag ? 1 : 0
             } else {
-                parameters[key] = reader.number(key, in: -1e12...1e12)
+                parameters[key] = reader.parameter(key, in: -1e12...1e12)
             }
         }
         var pre: [PreAggregatorDescription] = []

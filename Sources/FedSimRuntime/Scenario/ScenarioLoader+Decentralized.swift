@@ -16,7 +16,6 @@ extension ScenarioLoader {
         let algorithmType = GossipAlgorithms.type(named: name) ?? DADAO.self
         rejectFields(of: Dictionary(uniqueKeysWithValues: GossipAlgorithms.all.map { ($0.name, $0.fields) }),
                      except: algorithmType.name, in: reader, what: "algorithm")
-        reader.recognize(GossipAlgorithms.all.flatMap { $0.fields } + ["aggregator"])
         if algorithmType.needsObjective, !isObjective {
             reader.report("algorithm", "\(name) needs a strongly convex objective: model.kind logistic or softmax with "
                           + "model.l2, or least_squares")
@@ -52,7 +51,7 @@ extension ScenarioLoader {
         defer { section.finish() }
         if dsgd.variant == .gradientTracking { reader.report("aggregator", "\(GossipError.robustTracking)") }
         let rule = section.string("rule") ?? ""
-        let settings = section.keys.filter { $0 != "rule" }.sorted().map { ($0, section.number($0, in: -1e12...1e12)) }
+        let settings = section.keys.filter { $0 != "rule" }.sorted().map { ($0, section.parameter($0, in: -1e12...1e12)) }
         let mixing: RobustMixing
         do {
             mixing = try RobustMixing(rule: rule, settings: settings)

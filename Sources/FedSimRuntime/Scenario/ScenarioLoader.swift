@@ -17,6 +17,11 @@ public enum ScenarioLoader {
     /// Loads and validates the scenario at `path` with `overrides` applied, each named in
     /// errors by the option that gave it.
     public static func load(path: String, overrides: [ScenarioOverride]) throws -> Scenario {
+        try load(path: path, overrides: overrides, recorder: nil)
+    }
+
+    /// `load(path:overrides:)`, recording every field read in `recorder`.
+    static func load(path: String, overrides: [ScenarioOverride], recorder: FieldRecorder?) throws -> Scenario {
         let url = URL(fileURLWithPath: path)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ScenarioError(issues: [ScenarioIssue(
@@ -24,19 +29,24 @@ public enum ScenarioLoader {
                 message: FileManager.default.fileExists(atPath: path)
                     ? "cannot read the scenario file (is it UTF-8 text?)" : "no such scenario file")])
         }
-        return try parse(text, file: path, baseDirectory: url.deletingLastPathComponent().path, overrides: overrides)
+        let baseDirectory = url.deletingLastPathComponent().path
+        return try reading(text, file: path, overrides: overrides, recorder: recorder) {
+            read($0, file: path, baseDirectory: baseDirectory)
+        }
     }
 
     /// Parses scenario text; `file` names it in errors, `baseDirectory` anchors relative paths.
     public static func parse(_ text: String, file: String, baseDirectory: String,
                              overrides: [ScenarioOverride] = []) throws -> Scenario {
-        try reading(text, file: file, overrides: overrides) { read($0, file: file, baseDirectory: baseDirectory) }
+        try reading(text, file: file, overrides: overrides, recorder: nil) {
+            read($0, file: file, baseDirectory: baseDirectory)
+        }
     }
 
     /// Parses a data recipe (`Scenario.dataRecipe`): the name, seed, data, partition and
     /// model kind that decide every client's rows. The rest of the scenario is defaults.
     public static func parseDataRecipe(_ text: String, file: String) throws -> Scenario {
-        try reading(text, file: file, overrides: []) { root in
+        try reading(text, file: file, overrides: [], recorder: nil) { root in
             let name = root.string("name", default: "recipe") ?? "recipe"
             let seed = UInt64(root.integer("seed", default: 0, in: 0...Int.max))
             let dataReader = root.section("data", required: true)
@@ -53,10 +63,11 @@ public enum ScenarioLoader {
     }
 
     /// What `body` reads from the YAML of `text` with `overrides` applied; throws every
-    /// problem it reported.
-    private static func reading(_ text: String, file: String, overrides: [ScenarioOverride],
+    /// problem it reported. `recorder` records every field read.
+    private static func reading(_ text: String, file: String, overrides: [ScenarioOverride], recorder: FieldRecorder?,
                                 _ body: (YAMLFieldReader) -> Scenario) throws -> Scenario {
         let diagnostics = ScenarioDiagnostics(file: file)
+        diagnostics.recorder = recorder
         var root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -79,7 +90,7 @@ public enum ScenarioLoader {
 
     private static func read(_ root: YAMLFieldReader, file: String, baseDirectory: String) -> Scenario {
         let defaultName = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        let name = root.string("name", default: defaultName) ?? defaultName
+        let name = root.string("name", default: defaultName, documentedDefault: "the file's name")
         let seed = UInt64(root.integer("seed", default: 0, in: 0...Int.max))
         let dataSeed = root.has("data_seed") ? UInt64(root.integer("data_seed", default: 0, in: 0...Int.max)) : nil
 
@@ -459,7 +470,11 @@ public enum ScenarioLoader {
     }
 
     private static func readData(_ reader: YAMLFieldReader, baseDirectory: String) -> DataSettings {
-        let kind = reader.string("source") ?? "csv"
+        let issuesBefore = reader.issueCount
+        let named = reader.name("source", among: ["csv", "libsvm", "idx", "leaf", "synthetic", "synthetic_iid",
+                                                  "synthetic_regression"])
+        // An unknown or missing source reads no further fields.
+        let kind = reader.issueCount == issuesBefore ? named : ""
         func file(_ key: String) -> String {
             existingFile(reader, key, baseDirectory: baseDirectory, kind: "data file") ?? ""
         }
@@ -490,13 +505,11 @@ public enum ScenarioLoader {
             source = .syntheticRegression(
                 features: features,
                 samplesPerClient: reader.integer("samples_per_client", default: 100, in: 2...10_000_000),
-                informative: reader.integer("informative", default: features, in: 1...features),
+                informative: reader.integer("informative", default: features, in: 1...features,
+                                            documentedAs: 1...1_000_000, documentedDefault: "features"),
                 noise: reader.number("noise", default: 10, in: 0...1e12),
                 slopeRange: reader.numberRange("slope_range", default: 0.01...5, in: -1e12...1e12))
         default:
-            let choices = ["csv", "libsvm", "idx", "leaf", "synthetic", "synthetic_iid", "synthetic_regression"]
-            reader.report(reader.value("source"), "source", "unknown data source '\(kind)'; expected one of \(choices.joined(separator: ", "))"
-                               + YAMLFieldReader.suggestion(for: kind, among: choices))
             source = .synthetic(alpha: 1, beta: 1, features: 60, classes: 10, maxSamplesPerClient: 1000)
         }
         return DataSettings(
@@ -645,8 +658,6 @@ public enum ScenarioLoader {
         let algorithm = ServerStrategies.type(named: name) ?? FedAvg.self
         rejectFields(of: Dictionary(uniqueKeysWithValues: ServerStrategies.all.map { ($0.name, $0.fields) }),
                      except: algorithm.name, in: reader, what: "algorithm")
-        // A misspelled field may be meant for another algorithm: suggest every algorithm's fields.
-        reader.recognize(ServerStrategies.all.flatMap { $0.fields } + ["rounds", "time_budget"])
 
         let rounds = reader.optionalInteger("rounds", in: 1...100_000_000)
         let timeBudget = reader.optionalNumber("time_budget", in: 0...1e12, excludingLowerBound: true)

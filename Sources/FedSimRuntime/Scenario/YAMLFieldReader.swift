@@ -5,6 +5,8 @@ import Yams
 final class ScenarioDiagnostics {
     let file: String
     private(set) var issues: [ScenarioIssue] = []
+    /// Where every field read is recorded, when the fields themselves are being listed.
+    var recorder: FieldRecorder?
 
     init(file: String) {
         self.file = file
@@ -27,6 +29,11 @@ final class YAMLFieldReader: SettingsReader {
     let node: Node?
     private let entries: [(key: String, keyNode: Node, value: Node)]
     private var read: Set<String> = []
+    /// Keys whose presence was asked (`has`) before they were read: reading them then
+    /// says nothing of whether they are required.
+    private var probed: Set<String> = []
+    /// Keys recorded so far (only while recording).
+    private var recorded: Set<String> = []
 
     init(_ node: Node?, path: String, diagnostics: ScenarioDiagnostics) {
         self.diagnostics = diagnostics
@@ -54,13 +61,33 @@ final class YAMLFieldReader: SettingsReader {
         diagnostics.report(at: node, field: fieldPath(key), message)
     }
 
-    /// Records a problem with field `key`, located at its value (at this mapping when absent).
+    /// Records a problem with field `key`, located at its value (at this mapping when
+    /// absent); the field counts as read, so `finish` does not report it again.
     func report(_ key: String, _ message: String) {
+        read.insert(key)
         report(entries.first { $0.key == key }?.value ?? node, key, message)
     }
 
     /// The value node of `key`, marking it read; nil (and an issue if `required`) when absent.
+    /// The field is recorded as one with rules of its own (`ScenarioField.Kind.value`).
     func value(_ key: String, required: Bool = false) -> Node? {
+        let node = lookup(key, required: required)
+        record(key, .value, required: required, fallback: nil)
+        return node
+    }
+
+    /// Records a read of `key` as `kind`, with `fallback` standing for an absent value.
+    private func record(_ key: String, _ kind: ScenarioField.Kind, required: Bool, fallback: String?) {
+        guard let recorder = diagnostics.recorder else { return }
+        let isAbsent = !entries.contains { $0.key == key }
+        // Only a first read, not after a look at the field, says whether it is required.
+        let isFirst = recorded.insert(key).inserted && !probed.contains(key)
+        recorder.record(path: ScenarioFields.generalized(fieldPath(key)), kind: kind,
+                        required: required && isFirst, fallback: isAbsent ? fallback : nil)
+    }
+
+    /// The value node of `key`, marking it read; nil (and an issue if `required`) when absent.
+    private func lookup(_ key: String, required: Bool) -> Node? {
         read.insert(key)
         guard let entry = entries.first(where: { $0.key == key }) else {
             // Under an absent section only the section itself is reported missing.
@@ -74,7 +101,8 @@ final class YAMLFieldReader: SettingsReader {
     var keys: [String] { entries.map(\.key) }
 
     func has(_ key: String) -> Bool {
-        entries.contains { $0.key == key }
+        if diagnostics.recorder != nil, !recorded.contains(key) { probed.insert(key) }
+        return entries.contains { $0.key == key }
     }
 
     /// A reader of `node`, an element of this mapping's list field `key`, at `index`
@@ -85,11 +113,13 @@ final class YAMLFieldReader: SettingsReader {
 
     /// A nested mapping.
     func section(_ key: String, required: Bool = false) -> YAMLFieldReader {
-        YAMLFieldReader(value(key, required: required), path: fieldPath(key), diagnostics: diagnostics)
+        record(key, .section, required: required, fallback: nil)
+        return YAMLFieldReader(lookup(key, required: required), path: fieldPath(key), diagnostics: diagnostics)
     }
 
     func string(_ key: String, default fallback: String? = nil) -> String? {
-        guard let node = value(key, required: fallback == nil) else { return fallback }
+        record(key, .string, required: fallback == nil, fallback: fallback)
+        guard let node = lookup(key, required: fallback == nil) else { return fallback }
         guard node.scalar != nil, let text = node.string else {
             report(node, key, "must be a string")
             return fallback
@@ -98,7 +128,8 @@ final class YAMLFieldReader: SettingsReader {
     }
 
     func integer(_ key: String, default fallback: Int? = nil, in range: ClosedRange<Int>) -> Int {
-        guard let node = value(key, required: fallback == nil) else { return fallback ?? range.lowerBound }
+        record(key, .integer(range), required: fallback == nil, fallback: fallback.map { "\($0)" })
+        guard let node = lookup(key, required: fallback == nil) else { return fallback ?? range.lowerBound }
         guard let number = node.int else {
             report(node, key, "must be an integer, got '\(node.string ?? "a \(node.typeName)")'")
             return fallback ?? range.lowerBound
@@ -112,7 +143,9 @@ final class YAMLFieldReader: SettingsReader {
 
     func number(_ key: String, default fallback: Double? = nil, in range: ClosedRange<Double>,
                 excludingLowerBound: Bool = false) -> Double {
-        guard let node = value(key, required: fallback == nil) else { return fallback ?? range.lowerBound }
+        record(key, .number(range, excludingLowerBound: excludingLowerBound), required: fallback == nil,
+               fallback: fallback.map(ScenarioField.format))
+        guard let node = lookup(key, required: fallback == nil) else { return fallback ?? range.lowerBound }
         guard let number = node.float, number.isFinite else {
             report(node, key, "must be a number, got '\(node.string ?? "a \(node.typeName)")'")
             return fallback ?? range.lowerBound
@@ -137,7 +170,8 @@ final class YAMLFieldReader: SettingsReader {
     /// One of `names`; an unknown name is reported and `fallback` (else the first name)
     /// returned.
     func name(_ key: String, among names: [String], default fallback: String? = nil) -> String {
-        guard let node = value(key, required: fallback == nil) else { return fallback ?? names[0] }
+        record(key, .choice(names), required: fallback == nil, fallback: fallback)
+        guard let node = lookup(key, required: fallback == nil) else { return fallback ?? names[0] }
         guard let text = node.string, node.scalar != nil, names.contains(text) else {
             let given = node.string.map { "'\($0)'" } ?? "a \(node.typeName)"
             report(node, key, "unknown value \(given); expected one of \(names.joined(separator: ", "))"
@@ -148,7 +182,8 @@ final class YAMLFieldReader: SettingsReader {
     }
 
     func integerList(_ key: String, default fallback: [Int], elementsIn range: ClosedRange<Int>) -> [Int] {
-        guard let node = value(key) else { return fallback }
+        record(key, .integerList(range), required: false, fallback: "[\(fallback.map(String.init).joined(separator: ", "))]")
+        guard let node = lookup(key, required: false) else { return fallback }
         guard let sequence = node.sequence else {
             report(node, key, "must be a list of integers, like [64, 32]")
             return fallback
@@ -167,7 +202,9 @@ final class YAMLFieldReader: SettingsReader {
     /// A list of two numbers `[low, high]` with low <= high, both in `range`.
     func numberRange(_ key: String, default fallback: ClosedRange<Double>, in range: ClosedRange<Double>)
         -> ClosedRange<Double> {
-        guard let node = value(key) else { return fallback }
+        record(key, .numberPair(range), required: false,
+               fallback: "[\(ScenarioField.format(fallback.lowerBound)), \(ScenarioField.format(fallback.upperBound))]")
+        guard let node = lookup(key, required: false) else { return fallback }
         guard let pair = node.sequence?.compactMap(\.float), pair.count == 2, node.sequence?.count == 2,
               pair.allSatisfy({ range.contains($0) }), pair[0] <= pair[1] else {
             report(node, key, "must be a list of two numbers [low, high] with low <= high, both in "
@@ -183,13 +220,72 @@ final class YAMLFieldReader: SettingsReader {
         read.formUnion(keys)
     }
 
-    /// Reports every key of this mapping that was never read.
+    /// Number field `key`, one of the numeric parameters a rule takes by name (a robust
+    /// rule's `f`, `tau`, ...): recorded as the field `<parameter>`.
+    func parameter(_ key: String, in range: ClosedRange<Double>) -> Double {
+        record("<parameter>", .number(range, excludingLowerBound: false), required: false, fallback: nil)
+        return unrecorded { number(key, in: range) }
+    }
+
+    /// Integer field `key` in `range`, whose bounds or default come from other settings:
+    /// the field list records it as `documented`, with `documentedDefault`.
+    func integer(_ key: String, default fallback: Int? = nil, in range: ClosedRange<Int>,
+                 documentedAs documented: ClosedRange<Int>, documentedDefault: String? = nil) -> Int {
+        record(key, .integer(documented), required: fallback == nil, fallback: documentedDefault ?? fallback.map { "\($0)" })
+        return unrecorded { integer(key, default: fallback, in: range) }
+    }
+
+    /// Number field `key` in `range`, checked further by its reader (a probability's
+    /// open interval, with a message of its own): the field list records it in `documented`,
+    /// both bounds excluded.
+    func number(_ key: String, default fallback: Double, in range: ClosedRange<Double>,
+                documentedAs documented: ClosedRange<Double>) -> Double {
+        record(key, .openNumber(documented), required: false, fallback: ScenarioField.format(fallback))
+        return unrecorded { number(key, default: fallback, in: range) }
+    }
+
+    func integer(_ key: String, default fallback: Int, in range: ClosedRange<Int>, documentedDefault: String) -> Int {
+        integer(key, default: fallback, in: range, documentedAs: range, documentedDefault: documentedDefault)
+    }
+
+    /// String field `key` whose default, `fallback`, comes from elsewhere (the file's
+    /// name): the field list records `documentedDefault`.
+    func string(_ key: String, default fallback: String, documentedDefault: String) -> String {
+        record(key, .string, required: false, fallback: documentedDefault)
+        return unrecorded { string(key, default: fallback) } ?? fallback
+    }
+
+    /// `integerList` with entries in `range`, which comes from other settings: the field
+    /// list records it as entries in `documented`.
+    func integerList(_ key: String, default fallback: [Int], elementsIn range: ClosedRange<Int>,
+                     documentedAs documented: ClosedRange<Int>) -> [Int] {
+        record(key, .integerList(documented), required: false, fallback: nil)
+        return unrecorded { integerList(key, default: fallback, elementsIn: range) }
+    }
+
+    /// What `body` gives, with nothing it reads recorded.
+    private func unrecorded<Result>(_ body: () -> Result) -> Result {
+        let recorder = diagnostics.recorder
+        diagnostics.recorder = nil
+        defer { diagnostics.recorder = recorder }
+        return body()
+    }
+
+    /// Reports every key of this mapping that was never read. A field that this mapping
+    /// may hold (`ScenarioFields`) but these settings do not read is said not to apply; any
+    /// other key is unknown, with the closest field name suggested and the fields listed.
     func finish() {
-        let known = Array(read).sorted()
+        let catalogued = ScenarioFields.names(inside: ScenarioFields.generalized(path)).filter { !$0.hasPrefix("<") }
+        let known = read.union(catalogued).sorted()
         for entry in entries where !read.contains(entry.key) {
-            report(entry.keyNode, entry.key,
-                   "unknown field '\(entry.key)'" + Self.suggestion(for: entry.key, among: known)
-                   + (known.isEmpty ? "" : " (fields here: \(known.joined(separator: ", ")))"))
+            if catalogued.contains(entry.key) {
+                report(entry.keyNode, entry.key, "field '\(entry.key)' does not apply with these settings "
+                       + "(fedsim fields \(ScenarioFields.generalized(fieldPath(entry.key))) says what it is for)")
+            } else {
+                report(entry.keyNode, entry.key,
+                       "unknown field '\(entry.key)'" + Self.suggestion(for: entry.key, among: known)
+                       + (known.isEmpty ? "" : " (fields here: \(known.joined(separator: ", ")))"))
+            }
         }
     }
 
