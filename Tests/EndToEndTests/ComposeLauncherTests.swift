@@ -76,4 +76,28 @@ final class ComposeLauncherTests: DeploymentTestCase {
         let engine = try shell(["scripts/compose", "down"], environment: ["FEDSIM_COMPOSE": "lxc"])
         XCTAssert(engine.output.contains("FEDSIM_COMPOSE must be docker or podman, not 'lxc'"), engine.output)
     }
+
+    /// The engine is Docker only when its daemon answers (`docker info`): a host with the
+    /// Docker CLI and its compose plugin but no daemon runs podman. A stand-in `docker`
+    /// first on PATH logs its calls.
+    func testDockerIsChosenOnlyWhenItsDaemonAnswers() throws {
+        try requireDeploymentTools(["podman", "podman-compose"], root: false)
+        let bin = temporaryFolder()
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        let calls = bin + "/calls"
+        for daemonAnswers in [false, true] {
+            try? FileManager.default.removeItem(atPath: calls)
+            let script = "#!/bin/sh\necho \"$*\" >> \(calls)\n"
+                + "case \"$1\" in compose) exit 0 ;; info) exit \(daemonAnswers ? 0 : 1) ;; esac\nexit 0\n"
+            try script.write(toFile: bin + "/docker", atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/docker")
+            let environment = ["PATH": bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"),
+                               "FEDSIM_PROJECT": "fedsimengine\(suffix)"]
+            let down = try shell(["env", "-u", "FEDSIM_COMPOSE", "scripts/compose", "down"], environment: environment)
+            XCTAssertEqual(down.status, 0, down.output)
+            let logged = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").map(String.init)
+            XCTAssertEqual(Array(logged.prefix(2)), ["compose version", "info"])
+            XCTAssertEqual(logged.contains { $0.hasSuffix("down --remove-orphans") }, daemonAnswers, logged.joined(separator: "\n"))
+        }
+    }
 }

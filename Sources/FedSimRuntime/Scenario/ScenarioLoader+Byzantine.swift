@@ -24,14 +24,15 @@ extension ScenarioLoader {
             reader.report(selectors.count > 1 ? reader.value(field) : reader.node, field,
                           "give exactly one of count, fraction or clients to say which clients are Byzantine")
         } else if selectors[0] == "clients" {
-            byzantine = reader.integerList("clients", default: [], elementsIn: 0...max(0, clients - 1),
-                                           documentedAs: 0...Int.max)
+            byzantine = reader.reading("clients", as: .integerList(0...Int.max)) {
+                reader.integerList("clients", default: [], elementsIn: 0...max(0, clients - 1))
+            }
             if Set(byzantine).count != byzantine.count {
                 reader.report(reader.value("clients"), "clients", "lists a client twice")
             }
         } else {
             let count = selectors[0] == "count"
-                ? reader.integer("count", in: 0...clients, documentedAs: 0...Int.max)
+                ? reader.reading("count", as: .integer(0...Int.max), required: true) { reader.integer("count", in: 0...clients) }
                 : Int((reader.number("fraction", in: 0...1) * Double(clients)).rounded())
             var stream = RandomStream(seed: seed, purpose: .attack)
             byzantine = stream.sample(count, from: clients)

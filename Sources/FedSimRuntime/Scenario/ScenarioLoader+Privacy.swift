@@ -17,7 +17,10 @@ extension ScenarioLoader {
             clipNorm: reader.number("clip", in: 0...1e12, excludingLowerBound: true),
             noiseMultiplier: reader.optionalNumber("noise_multiplier", in: 0...1e6, excludingLowerBound: true),
             targetEpsilon: reader.optionalNumber("target_epsilon", in: 0...1e6, excludingLowerBound: true),
-            delta: reader.number("delta", default: 1e-5, in: -1e12...1e12, documentedAs: 0...1),
+            // (0, 1), checked below with a message of its own.
+            delta: reader.reading("delta", as: .openNumber(0...1), documentedDefault: "1e-05") {
+                reader.number("delta", default: 1e-5, in: -1e12...1e12)
+            },
             samplingRate: reader.optionalNumber("sampling_rate", in: 0...1, excludingLowerBound: true))
         let deltaIsValid = settings.delta > 0 && settings.delta < 1
         if !deltaIsValid {

@@ -90,7 +90,9 @@ public enum ScenarioLoader {
 
     private static func read(_ root: YAMLFieldReader, file: String, baseDirectory: String) -> Scenario {
         let defaultName = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-        let name = root.string("name", default: defaultName, documentedDefault: "the file's name")
+        let name = root.reading("name", as: .string, documentedDefault: "the file's name") {
+            root.string("name", default: defaultName)
+        } ?? defaultName
         let seed = UInt64(root.integer("seed", default: 0, in: 0...Int.max))
         let dataSeed = root.has("data_seed") ? UInt64(root.integer("data_seed", default: 0, in: 0...Int.max)) : nil
 
@@ -505,8 +507,9 @@ public enum ScenarioLoader {
             source = .syntheticRegression(
                 features: features,
                 samplesPerClient: reader.integer("samples_per_client", default: 100, in: 2...10_000_000),
-                informative: reader.integer("informative", default: features, in: 1...features,
-                                            documentedAs: 1...1_000_000, documentedDefault: "features"),
+                informative: reader.reading("informative", as: .integer(1...1_000_000), documentedDefault: "features") {
+                    reader.integer("informative", default: features, in: 1...features)
+                },
                 noise: reader.number("noise", default: 10, in: 0...1e12),
                 slopeRange: reader.numberRange("slope_range", default: 0.01...5, in: -1e12...1e12))
         default:

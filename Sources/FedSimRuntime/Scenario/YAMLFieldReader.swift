@@ -71,9 +71,13 @@ final class YAMLFieldReader: SettingsReader {
     /// The value node of `key`, marking it read; nil (and an issue if `required`) when absent.
     /// The field is recorded as one with rules of its own (`ScenarioField.Kind.value`).
     func value(_ key: String, required: Bool = false) -> Node? {
-        let node = lookup(key, required: required)
-        record(key, .value, required: required, fallback: nil)
-        return node
+        field(key, as: .value, required: required, fallback: nil)
+    }
+
+    /// `lookup(key, required:)`, the read recorded as `kind` with `fallback`.
+    private func field(_ key: String, as kind: ScenarioField.Kind, required: Bool, fallback: String?) -> Node? {
+        record(key, kind, required: required, fallback: fallback)
+        return lookup(key, required: required)
     }
 
     /// Records a read of `key` as `kind`, with `fallback` standing for an absent value.
@@ -113,13 +117,12 @@ final class YAMLFieldReader: SettingsReader {
 
     /// A nested mapping.
     func section(_ key: String, required: Bool = false) -> YAMLFieldReader {
-        record(key, .section, required: required, fallback: nil)
-        return YAMLFieldReader(lookup(key, required: required), path: fieldPath(key), diagnostics: diagnostics)
+        YAMLFieldReader(field(key, as: .section, required: required, fallback: nil), path: fieldPath(key),
+                        diagnostics: diagnostics)
     }
 
     func string(_ key: String, default fallback: String? = nil) -> String? {
-        record(key, .string, required: fallback == nil, fallback: fallback)
-        guard let node = lookup(key, required: fallback == nil) else { return fallback }
+        guard let node = field(key, as: .string, required: fallback == nil, fallback: fallback) else { return fallback }
         guard node.scalar != nil, let text = node.string else {
             report(node, key, "must be a string")
             return fallback
@@ -128,8 +131,8 @@ final class YAMLFieldReader: SettingsReader {
     }
 
     func integer(_ key: String, default fallback: Int? = nil, in range: ClosedRange<Int>) -> Int {
-        record(key, .integer(range), required: fallback == nil, fallback: fallback.map { "\($0)" })
-        guard let node = lookup(key, required: fallback == nil) else { return fallback ?? range.lowerBound }
+        guard let node = field(key, as: .integer(range), required: fallback == nil, fallback: fallback.map { "\($0)" })
+        else { return fallback ?? range.lowerBound }
         guard let number = node.int else {
             report(node, key, "must be an integer, got '\(node.string ?? "a \(node.typeName)")'")
             return fallback ?? range.lowerBound
@@ -143,9 +146,9 @@ final class YAMLFieldReader: SettingsReader {
 
     func number(_ key: String, default fallback: Double? = nil, in range: ClosedRange<Double>,
                 excludingLowerBound: Bool = false) -> Double {
-        record(key, .number(range, excludingLowerBound: excludingLowerBound), required: fallback == nil,
-               fallback: fallback.map(ScenarioField.format))
-        guard let node = lookup(key, required: fallback == nil) else { return fallback ?? range.lowerBound }
+        guard let node = field(key, as: .number(range, excludingLowerBound: excludingLowerBound),
+                               required: fallback == nil, fallback: fallback.map(ScenarioField.format))
+        else { return fallback ?? range.lowerBound }
         guard let number = node.float, number.isFinite else {
             report(node, key, "must be a number, got '\(node.string ?? "a \(node.typeName)")'")
             return fallback ?? range.lowerBound
@@ -170,8 +173,8 @@ final class YAMLFieldReader: SettingsReader {
     /// One of `names`; an unknown name is reported and `fallback` (else the first name)
     /// returned.
     func name(_ key: String, among names: [String], default fallback: String? = nil) -> String {
-        record(key, .choice(names), required: fallback == nil, fallback: fallback)
-        guard let node = lookup(key, required: fallback == nil) else { return fallback ?? names[0] }
+        guard let node = field(key, as: .choice(names), required: fallback == nil, fallback: fallback)
+        else { return fallback ?? names[0] }
         guard let text = node.string, node.scalar != nil, names.contains(text) else {
             let given = node.string.map { "'\($0)'" } ?? "a \(node.typeName)"
             report(node, key, "unknown value \(given); expected one of \(names.joined(separator: ", "))"
@@ -182,8 +185,8 @@ final class YAMLFieldReader: SettingsReader {
     }
 
     func integerList(_ key: String, default fallback: [Int], elementsIn range: ClosedRange<Int>) -> [Int] {
-        record(key, .integerList(range), required: false, fallback: "[\(fallback.map(String.init).joined(separator: ", "))]")
-        guard let node = lookup(key, required: false) else { return fallback }
+        guard let node = field(key, as: .integerList(range), required: false,
+                               fallback: "[\(fallback.map(String.init).joined(separator: ", "))]") else { return fallback }
         guard let sequence = node.sequence else {
             report(node, key, "must be a list of integers, like [64, 32]")
             return fallback
@@ -202,9 +205,9 @@ final class YAMLFieldReader: SettingsReader {
     /// A list of two numbers `[low, high]` with low <= high, both in `range`.
     func numberRange(_ key: String, default fallback: ClosedRange<Double>, in range: ClosedRange<Double>)
         -> ClosedRange<Double> {
-        record(key, .numberPair(range), required: false,
-               fallback: "[\(ScenarioField.format(fallback.lowerBound)), \(ScenarioField.format(fallback.upperBound))]")
-        guard let node = lookup(key, required: false) else { return fallback }
+        guard let node = field(key, as: .numberPair(range), required: false,
+                               fallback: "[\(ScenarioField.format(fallback.lowerBound)), \(ScenarioField.format(fallback.upperBound))]")
+        else { return fallback }
         guard let pair = node.sequence?.compactMap(\.float), pair.count == 2, node.sequence?.count == 2,
               pair.allSatisfy({ range.contains($0) }), pair[0] <= pair[1] else {
             report(node, key, "must be a list of two numbers [low, high] with low <= high, both in "
@@ -223,48 +226,21 @@ final class YAMLFieldReader: SettingsReader {
     /// Number field `key`, one of the numeric parameters a rule takes by name (a robust
     /// rule's `f`, `tau`, ...): recorded as the field `<parameter>`.
     func parameter(_ key: String, in range: ClosedRange<Double>) -> Double {
-        record("<parameter>", .number(range, excludingLowerBound: false), required: false, fallback: nil)
-        return unrecorded { number(key, in: range) }
-    }
-
-    /// Integer field `key` in `range`, whose bounds or default come from other settings:
-    /// the field list records it as `documented`, with `documentedDefault`.
-    func integer(_ key: String, default fallback: Int? = nil, in range: ClosedRange<Int>,
-                 documentedAs documented: ClosedRange<Int>, documentedDefault: String? = nil) -> Int {
-        record(key, .integer(documented), required: fallback == nil, fallback: documentedDefault ?? fallback.map { "\($0)" })
-        return unrecorded { integer(key, default: fallback, in: range) }
-    }
-
-    /// Number field `key` in `range`, checked further by its reader (a probability's
-    /// open interval, with a message of its own): the field list records it in `documented`,
-    /// both bounds excluded.
-    func number(_ key: String, default fallback: Double, in range: ClosedRange<Double>,
-                documentedAs documented: ClosedRange<Double>) -> Double {
-        record(key, .openNumber(documented), required: false, fallback: ScenarioField.format(fallback))
-        return unrecorded { number(key, default: fallback, in: range) }
+        reading("<parameter>", as: .number(range, excludingLowerBound: false)) { number(key, in: range) }
     }
 
     func integer(_ key: String, default fallback: Int, in range: ClosedRange<Int>, documentedDefault: String) -> Int {
-        integer(key, default: fallback, in: range, documentedAs: range, documentedDefault: documentedDefault)
+        reading(key, as: .integer(range), documentedDefault: documentedDefault) {
+            integer(key, default: fallback, in: range)
+        }
     }
 
-    /// String field `key` whose default, `fallback`, comes from elsewhere (the file's
-    /// name): the field list records `documentedDefault`.
-    func string(_ key: String, default fallback: String, documentedDefault: String) -> String {
-        record(key, .string, required: false, fallback: documentedDefault)
-        return unrecorded { string(key, default: fallback) } ?? fallback
-    }
-
-    /// `integerList` with entries in `range`, which comes from other settings: the field
-    /// list records it as entries in `documented`.
-    func integerList(_ key: String, default fallback: [Int], elementsIn range: ClosedRange<Int>,
-                     documentedAs documented: ClosedRange<Int>) -> [Int] {
-        record(key, .integerList(documented), required: false, fallback: nil)
-        return unrecorded { integerList(key, default: fallback, elementsIn: range) }
-    }
-
-    /// What `body` gives, with nothing it reads recorded.
-    private func unrecorded<Result>(_ body: () -> Result) -> Result {
+    /// What `body` reads of field `key`, recorded as `kind` with `documentedDefault` instead
+    /// of as `body` reads it: for a field whose bounds or default come from other settings
+    /// (`attack.count` at most `partition.clients`), or that its reader checks further.
+    func reading<Result>(_ key: String, as kind: ScenarioField.Kind, required: Bool = false,
+                         documentedDefault: String? = nil, _ body: () -> Result) -> Result {
+        record(key, kind, required: required, fallback: documentedDefault)
         let recorder = diagnostics.recorder
         diagnostics.recorder = nil
         defer { diagnostics.recorder = recorder }
